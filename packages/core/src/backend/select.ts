@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAMES, type BackendChoice, type BackendInfo, type BackendName } from '../contracts/backend.js';
+import { UserError } from '../util/errors.js';
+import { registerFastGradients } from './gradients.js';
+
+interface Candidate {
+  /** import the package that registers the backend */
+  load: () => Promise<unknown>;
+  /** the tfjs backend id it registers */
+  tfName: string;
+}
+
+const CANDIDATES: Record<BackendName, Candidate> = {
+  'tensorflow-gpu': { load: () => import('@tensorflow/tfjs-node-gpu' as string), tfName: 'tensorflow' },
+  tensorflow: { load: () => import('@tensorflow/tfjs-node' as string), tfName: 'tensorflow' },
+  wasm: { load: () => import('@tensorflow/tfjs-backend-wasm'), tfName: 'wasm' },
+  cpu: { load: () => import('@tensorflow/tfjs-backend-cpu'), tfName: 'cpu' },
+};
+
+export interface SelectOptions {
+  /** threads for backends that take a count (wasm); 1 keeps a worker pool from oversubscribing */
+  threads?: number;
+}
+
+function reasonOf(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!.slice(0, 200);
+}
+
+async function tryBackend(name: BackendName, options: SelectOptions): Promise<{ threads: number }> {
+  const c = CANDIDATES[name];
+  if (name === 'wasm') {
+    const wasm = (await c.load()) as { setThreadsCount?: (n: number) => void };
+    wasm.setThreadsCount?.(options.threads ?? 1);
+  } else {
+    await c.load();
+  }
+  const ok = await tf.setBackend(c.tfName);
+  if (!ok) throw new Error(`tfjs could not initialise the '${c.tfName}' backend`);
+  await tf.ready();
+  const threads = name === 'wasm' ? wasmThreads() : name === 'cpu' ? 1 : (options.threads ?? 0);
+  return { threads };
+}
+
+function wasmThreads(): number {
+  const backend = tf.backend() as unknown as { getThreadsCount?: () => number };
+  return backend.getThreadsCount?.() ?? 1;
+}
+
+/**
+ * Activate a tfjs backend. `auto` takes the first that loads in the order tensorflow-gpu,
+ * tensorflow, wasm, cpu, and records why the others were skipped. A named backend that cannot
+ * load is an error, never a silent fallback.
+ */
+export async function selectBackend(choice: BackendChoice, options: SelectOptions = {}): Promise<BackendInfo> {
+  registerFastGradients();
+  tf.env().set('PROD', true);
+  if (choice !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(choice)) {
+    throw new UserError(`--backend: unknown backend '${choice}'; allowed: auto, ${BACKEND_NAMES.join(', ')}`);
+  }
+  const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    try {
+      const { threads } = await tryBackend(name, options);
+      return { name, tfBackend: tf.getBackend(), threads, skipped };
+    } catch (e) {
+      if (choice !== 'auto') {
+        throw new UserError(`--backend ${name}: cannot load it (${reasonOf(e)}); use --backend auto to take the first that loads`);
+      }
+      skipped.push({ name, reason: reasonOf(e) });
+    }
+  }
+  throw new UserError(`--backend auto: no backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}

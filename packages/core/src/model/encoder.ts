@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Backbone, EncoderConfig, ForwardHooks, ForwardOptions, ParamMap } from '../contracts/model.js';
+import type { Rng } from '../util/rng.js';
+import { dense, dropout, gelu, layerNorm } from './ops.js';
+import { encoderLinears, initEncoderParams } from './params.js';
+
+/** Large negative bias that removes padded keys from the softmax. */
+const MASKED = -1e9;
+
+/**
+ * A BERT-style pre-LN Transformer encoder in plain tfjs-core ops. Methods hook in through
+ * `ForwardHooks` (linear wrapping, per-layer prefix keys/values, input prefix vectors).
+ */
+export class Encoder implements Backbone {
+  private readonly linears: Map<string, [number, number]>;
+
+  constructor(
+    readonly config: EncoderConfig,
+    readonly params: ParamMap,
+  ) {
+    this.linears = encoderLinears(config);
+  }
+
+  static init(config: EncoderConfig, rng: Rng): Encoder {
+    return new Encoder(config, initEncoderParams(config, rng));
+  }
+
+  linearNames(): string[] {
+    return [...this.linears.keys()];
+  }
+
+  linearShape(name: string): [number, number] {
+    const s = this.linears.get(name);
+    if (s === undefined) throw new Error(`no linear named '${name}'`);
+    return s;
+  }
+
+  private p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (v === undefined) throw new Error(`backbone parameter '${name}' is missing`);
+    return v;
+  }
+
+  /** The one place every linear runs; an adapter may wrap it. x: [N, dIn] */
+  private linear(name: string, x: tf.Tensor2D, hooks: ForwardHooks | undefined): tf.Tensor2D {
+    const base = (h: tf.Tensor2D) => dense(h, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
+    return hooks?.linear ? hooks.linear(name, x, base) : base(x);
+  }
+
+  forward(ids: tf.Tensor2D, mask: tf.Tensor2D, o: ForwardOptions): tf.Tensor3D {
+    const c = this.config;
+    const [B, T] = ids.shape;
+    const d = c.hidden;
+    let x = tf.reshape(tf.gather(this.p('embeddings.token'), tf.reshape(ids, [-1])), [B, T, d]); // [B, T, d]
+    let keep = mask; // [B, S] 1 = real token
+    const prefix = o.hooks?.inputPrefix?.() ?? null; // [P, d]
+    const P = prefix === null ? 0 : prefix.shape[0];
+    if (prefix !== null) {
+      x = tf.concat([tf.tile(tf.expandDims(prefix, 0), [B, 1, 1]), x], 1);
+      keep = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;
+    }
+    const S = T + P;
+    if (S > c.maxPositions) {
+      throw new Error(`sequence of ${S} positions (prefix ${P} + tokens ${T}) exceeds maxPositions ${c.maxPositions}`);
+    }
+    x = tf.add(x, tf.slice(this.p('embeddings.position'), [0, 0], [S, d]));
+    let h = dropout(tf.reshape(x, [B * S, d]) as tf.Tensor2D, c.dropout, o.training, o.dropoutRng); // [B*S, d]
+    const keyBias = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [B, 1, 1, S]); // [B, 1, 1, S]
+    for (let i = 0; i < c.layers; i++) {
+      const a = this.attention(i, this.norm(`layers.${i}.ln1`, h), B, S, keyBias, o);
+      h = tf.add(h, dropout(a, c.dropout, o.training, o.dropoutRng));
+      const f = this.ffn(i, this.norm(`layers.${i}.ln2`, h), o);
+      h = tf.add(h, dropout(f, c.dropout, o.training, o.dropoutRng));
+    }
+    h = this.norm('final_ln', h);
+    const out = tf.reshape(h, [B, S, d]) as tf.Tensor3D;
+    return P === 0 ? out : tf.slice(out, [0, P, 0], [B, T, d]);
+  }
+
+  private norm(name: string, x: tf.Tensor2D): tf.Tensor2D {
+    return layerNorm(x, this.p(`${name}.gamma`), this.p(`${name}.beta`), this.config.layerNormEps) as tf.Tensor2D;
+  }
+
+  private ffn(i: number, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
+    const up = gelu(this.linear(`layers.${i}.ffn.up`, x, o.hooks)) as tf.Tensor2D; // [N, 4d]
+    return this.linear(`layers.${i}.ffn.down`, up, o.hooks); // [N, d]
+  }
+
+  /** Multi-head self-attention over [prefix keys/values; tokens]. x: [B*S, d] */
+  private attention(i: number, x: tf.Tensor2D, B: number, S: number, keyBias: tf.Tensor, o: ForwardOptions): tf.Tensor2D {
+    const { hidden: d, heads: H } = this.config;
+    const dh = d / H;
+    const name = `layers.${i}.attn`;
+    const q = tf.transpose(tf.reshape(this.linear(`${name}.query`, x, o.hooks), [B, S, H, dh]), [0, 2, 1, 3]); // [B, H, S, dh]
+    let k = tf.reshape(this.linear(`${name}.key`, x, o.hooks), [B, S, d]);
+    let v = tf.reshape(this.linear(`${name}.value`, x, o.hooks), [B, S, d]);
+    let bias = keyBias;
+    let K = S;
+    const prefix = o.hooks?.prefixKV?.(i) ?? null; // [P, d] each
+    if (prefix !== null) {
+      const P = prefix.key.shape[0];
+      k = tf.concat([tf.tile(tf.expandDims(prefix.key, 0), [B, 1, 1]), k], 1); // [B, P+S, d]
+      v = tf.concat([tf.tile(tf.expandDims(prefix.value, 0), [B, 1, 1]), v], 1);
+      bias = tf.concat([tf.zeros([B, 1, 1, P]), keyBias], 3); // prefixes are always visible
+      K = S + P;
+    }
+    const kT = tf.transpose(tf.reshape(k, [B, K, H, dh]), [0, 2, 3, 1]); // [B, H, dh, K]
+    const vh = tf.transpose(tf.reshape(v, [B, K, H, dh]), [0, 2, 1, 3]); // [B, H, K, dh]
+    const scores = tf.add(tf.mul(tf.matMul(q, kT), 1 / Math.sqrt(dh)), bias); // [B, H, S, K]
+    const probs = dropout(tf.softmax(scores), this.config.dropout, o.training, o.dropoutRng);
+    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [B * S, d]) as tf.Tensor2D; // [B*S, d]
+    return this.linear(`${name}.output`, ctx, o.hooks);
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+  }
+}

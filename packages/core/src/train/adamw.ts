@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamWOptions {
+  /** learning rate for a 1-based step */
+  schedule: (step: number) => number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay: number;
+  /** clip the global gradient norm to this (0 = off) */
+  clipNorm: number;
+  /** tfjs variable names that get weight decay (linear weights; never biases or LayerNorm) */
+  decayed: ReadonlySet<string>;
+}
+
+/**
+ * Adam with decoupled weight decay (Loshchilov & Hutter), a step-indexed learning rate and global
+ * norm clipping, as a tfjs Optimizer so training goes through `minimize(loss, true, varList)`.
+ * Its state (m, v) lives only for the variables it has seen, so optimizer memory = 2 x trainable.
+ */
+export class AdamW extends tf.Optimizer {
+  static get className(): string {
+    return 'TunelabAdamW';
+  }
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private step = 0;
+  private readonly b1: number;
+  private readonly b2: number;
+  private readonly eps: number;
+
+  constructor(private readonly opts: AdamWOptions) {
+    super();
+    this.b1 = opts.beta1 ?? 0.9;
+    this.b2 = opts.beta2 ?? 0.999;
+    this.eps = opts.epsilon ?? 1e-8;
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+    const grads: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    this.step += 1;
+    const t = this.step;
+    const lr = this.opts.schedule(t);
+    const registered = tf.engine().registeredVariables;
+    tf.tidy(() => {
+      const scale = this.clipScale(grads.map(([, g]) => g));
+      const c1 = 1 - Math.pow(this.b1, t);
+      const c2 = 1 - Math.pow(this.b2, t);
+      for (const [name, grad] of grads) {
+        const w = registered[name];
+        if (w === undefined) throw new Error(`AdamW: no variable named ${name}`);
+        const g = scale === null ? grad : tf.mul(grad, scale);
+        const m = this.slot(this.m, name, w);
+        const v = this.slot(this.v, name, w);
+        m.assign(tf.add(tf.mul(m, this.b1), tf.mul(g, 1 - this.b1)));
+        v.assign(tf.add(tf.mul(v, this.b2), tf.mul(tf.square(g), 1 - this.b2)));
+        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));
+        if (this.opts.weightDecay > 0 && this.opts.decayed.has(name)) {
+          update = tf.add(update, tf.mul(w, this.opts.weightDecay));
+        }
+        w.assign(tf.sub(w, tf.mul(update, lr)));
+      }
+    });
+    this.incrementIterations();
+  }
+
+  /** min(1, clip / ||g||) as a scalar tensor, or null when clipping is off (no host sync). */
+  private clipScale(grads: tf.Tensor[]): tf.Scalar | null {
+    if (this.opts.clipNorm <= 0 || grads.length === 0) return null;
+    const sq = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+    return tf.minimum(1, tf.div(this.opts.clipNorm, tf.add(tf.sqrt(sq), 1e-6))) as tf.Scalar;
+  }
+
+  private slot(store: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
+    let s = store.get(name);
+    if (s === undefined) {
+      s = tf.keep(tf.variable(tf.zerosLike(like), false));
+      store.set(name, s);
+    }
+    return s;
+  }
+
+  /** bytes of optimizer state */
+  stateBytes(): number {
+    let n = 0;
+    for (const s of [...this.m.values(), ...this.v.values()]) n += s.size * 4;
+    return n;
+  }
+
+  override dispose(): void {
+    for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+
+  override async getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> {
+    return [];
+  }
+
+  override async setWeights(): Promise<void> {
+    throw new Error('AdamW: restoring optimizer state is not supported');
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { weightDecay: this.opts.weightDecay, clipNorm: this.opts.clipNorm, beta1: this.b1, beta2: this.b2, epsilon: this.eps };
+  }
+}
+
+/** Linear warm-up over `warmup` steps, then linear decay to zero at `total`. */
+export function warmupLinearDecay(lr: number, warmup: number, total: number): (step: number) => number {
+  return (step) => {
+    if (warmup > 0 && step <= warmup) return (lr * step) / warmup;
+    const rest = Math.max(1, total - warmup);
+    return lr * Math.max(0, (total - step) / rest);
+  };
+}

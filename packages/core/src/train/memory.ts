@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Memory of one training step. `peakBytes` is measured (tf.profile: the most bytes held by tensors
+ * at any moment of the step, everything live included); the split is analytic: weights = every
+ * parameter, gradients = one per trainable value, optimizer = Adam's two moments per trainable
+ * value, activations = the measured rest.
+ */
+export interface MemoryReport {
+  peakBytes: number;
+  weightsBytes: number;
+  gradientBytes: number;
+  optimizerBytes: number;
+  activationBytes: number;
+  /** bytes the backend's device reports, where it can tell (tfjs-node-gpu) */
+  deviceBytes?: number;
+  source: 'tf.profile';
+}
+
+export function memorySplit(peakBytes: number, totalParams: number, trainableParams: number): MemoryReport {
+  const weightsBytes = totalParams * 4;
+  const gradientBytes = trainableParams * 4;
+  const optimizerBytes = 2 * trainableParams * 4;
+  const activationBytes = Math.max(0, peakBytes - weightsBytes - gradientBytes - optimizerBytes);
+  return { peakBytes, weightsBytes, gradientBytes, optimizerBytes, activationBytes, source: 'tf.profile' };
+}
+
+/** Run one step under tf.profile and copy its peak out at once (tfjs reuses the object). */
+export async function profilePeak<T extends tf.TensorContainer>(step: () => T): Promise<{ result: T; peakBytes: number }> {
+  let result: T | undefined;
+  const info = await tf.profile(() => {
+    result = step();
+    return result;
+  });
+  const peakBytes = info.peakBytes;
+  return { result: result!, peakBytes };
+}

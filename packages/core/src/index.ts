@@ -25,3 +25,4 @@ export { memorySplit, profilePeak, type MemoryReport } from './train/memory.js';
 export { classificationMetrics, taggingMetrics, spans, metricsFor, type Metrics } from './train/metrics.js';
 export { runTrial, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
+export * from './checkpoint/adapter.js';

@@ -1,0 +1,66 @@
+import type { EncoderConfig } from '../contracts/model.js';
+import type { Example, TaggedExample, TaskData, TaskKind, TextExample } from '../contracts/task.js';
+import type { Tokenizer } from '../contracts/tokenizer.js';
+import { createRng } from '../util/rng.js';
+
+/** A tiny encoder for tests: every shape odd enough to catch transposed weights. */
+export const TINY_ENCODER: EncoderConfig = {
+  vocabSize: 40,
+  maxPositions: 24,
+  layers: 2,
+  hidden: 12,
+  heads: 3,
+  ffnMultiplier: 4,
+  dropout: 0.1,
+  layerNormEps: 1e-5,
+};
+
+/** A whitespace tokenizer over `w0..w34` after the five special tokens. */
+export function tinyTokenizer(vocabSize = TINY_ENCODER.vocabSize): Tokenizer {
+  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...Array.from({ length: vocabSize - 5 }, (_, i) => `w${i}`)];
+  const index = new Map(vocab.map((w, i) => [w, i]));
+  const id = (w: string) => index.get(w) ?? 1;
+  return {
+    vocab,
+    padId: 0,
+    unkId: 1,
+    clsId: 2,
+    sepId: 3,
+    maskId: 4,
+    encode: (t) => t.split(/\s+/).filter(Boolean).map(id),
+    encodeWords: (ws) => ({ ids: ws.map(id), wordIndex: ws.map((_, i) => i) }),
+    decode: (ids) => ids.map((i) => vocab[i] ?? '[UNK]').join(' '),
+    toJSON: () => ({ type: 'whitespace', vocab }),
+  };
+}
+
+/**
+ * A small learnable task of the given kind: the label is a function of which words occur, so a
+ * method that trains anything useful brings the loss down.
+ */
+export function tinyTask(kind: TaskKind, n = 16, seed = 'tiny'): TaskData {
+  const rng = createRng(seed);
+  const words = (len: number) => Array.from({ length: len }, () => `w${rng.int(35)}`);
+  const text = (): TextExample => {
+    const ws = words(4 + rng.int(6));
+    const label = ws.some((w) => Number(w.slice(1)) < 8) ? 1 : 0;
+    return kind === 'pair' ? { text: ws.join(' '), textB: words(3).join(' '), label } : { text: ws.join(' '), label };
+  };
+  const tagged = (): TaggedExample => {
+    const ws = words(4 + rng.int(6));
+    return { words: ws, tags: ws.map((w) => (Number(w.slice(1)) < 12 ? 1 : 0)) };
+  };
+  const gen: () => Example = kind === 'tagging' ? tagged : text;
+  const make = (m: number): Example[] => Array.from({ length: m }, gen);
+  return {
+    name: `tiny-${kind}`,
+    kind,
+    labels: kind === 'tagging' ? ['O', 'X'] : ['no', 'yes'],
+    ...(kind === 'tagging' ? { outsideLabel: 'O' } : {}),
+    train: make(n),
+    dev: make(8),
+    test: make(8),
+    hash: `tiny-${kind}-${seed}`,
+    source: 'synthetic test fixture',
+  };
+}

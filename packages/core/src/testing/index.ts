@@ -1,0 +1,2 @@
+export { runConformance, type ConformanceOptions, type ConformanceRow, type InvalidRow } from './conformance.js';
+export { TINY_ENCODER, tinyTask, tinyTokenizer } from './fixtures.js';

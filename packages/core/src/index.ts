@@ -26,3 +26,4 @@ export { classificationMetrics, taggingMetrics, spans, metricsFor, type Metrics 
 export { runTrial, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';
+export * from './data/index.js';

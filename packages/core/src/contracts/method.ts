@@ -28,6 +28,8 @@ export interface MethodContext<C> {
   /** the trial's `init` stream: seed every random initialisation from it */
   rng: Rng;
   task: { kind: TaskKind; numLabels: number };
+  /** tokens per example the trial feeds (prompt vectors at the input add to it) */
+  sequenceLength: number;
 }
 
 /**

@@ -28,11 +28,18 @@ export interface ForwardHooks {
    * Wrap one linear (`layers.3.attn.query`, `layers.0.ffn.up`, ...). `base` computes x·W + b with
    * the backbone's own weights. x: [N, dIn] -> [N, dOut].
    */
-  linear?(name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
+  linear?(name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D, ctx: HookContext): tf.Tensor2D;
   /** Prefix keys and values for one attention layer, [P, d] each, already in key/value space. */
-  prefixKV?(layer: number): { key: tf.Tensor2D; value: tf.Tensor2D } | null;
+  prefixKV?(layer: number, ctx: HookContext): { key: tf.Tensor2D; value: tf.Tensor2D } | null;
   /** Vectors prepended to the token embeddings, [P, d]; their outputs are dropped before the head. */
-  inputPrefix?(): tf.Tensor2D | null;
+  inputPrefix?(ctx: HookContext): tf.Tensor2D | null;
+}
+
+/** What a hook may need to know about the pass it runs in (dropout only while training). */
+export interface HookContext {
+  training: boolean;
+  /** the trial's dropout stream; present while training */
+  dropoutRng?: Rng;
 }
 
 export interface ForwardOptions {

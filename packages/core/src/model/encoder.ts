@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, EncoderConfig, ForwardHooks, ForwardOptions, ParamMap } from '../contracts/model.js';
+import type { Backbone, EncoderConfig, ForwardOptions, HookContext, ParamMap } from '../contracts/model.js';
 import type { Rng } from '../util/rng.js';
 import { dense, dropout, gelu, layerNorm } from './ops.js';
 import { encoderLinears, initEncoderParams } from './params.js';
+
+function hookContext(o: ForwardOptions): HookContext {
+  return o.dropoutRng ? { training: o.training, dropoutRng: o.dropoutRng } : { training: o.training };
+}
 
 /** Large negative bias that removes padded keys from the softmax. */
 const MASKED = -1e9;
@@ -42,9 +46,9 @@ export class Encoder implements Backbone {
   }
 
   /** The one place every linear runs; an adapter may wrap it. x: [N, dIn] */
-  private linear(name: string, x: tf.Tensor2D, hooks: ForwardHooks | undefined): tf.Tensor2D {
+  private linear(name: string, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
     const base = (h: tf.Tensor2D) => dense(h, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
-    return hooks?.linear ? hooks.linear(name, x, base) : base(x);
+    return o.hooks?.linear ? o.hooks.linear(name, x, base, hookContext(o)) : base(x);
   }
 
   forward(ids: tf.Tensor2D, mask: tf.Tensor2D, o: ForwardOptions): tf.Tensor3D {
@@ -53,7 +57,7 @@ export class Encoder implements Backbone {
     const d = c.hidden;
     let x = tf.reshape(tf.gather(this.p('embeddings.token'), tf.reshape(ids, [-1])), [B, T, d]); // [B, T, d]
     let keep = mask; // [B, S] 1 = real token
-    const prefix = o.hooks?.inputPrefix?.() ?? null; // [P, d]
+    const prefix = o.hooks?.inputPrefix?.(hookContext(o)) ?? null; // [P, d]
     const P = prefix === null ? 0 : prefix.shape[0];
     if (prefix !== null) {
       x = tf.concat([tf.tile(tf.expandDims(prefix, 0), [B, 1, 1]), x], 1);
@@ -82,8 +86,8 @@ export class Encoder implements Backbone {
   }
 
   private ffn(i: number, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
-    const up = gelu(this.linear(`layers.${i}.ffn.up`, x, o.hooks)) as tf.Tensor2D; // [N, 4d]
-    return this.linear(`layers.${i}.ffn.down`, up, o.hooks); // [N, d]
+    const up = gelu(this.linear(`layers.${i}.ffn.up`, x, o)) as tf.Tensor2D; // [N, 4d]
+    return this.linear(`layers.${i}.ffn.down`, up, o); // [N, d]
   }
 
   /** Multi-head self-attention over [prefix keys/values; tokens]. x: [B*S, d] */
@@ -91,12 +95,12 @@ export class Encoder implements Backbone {
     const { hidden: d, heads: H } = this.config;
     const dh = d / H;
     const name = `layers.${i}.attn`;
-    const q = tf.transpose(tf.reshape(this.linear(`${name}.query`, x, o.hooks), [B, S, H, dh]), [0, 2, 1, 3]); // [B, H, S, dh]
-    let k = tf.reshape(this.linear(`${name}.key`, x, o.hooks), [B, S, d]);
-    let v = tf.reshape(this.linear(`${name}.value`, x, o.hooks), [B, S, d]);
+    const q = tf.transpose(tf.reshape(this.linear(`${name}.query`, x, o), [B, S, H, dh]), [0, 2, 1, 3]); // [B, H, S, dh]
+    let k = tf.reshape(this.linear(`${name}.key`, x, o), [B, S, d]);
+    let v = tf.reshape(this.linear(`${name}.value`, x, o), [B, S, d]);
     let bias = keyBias;
     let K = S;
-    const prefix = o.hooks?.prefixKV?.(i) ?? null; // [P, d] each
+    const prefix = o.hooks?.prefixKV?.(i, hookContext(o)) ?? null; // [P, d] each
     if (prefix !== null) {
       const P = prefix.key.shape[0];
       k = tf.concat([tf.tile(tf.expandDims(prefix.key, 0), [B, 1, 1]), k], 1); // [B, P+S, d]
@@ -109,7 +113,7 @@ export class Encoder implements Backbone {
     const scores = tf.add(tf.mul(tf.matMul(q, kT), 1 / Math.sqrt(dh)), bias); // [B, H, S, K]
     const probs = dropout(tf.softmax(scores), this.config.dropout, o.training, o.dropoutRng);
     const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [B * S, d]) as tf.Tensor2D; // [B*S, d]
-    return this.linear(`${name}.output`, ctx, o.hooks);
+    return this.linear(`${name}.output`, ctx, o);
   }
 
   dispose(): void {

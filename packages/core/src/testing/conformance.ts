@@ -55,7 +55,7 @@ function build(method: MethodPlugin<any>, params: Record<string, unknown>, kind:
   const model = Encoder.init(TINY_ENCODER, createRng('conformance-base'));
   const streams = rngStreams(seed);
   const head = createHead(kind, TINY_ENCODER.hidden, 2, streams.init);
-  const adapter = method.apply({ model, config: params, rng: streams.init, task: { kind, numLabels: 2 } });
+  const adapter = method.apply({ model, config: params, rng: streams.init, task: { kind, numLabels: 2 }, sequenceLength: 16 });
   return { model, head, adapter };
 }
 

@@ -8,7 +8,7 @@ import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
 import { predict, score } from '../train/evaluate.js';
-import { train, type TrainResult } from '../train/loop.js';
+import { train, trainableParamMap, type TrainResult } from '../train/loop.js';
 import type { Metrics } from '../train/metrics.js';
 import { rngStreams } from '../util/rng.js';
 
@@ -23,6 +23,8 @@ export interface TrialInputs {
   seed: number;
   training: ResolvedTraining;
   onStep?: (step: number, loss: number) => void;
+  /** called once the method is applied, before training, with the parameter counts */
+  onReady?: (counts: { trainableParams: number; totalParams: number }) => void;
   /** called with the adapter and head after training, before they are freed (checkpoints, tests) */
   afterTrain?: (adapter: Adapter, head: Head) => Promise<void> | void;
 }
@@ -53,7 +55,12 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const head = createHead(task.kind, model.config.hidden, numLabels, streams.init);
   let adapter: Adapter | undefined;
   try {
-    adapter = inp.method.apply({ model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels } });
+    adapter = inp.method.apply({ model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels }, sequenceLength: cfg.maxLength });
+    const counts = {
+      trainableParams: countParams(trainableParamMap(adapter, head).values()),
+      totalParams: countParams(model.params) + countParams(head.params) + countParams(adapter.params),
+    };
+    inp.onReady?.(counts);
     const enc = (xs: Example[]) => encodeSplit(xs, task.kind, inp.tokenizer, cfg.maxLength);
     const trainResult = await train({
       model,

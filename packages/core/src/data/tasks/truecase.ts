@@ -10,10 +10,9 @@ export const TRUECASE_MAX_WORDS = 48;
 /** All-lower texts kept, as a share of the texts that have a cased word. */
 export const TRUECASE_LOWER_SHARE = 0.25;
 
-const LOWER = 0;
-const CAPITALISED = 1;
-const UPPER = 2;
-const MIXED = 3;
+/** Tag ids, in TRUECASE_LABELS order. */
+export const TRUECASE_TAGS = { LOWER: 0, CAPITALISED: 1, UPPER: 2, MIXED: 3 } as const;
+const { LOWER, CAPITALISED, UPPER, MIXED } = TRUECASE_TAGS;
 
 /** Runs of letters/digits are words; every other non-space character is a word of its own. */
 export function splitWords(text: string): string[] {
@@ -26,10 +25,10 @@ export function splitWords(text: string): string[] {
  * cannot tell them apart from one letter, and sentence-initial "A" is the common case.
  */
 export function casingClass(word: string): number {
+  // A letter is a character with two cases; digits and punctuation have one.
   const letters = [...word].filter((ch) => ch.toLowerCase() !== ch.toUpperCase());
   if (letters.length === 0) return LOWER;
-  const isUpper = (ch: string) => ch === ch.toUpperCase() && ch !== ch.toLowerCase();
-  const upper = letters.map(isUpper);
+  const upper = letters.map((ch) => ch === ch.toUpperCase());
   if (!upper.includes(true)) return LOWER;
   if (upper[0] && !upper.slice(1).includes(true)) return CAPITALISED;
   if (!upper.includes(false)) return UPPER;
@@ -75,5 +74,3 @@ export function buildTruecaseTask(wn: WordNet): TaskData<TaggedExample> {
     source: wordnetSource(wn.version),
   };
 }
-
-export const TRUECASE_TAGS = { LOWER, CAPITALISED, UPPER, MIXED } as const;

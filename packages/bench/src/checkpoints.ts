@@ -1,0 +1,98 @@
+import {
+  Encoder, UserError, canonicalJson, encoderParamShapes, loadTokenizer, readJsonFile, readSafetensorsFile, sha256File,
+  type BackendInfo, type EncoderConfig, type ParamMap, type RawTensor, type Tokenizer,
+} from '@tunelab/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ZooModel } from './zoo.js';
+
+export const MODEL_WEIGHTS = 'model.safetensors';
+export const MODEL_CONFIG = 'config.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+
+/** `config.json` of a pretrained checkpoint; written last, so its presence marks a whole checkpoint. */
+export interface CheckpointConfig {
+  format: 'tunelab-checkpoint';
+  formatVersion: 1;
+  name: string;
+  encoder: EncoderConfig;
+  sequenceLength: number;
+  /** the zoo recipe it was built from; a changed recipe means a new checkpoint */
+  recipe: ZooModel;
+  tokenizerVocabSize: number;
+  /** SHA-256 of model.safetensors */
+  sha256: string;
+  mlm: { steps: number; finalLoss: number; wallMs: number };
+  corpus: { texts: number; heldOut: number };
+  backend: BackendInfo;
+  createdAt: string;
+}
+
+export interface Pretrained {
+  dir: string;
+  config: CheckpointConfig;
+  tokenizer: Tokenizer;
+  /** weights read once; every trial gets fresh variables from them */
+  tensors: Map<string, RawTensor>;
+}
+
+export function checkpointDir(cache: string, name: string): string {
+  return join(cache, 'models', name);
+}
+
+/** Same recipe, compared canonically. */
+export function sameRecipe(a: ZooModel, b: ZooModel): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * Read a checkpoint folder and check it whole: config, tokenizer, and the weights' SHA-256 against
+ * the one recorded. Returns undefined when there is none (the caller may pretrain).
+ */
+export async function readCheckpoint(dir: string, name: string): Promise<Pretrained | undefined> {
+  const cfgPath = join(dir, MODEL_CONFIG);
+  if (!existsSync(cfgPath)) return undefined;
+  const redo = `; rebuild it with: tunelab pretrain --size ${name} --force`;
+  const config = (await readJsonFile(cfgPath, `checkpoint config of '${name}'`)) as CheckpointConfig;
+  if (config?.format !== 'tunelab-checkpoint' || config.formatVersion !== 1 || typeof config.sha256 !== 'string') {
+    throw new UserError(`${cfgPath}: not a tunelab checkpoint config${redo}`);
+  }
+  const weights = join(dir, MODEL_WEIGHTS);
+  if (!existsSync(weights)) throw new UserError(`${weights}: missing (checkpoint '${name}' is incomplete)${redo}`);
+  const sha = await sha256File(weights);
+  if (sha !== config.sha256) {
+    throw new UserError(`${weights}: SHA-256 ${sha.slice(0, 12)}… does not match the recorded ${config.sha256.slice(0, 12)}… (corrupt or tampered)${redo}`);
+  }
+  const tokenizer = loadTokenizer(await readJsonFile(join(dir, TOKENIZER_FILE), `tokenizer of '${name}'`), join(dir, TOKENIZER_FILE));
+  if (tokenizer.vocab.length !== config.encoder.vocabSize) {
+    throw new UserError(`${join(dir, TOKENIZER_FILE)}: ${tokenizer.vocab.length} tokens but the model expects ${config.encoder.vocabSize}${redo}`);
+  }
+  const { tensors } = await readSafetensorsFile(weights);
+  checkArchitecture(tensors, config.encoder, weights, redo);
+  return { dir, config, tokenizer, tensors };
+}
+
+/** A fresh backbone with the checkpoint's weights (each trial owns and may change its copy). */
+export function instantiate(p: Pretrained): Encoder {
+  const params: ParamMap = new Map();
+  for (const [name, t] of p.tensors) {
+    const init = tf.tensor(t.data, t.shape, t.dtype === 'I32' ? 'int32' : 'float32');
+    params.set(name, tf.variable(init, true));
+    init.dispose();
+  }
+  return new Encoder(p.config.encoder, params);
+}
+
+/** Names and shapes must be exactly the architecture's (else the file is corrupt or foreign). */
+function checkArchitecture(tensors: Map<string, RawTensor>, encoder: EncoderConfig, source: string, redo: string): void {
+  const expected = encoderParamShapes(encoder);
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (t === undefined) problems.push(`missing "${name}"`);
+    else if (t.shape.join(',') !== shape.join(',')) problems.push(`"${name}" has shape [${t.shape}], expected [${shape}]`);
+  }
+  if (tensors.size !== expected.length) problems.push(`${tensors.size} tensors, expected ${expected.length}`);
+  if (problems.length) throw new UserError(`${source}: does not match its config: ${problems.slice(0, 5).join('; ')}${redo}`);
+}

@@ -1,0 +1,33 @@
+import { isUserError } from '@tunelab/core';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { methodsCommand } from './commands/methods.js';
+import { pretrainCommand } from './commands/pretrain.js';
+import { trainCommand } from './commands/train.js';
+
+/** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
+export async function main(argv: string[]): Promise<number> {
+  let cli = yargs(argv).scriptName('tunelab');
+  for (const add of [trainCommand, pretrainCommand, methodsCommand]) cli = add(cli) as typeof cli;
+  try {
+    await cli
+      .demandCommand(1, 'name a command: train, pretrain, methods')
+      .strict()
+      // a flag given twice: the last one wins (array options such as --set still collect)
+      .parserConfiguration({ 'duplicate-arguments-array': false })
+      .fail((msg, err) => {
+        throw err ?? new CliUsageError(msg);
+      })
+      .help()
+      .parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CliUsageError || isUserError(e)) {
+      process.stderr.write(`tunelab: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+class CliUsageError extends Error {}

@@ -1,0 +1,42 @@
+import { selectBackend, UserError, type BackendChoice, type BackendInfo } from '@tunelab/core';
+import type { Argv } from 'yargs';
+import { cacheDir, zooFile } from '../paths.js';
+import { loadMethods } from '../methods.js';
+import { loadZoo, type Zoo } from '../zoo.js';
+import type { TrialEnv } from '../trial.js';
+
+export interface CommonArgs {
+  backend: string;
+  threads?: number;
+  cache?: string;
+  zoo?: string;
+  plugin?: string[];
+}
+
+export function commonOptions<T>(y: Argv<T>) {
+  return y
+    .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
+    .option('threads', { type: 'number', describe: 'threads for the wasm backend (default 1: parallelise trials, not ops)' })
+    .option('cache', { type: 'string', describe: 'folder for checkpoints and built tasks (default $TUNELAB_CACHE or <workspace>/.cache/tunelab)' })
+    .option('zoo', { type: 'string', describe: 'model zoo file (default <workspace>/configs/zoo.json)' })
+    .option('plugin', { type: 'string', array: true, describe: 'extra method plugin module (package name or path); repeatable' });
+}
+
+export async function makeEnv(a: CommonArgs): Promise<TrialEnv & { zoo: Zoo; backend: BackendInfo }> {
+  const zoo = await loadZoo(zooFile(a.zoo));
+  const { registry } = await loadMethods(a.plugin ?? []);
+  if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
+  const backend = await selectBackend(a.backend as BackendChoice, a.threads ? { threads: a.threads } : {});
+  return { registry, zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) };
+}
+
+/** `key=value` pairs from repeated --set flags. */
+export function parseSets(sets: readonly string[] | undefined, parse: (raw: string) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sets ?? []) {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new UserError(`--set ${s}: expected key=value (for example --set rank=8)`);
+    out[s.slice(0, i).trim()] = parse(s.slice(i + 1).trim());
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+import type { Argv } from 'yargs';
+import { ensurePretrained } from '../pretrain/run.js';
+import { zooModel } from '../zoo.js';
+import { commonOptions, makeEnv, type CommonArgs } from './common.js';
+
+export function pretrainCommand(y: Argv) {
+  return y.command(
+    'pretrain',
+    'pretrain zoo models with masked-LM on WordNet (skips those already built from the same recipe)',
+    (b) =>
+      commonOptions(b)
+        .option('size', { type: 'string', array: true, demandOption: true, describe: "zoo size(s), or 'all'" })
+        .option('force', { type: 'boolean', default: false, describe: 'rebuild even if a checkpoint exists' }),
+    async (a) => {
+      const env = await makeEnv(a as CommonArgs);
+      const sizes = a.size.includes('all') ? Object.keys(env.zoo.models) : a.size;
+      for (const s of sizes) zooModel(env.zoo, s); // every name checked before any work
+      for (const name of sizes) {
+        const p = await ensurePretrained({ zoo: env.zoo, name, cache: env.cache, backend: env.backend, force: a.force, log: env.log });
+        process.stdout.write(`${JSON.stringify({ model: name, dir: p.dir, sha256: p.config.sha256, mlmFinalLoss: p.config.mlm.finalLoss, mlmWallMs: p.config.mlm.wallMs })}\n`);
+      }
+    },
+  );
+}

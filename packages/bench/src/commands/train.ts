@@ -1,0 +1,40 @@
+import type { Argv } from 'yargs';
+import { progress } from '../progress.js';
+import { executeTrial, parseSetValue, prepareTrial } from '../trial.js';
+import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
+
+export function trainCommand(y: Argv) {
+  return y.command(
+    'train',
+    'fine-tune one model on one task with one method and print its record',
+    (b) =>
+      commonOptions(b)
+        .option('method', { type: 'string', demandOption: true, describe: 'method id (tunelab methods)' })
+        .option('model', { type: 'string', demandOption: true, describe: 'zoo size (nano, micro, mini, ...)' })
+        .option('task', { type: 'string', demandOption: true, describe: 'wn-supersense | wn-wic | wn-truecase | file:<path>' })
+        .option('seed', { type: 'number', default: 1, describe: 'trial seed (init, data order, dropout)' })
+        .option('steps', { type: 'number', describe: 'training steps (same as --set steps=N)' })
+        .option('set', { type: 'string', array: true, describe: 'method param or training setting, key=value; repeatable' })
+        .option('from-scratch', { type: 'boolean', default: false, describe: 'random init instead of the pretrained checkpoint' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the record as JSON on the last line' }),
+    async (a) => {
+      const env = await makeEnv(a as CommonArgs);
+      const set = parseSets(a.set, parseSetValue);
+      if (a.steps !== undefined) set.steps = a.steps;
+      const prepared = await prepareTrial({ method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] }, env);
+      const bar = progress(`train ${a.method} ${a.model} ${prepared.task.name}`, prepared.spec.training.steps);
+      const record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }) });
+      bar.stop();
+      const m = record.metrics;
+      env.log(
+        `${record.status}: test accuracy ${(m.accuracy * 100).toFixed(2)}%` +
+          (m.macroF1 !== undefined ? `, macro-F1 ${(m.macroF1 * 100).toFixed(2)}%` : '') +
+          (m.spanF1 !== undefined ? `, span F1 ${(m.spanF1 * 100).toFixed(2)}%` : '') +
+          ` (majority ${(record.baselines.majority * 100).toFixed(2)}%); peak ${(record.peakBytes / 2 ** 20).toFixed(1)} MiB; ` +
+          `${record.steps} steps in ${(record.wallMs / 1000).toFixed(1)}s (${record.tokensPerSec.toFixed(0)} tok/s, ${record.backend})`,
+      );
+      if (a.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+      if (record.status !== 'ok') process.exitCode = 3;
+    },
+  );
+}

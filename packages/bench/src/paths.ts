@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** The nearest folder at or above `from` that holds `configs/zoo.json` (the tunelab workspace). */
+export function findWorkspace(from: string = process.cwd()): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'configs', 'zoo.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** Cache for pretrained checkpoints and built tasks: --cache, then $TUNELAB_CACHE, then <workspace>/.cache/tunelab. */
+export function cacheDir(flag?: string): string {
+  if (flag) return resolve(flag);
+  if (process.env.TUNELAB_CACHE) return resolve(process.env.TUNELAB_CACHE);
+  return join(findWorkspace() ?? process.cwd(), '.cache', 'tunelab');
+}
+
+/** The zoo file: --zoo, then <workspace>/configs/zoo.json. */
+export function zooFile(flag?: string): string {
+  if (flag) return resolve(flag);
+  return join(findWorkspace() ?? process.cwd(), 'configs', 'zoo.json');
+}

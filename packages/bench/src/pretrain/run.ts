@@ -1,0 +1,113 @@
+import {
+  Encoder, buildPretrainingCorpus, loadTokenizer, loadWordNet, readJsonFile, rngStreams, sha256, sha256File,
+  trainWordPiece, writeJsonAtomic, writeSafetensorsFile, type BackendInfo, type Tokenizer,
+} from '@tunelab/core';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { progress } from '../progress.js';
+import { loadTask, taskProviders } from '../tasks.js';
+import type { Zoo } from '../zoo.js';
+import {
+  MODEL_CONFIG, MODEL_WEIGHTS, TOKENIZER_FILE, checkpointDir, readCheckpoint, sameRecipe,
+  type CheckpointConfig, type Pretrained,
+} from '../checkpoints.js';
+import { pretrainMlm } from './mlm.js';
+
+export interface PretrainOptions {
+  zoo: Zoo;
+  name: string;
+  cache: string;
+  backend: BackendInfo;
+  /** rebuild even if a checkpoint with the same recipe exists */
+  force?: boolean;
+  log?: (line: string) => void;
+}
+
+/** The corpus every zoo model is pretrained on: WordNet minus every task's dev and test texts. */
+async function corpus(cache: string): Promise<{ texts: string[]; excluded: number }> {
+  const tasks = await Promise.all(taskProviders().map((t) => loadTask(t.name, cache)));
+  return buildPretrainingCorpus(tasks, loadWordNet());
+}
+
+/** One tokenizer per (vocabulary size, corpus), trained once and cached. */
+async function tokenizerFor(cache: string, texts: string[], vocabSize: number, log: (s: string) => void): Promise<Tokenizer> {
+  const file = join(cache, 'tokenizers', `wordpiece-${vocabSize}-${sha256(texts.join('\n')).slice(0, 16)}.json`);
+  if (existsSync(file)) return loadTokenizer(await readJsonFile(file, 'tokenizer'), file);
+  const t0 = Date.now();
+  const tok = trainWordPiece(texts, vocabSize);
+  log(`trained WordPiece tokenizer: ${tok.vocab.length} pieces on ${texts.length} texts in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  await writeJsonAtomic(file, tok.toJSON());
+  return tok;
+}
+
+/**
+ * The checkpoint of a zoo size: read it if one exists with the same recipe, else pretrain it with
+ * masked-LM and write it as one folder (model.safetensors, tokenizer.json, config.json last).
+ */
+export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> {
+  const log = o.log ?? (() => {});
+  const recipe = o.zoo.models[o.name]!;
+  const dir = checkpointDir(o.cache, o.name);
+  if (!o.force) {
+    const existing = await readCheckpoint(dir, o.name);
+    if (existing && sameRecipe(existing.config.recipe, recipe) && existing.config.encoder.vocabSize === o.zoo.tokenizer.vocabSize) return existing;
+    if (existing) log(`checkpoint '${o.name}' was built from another recipe; pretraining it again`);
+  }
+  const { texts, excluded } = await corpus(o.cache);
+  const tokenizer = await tokenizerFor(o.cache, texts, o.zoo.tokenizer.vocabSize, log);
+  const encoder = {
+    vocabSize: tokenizer.vocab.length,
+    maxPositions: recipe.encoder.maxPositions,
+    layers: recipe.encoder.layers,
+    hidden: recipe.encoder.hidden,
+    heads: recipe.encoder.heads,
+    ffnMultiplier: recipe.encoder.ffnMultiplier,
+    dropout: recipe.encoder.dropout,
+    layerNormEps: 1e-5,
+  };
+  const streams = rngStreams(recipe.seed);
+  const model = Encoder.init(encoder, streams.init);
+  try {
+    const ids = texts.map((t) => Int32Array.from(tokenizer.encode(t)));
+    log(`pretraining '${o.name}' (L${encoder.layers} d${encoder.hidden}) with masked-LM: ${recipe.mlm.steps} steps on ${texts.length} texts (${excluded} dev/test texts held out), backend ${o.backend.name}`);
+    const bar = progress(`pretrain ${o.name}`, recipe.mlm.steps);
+    let last = NaN;
+    const run = await pretrainMlm({
+      model, tokenizer, corpus: ids, sequenceLength: recipe.sequenceLength, settings: recipe.mlm, streams,
+      onStep: (step, loss) => {
+        last = loss;
+        bar.update(step, { loss });
+      },
+    });
+    bar.stop();
+    const tmp = `${dir}.tmp-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await writeSafetensorsFile(join(tmp, MODEL_WEIGHTS), model.params, { format: 'tunelab-checkpoint', name: o.name });
+    await writeJsonAtomic(join(tmp, TOKENIZER_FILE), tokenizer.toJSON());
+    const config: CheckpointConfig = {
+      format: 'tunelab-checkpoint',
+      formatVersion: 1,
+      name: o.name,
+      encoder,
+      sequenceLength: recipe.sequenceLength,
+      recipe,
+      tokenizerVocabSize: tokenizer.vocab.length,
+      sha256: await sha256File(join(tmp, MODEL_WEIGHTS)),
+      mlm: { steps: run.losses.length, finalLoss: last, wallMs: Math.round(run.wallMs) },
+      corpus: { texts: texts.length, heldOut: excluded },
+      backend: o.backend,
+      createdAt: new Date().toISOString(),
+    };
+    await writeJsonAtomic(join(tmp, MODEL_CONFIG), config);
+    await mkdir(dirname(dir), { recursive: true });
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    log(`wrote ${dir} (sha256 ${config.sha256.slice(0, 16)}…, final MLM loss ${last.toFixed(3)}, ${(run.wallMs / 1000).toFixed(0)}s)`);
+  } finally {
+    model.dispose();
+  }
+  const written = await readCheckpoint(dir, o.name);
+  if (!written) throw new Error(`checkpoint ${dir} vanished after writing`);
+  return written;
+}

@@ -1,0 +1,83 @@
+import { CORE_VERSION, canonicalJson, sha256, type BackendInfo, type MemoryReport, type Metrics, type ResolvedTraining } from '@tunelab/core';
+
+export const RECORD_FORMAT_VERSION = 1;
+
+/** What the user asked for: one cell of a sweep, or one `tunelab train`. */
+export interface TrialSpec {
+  method: string;
+  /** parsed and defaulted by the method's schema */
+  params: Record<string, unknown>;
+  model: string;
+  task: string;
+  seed: number;
+  training: ResolvedTraining;
+  /** random init instead of the pretrained checkpoint (the pretraining ablation) */
+  fromScratch?: boolean;
+}
+
+/** One finished trial: one JSON line of results.jsonl. */
+export interface TrialRecord {
+  format: 'tunelab-record';
+  formatVersion: number;
+  trialId: string;
+  sweep?: string;
+  status: 'ok' | 'failed' | 'diverged';
+  error?: { message: string; stack?: string };
+  diverged?: { step: number; loss: number };
+  method: string;
+  methodVersion: string;
+  methodPackage: string;
+  params: Record<string, unknown>;
+  model: string;
+  modelSha256: string;
+  fromScratch: boolean;
+  task: string;
+  taskKind: string;
+  dataHash: string;
+  seed: number;
+  training: ResolvedTraining;
+  /** test split */
+  metrics: Metrics;
+  devMetrics: Metrics;
+  /** majority class of train, scored on test (classification) / all-outside (tagging) */
+  baselines: { majority: number };
+  finalTrainLoss: number;
+  trainableParams: number;
+  totalParams: number;
+  trainableShare: number;
+  backboneParams: number;
+  headParams: number;
+  adapterParams: number;
+  peakBytes: number;
+  memory: MemoryReport;
+  steps: number;
+  wallMs: number;
+  tokensPerSec: number;
+  backend: BackendInfo['name'];
+  threads: number;
+  backendSkipped: BackendInfo['skipped'];
+  coreVersion: string;
+  node: string;
+  finishedAt: string;
+}
+
+/** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
+export function trialId(
+  spec: TrialSpec,
+  ctx: { methodVersion: string; modelSha256: string; dataHash: string; backend: BackendInfo },
+): string {
+  const identity = {
+    spec: { ...spec, fromScratch: spec.fromScratch ?? false },
+    methodVersion: ctx.methodVersion,
+    coreVersion: CORE_VERSION,
+    modelSha256: ctx.modelSha256,
+    dataHash: ctx.dataHash,
+    backend: { name: ctx.backend.name, threads: ctx.backend.threads },
+  };
+  return sha256(canonicalJson(identity)).slice(0, 20);
+}
+
+/** PEFT's familiar line. */
+export function peftLine(trainable: number, total: number): string {
+  return `trainable params: ${trainable.toLocaleString('en-US')} || all params: ${total.toLocaleString('en-US')} || trainable%: ${((100 * trainable) / total).toFixed(4)}`;
+}

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrialRecord } from '../src/record.js';
+import { tinyWorkspace, tunelab } from './helpers.js';
+
+const ws = tinyWorkspace();
+const train = (extra: string[] = []) =>
+  tunelab(['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-supersense', '--seed', '1', '--steps', '40', '--set', 'evalLimit=300', '--json', ...ws.args, ...extra]);
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as TrialRecord;
+
+describe('tunelab train (end to end on a tiny zoo)', () => {
+  let first: TrialRecord;
+
+  beforeAll(() => {
+    const r = train();
+    expect(r.code, r.stderr).toBe(0);
+    first = lastJson(r.stdout);
+  });
+
+  it('pretrains the missing checkpoint on demand and records its hash', () => {
+    const dir = join(ws.cache, 'models', 'tiny');
+    for (const f of ['model.safetensors', 'config.json', 'tokenizer.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(first.modelSha256).toBe(config.sha256);
+    expect(first.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('prints a full record: SFT trains every weight, memory is measured', () => {
+    expect(first.status).toBe('ok');
+    expect(first.method).toBe('sft');
+    expect(first.trainableShare).toBe(1);
+    expect(first.trainableParams).toBe(first.totalParams);
+    expect(first.totalParams).toBe(first.backboneParams + first.headParams + first.adapterParams);
+    expect(first.peakBytes).toBeGreaterThan(first.memory.weightsBytes);
+    expect(first.metrics.accuracy).toBeGreaterThan(0);
+    expect(first.metrics.macroF1).toBeGreaterThan(0);
+    expect(first.baselines.majority).toBeGreaterThan(0);
+    expect(first.steps).toBe(40);
+    expect(first.backend).toBe('wasm');
+    expect(first.tokensPerSec).toBeGreaterThan(0);
+    expect(first.trialId).toMatch(/^[0-9a-f]{20}$/);
+  });
+
+  it('gives bit-identical metrics and the same trial id when run again', () => {
+    const r = train();
+    expect(r.code, r.stderr).toBe(0);
+    const second = lastJson(r.stdout);
+    expect(second.metrics).toEqual(first.metrics);
+    expect(second.finalTrainLoss).toBe(first.finalTrainLoss);
+    expect(second.trialId).toBe(first.trialId);
+  });
+
+  it('rejects a tampered checkpoint with its path and the hash mismatch', () => {
+    const file = join(ws.cache, 'models', 'tiny', 'model.safetensors');
+    const bytes = readFileSync(file);
+    const tampered = Buffer.from(bytes);
+    tampered[tampered.length - 1] ^= 0xff;
+    writeFileSync(file, tampered);
+    try {
+      const r = train();
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/model\.safetensors: SHA-256 .* does not match/);
+      expect(r.stdout).toBe('');
+    } finally {
+      writeFileSync(file, bytes);
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
+import { freezeSchema, type FreezeConfig } from './config.js';
+import { selectFreezeParams } from './select.js';
+
+export { FREEZE_MODULES, canonicalModules, freezeSchema, type FreezeConfig, type FreezeModule } from './config.js';
+export { freezeParamCount, selectFreezeParams, selectFrozenLayers, type FreezeSelection, type FreezeShape } from './select.js';
+
+const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
+
+/**
+ * Freeze (partial fine-tuning, LLaMA-Factory's `finetuning_type: freeze`): the chosen modules of
+ * the last (or first) N layers train in place, plus the new head; every other backbone weight stays
+ * frozen. It adds no parameters and no hooks: it only answers which backbone weights train.
+ */
+export const freeze: MethodPlugin<FreezeConfig> = {
+  meta: {
+    id: 'freeze',
+    version: pkg.version,
+    packageName: pkg.name,
+    coreApi: '^0.1.0',
+    paramPrefix: 'freeze',
+    description: "partial fine-tuning: only the last N layers' chosen modules (default FFN) and the new head train",
+    // it trains backbone weights, as full fine-tuning does, so it takes the same rate
+    defaultLearningRate: 1e-4,
+  },
+  schema: freezeSchema,
+  apply({ model, config }) {
+    // chosen once, before training: a bad config fails here, not mid-run
+    const chosen = selectFreezeParams(model.params, model.config.layers, config);
+    return {
+      hooks: {},
+      params: new Map(),
+      trainableBackbone: () => new Map(chosen),
+      // the chosen variables belong to the backbone; nothing here is ours to free
+      dispose() {},
+    };
+  },
+};
+
+export default freeze;

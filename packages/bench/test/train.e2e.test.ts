@@ -55,7 +55,7 @@ describe('tunelab train (end to end on a tiny zoo)', () => {
     const file = join(ws.cache, 'models', 'tiny', 'model.safetensors');
     const bytes = readFileSync(file);
     const tampered = Buffer.from(bytes);
-    tampered[tampered.length - 1] ^= 0xff;
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0xff, tampered.length - 1);
     writeFileSync(file, tampered);
     try {
       const r = train();

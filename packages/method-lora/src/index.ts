@@ -1,0 +1,36 @@
+import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
+import { loraSchema, type LoraConfig } from './config.js';
+import { applyLora, PARAM_PREFIX } from './model.js';
+
+export { ALL_LINEAR, loraSchema, type LoraConfig } from './config.js';
+export { LoraLinear, type LoraLinearOptions } from './layer.js';
+export { applyLora, checkRank, resolveLayers, resolveTargets, PARAM_PREFIX, type LoraAdapter } from './model.js';
+
+const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
+
+/** Trainable parameters LoRA adds: r·(dIn + dOut) per adapted [dIn, dOut] linear (A plus B). */
+export function loraParamCount(shapes: readonly (readonly [number, number])[], rank: number): number {
+  return shapes.reduce((n, [dIn, dOut]) => n + rank * (dIn + dOut), 0);
+}
+
+/**
+ * LoRA (Hu et al. 2021, arXiv:2106.09685): the backbone stays frozen; chosen linears learn a
+ * low-rank update (alpha/r)·A·B that merge() folds into W0 for inference at the base model's cost.
+ * `satisfies` rather than a type annotation, so `lora.apply` is typed as returning a LoraAdapter.
+ */
+export const lora = {
+  meta: {
+    id: 'lora',
+    version: pkg.version,
+    packageName: pkg.name,
+    coreApi: '^0.1.0',
+    paramPrefix: PARAM_PREFIX,
+    description: 'LoRA: frozen backbone, trainable low-rank updates W0 + (alpha/r)·A·B on chosen linears',
+    // PEFT recipes train the small A/B matrices with ~10x the full fine-tuning rate
+    defaultLearningRate: 1e-3,
+  },
+  schema: loraSchema,
+  apply: applyLora,
+} satisfies MethodPlugin<LoraConfig>;
+
+export default lora;

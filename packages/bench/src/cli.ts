@@ -4,14 +4,15 @@ import { hideBin } from 'yargs/helpers';
 import { methodsCommand } from './commands/methods.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
+import { pretrainingGainCommand } from './commands/pretraining-gain.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods')
+      .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain')
       .strict()
       // a flag given twice: the last one wins (array options such as --set still collect)
       .parserConfiguration({ 'duplicate-arguments-array': false })

@@ -80,7 +80,7 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
  * Apply the method to a randomly initialised model of the recipe's shape and free it: configs that
  * do not fit the model fail here, in milliseconds, not after pretraining.
  */
-function dryApply(method: MethodPlugin, params: Record<string, unknown>, recipe: Zoo['models'][string], task: TaskData, sequenceLength: number): void {
+export function dryApply(method: MethodPlugin, params: Record<string, unknown>, recipe: Zoo['models'][string], task: TaskData, sequenceLength: number): void {
   const model = Encoder.init({ ...recipe.encoder, vocabSize: 8, layerNormEps: 1e-5 }, rngStreams(0).init);
   try {
     method.apply({ model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();

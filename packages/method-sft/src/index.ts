@@ -18,7 +18,7 @@ export const sft: MethodPlugin<SftConfig> = {
     coreApi: '^0.1.0',
     paramPrefix: 'sft',
     description: 'full fine-tuning: every backbone weight and the new head train',
-    defaultLearningRate: 1e-4,
+    defaultLearningRate: 1e-3,
   },
   schema: sftSchema,
   apply({ model }) {

@@ -40,7 +40,7 @@ function encodeText(ex: TextExample, tok: Tokenizer, seqLen: number): { ids: num
   const b = ex.textB === undefined ? null : tok.encode(ex.textB);
   const budget = seqLen - (b === null ? 2 : 3);
   while (a.length + (b?.length ?? 0) > budget) {
-    if (b !== null && b.length > a.length) b.pop();
+    if (b !== null && b.length >= a.length) b.pop(); // ties: the second text (BERT)
     else a.pop();
   }
   return { ids: b === null ? [tok.clsId, ...a, tok.sepId] : [tok.clsId, ...a, tok.sepId, ...b, tok.sepId] };

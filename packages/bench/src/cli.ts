@@ -5,17 +5,18 @@ import { methodsCommand } from './commands/methods.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
 import { pretrainingGainCommand } from './commands/pretraining-gain.js';
+import { sweepCommand } from './commands/sweep.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain')
+      .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain, sweep')
       .strict()
-      // a flag given twice: the last one wins (array options such as --set still collect)
-      .parserConfiguration({ 'duplicate-arguments-array': false })
+      // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size) collect
+      .middleware(lastWins, true)
       .fail((msg, err) => {
         throw err ?? new CliUsageError(msg);
       })
@@ -32,3 +33,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class CliUsageError extends Error {}
+
+const ARRAY_FLAGS = new Set(['set', 'plugin', 'size']);
+
+function lastWins(argv: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(argv)) {
+    if (k !== '_' && !ARRAY_FLAGS.has(k) && Array.isArray(v)) argv[k] = v.at(-1);
+  }
+}

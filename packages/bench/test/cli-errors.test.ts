@@ -20,6 +20,10 @@ const cases: [string, string[], RegExp][] = [
   ['a value of the wrong type', [...base, '--method', 'lora', '--set', 'rank=abc'], /params\.rank: .*expected number/],
   ['a value out of range', [...base, '--method', 'lora', '--set', 'rank=0'], /params\.rank/],
   ['a training setting out of range', [...base, '--method', 'sft', '--steps', '0'], /training\.steps: .*>=1/],
+  // both --set flags must reach the method (a regression: only the last one used to)
+  ['every --set is kept (first of two wrong)', [...base, '--method', 'lora', '--set', 'rank=abc', '--set', 'alpha=2'], /params\.rank: .*expected number/],
+  ['every --set is kept (second of two wrong)', [...base, '--method', 'lora', '--set', 'rank=2', '--set', 'alpha=abc'], /params\.alpha: .*expected number/],
+  ['a flag given twice: the last wins', [...base, '--method', 'sft', '--backend', 'cpu', '--backend', 'tpu'], /--backend: unknown backend 'tpu'/],
   ['a malformed --set', [...base, '--method', 'sft', '--set', 'rank'], /--set rank: expected key=value/],
   ['a non-integer seed', [...base, '--method', 'sft', '--seed', '1.5'], /--seed: must be an integer/],
   ['an unknown flag', [...base, '--method', 'sft', '--stepz', '3'], /Unknown argument: stepz/],

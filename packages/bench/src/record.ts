@@ -59,6 +59,8 @@ export interface TrialRecord {
   coreVersion: string;
   node: string;
   finishedAt: string;
+  /** where `train --save` put the trained adapter + head, and its size next to the base checkpoint's */
+  saved?: { dir: string; adapterBytes: number; baseCheckpointBytes: number };
 }
 
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */

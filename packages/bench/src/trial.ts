@@ -1,9 +1,11 @@
 import {
-  CORE_VERSION, Encoder, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  CORE_VERSION, Encoder, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
   type BackendInfo, type MethodPlugin, type MethodRegistry, type ResolvedTraining, type TaskData, type TextExample,
   type TaggedExample,
 } from '@tunelab/core';
-import { instantiate, type Pretrained } from './checkpoints.js';
+import { instantiate, MODEL_WEIGHTS, type Pretrained } from './checkpoints.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ensurePretrained } from './pretrain/run.js';
 import { peftLine, RECORD_FORMAT_VERSION, trialId, type TrialRecord, type TrialSpec } from './record.js';
 import { loadTask } from './tasks.js';
@@ -106,15 +108,32 @@ export function majorityBaseline(task: TaskData): number {
 }
 
 /** Train and evaluate one prepared trial; the record says `ok` or `diverged` (errors propagate). */
-export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: { onStep?: (step: number, loss: number) => void; sweep?: string } = {}): Promise<TrialRecord> {
+export interface ExecuteOptions {
+  onStep?: (step: number, loss: number) => void;
+  sweep?: string;
+  /** save what the trial trained (adapter + head) into this folder */
+  saveDir?: string;
+}
+
+export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: ExecuteOptions = {}): Promise<TrialRecord> {
   const model = p.spec.fromScratch
     ? Encoder.init(p.pretrained.config.encoder, rngStreams(p.spec.seed).init)
     : instantiate(p.pretrained);
+  let saved: TrialRecord['saved'];
   try {
     const out = await runTrial({
       method: p.method, params: p.spec.params, model, tokenizer: p.pretrained.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
       ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
       onReady: (c) => env.log(peftLine(c.trainableParams, c.totalParams)),
+      ...(hooks.saveDir
+        ? {
+            afterTrain: async (adapter, head) => {
+              const { bytes } = await saveAdapter(hooks.saveDir!, { meta: p.method.meta, params: p.spec.params, adapter, head, baseModelSha256: p.pretrained.config.sha256 });
+              saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: (await stat(join(p.pretrained.dir, MODEL_WEIGHTS))).size };
+              env.log(`saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`);
+            },
+          }
+        : {}),
     });
     return {
       format: 'tunelab-record',
@@ -156,6 +175,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: { onS
       coreVersion: CORE_VERSION,
       node: process.version,
       finishedAt: new Date().toISOString(),
+      ...(saved ? { saved } : {}),
     };
   } finally {
     model.dispose();

@@ -51,6 +51,24 @@ describe('tunelab train (end to end on a tiny zoo)', () => {
     expect(second.trialId).toBe(first.trialId);
   });
 
+  it('saves a LoRA adapter far smaller than the base checkpoint, and prints the PEFT line', () => {
+    const out = join(ws.dir, 'lora-adapter');
+    const r = tunelab(['train', '--method', 'lora', '--model', 'tiny', '--task', 'wn-supersense', '--steps', '5', '--set', 'evalLimit=50', '--set', 'rank=2', '--save', out, '--json', ...ws.args]);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = lastJson(r.stdout);
+    expect(r.stderr).toMatch(/trainable params: [\d,]+ \|\| all params: [\d,]+ \|\| trainable%: \d+\.\d{4}/);
+    expect(existsSync(join(out, 'adapter_model.safetensors'))).toBe(true);
+    const config = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+    expect(config.method.id).toBe('lora');
+    expect(config.baseModelSha256).toBe(rec.modelSha256);
+    // A [16,2] + B [2,16] on query and value of one layer, plus the head [16,45]+[45], 4 bytes each, plus a header
+    const payload = 4 * (2 * (16 * 2 + 2 * 16) + 16 * 45 + 45);
+    expect(rec.saved!.adapterBytes).toBeGreaterThan(payload);
+    expect(rec.saved!.adapterBytes).toBeLessThan(payload + 2048);
+    expect(rec.saved!.adapterBytes).toBeLessThan(rec.saved!.baseCheckpointBytes / 10);
+    expect(rec.trainableParams).toBe(2 * (16 * 2 + 2 * 16) + 16 * 45 + 45);
+  });
+
   it('rejects a tampered checkpoint with its path and the hash mismatch', () => {
     const file = join(ws.cache, 'models', 'tiny', 'model.safetensors');
     const bytes = readFileSync(file);

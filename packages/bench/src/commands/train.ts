@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { progress } from '../progress.js';
 import { executeTrial, parseSetValue, prepareTrial } from '../trial.js';
@@ -16,14 +17,15 @@ export function trainCommand(y: Argv) {
         .option('steps', { type: 'number', describe: 'training steps (same as --set steps=N)' })
         .option('set', { type: 'string', array: true, describe: 'method param or training setting, key=value; repeatable' })
         .option('from-scratch', { type: 'boolean', default: false, describe: 'random init instead of the pretrained checkpoint' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the record as JSON on the last line' }),
+        .option('json', { type: 'boolean', default: false, describe: 'print the record as JSON on the last line' })
+        .option('save', { type: 'string', describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder' }),
     async (a) => {
       const env = await makeEnv(a as CommonArgs);
       const set = parseSets(a.set, parseSetValue);
       if (a.steps !== undefined) set.steps = a.steps;
       const prepared = await prepareTrial({ method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] }, env);
       const bar = progress(`train ${a.method} ${a.model} ${prepared.task.name}`, prepared.spec.training.steps);
-      const record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }) });
+      const record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }), ...(a.save ? { saveDir: resolve(a.save) } : {}) });
       bar.stop();
       const m = record.metrics;
       env.log(

@@ -20,6 +20,8 @@ export interface CheckpointConfig {
   sequenceLength: number;
   /** the zoo recipe it was built from; a changed recipe means a new checkpoint */
   recipe: ZooModel;
+  /** version of the pretraining code that built it (PRETRAIN_CODE_VERSION) */
+  codeVersion?: number;
   tokenizerVocabSize: number;
   /** SHA-256 of model.safetensors */
   sha256: string;

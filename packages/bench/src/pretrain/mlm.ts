@@ -23,8 +23,21 @@ export interface MlmInputs {
   onStep?: (step: number, loss: number) => void;
 }
 
+/**
+ * Log unigram frequencies (add-one smoothed) of the corpus: the decoder bias starts there, so the
+ * loss starts at the unigram entropy and every step goes into context. (With a zero bias, Adam
+ * moves it ~lr per step: a short budget is spent learning word frequencies, and the encoder learns
+ * to ignore its input, which leaves nothing useful for fine-tuning: measured, see README.)
+ */
+export function logUnigram(corpus: readonly Int32Array[], vocab: number): Float32Array {
+  const counts = new Float64Array(vocab).fill(1);
+  let n = vocab;
+  for (const ids of corpus) for (const id of ids) (counts[id]!++, n++);
+  return Float32Array.from(counts, (c) => Math.log(c / n));
+}
+
 /** BERT's MLM head: dense + GELU + LayerNorm, decoder tied to the token embeddings. Named `mlm.*`. */
-function mlmHead(d: number, vocab: number, rng: Rng): ParamMap {
+function mlmHead(d: number, vocab: number, rng: Rng, prior: Float32Array): ParamMap {
   const p: ParamMap = new Map();
   const add = (name: string, t: tf.Tensor) => {
     p.set(name, tf.variable(t, true));
@@ -34,7 +47,7 @@ function mlmHead(d: number, vocab: number, rng: Rng): ParamMap {
   add('mlm.transform.bias', tf.zeros([d]));
   add('mlm.ln.gamma', tf.ones([d]));
   add('mlm.ln.beta', tf.zeros([d]));
-  add('mlm.decoder.bias', tf.zeros([vocab]));
+  add('mlm.decoder.bias', tf.tensor1d(prior));
   return p;
 }
 
@@ -101,7 +114,7 @@ function makeMlmBatch(inp: MlmInputs, rng: Rng): MlmBatch {
 export async function pretrainMlm(inp: MlmInputs): Promise<{ losses: number[]; wallMs: number }> {
   const { model, settings, streams } = inp;
   const d = model.config.hidden;
-  const head = mlmHead(d, model.config.vocabSize, streams.init);
+  const head = mlmHead(d, model.config.vocabSize, streams.init, logUnigram(inp.corpus, model.config.vocabSize));
   const named: ParamMap = new Map([...model.params, ...head]);
   const varList = [...named.values()];
   const optimizer = new AdamW({

@@ -14,6 +14,12 @@ import {
 } from '../checkpoints.js';
 import { pretrainMlm } from './mlm.js';
 
+/**
+ * Version of the pretraining code. A checkpoint built by other code is rebuilt, never reused:
+ * 2 = decoder bias starts at the log unigram prior.
+ */
+export const PRETRAIN_CODE_VERSION = 2;
+
 export interface PretrainOptions {
   zoo: Zoo;
   name: string;
@@ -51,8 +57,8 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
   const dir = checkpointDir(o.cache, o.name);
   if (!o.force) {
     const existing = await readCheckpoint(dir, o.name);
-    if (existing && sameRecipe(existing.config.recipe, recipe) && existing.config.encoder.vocabSize === o.zoo.tokenizer.vocabSize) return existing;
-    if (existing) log(`checkpoint '${o.name}' was built from another recipe; pretraining it again`);
+    if (existing && sameRecipe(existing.config.recipe, recipe) && existing.config.codeVersion === PRETRAIN_CODE_VERSION && existing.config.encoder.vocabSize === o.zoo.tokenizer.vocabSize) return existing;
+    if (existing) log(`checkpoint '${o.name}' was built from another recipe or pretraining code; pretraining it again`);
   }
   const { texts, excluded } = await corpus(o.cache);
   const tokenizer = await tokenizerFor(o.cache, texts, o.zoo.tokenizer.vocabSize, log);
@@ -92,6 +98,7 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
       encoder,
       sequenceLength: recipe.sequenceLength,
       recipe,
+      codeVersion: PRETRAIN_CODE_VERSION,
       tokenizerVocabSize: tokenizer.vocab.length,
       sha256: await sha256File(join(tmp, MODEL_WEIGHTS)),
       mlm: { steps: run.losses.length, finalLoss: last, wallMs: Math.round(run.wallMs) },

@@ -1,0 +1,72 @@
+import { UserError, formatZodError, readJsonFile, trainingSchema } from '@tunelab/core';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+
+const atLeastOne = (what: string) => `expected at least one ${what} (an empty list makes the sweep empty)`;
+const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty name');
+
+/**
+ * One row of the sweep: a method and the values to try. Grid keys are the method's params or
+ * training keys (lr, steps, ...); each value list is tried in full (cartesian product). `models`
+ * narrows the row to some sizes, for grids that depend on the model (frozen depth 1..L).
+ */
+const methodEntry = z
+  .object({
+    $comment: z.string().optional(),
+    method: name,
+    grid: z.record(z.string().min(1), z.array(z.unknown(), { error: 'expected a list of values to try' }).min(1, atLeastOne('value')) as z.ZodType<unknown[]>).default({}),
+    models: z.array(name).min(1, atLeastOne('model')).optional(),
+  })
+  .strict();
+
+export const sweepConfigSchema = z
+  .object({
+    $comment: z.string().optional(),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore (it names the output folder)'),
+    tasks: z.array(name).min(1, atLeastOne('task')),
+    models: z.array(name).min(1, atLeastOne('model')),
+    seeds: z.array(z.number({ error: 'expected an integer seed' }).int('expected an integer seed')).min(1, atLeastOne('seed')),
+    /** settings for every trial; a grid key of the same name overrides it */
+    training: trainingSchema.prefault({}),
+    methods: z.array(methodEntry).min(1, atLeastOne('method')),
+    /** extra method plugin modules: package names, or paths relative to this file */
+    plugins: z.array(name).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    // a repeated seed/model/task would run the same trial twice
+    for (const key of ['tasks', 'models', 'seeds'] as const) {
+      const seen = new Map<unknown, number>();
+      c[key].forEach((v: unknown, i: number) => {
+        const first = seen.get(v);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [key, i], message: `duplicate of ${key}[${first}] (${JSON.stringify(v)})` });
+        else seen.set(v, i);
+      });
+    }
+  });
+
+export type SweepConfig = z.output<typeof sweepConfigSchema>;
+export type MethodEntry = SweepConfig['methods'][number];
+
+/** Validate a parsed JSON value; every problem names its path (`methods[2].grid.rank: ...`). */
+export function parseSweepConfig(raw: unknown, source: string): SweepConfig {
+  const r = sweepConfigSchema.safeParse(raw);
+  if (!r.success) throw new UserError(`${source}: ${formatZodError(r.error)}`);
+  return r.data;
+}
+
+export async function loadSweepConfig(path: string): Promise<SweepConfig> {
+  return parseSweepConfig(await readJsonFile(path, 'sweep config'), path);
+}
+
+/**
+ * Plugin specs as `import()` takes them: a path (starts with `.` or `/`) is relative to the config
+ * file, so a config works from any cwd; anything else is a package name.
+ */
+export function resolvePluginSpecs(plugins: readonly string[], configPath: string): string[] {
+  return plugins.map((p) => {
+    if (!(p.startsWith('.') || isAbsolute(p))) return p;
+    return pathToFileURL(resolve(dirname(resolve(configPath)), p)).href;
+  });
+}

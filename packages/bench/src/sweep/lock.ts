@@ -1,0 +1,131 @@
+import { UserError } from '@tunelab/core';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { sweepFiles, type Shard } from './shard.js';
+
+interface LockInfo {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  /** kernel start time of the pid (Linux): tells a reused pid from the original process */
+  procStart?: string;
+  shard: Shard | null;
+  /** the scheduler's job id (Slurm keeps it when it requeues a task, possibly on another node) */
+  job?: string;
+}
+
+export interface SweepLock {
+  path: string;
+  release(): void;
+}
+
+/** A lock whose writer died between create and write is empty; give a live writer this long. */
+const EMPTY_GRACE_MS = 10_000;
+
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // field 22, starttime
+  } catch {
+    return undefined;
+  }
+}
+
+function readLock(path: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    return typeof v?.pid === 'number' && typeof v.hostname === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function schedulerJob(): string | undefined {
+  return process.env.SLURM_JOB_ID ? `slurm:${process.env.SLURM_JOB_ID}` : undefined;
+}
+
+/** Alive unless provably dead: another host's pid cannot be checked from here. */
+function isAlive(info: LockInfo): boolean {
+  // the scheduler runs one instance of a job: a lock of our own job id is from its earlier, dead run
+  if (info.job !== undefined && info.job === schedulerJob()) return false;
+  if (info.hostname !== hostname()) return true;
+  if (info.pid === process.pid) return false; // our pid, so its former owner is gone
+  try {
+    process.kill(info.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  const now = procStart(info.pid);
+  return !(info.procStart && now && now !== info.procStart);
+}
+
+function refuse(path: string, dir: string, info: LockInfo | undefined): never {
+  if (!info) throw new UserError(`${dir}: another sweep is starting there (lock ${path} is being written); wait, or choose another --out`);
+  const where = info.hostname === hostname() ? '' : ` on ${info.hostname}`;
+  const what = info.shard ? `shard ${info.shard.index}/${info.shard.count}` : 'a sweep';
+  const hint = info.hostname === hostname() ? '' : `; if that job is gone, delete ${path}`;
+  throw new UserError(`${dir}: in use by ${what} (pid ${info.pid}${where}, started ${info.startedAt}; lock ${path}); wait for it to finish or choose another --out${hint}`);
+}
+
+/**
+ * Shards i/n and j/n of one sweep may share a folder (each has its own lock and files); anything
+ * else (an unsharded run, or a different n) would run the same trials twice, so a live one refuses.
+ */
+function checkOthers(dir: string, own: string, shard: Shard | null): void {
+  for (const name of readdirSync(dir)) {
+    const m = /^\.lock(?:\.shard-(\d+)-of-(\d+))?$/.exec(name);
+    if (!m || name === own) continue;
+    const count = m[2] === undefined ? undefined : Number(m[2]);
+    if (shard && count === shard.count) continue;
+    const info = readLock(join(dir, name));
+    if (info && isAlive(info)) refuse(join(dir, name), dir, info);
+  }
+}
+
+function tryCreate(path: string, info: LockInfo): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx'); // O_CREAT | O_EXCL: exactly one process creates it
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, JSON.stringify(info));
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Take `<dir>/.lock` (or the shard's own lock): refuse if a live sweep holds it, take it over with
+ * a warning if its process is gone (kill -9, OOM, reboot). Released on exit, whatever the cause.
+ */
+export function acquireLock(dir: string, shard: Shard | null, warn: (line: string) => void): SweepLock {
+  const name = sweepFiles(shard).lock;
+  const path = join(dir, name);
+  checkOthers(dir, name, shard);
+  const start = procStart(process.pid);
+  const job = schedulerJob();
+  const mine: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), shard, ...(start ? { procStart: start } : {}), ...(job ? { job } : {}) };
+  for (let attempt = 0; !tryCreate(path, mine); attempt++) {
+    if (attempt >= 5) refuse(path, dir, readLock(path));
+    const raw = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (raw === undefined) continue; // released meanwhile: try again
+    const info = readLock(path);
+    if (!info && Date.now() - statSync(path).mtimeMs < EMPTY_GRACE_MS) refuse(path, dir, undefined);
+    if (info && isAlive(info)) refuse(path, dir, info);
+    warn(`taking over the stale lock ${path}${info ? ` of pid ${info.pid} (started ${info.startedAt}; no longer running)` : ' (empty)'}`);
+    // remove it only if it is still the stale one we looked at, not a lock another process just took
+    if (existsSync(path) && readFileSync(path, 'utf8') === raw) unlinkSync(path);
+  }
+  const release = () => {
+    process.removeListener('exit', release);
+    const held = readLock(path);
+    if (held && held.pid === mine.pid && held.startedAt === mine.startedAt) unlinkSync(path);
+  };
+  process.on('exit', release);
+  return { path, release };
+}

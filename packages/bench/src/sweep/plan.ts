@@ -1,0 +1,147 @@
+import { isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadMethods, type LoadedMethod } from '../methods.js';
+import { ensurePretrained } from '../pretrain/run.js';
+import { trialId } from '../record.js';
+import { loadTask } from '../tasks.js';
+import { dryApply } from '../trial.js';
+import { loadZoo, type Zoo } from '../zoo.js';
+import { loadSweepConfig, resolvePluginSpecs, type SweepConfig } from './config.js';
+import { SweepConfigError } from './errors.js';
+import { expandGrid, type SweepCell } from './expand.js';
+
+/** What a trial's id and its records need besides the spec: computed once, in the parent. */
+export interface CellIdentity {
+  methodVersion: string;
+  methodPackage: string;
+  modelSha256: string;
+  dataHash: string;
+  taskKind: string;
+}
+
+export interface PlannedCell extends SweepCell {
+  id: string;
+  identity: CellIdentity;
+}
+
+export interface SweepPlan {
+  configPath: string;
+  config: SweepConfig;
+  /** plugin specs as the workers import them */
+  plugins: string[];
+  registry: MethodRegistry;
+  loaded: LoadedMethod[];
+  zoo: Zoo;
+  backend: BackendInfo;
+  cells: PlannedCell[];
+}
+
+export interface PlanOptions {
+  configPath: string;
+  zooPath: string;
+  cache: string;
+  backend: BackendChoice;
+  threads: number;
+  /** --plugin flags (relative to the cwd) */
+  extraPlugins: readonly string[];
+  log: (line: string) => void;
+}
+
+async function checkImportable(specs: { spec: string; as: string; where: string }[], source: string): Promise<void> {
+  const problems: string[] = [];
+  for (const { spec, as, where } of specs) {
+    try {
+      await import(spec);
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0]!.replace(/ imported from .*$/, '');
+      problems.push(`${where}: cannot load '${as}' (${why})`);
+    }
+  }
+  if (problems.length) throw new SweepConfigError(problems, source);
+}
+
+/** A method's "does not fit this model" message, placed at the grid value that caused it. */
+function fitProblem(cell: SweepCell, message: string): string {
+  const key = /(?:^|: )params\.([A-Za-z0-9_]+)/.exec(message)?.[1];
+  const at = key !== undefined && key in cell.choice ? `methods[${cell.entry}].grid.${key}[${cell.choice[key]}]` : `methods[${cell.entry}]`;
+  return `${at}: ${cell.label} does not fit model '${cell.spec.model}': ${message}`;
+}
+
+/**
+ * Everything before the first trial, in the order that reports every user mistake before any
+ * work: config, plugins, zoo, grid (each combination through the method's schema), backend, tasks,
+ * a dry apply of each distinct setting on each model's shape; then pretraining of missing
+ * checkpoints (one at a time, so workers never pretrain), then every trial's id.
+ */
+export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
+  const config = await loadSweepConfig(o.configPath);
+  const fromConfig = resolvePluginSpecs(config.plugins, o.configPath);
+  const fromFlags = o.extraPlugins.map((p) => (p.startsWith('.') || p.startsWith('/') ? pathToFileURL(resolve(p)).href : p));
+  await checkImportable(
+    [
+      ...fromConfig.map((spec, i) => ({ spec, as: config.plugins[i]!, where: `plugins[${i}]` })),
+      ...fromFlags.map((spec, i) => ({ spec, as: o.extraPlugins[i]!, where: '--plugin' })),
+    ],
+    o.configPath,
+  );
+  const plugins = [...fromConfig, ...fromFlags];
+  const { registry, loaded } = await loadMethods(plugins);
+  const zoo = await loadZoo(o.zooPath);
+  let cells: SweepCell[];
+  try {
+    cells = expandGrid(config, registry, zoo);
+  } catch (e) {
+    throw e instanceof SweepConfigError ? e.withSource(o.configPath) : e;
+  }
+  const backend = await selectBackend(o.backend, { threads: o.threads });
+
+  const tasks = new Map<string, TaskData>();
+  const problems: string[] = [];
+  for (const [i, name] of config.tasks.entries()) {
+    try {
+      tasks.set(name, await loadTask(name, o.cache));
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      problems.push(`tasks[${i}]: ${e.message}`);
+    }
+  }
+  if (problems.length) throw new SweepConfigError(problems, o.configPath);
+
+  const tried = new Set<string>();
+  for (const cell of cells) {
+    const task = tasks.get(cell.spec.task)!;
+    const key = JSON.stringify([cell.entry, cell.label, cell.spec.model, task.kind, task.labels.length, cell.spec.training.maxLength]);
+    if (tried.has(key)) continue;
+    tried.add(key);
+    try {
+      dryApply(registry.get(cell.spec.method), cell.spec.params, zoo.models[cell.spec.model]!, task, cell.spec.training.maxLength);
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      problems.push(fitProblem(cell, e.message));
+    }
+  }
+  if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);
+
+  const sha = new Map<string, string>();
+  for (const cell of cells) {
+    const model = cell.spec.model;
+    if (sha.has(model)) continue;
+    const p = await ensurePretrained({ zoo, name: model, cache: o.cache, backend, log: o.log });
+    sha.set(model, p.config.sha256);
+  }
+  const planned = cells.map((cell): PlannedCell => {
+    const method = registry.get(cell.spec.method);
+    const task = tasks.get(cell.spec.task)!;
+    const identity: CellIdentity = {
+      methodVersion: method.meta.version,
+      methodPackage: method.meta.packageName,
+      modelSha256: sha.get(cell.spec.model)!,
+      dataHash: task.hash,
+      taskKind: task.kind,
+    };
+    const id = trialId(cell.spec, { methodVersion: identity.methodVersion, modelSha256: identity.modelSha256, dataHash: identity.dataHash, backend });
+    return { ...cell, id, identity };
+  });
+  return { configPath: o.configPath, config, plugins, registry, loaded, zoo, backend, cells: planned };
+}

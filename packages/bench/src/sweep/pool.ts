@@ -1,0 +1,132 @@
+import { UserError, type BackendInfo } from '@tunelab/core';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PlannedCell } from './plan.js';
+import type { FromWorker, WorkerInit } from './protocol.js';
+import { failedRecord, type SweepRecord } from './records.js';
+
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+export interface PoolOptions {
+  size: number;
+  init: Omit<WorkerInit, 'type'>;
+  backend: BackendInfo;
+  /** called once per cell, in completion order, with the trial's time on its worker; a throw (e.g. disk full) stops the pool */
+  onResult: (cell: PlannedCell, record: SweepRecord, elapsedMs: number) => void;
+}
+
+export interface Pool {
+  /** resolves when every cell has a record */
+  done: Promise<void>;
+  /** kill the workers (SIGINT/SIGTERM of the sweep); their trials get no record and rerun next time */
+  stop(): void;
+}
+
+interface Slot {
+  child: ChildProcess;
+  ready: boolean;
+  held?: { cell: PlannedCell; t0: number };
+}
+
+/**
+ * Native thread pools (TensorFlow, OpenMP) default to every core; N workers each doing so would
+ * oversubscribe the CPU N-fold. Explicit settings in the environment win.
+ */
+function threadEnv(threads: number): NodeJS.ProcessEnv {
+  const n = String(threads);
+  return { TF_NUM_INTRAOP_THREADS: n, TF_NUM_INTEROP_THREADS: n, OMP_NUM_THREADS: n, ...process.env };
+}
+
+/**
+ * Run cells on a pool of long-lived worker processes. A worker that dies (crash, OOM kill) costs
+ * only the trial it held: that trial is recorded as failed and a new worker takes its place.
+ */
+export function startPool(cells: readonly PlannedCell[], o: PoolOptions): Pool {
+  const queue = [...cells];
+  const slots = new Set<Slot>();
+  let stopped = false;
+  let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+
+  const stop = () => {
+    stopped = true;
+    for (const s of slots) s.child.kill('SIGTERM');
+  };
+  const fail = (e: unknown) => {
+    if (stopped) return;
+    stop();
+    settle!.reject(e);
+  };
+  let finishing = false;
+  const finishIfIdle = () => {
+    if (!stopped && queue.length === 0 && [...slots].every((s) => !s.held)) {
+      stopped = finishing = true;
+      // the worker exits on disconnect; wait for that, so no worker outlives the sweep
+      for (const s of slots) if (s.child.connected) s.child.disconnect();
+      if (slots.size === 0) settle!.resolve();
+    }
+  };
+  const record = (cell: PlannedCell, r: SweepRecord, t0: number) => {
+    try {
+      o.onResult(cell, r, performance.now() - t0);
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const next = (s: Slot) => {
+    const cell = queue.shift();
+    if (!cell) return finishIfIdle();
+    s.held = { cell, t0: performance.now() };
+    s.child.send({ type: 'run', cell });
+  };
+  const spawn = () => {
+    const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: threadEnv(o.init.threads) });
+    const s: Slot = { child, ready: false };
+    slots.add(s);
+    child.on('message', (m: FromWorker) => {
+      if (stopped) return;
+      if (m.type === 'ready') {
+        s.ready = true;
+        next(s);
+      } else if (m.type === 'fatal') {
+        fail(new UserError(`sweep worker could not start: ${m.message}`));
+      } else if (m.type === 'result' && s.held) {
+        const { cell, t0 } = s.held;
+        s.held = undefined;
+        record(cell, m.record, t0);
+        if (!stopped) next(s);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      slots.delete(s);
+      if (finishing && slots.size === 0) settle!.resolve();
+      if (stopped) return;
+      if (!s.ready) return fail(new Error(`sweep worker exited before it was ready (${signal ?? `exit code ${code}`})`));
+      if (s.held && (signal === 'SIGINT' || signal === 'SIGTERM')) {
+        // stopped, not crashed (Ctrl-C reaches the whole process group): the trial is not at fault, so
+        // it goes back to the queue, and gets no record if the sweep itself is stopping
+        queue.unshift(s.held.cell);
+        s.held = undefined;
+      } else if (s.held) {
+        const { cell, t0 } = s.held;
+        s.held = undefined;
+        const why = `worker process died (${signal ?? `exit code ${code}`}) while running this trial; out of memory?`;
+        const error = new Error(why);
+        error.stack = undefined; // the parent's stack says nothing about the worker's death
+        record(cell, failedRecord(cell, { sweep: o.init.sweep, backend: o.backend, wallMs: performance.now() - t0 }, error), t0);
+      }
+      if (queue.length > 0) spawn();
+      else finishIfIdle();
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      // a send that raced the worker's death: its 'exit' follows and records the trial
+      if (e.code !== 'ERR_IPC_CHANNEL_CLOSED' && e.code !== 'EPIPE') fail(e);
+    });
+    child.send({ type: 'init', ...o.init });
+  };
+
+  const n = Math.min(o.size, queue.length);
+  if (n === 0) settle!.resolve();
+  for (let i = 0; i < n; i++) spawn();
+  return { done, stop };
+}

@@ -1,0 +1,122 @@
+import { UserError, type BackendChoice } from '@tunelab/core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findWorkspace } from '../paths.js';
+import { acquireLock } from './lock.js';
+import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
+import { planSweep, type PlannedCell } from './plan.js';
+import { startPool, type Pool } from './pool.js';
+import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
+import type { SweepRecord } from './records.js';
+import { inShard, sweepFiles, type Shard } from './shard.js';
+import { openResultsFile, readResults, type ResultsWriter } from './store.js';
+
+export interface SweepOptions {
+  configPath: string;
+  /** default: <workspace>/reports/<config name> */
+  out?: string;
+  workers: number;
+  shard: Shard | null;
+  /** also rerun trials recorded as failed or diverged */
+  retryFailed: boolean;
+  /** rerun every trial of the shard, recorded or not */
+  force: boolean;
+  backend: BackendChoice;
+  threads: number;
+  cache: string;
+  zooPath: string;
+  extraPlugins: readonly string[];
+  log: (line: string) => void;
+}
+
+export interface SweepSummary {
+  out: string;
+  resultsFile: string;
+  manifestFile: string;
+  counts: RunCounts;
+  failures: { cell: PlannedCell; record: SweepRecord }[];
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+function toRun(o: SweepOptions, cell: PlannedCell, prior: SweepRecord | undefined): boolean {
+  if (prior === undefined || o.force) return true;
+  return prior.status !== 'ok' && o.retryFailed;
+}
+
+/**
+ * Plan (every check, pretraining, trial ids), then take the folder's lock, skip what is recorded,
+ * and run the rest on the worker pool, appending each record as it arrives. Nothing is written to
+ * the output folder until the plan holds.
+ */
+export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
+  const plan = await planSweep({ configPath: o.configPath, zooPath: o.zooPath, cache: o.cache, backend: o.backend, threads: o.threads, extraPlugins: o.extraPlugins, log: o.log });
+  const out = o.out ?? join(findWorkspace() ?? process.cwd(), 'reports', plan.config.name);
+  const files = sweepFiles(o.shard);
+  const resultsFile = join(out, files.results);
+  const manifestFile = join(out, files.manifest);
+
+  mkdirSync(out, { recursive: true });
+  const lock = acquireLock(out, o.shard, o.log);
+  let pool: Pool | undefined;
+  let progress: SweepProgress | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    pool?.stop();
+    progress?.stop();
+    o.log(`\nsweep: ${signal}: stopped; every finished trial is saved, run the same command again to continue`);
+    lock.release();
+    process.exit(SIGNAL_EXIT[signal] ?? 1);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let writer: ResultsWriter | undefined;
+  try {
+    // this run's own file: cut a torn tail first, so reading and appending see whole lines only
+    const results = (writer = openResultsFile(resultsFile, o.log));
+    const prior = readResults(out);
+    for (const w of prior.warnings) o.log(`warning: ${w}`);
+    if (prior.errors.length) {
+      throw new UserError(`${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`);
+    }
+    const mine = plan.cells.filter((c) => inShard(c.index, o.shard));
+    const todo = mine.filter((c) => toRun(o, c, prior.records.get(c.id)));
+    const workers = Math.max(1, Math.min(o.workers, todo.length));
+    const counts: RunCounts = { cells: plan.cells.length, inShard: mine.length, skipped: mine.length - todo.length, ok: 0, failed: 0, diverged: 0 };
+    const shardText = o.shard ? ` (shard ${o.shard.index}/${o.shard.count}: ${mine.length})` : '';
+    const how = todo.length ? `${todo.length} to run on ${workers} worker(s) (${plan.backend.name}, ${o.threads} thread(s) each)` : 'nothing to run';
+    o.log(`sweep '${plan.config.name}': ${plan.cells.length} trials${shardText}; ${counts.skipped} already recorded, ${how} -> ${out}`);
+
+    const startedAt = new Date().toISOString();
+    const manifest = buildManifest(plan, { workers, shard: o.shard, startedAt, endedAt: null, counts });
+    await writeManifest(manifestFile, manifest);
+
+    const failures: SweepSummary['failures'] = [];
+    const bar = sweepProgress(todo.length, mine.map((c) => prior.records.get(c.id)).filter((r): r is SweepRecord => r !== undefined));
+    progress = bar;
+    pool = startPool(todo, {
+      size: workers,
+      backend: plan.backend,
+      init: { backend: o.backend, threads: o.threads, expect: { name: plan.backend.name, threads: plan.backend.threads }, cache: o.cache, zoo: plan.zoo, plugins: plan.plugins, sweep: plan.config.name },
+      onResult(cell, record, elapsedMs) {
+        results.append(record); // saved before it is counted: a kill right after loses nothing
+        counts[record.status]++;
+        if (record.status !== 'ok') failures.push({ cell, record });
+        bar.finished(cell, record, elapsedMs);
+      },
+    });
+    try {
+      await pool.done;
+    } finally {
+      bar.stop();
+    }
+    await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
+    for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);
+    o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
+    return { out, resultsFile, manifestFile, counts, failures };
+  } finally {
+    writer?.close();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    lock.release();
+  }
+}

@@ -1,0 +1,88 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { recordProblem, type SweepRecord } from './records.js';
+import { RESULTS_FILE } from './shard.js';
+
+export interface ResultsRead {
+  /** by trialId: the first `ok` record, else the latest attempt */
+  records: Map<string, SweepRecord>;
+  /** the results files read, in merge order */
+  files: string[];
+  /** complete, parsed record lines (before dedupe) */
+  lines: number;
+  /** dropped unterminated last lines (a writer killed mid-line) */
+  warnings: string[];
+  /** `file:line: why` for complete lines that are not records */
+  errors: string[];
+}
+
+/**
+ * Read and merge every `results*.jsonl` of a sweep folder (the unsharded file and each shard's).
+ * A last line without its newline was cut off by a crash: it is dropped with a warning and never
+ * parsed, so a half-written record can never be taken for a finished one.
+ */
+export function readResults(dir: string): ResultsRead {
+  const out: ResultsRead = { records: new Map(), files: [], lines: 0, warnings: [], errors: [] };
+  if (!existsSync(dir)) return out;
+  const names = readdirSync(dir).filter((n) => RESULTS_FILE.test(n)).sort();
+  for (const name of names) {
+    const file = join(dir, name);
+    out.files.push(file);
+    const parts = readFileSync(file, 'utf8').split('\n');
+    const tail = parts.pop()!; // text after the last newline: '' for a whole file
+    if (tail.trim() !== '') out.warnings.push(`${file}:${parts.length + 1}: dropped an unterminated last line (${tail.length} bytes; a sweep was killed while writing it)`);
+    parts.forEach((line, i) => {
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        out.errors.push(`${file}:${i + 1}: invalid JSON (${(e as Error).message})`);
+        return;
+      }
+      const problem = recordProblem(value);
+      if (problem) return void out.errors.push(`${file}:${i + 1}: ${problem}`);
+      out.lines++;
+      merge(out.records, value as SweepRecord);
+    });
+  }
+  return out;
+}
+
+/** First `ok` wins; until there is one, a newer attempt (a retry) replaces an older failure. */
+function merge(records: Map<string, SweepRecord>, r: SweepRecord): void {
+  const seen = records.get(r.trialId);
+  if (seen === undefined || seen.status !== 'ok') records.set(r.trialId, r);
+}
+
+export interface ResultsWriter {
+  append(record: SweepRecord): void;
+  close(): void;
+}
+
+/**
+ * Open this process's own results file for appending. A torn last line left by a killed writer is
+ * cut off first: appending after it would glue the next record onto it and make a malformed line.
+ * Only the lock holder opens the file, so cutting is safe.
+ */
+export function openResultsFile(file: string, warn: (line: string) => void): ResultsWriter {
+  if (existsSync(file)) {
+    const buf = readFileSync(file);
+    if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
+      const keep = buf.lastIndexOf(0x0a) + 1;
+      truncateSync(file, keep);
+      warn(`${file}: cut an unterminated last line (${buf.length - keep} bytes) left by a killed sweep`);
+    }
+  }
+  const fd = openSync(file, 'a');
+  return {
+    append(record) {
+      // one whole line per write, then fsync: after a crash the line is either there or not
+      const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    },
+    close: () => closeSync(fd),
+  };
+}

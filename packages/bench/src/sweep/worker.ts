@@ -1,0 +1,93 @@
+import { selectBackend, type BackendInfo, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { checkpointDir, readCheckpoint, type Pretrained } from '../checkpoints.js';
+import { loadMethods } from '../methods.js';
+import { trialId } from '../record.js';
+import { loadTask } from '../tasks.js';
+import { executeTrial, type TrialEnv } from '../trial.js';
+import type { FromWorker, ToWorker, WorkerInit, WorkerRun } from './protocol.js';
+import { failedRecord } from './records.js';
+
+interface Ready {
+  init: WorkerInit;
+  env: TrialEnv;
+  backend: BackendInfo;
+  registry: MethodRegistry;
+  /** read once per worker: every trial of a model starts from the same weights */
+  checkpoints: Map<string, Pretrained>;
+  tasks: Map<string, TaskData>;
+}
+
+function send(m: FromWorker): Promise<void> {
+  return new Promise((resolve) => process.send!(m, undefined, {}, () => resolve()));
+}
+
+async function setUp(init: WorkerInit): Promise<Ready> {
+  const backend = await selectBackend(init.backend, { threads: init.threads });
+  if (backend.name !== init.expect.name || backend.threads !== init.expect.threads) {
+    throw new Error(`worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`);
+  }
+  const { registry } = await loadMethods(init.plugins);
+  // the parent reports progress; a worker's per-trial log lines would only interleave with it
+  const env: TrialEnv = { registry, zoo: init.zoo, cache: init.cache, backend, log: () => {} };
+  return { init, env, backend, registry, checkpoints: new Map(), tasks: new Map() };
+}
+
+async function checkpoint(w: Ready, name: string): Promise<Pretrained> {
+  let p = w.checkpoints.get(name);
+  if (!p) {
+    p = await readCheckpoint(checkpointDir(w.init.cache, name), name);
+    if (!p) throw new Error(`checkpoint '${name}' is missing from ${w.init.cache} (the sweep pretrains before it starts workers)`);
+    w.checkpoints.set(name, p);
+  }
+  return p;
+}
+
+async function task(w: Ready, name: string): Promise<TaskData> {
+  let t = w.tasks.get(name);
+  if (!t) w.tasks.set(name, (t = await loadTask(name, w.init.cache)));
+  return t;
+}
+
+async function run(w: Ready, { cell }: WorkerRun): Promise<void> {
+  const t0 = performance.now();
+  try {
+    const pretrained = await checkpoint(w, cell.spec.model);
+    const data = await task(w, cell.spec.task);
+    const method = w.registry.get(cell.spec.method);
+    const id = trialId(cell.spec, { methodVersion: method.meta.version, modelSha256: pretrained.config.sha256, dataHash: data.hash, backend: w.backend });
+    if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
+    const record = await executeTrial({ spec: cell.spec, method, pretrained, task: data, id }, w.env, { sweep: w.init.sweep });
+    await send({ type: 'result', index: cell.index, record });
+  } catch (e) {
+    const record = failedRecord(cell, { sweep: w.init.sweep, backend: w.backend, wallMs: performance.now() - t0 }, e);
+    await send({ type: 'result', index: cell.index, record });
+  }
+}
+
+/**
+ * A sweep worker: sets up its backend (one thread by default, so N workers use N cores) and
+ * methods once, then runs the trials the parent sends, one at a time, replying with each record.
+ */
+function main(): void {
+  // the parent is gone (finished, or killed with -9): stop rather than train for nobody
+  process.on('disconnect', () => process.exit(0));
+  let ready: Promise<Ready> | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'init') {
+      ready = setUp(m);
+      ready.then(
+        (w) => send({ type: 'ready', backend: w.backend }),
+        async (e) => {
+          await send({ type: 'fatal', message: e instanceof Error ? e.message : String(e) });
+          process.exit(1);
+        },
+      );
+    } else if (m.type === 'run' && ready) {
+      const w = ready;
+      queue = queue.then(async () => run(await w, m));
+    }
+  });
+}
+
+if (process.send) main();

@@ -1,0 +1,169 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isUserError } from '@tunelab/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMethods } from '../src/methods.js';
+import { parseSweepConfig, type SweepConfig } from '../src/sweep/config.js';
+import { expandGrid, recipeParams } from '../src/sweep/expand.js';
+import { runSweep } from '../src/sweep/run.js';
+import { inShard, parseShard } from '../src/sweep/shard.js';
+import { loadZoo, type Zoo } from '../src/zoo.js';
+import { tinyWorkspace, tunelab } from './helpers.js';
+
+const ws = tinyWorkspace();
+const smoke = JSON.parse(readFileSync(new URL('../../../configs/sweeps/smoke.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const base = () => ({ ...structuredClone(smoke), models: ['tiny'], seeds: [1], training: { steps: 2, evalLimit: 8 } }) as Record<string, any>;
+
+/** Each bad config: exit 2, one message naming the path, and nothing at all in the output folder. */
+const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
+  ['a value the method rejects names the grid path and the method', (c) => (c.methods[1].grid.rank = [4, 0]), /methods\[1\]\.grid\.rank\[1\]: method 'lora': .*>=1/],
+  ['a nested value names its position inside the grid value', (c) => (c.methods[1].grid.targets = [['query'], ['query', '']]), /methods\[1\]\.grid\.targets\[1\]\[1\]: method 'lora': Too small/],
+  ['an empty grid list', (c) => (c.methods[1].grid.rank = []), /methods\[1\]\.grid\.rank: expected at least one value/],
+  ['an unknown top-level key', (c) => (c.sede = [1]), /Unrecognized key.*sede/],
+  ['an unknown key in a method row', (c) => (c.methods[0].gird = {}), /methods\[0\]: Unrecognized key.*gird/],
+  ['an unknown grid key', (c) => (c.methods[1].grid.rnak = [1]), /methods\[1\]\.grid\.rnak: not a parameter of method 'lora' \(rank, alpha/],
+  ['a non-integer seed', (c) => (c.seeds = [1, 2.5]), /seeds\[1\]: expected an integer seed/],
+  ['a repeated seed', (c) => (c.seeds = [3, 3]), /seeds\[1\]: duplicate of seeds\[0\]/],
+  ['an unknown method', (c) => c.methods.push({ method: 'lorra', grid: {} }), /methods\[4\]\.method: unknown method 'lorra'; installed: .*lora/],
+  ['an unknown model', (c) => (c.models = ['tiny', 'huge']), /models\[1\]: unknown model size 'huge'; the zoo has: tiny/],
+  ['an unknown task', (c) => (c.tasks = ['wn-nope']), /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/],
+  ['a training setting out of range in the grid', (c) => (c.methods[0].grid = { steps: [5, 0] }), /methods\[0\]\.grid\.steps\[1\]: Too small/],
+  ['a value that does not fit the model', (c) => (c.methods[3].grid.trainableLayers = [1, 3]), /methods\[3\]\.grid\.trainableLayers\[1\]: freeze trainableLayers=3 does not fit model 'tiny'/],
+  ['a plugin that cannot be loaded', (c) => (c.plugins = ['./missing-plugin.mjs']), /plugins\[0\]: cannot load '\.\/missing-plugin\.mjs'/],
+];
+
+function writeCase(i: number, mutate: (c: Record<string, any>) => void): { file: string; out: string } {
+  const c = base();
+  mutate(c);
+  const file = join(ws.dir, `bad-${i}.json`);
+  writeFileSync(file, JSON.stringify(c));
+  return { file, out: join(ws.dir, `out-${i}`) };
+}
+
+const nothingWritten = (out: string) => {
+  expect(existsSync(out), 'the output folder must not be created').toBe(false);
+  expect(existsSync(join(ws.cache, 'models')), 'nothing pretrained for a config that fails').toBe(false);
+};
+
+describe('sweep config errors: the path, nothing written', () => {
+  // in-process (runSweep is what the command calls); two cases below go through the CLI
+  cases.forEach(([name, mutate, message], i) => {
+    it(name, async () => {
+      const { file, out } = writeCase(i, mutate);
+      const run = runSweep({
+        configPath: file, out, workers: 1, shard: null, retryFailed: false, force: false, backend: 'wasm', threads: 1,
+        cache: ws.cache, zooPath: ws.zoo, extraPlugins: [], log: () => {},
+      });
+      const error = await run.then(() => undefined, (e: unknown) => e);
+      expect(isUserError(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toContain(file);
+      nothingWritten(out);
+    });
+  });
+
+  it('the CLI prints the message alone and exits 2', () => {
+    const picked = ['a value the method rejects', 'a value that does not fit the model'].map((n) => cases.find((c) => c[0].startsWith(n))!);
+    for (const [i, [, mutate, message]] of picked.entries()) {
+      const { file, out } = writeCase(100 + i, mutate);
+      const r = tunelab(['sweep', '--config', file, '--out', out, ...ws.args]);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      nothingWritten(out);
+    }
+  });
+
+  it('rejects --shard outside 1..n with the numbering it expects', () => {
+    expect(() => parseShard('0/4')).toThrow(/numbered 1\.\.4.*\$\(\(index \+ 1\)\)/);
+    expect(() => parseShard('5/4')).toThrow(/between 1 and 4/);
+    expect(() => parseShard('2-4')).toThrow(/expected i\/n/);
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+  });
+});
+
+describe('grid expansion', () => {
+  let zoo: Zoo;
+  let registry: Awaited<ReturnType<typeof loadMethods>>['registry'];
+  const threeSizes = (): Zoo => ({
+    ...zoo,
+    models: {
+      // written largest first: the order must come from the parameter counts, not the file
+      big: { ...zoo.models.tiny!, encoder: { ...zoo.models.tiny!.encoder, layers: 2, hidden: 32 } },
+      tiny: zoo.models.tiny!,
+      mid: { ...zoo.models.tiny!, encoder: { ...zoo.models.tiny!.encoder, layers: 2 } },
+    },
+  });
+  const config = (over: Partial<SweepConfig> = {}): SweepConfig =>
+    parseSweepConfig(
+      {
+        name: 't',
+        tasks: ['wn-supersense', 'wn-wic'],
+        models: ['big', 'tiny', 'mid'],
+        seeds: [7, 1],
+        training: { steps: 3 },
+        methods: [
+          { method: 'sft', grid: { lr: [1e-4, 1e-3] } },
+          { method: 'lora', grid: { rank: [1, 2, 4], alpha: [8, 16] } },
+          { method: 'ptuning-v2', grid: { mode: ['deep', 'shallow'], prefixLength: [4] } },
+          { method: 'freeze', grid: { trainableLayers: [1, 2] }, models: ['mid', 'big'] },
+        ],
+        ...over,
+      },
+      'test',
+    );
+
+  beforeAll(async () => {
+    zoo = await loadZoo(ws.zoo);
+    registry = (await loadMethods()).registry;
+  });
+
+  it('is the cartesian product per method x models x tasks x seeds', () => {
+    const cells = expandGrid(config(), registry, threeSizes());
+    const perModelSeedTask = 2 + 3 * 2 + 2; // sft, lora, ptuning
+    expect(cells).toHaveLength(3 * 2 * 2 * perModelSeedTask + 2 * 2 * 2 * 2); // + freeze on two sizes
+    expect(cells.map((c) => c.index)).toEqual(cells.map((_, i) => i));
+  });
+
+  it('orders smallest model first, then seed, then task, then method', () => {
+    const z = threeSizes();
+    const cells = expandGrid(config(), registry, z);
+    expect(recipeParams(z, 'tiny')).toBeLessThan(recipeParams(z, 'mid'));
+    expect(recipeParams(z, 'mid')).toBeLessThan(recipeParams(z, 'big'));
+    const models = [...new Set(cells.map((c) => c.spec.model))];
+    expect(models).toEqual(['tiny', 'mid', 'big']);
+    const first = cells.filter((c) => c.spec.model === 'tiny');
+    expect(cells.slice(0, first.length)).toEqual(first); // every tiny trial before anything bigger
+    // seeds in config order (7 before 1), then tasks, 10 method settings each
+    expect(first.map((c) => `${c.spec.seed} ${c.spec.task}`)).toEqual(
+      ['7 wn-supersense', '7 wn-wic', '1 wn-supersense', '1 wn-wic'].flatMap((k) => Array<string>(10).fill(k)),
+    );
+    expect(first.slice(0, 10).map((c) => c.label)).toEqual([
+      'sft lr=0.0001', 'sft lr=0.001',
+      'lora rank=1 alpha=8', 'lora rank=1 alpha=16', 'lora rank=2 alpha=8', 'lora rank=2 alpha=16', 'lora rank=4 alpha=8', 'lora rank=4 alpha=16',
+      'ptuning-v2 mode=deep prefixLength=4', 'ptuning-v2 mode=shallow prefixLength=4',
+    ]);
+  });
+
+  it('resolves each cell: method defaults, grid overrides, training defaults', () => {
+    const cells = expandGrid(config(), registry, threeSizes());
+    const lora = cells.find((c) => c.label === 'lora rank=2 alpha=8')!;
+    expect(lora.spec.params).toMatchObject({ rank: 2, alpha: 8, targets: ['query', 'value'] });
+    expect(lora.spec.training).toMatchObject({ steps: 3, lr: registry.get('lora').meta.defaultLearningRate, maxLength: 32 });
+    expect(cells.find((c) => c.label === 'sft lr=0.001')!.spec.training.lr).toBe(0.001);
+  });
+
+  it('keeps identical cells once and is the same on every call', () => {
+    const dup = config({ methods: [{ method: 'lora', grid: { rank: [8] } }, { method: 'lora', grid: {} }] } as Partial<SweepConfig>);
+    expect(expandGrid(dup, registry, threeSizes())).toHaveLength(3 * 2 * 2); // rank 8 is lora's default
+    expect(JSON.stringify(expandGrid(config(), registry, threeSizes()))).toBe(JSON.stringify(expandGrid(config(), registry, threeSizes())));
+  });
+
+  it('shards partition the ordered cells', () => {
+    const cells = expandGrid(config(), registry, threeSizes());
+    const shards = [1, 2, 3].map((i) => cells.filter((c) => inShard(c.index, { index: i, count: 3 })));
+    expect(shards.flat().map((c) => c.index).sort((a, b) => a - b)).toEqual(cells.map((c) => c.index));
+    expect(shards.map((s) => s[0]!.spec.model)).toEqual(['tiny', 'tiny', 'tiny']);
+  });
+});

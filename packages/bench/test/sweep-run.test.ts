@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SweepManifest } from '../src/sweep/manifest.js';
+import type { SweepRecord } from '../src/sweep/records.js';
+import { readResults } from '../src/sweep/store.js';
+import { BIN, tinyWorkspace, tunelab, type Run } from './helpers.js';
+
+const ws = tinyWorkspace();
+const smoke = JSON.parse(readFileSync(new URL('../../../configs/sweeps/smoke.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+/** smoke.json on the tiny zoo: 3 methods x 2 seeds = 6 short trials. */
+function writeConfig(name: string, over: Record<string, unknown> = {}): string {
+  const file = join(ws.dir, `${name}.json`);
+  const c = {
+    ...smoke,
+    name,
+    models: ['tiny'],
+    seeds: [1, 2],
+    training: { steps: 6, batchSize: 8, evalLimit: 32 },
+    methods: [{ method: 'sft', grid: {} }, { method: 'lora', grid: { rank: [2] } }, { method: 'freeze', grid: { trainableLayers: [1] } }],
+    ...over,
+  };
+  writeFileSync(file, JSON.stringify(c));
+  return file;
+}
+
+const sweepArgs = (config: string, out: string, extra: string[] = []) => ['sweep', '--config', config, '--out', out, '--workers', '1', ...ws.args, ...extra];
+
+function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+
+async function until(what: string, ok: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Start a sweep, SIGKILL it once `when` holds (plus `delayMs`), and wait until it is gone. */
+async function killWhen(args: string[], when: () => boolean, delayMs = 0): Promise<Run> {
+  const s = start(args);
+  await until('the kill point', () => when() || s.child.exitCode !== null);
+  await new Promise((r) => setTimeout(r, delayMs));
+  s.child.kill('SIGKILL');
+  return s.done;
+}
+
+const manifestIds = (file: string) => new Set((JSON.parse(readFileSync(file, 'utf8')) as SweepManifest).trials.map((t) => t.id));
+
+describe('tunelab sweep (end to end on a tiny zoo)', () => {
+  const config = writeConfig('kill');
+  const out = join(ws.dir, 'out-kill');
+  const results = join(out, 'results.jsonl');
+  let expected: Set<string>;
+
+  it('survives SIGKILL at several points: no trial lost, none twice, every line parses', async () => {
+    const first = await killWhen(sweepArgs(config, out), () => lines(results).length >= 1);
+    expect(first.code).toBeNull(); // killed, not finished
+    expected = manifestIds(join(out, 'manifest.json'));
+    expect(expected.size).toBe(6);
+
+    const second = await killWhen(sweepArgs(config, out), () => lines(results).length >= 3);
+    expect(second.stderr).toMatch(/taking over the stale lock .*\.lock of pid \d+/);
+    expect(second.stderr).toMatch(/6 trials; [1-9] already recorded/);
+    // mid-trial: the 5th is running when the kill lands
+    await killWhen(sweepArgs(config, out), () => lines(results).length >= 4, 300);
+    // a writer killed mid-line leaves a torn tail: the next run must cut it, not glue onto it
+    appendFileSync(results, '{"format":"tunelab-record","trialId":"torn');
+
+    const last = tunelab(sweepArgs(config, out));
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stderr).toMatch(/cut an unterminated last line/);
+    const recs = lines(results).map((l) => JSON.parse(l) as SweepRecord);
+    expect(recs.map((r) => r.trialId).sort()).toEqual([...expected].sort()); // each exactly once
+    expect(recs.every((r) => r.status === 'ok')).toBe(true);
+    expect(manifestIds(join(out, 'manifest.json'))).toEqual(expected); // ids stable across runs
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as SweepManifest;
+    expect(manifest.endedAt).not.toBeNull();
+    expect(manifest.machine.cpus).toBeGreaterThan(0);
+    expect(manifest.versions.methods.lora?.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+
+    const again = tunelab(sweepArgs(config, out));
+    expect(again.stderr).toMatch(/6 already recorded, nothing to run/);
+    expect(lines(results)).toHaveLength(6);
+  });
+
+  it('two shards run separately produce together exactly the unsharded trial set', async () => {
+    const shardOut = join(ws.dir, 'out-shards');
+    // run at once, as two machines would, into one folder
+    const [a, b] = await Promise.all([start(sweepArgs(config, shardOut, ['--shard', '1/2'])).done, start(sweepArgs(config, shardOut, ['--shard', '2/2'])).done]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const ids = (f: string) => lines(join(shardOut, f)).map((l) => (JSON.parse(l) as SweepRecord).trialId);
+    const one = ids('results.shard-1-of-2.jsonl');
+    const two = ids('results.shard-2-of-2.jsonl');
+    expect(one).toHaveLength(3);
+    expect(two).toHaveLength(3);
+    expect(new Set([...one, ...two])).toEqual(expected);
+    expect(readdirSync(shardOut).sort()).toEqual(['manifest.shard-1-of-2.json', 'manifest.shard-2-of-2.json', 'results.shard-1-of-2.jsonl', 'results.shard-2-of-2.jsonl']);
+    expect(readResults(shardOut).records.size).toBe(6);
+  });
+
+  it('a failing trial, a crashed worker and a diverged trial are recorded; the rest still runs', async () => {
+    writeFileSync(
+      join(ws.dir, 'boom.mjs'),
+      `const schema = { safeParse: (v) => ['ok', 'throw', 'crash'].includes(v.mode ?? 'ok') ? { success: true, data: { mode: v.mode ?? 'ok' } } : { success: false, error: { issues: [{ code: 'custom', path: ['mode'], message: 'expected ok, throw or crash' }] } } };
+export default {
+  meta: { id: 'boom', version: '1.0.0', packageName: 'boom', coreApi: '*', paramPrefix: 'boom', description: 'fails on demand', defaultLearningRate: 1e-3 },
+  schema,
+  apply: ({ config }) => ({ hooks: {}, params: new Map(), dispose() {}, trainableBackbone() {
+    if (config.mode === 'throw') throw new Error('boom: this trial fails on purpose');
+    if (config.mode === 'crash') process.kill(process.pid, 'SIGKILL');
+    return new Map();
+  } }),
+};\n`,
+    );
+    // a learning rate no schema would accept: the loss goes to NaN and the trial diverges
+    writeFileSync(
+      join(ws.dir, 'blowup.mjs'),
+      `export default { meta: { id: 'blowup', version: '1.0.0', packageName: 'blowup', coreApi: '*', paramPrefix: 'blowup', description: 'diverges', defaultLearningRate: 1e30 },
+  schema: { safeParse: (v) => ({ success: true, data: v }) },
+  apply: ({ model }) => ({ hooks: {}, params: new Map(), dispose() {}, trainableBackbone: () => new Map(model.params) }) };\n`,
+    );
+    const file = writeConfig('failing', {
+      seeds: [1],
+      plugins: ['./boom.mjs', './blowup.mjs'],
+      methods: [{ method: 'boom', grid: { mode: ['ok', 'throw', 'crash'] } }, { method: 'blowup', grid: {} }, { method: 'sft', grid: {} }],
+    });
+    const failOut = join(ws.dir, 'out-failing');
+    const run = start(sweepArgs(file, failOut));
+    // meanwhile, a second sweep on the same folder refuses and names the first one's pid
+    await until('the lock', () => existsSync(join(failOut, '.lock')));
+    const second = tunelab(sweepArgs(file, failOut));
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(new RegExp(`in use by a sweep \\(pid ${run.child.pid},`));
+
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(3); // a trial failed
+    const byLabel = new Map(lines(join(failOut, 'results.jsonl')).map((l) => JSON.parse(l) as SweepRecord).map((x) => [`${x.method} ${JSON.stringify(x.params)}`, x]));
+    expect(byLabel.size).toBe(5);
+    expect(byLabel.get('boom {"mode":"ok"}')?.status).toBe('ok');
+    expect(byLabel.get('boom {"mode":"throw"}')).toMatchObject({ status: 'failed', error: { message: 'boom: this trial fails on purpose' } });
+    expect(byLabel.get('boom {"mode":"crash"}')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/worker process died \(SIGKILL\)/) } });
+    expect(byLabel.get('blowup {}')).toMatchObject({ status: 'diverged', diverged: { step: expect.any(Number) } });
+    expect(byLabel.get('sft {}')?.status).toBe('ok');
+    expect(r.stderr).toMatch(/FAILED: boom: this trial fails on purpose/);
+
+    const retry = tunelab(sweepArgs(file, failOut, ['--retry-failed']));
+    expect(retry.stderr).toMatch(/5 trials; 2 already recorded, 3 to run/);
+    expect(lines(join(failOut, 'results.jsonl'))).toHaveLength(8);
+    expect(readResults(failOut).records.size).toBe(5);
+  });
+});

@@ -5,12 +5,13 @@ import { methodsCommand } from './commands/methods.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
 import { pretrainingGainCommand } from './commands/pretraining-gain.js';
+import { perfCommand } from './commands/perf.js';
 import { sweepCommand } from './commands/sweep.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, perfCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
       .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain, sweep')

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendChoice, type BackendInfo, type BackendName } from '../contracts/backend.js';
 import { UserError } from '../util/errors.js';
 import { registerFastGradients } from './gradients.js';
+import { NATIVE_BACKEND, registerNativeBackend } from './native.js';
 
 interface Candidate {
   /** import the package that registers the backend */
@@ -13,6 +14,8 @@ interface Candidate {
 const CANDIDATES: Record<BackendName, Candidate> = {
   'tensorflow-gpu': { load: () => import('@tensorflow/tfjs-node-gpu' as string), tfName: 'tensorflow' },
   tensorflow: { load: () => import('@tensorflow/tfjs-node' as string), tfName: 'tensorflow' },
+  // single-threaded addon kernels: `threads` is always 1 (parallelise trials, not ops)
+  native: { load: () => registerNativeBackend(), tfName: NATIVE_BACKEND },
   wasm: { load: () => import('@tensorflow/tfjs-backend-wasm'), tfName: 'wasm' },
   cpu: { load: () => import('@tensorflow/tfjs-backend-cpu'), tfName: 'cpu' },
 };
@@ -38,8 +41,18 @@ async function tryBackend(name: BackendName, options: SelectOptions): Promise<{ 
   const ok = await tf.setBackend(c.tfName);
   if (!ok) throw new Error(`tfjs could not initialise the '${c.tfName}' backend`);
   await tf.ready();
-  const threads = name === 'wasm' ? wasmThreads() : name === 'cpu' ? 1 : (options.threads ?? 0);
+  const threads = name === 'wasm' ? wasmThreads() : name === 'cpu' || name === 'native' ? 1 : (options.threads ?? 0);
   return { threads };
+}
+
+let warned = false;
+
+/** Say once per process when `auto` fell back to a slower backend because the addon is missing. */
+function warnWithoutNative(chosen: BackendName, skipped: BackendInfo['skipped']): void {
+  const native = skipped.find((s) => s.name === 'native');
+  if (native === undefined || warned || (chosen !== 'wasm' && chosen !== 'cpu')) return;
+  warned = true;
+  process.emitWarning(`native kernels unavailable (${native.reason}); training runs on ${chosen}, several times slower`, { code: 'TUNELAB_NO_NATIVE' });
 }
 
 function wasmThreads(): number {
@@ -49,7 +62,8 @@ function wasmThreads(): number {
 
 /**
  * Activate a tfjs backend. `auto` takes the first that loads in the order tensorflow-gpu,
- * tensorflow, wasm, cpu, and records why the others were skipped. A named backend that cannot
+ * tensorflow, native, wasm, cpu, and records why the others were skipped (for native: the addon
+ * is not built, with the build's own reason). A named backend that cannot
  * load is an error, never a silent fallback.
  */
 export async function selectBackend(choice: BackendChoice, options: SelectOptions = {}): Promise<BackendInfo> {
@@ -63,6 +77,7 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
   for (const name of order) {
     try {
       const { threads } = await tryBackend(name, options);
+      warnWithoutNative(name, skipped);
       return { name, tfBackend: tf.getBackend(), threads, skipped };
     } catch (e) {
       if (choice !== 'auto') {

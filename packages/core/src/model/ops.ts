@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dropoutOp } from '../backend/dropout.js';
 import type { Rng } from '../util/rng.js';
 
 /** LayerNorm over the last axis. x: [..., d] */
@@ -21,7 +22,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor
 export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean, rng: Rng | undefined): T {
   if (!training || rate <= 0) return x;
   if (rng === undefined) throw new Error('dropout while training needs a dropout RNG stream');
-  return tf.dropout(x, rate, undefined, rng.seed()) as T;
+  return dropoutOp(x, rate, rng.seed()); // tf.dropout, bit for bit; one addon call on `native`
 }
 
 /** Seeded N(0, std) initial value; every random tensor in tunelab draws its seed from a stream. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamWStep } from '../backend/adamw-native.js';
 
 export interface AdamWOptions {
   /** learning rate for a 1-based step */
@@ -51,9 +52,16 @@ export class AdamW extends tf.Optimizer {
       for (const [name, grad] of grads) {
         const w = registered[name];
         if (w === undefined) throw new Error(`AdamW: no variable named ${name}`);
-        const g = scale === null ? grad : tf.mul(grad, scale);
         const m = this.slot(this.m, name, w);
         const v = this.slot(this.v, name, w);
+        const wd = this.opts.weightDecay > 0 && this.opts.decayed.has(name) ? this.opts.weightDecay : 0;
+        // on the native backend: the same update, bit for bit, in one kernel
+        const fused = fusedAdamWStep({ w, g: grad, m, v, scale, b1: this.b1, b2: this.b2, eps: this.eps, c1, c2, lr, weightDecay: wd });
+        if (fused !== null) {
+          [w, m, v].forEach((t, i) => t.assign(fused[i]!));
+          continue;
+        }
+        const g = scale === null ? grad : tf.mul(grad, scale);
         m.assign(tf.add(tf.mul(m, this.b1), tf.mul(g, 1 - this.b1)));
         v.assign(tf.add(tf.mul(v, this.b2), tf.mul(tf.square(g), 1 - this.b2)));
         let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));

@@ -1,0 +1,90 @@
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { BACKEND_NAMES, selectBackend, UserError, type BackendName } from '@tunelab/core';
+import type { Argv } from 'yargs';
+import { loadMethods } from '../methods.js';
+import { findWorkspace } from '../paths.js';
+import { formatProfile, profileSteps } from '../perf/profile.js';
+import { describeMachine, writePerfReport } from '../perf/report.js';
+import { runPerf } from '../perf/run.js';
+import { PERF_METHODS, PERF_MODELS, type PerfModel } from '../perf/setup.js';
+
+/** `a,b` -> ['a', 'b']; undefined stays undefined (the default). */
+function list(flag: string | undefined): string[] | undefined {
+  return flag === undefined ? undefined : flag.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+/** `L4` or `L4 d128 seq32` picks that model. */
+function pickModels(names: readonly string[] | undefined, quick: boolean): PerfModel[] {
+  if (names === undefined || names.length === 0) return quick ? PERF_MODELS.slice(0, 2) : [...PERF_MODELS];
+  return names.map((n) => {
+    const m = PERF_MODELS.find((x) => x.name === n || x.name.startsWith(`${n} `));
+    if (m === undefined) throw new UserError(`--models: unknown '${n}'; allowed: ${PERF_MODELS.map((x) => x.name.split(' ')[0]).join(', ')}`);
+    return m;
+  });
+}
+
+export function perfCommand(y: Argv) {
+  return y.command(
+    'perf',
+    'benchmark training steps: 3 models x full/LoRA/P-tuning v2/Freeze on every backend; writes reports/perf/perf.{json,md}',
+    (b) =>
+      b
+        .option('quick', { type: 'boolean', default: false, describe: 'fast check: 2 warm-up + 5 timed steps, skip L6' })
+        .option('steps', { type: 'number', describe: 'timed steps per cell (default 10; --quick 5)' })
+        .option('warmup', { type: 'number', describe: 'untimed steps first (default 3; --quick 2); the 2nd measures peak memory' })
+        .option('backends', { type: 'string', describe: `comma list of backends to try (default all: ${BACKEND_NAMES.join(',')})` })
+        .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6 (default all; --quick: L2,L4)' })
+        .option('methods', { type: 'string', describe: `comma list of methods: ${PERF_METHODS.map((m) => m.id).join(',')} (default all)` })
+        .option('max-step-ms', { type: 'number', default: 20_000, describe: 'skip a backend/model whose full fine-tuning step is slower' })
+        .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)' })
+        .option('out', { type: 'string', describe: 'output folder (default <workspace>/reports/perf)' }),
+    async (a) => {
+      const loadStart = loadavg();
+      const quick = a.quick;
+      const steps = a.steps ?? (quick ? 5 : 10);
+      const warmup = a.warmup ?? (quick ? 2 : 3);
+      if (!(Number.isInteger(steps) && steps >= 1)) throw new UserError(`--steps: must be an integer >= 1 (got ${steps})`);
+      if (!(Number.isInteger(warmup) && warmup >= 2)) throw new UserError(`--warmup: must be an integer >= 2 (got ${warmup}); step 2 measures the peak memory`);
+      const backends = (list(a.backends) ?? [...BACKEND_NAMES]) as BackendName[];
+      for (const name of backends) {
+        if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UserError(`--backends: unknown '${name}'; allowed: ${BACKEND_NAMES.join(', ')}`);
+      }
+      const methodIds = list(a.methods);
+      const methods = methodIds === undefined ? [...PERF_METHODS] : methodIds.map((id) => {
+        const m = PERF_METHODS.find((x) => x.id === id);
+        if (m === undefined) throw new UserError(`--methods: unknown '${id}'; allowed: ${PERF_METHODS.map((x) => x.id).join(', ')}`);
+        return m;
+      });
+      const models = pickModels(list(a.models), quick);
+      const { registry } = await loadMethods();
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const dir = a.out ?? join(findWorkspace() ?? process.cwd(), 'reports', 'perf');
+      const { rows, skipped } = await runPerf({ registry, backends, models, methods, warmup, steps, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
+      const machine = describeMachine(loadStart);
+      const files = await writePerfReport(dir, rows, skipped, machine);
+      log(`perf: wrote ${files.json} and ${files.md}`);
+      if (a.profile) {
+        // where L4 was measured (the pure-JS cpu reference is too slow for it)
+        const l4 = PERF_MODELS[1]!.name;
+        const note = await profileAll(registry, backends.filter((b) => rows.some((r) => r.backend === b && r.model === l4)), dir, log);
+        await writePerfReport(dir, rows, skipped, machine, [note]);
+      }
+    },
+  );
+}
+
+/** Kernel-by-kernel time of L4 full fine-tuning on each backend, into profile.md. */
+async function profileAll(registry: Awaited<ReturnType<typeof loadMethods>>['registry'], backends: BackendName[], dir: string, log: (l: string) => void): Promise<string> {
+  const parts: string[] = ['# Per-kernel time of one training step (wall, timers on)', ''];
+  for (const b of backends) {
+    await selectBackend(b, { threads: 1 });
+    log(`perf: profiling L4 full fine-tuning on ${b}`);
+    parts.push(formatProfile(await profileSteps(registry, PERF_MODELS[1]!, PERF_METHODS[0]!, 2, 5)), '');
+  }
+  const file = join(dir, 'profile.md');
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, parts.join('\n'));
+  return `Per-kernel profiles: ${file}.`;
+}

@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MethodRegistry } from '@tunelab/core';
+import { instrumentKernels, type KernelTime } from './kernel-timer.js';
+import { median, timeSteps, type PerfMethod, type PerfModel } from './setup.js';
+
+export interface StepProfile {
+  backend: string;
+  model: string;
+  method: string;
+  /** median ms per step with the timers on */
+  msPerStep: number;
+  /** per kernel, ms per step (summed over the timed steps and divided by their count) */
+  kernels: KernelTime[];
+  /** step time not spent inside kernels: tape, gradient bookkeeping, allocation, JS glue */
+  outsideMs: number;
+}
+
+/**
+ * Time one training configuration kernel by kernel on the active backend: `warmup` untimed steps,
+ * then `steps` timed ones. The timers cost a few microseconds per kernel call.
+ */
+export async function profileSteps(registry: MethodRegistry, model: PerfModel, method: PerfMethod, warmup: number, steps: number): Promise<StepProfile> {
+  const backend = tf.getBackend();
+  const timer = instrumentKernels(backend);
+  try {
+    let seen = 0;
+    const t = await timeSteps(registry, model, method, warmup + steps, () => {
+      seen += 1;
+      if (seen === warmup) timer.reset(); // count the timed steps only
+    });
+    const timed = t.ms.slice(warmup);
+    const kernels = timer.times().map((k) => ({ kernel: k.kernel, calls: k.calls / steps, ms: k.ms / steps }));
+    const inKernels = kernels.reduce((s, k) => s + k.ms, 0);
+    const mean = timed.reduce((s, x) => s + x, 0) / timed.length;
+    return { backend, model: model.name, method: method.label, msPerStep: median(timed), kernels, outsideMs: mean - inKernels };
+  } finally {
+    timer.restore();
+  }
+}
+
+export function formatProfile(p: StepProfile, top = 25): string {
+  const total = p.kernels.reduce((s, k) => s + k.ms, 0) + p.outsideMs;
+  const lines = [`${p.model} ${p.method} on ${p.backend}: ${p.msPerStep.toFixed(1)} ms/step (median, timers on)`];
+  lines.push('| kernel | calls/step | ms/step | share |', '| --- | ---: | ---: | ---: |');
+  for (const k of p.kernels.slice(0, top)) {
+    lines.push(`| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
+  }
+  const rest = p.kernels.slice(top).reduce((s, k) => s + k.ms, 0);
+  if (rest > 0) lines.push(`| (${p.kernels.length - top} other kernels) | | ${rest.toFixed(2)} | ${((100 * rest) / total).toFixed(1)}% |`);
+  lines.push(`| outside kernels (tape, glue) | | ${p.outsideMs.toFixed(2)} | ${((100 * p.outsideMs) / total).toFixed(1)}% |`);
+  return lines.join('\n');
+}

@@ -1,0 +1,109 @@
+import {
+  Encoder, createHead, createRng, rngStreams, train, type EncodedSplit, type EncoderConfig, type MethodRegistry,
+  type ResolvedTraining,
+} from '@tunelab/core';
+
+/** A benchmark model: random init is enough, only the step time is measured. */
+export interface PerfModel {
+  name: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  seq: number;
+}
+
+export interface PerfMethod {
+  label: string;
+  id: string;
+  params: Record<string, unknown>;
+}
+
+/** The three models of issue 4 (batch 32); heads as in the zoo (64-wide heads at d256). */
+export const PERF_MODELS: readonly PerfModel[] = [
+  { name: 'L2 d64 seq32', layers: 2, hidden: 64, heads: 2, seq: 32 },
+  { name: 'L4 d128 seq32', layers: 4, hidden: 128, heads: 4, seq: 32 },
+  { name: 'L6 d256 seq64', layers: 6, hidden: 256, heads: 4, seq: 64 },
+];
+
+export const PERF_METHODS: readonly PerfMethod[] = [
+  { label: 'full', id: 'sft', params: {} },
+  { label: 'lora r8', id: 'lora', params: { rank: 8 } },
+  { label: 'ptuning-v2 p16', id: 'ptuning-v2', params: { prefixLength: 16 } },
+  { label: 'freeze last', id: 'freeze', params: { trainableLayers: 1 } },
+];
+
+export const PERF_BATCH = 32;
+const VOCAB = 4096; // the zoo tokenizer's size: the embedding gradient and its Adam update are real work
+const LABELS = 8;
+
+function encoderConfig(m: PerfModel): EncoderConfig {
+  return { vocabSize: VOCAB, maxPositions: Math.max(64, m.seq), layers: m.layers, hidden: m.hidden, heads: m.heads, ffnMultiplier: 4, dropout: 0.1, layerNormEps: 1e-5 };
+}
+
+/** Random full-length rows (every position is a real token, so tokens/step = batch x seq). */
+function randomSplit(m: PerfModel, n: number, seed: number): EncodedSplit {
+  const rng = createRng(`perf:${seed}`);
+  const ids = new Int32Array(n * m.seq);
+  for (let i = 0; i < ids.length; i++) ids[i] = 5 + rng.int(VOCAB - 5);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = rng.int(LABELS);
+  return { kind: 'classification', n, seqLen: m.seq, ids, lengths: new Int32Array(n).fill(m.seq), labels };
+}
+
+export interface StepTimes {
+  /** wall time of every step, in order (step 1 first) */
+  ms: number[];
+  /** CPU time of this process during every step (user + system, all threads): robust when other
+   * jobs share the cores, where wall time is not */
+  cpuMs: number[];
+  tokensPerStep: number;
+  /** tf.profile peak of step 2: the most bytes live at once, weights and optimizer state included */
+  peakBytes: number;
+  finalLoss: number;
+}
+
+/**
+ * Train `steps` steps of one method on one random model through core's `train` (the same loop a
+ * trial runs: AdamW, clipping, dropout) and time each step from the loop's own step callback.
+ */
+export async function timeSteps(registry: MethodRegistry, model: PerfModel, method: PerfMethod, steps: number, afterStep?: () => void): Promise<StepTimes> {
+  const streams = rngStreams(1);
+  const plugin = registry.get(method.id);
+  const encoder = Encoder.init(encoderConfig(model), streams.init);
+  const head = createHead('classification', model.hidden, LABELS, streams.init);
+  const adapter = plugin.apply({ model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
+  const config: ResolvedTraining = {
+    steps, batchSize: PERF_BATCH, lr: plugin.meta.defaultLearningRate, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1,
+    evalBatchSize: 128, maxLength: model.seq, evalLimit: 0,
+  };
+  const ms: number[] = [];
+  const cpuMs: number[] = [];
+  try {
+    let last = performance.now();
+    let lastCpu = process.cpuUsage();
+    const r = await train({
+      model: encoder, head, adapter, data: randomSplit(model, PERF_BATCH * 8, 1), config, streams,
+      onStep: () => {
+        const now = performance.now();
+        const cpu = process.cpuUsage(lastCpu);
+        ms.push(now - last);
+        cpuMs.push((cpu.user + cpu.system) / 1000);
+        afterStep?.();
+        last = performance.now();
+        lastCpu = process.cpuUsage();
+      },
+    });
+    return { ms, cpuMs, tokensPerStep: PERF_BATCH * model.seq, peakBytes: r.memory.peakBytes, finalLoss: r.finalLoss };
+  } finally {
+    adapter.dispose();
+    head.dispose();
+    encoder.dispose();
+  }
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}

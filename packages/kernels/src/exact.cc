@@ -1,0 +1,53 @@
+// Bit-exact replays of tfjs op sequences. Built with -ffp-contract=off: each line below is one
+// tfjs kernel (one float32 rounding), and a fused multiply-add would round once instead of twice.
+#include <cmath>
+#include <cstdint>
+
+#include "kernels.h"
+
+namespace tk {
+
+void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n) {
+  uint64_t c = state[0];
+  uint64_t k0 = state[1], k1 = state[2], k2 = state[3];
+  for (int64_t i = 0; i < n; ++i) {
+    // Alea: t = 2091639·s0 + c·2^-32; c = floor(t); s0, s1, s2 = s1, s2, t - c  (in units of 2^-32)
+    const uint64_t t = 2091639u * k0 + c;
+    c = t >> 32;
+    k0 = k1;
+    k1 = k2;
+    k2 = t & 0xffffffffu;
+    const float u = static_cast<float>(static_cast<double>(k2) * 2.3283064365386963e-10);  // Float32Array store
+    out[i] = std::floor(u + keep) / keep;
+  }
+}
+
+template <bool Scale, bool Decay>
+void adamw_loop(const AdamWArgs& a, const float* __restrict w, const float* __restrict g, const float* __restrict m,
+                const float* __restrict v, float* __restrict wOut, float* __restrict mOut, float* __restrict vOut, int64_t n) {
+  // locals, so the compiler knows the stores below cannot change them (and vectorises)
+  const float scale = a.scale, b1 = a.b1, nb1 = a.oneMinusB1, b2 = a.b2, nb2 = a.oneMinusB2;
+  const float c1 = a.c1, c2 = a.c2, eps = a.eps, lr = a.lr, wd = a.weightDecay;
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = Scale ? g[i] * scale : g[i];  // tf.mul(grad, scale)
+    const float mi = m[i] * b1 + gi * nb1;         // m·b1 + g·(1-b1)
+    const float g2 = gi * gi;                      // tf.square(g)
+    const float vi = v[i] * b2 + g2 * nb2;         // v·b2 + g²·(1-b2)
+    const float den = std::sqrt(vi / c2) + eps;    // sqrt(v / c2) + eps
+    float update = (mi / c1) / den;                // (m / c1) / den
+    if (Decay) update = update + w[i] * wd;        // + w·wd
+    wOut[i] = w[i] - update * lr;                  // w - update·lr
+    mOut[i] = mi;
+    vOut[i] = vi;
+  }
+}
+
+void adamw(const AdamWArgs& a, const float* w, const float* g, const float* m, const float* v, float* wOut, float* mOut,
+           float* vOut, int64_t n) {
+  if (a.hasScale && a.decay) return adamw_loop<true, true>(a, w, g, m, v, wOut, mOut, vOut, n);
+  if (a.hasScale) return adamw_loop<true, false>(a, w, g, m, v, wOut, mOut, vOut, n);
+  if (a.decay) return adamw_loop<false, true>(a, w, g, m, v, wOut, mOut, vOut, n);
+  return adamw_loop<false, false>(a, w, g, m, v, wOut, mOut, vOut, n);
+}
+
+}  // namespace tk

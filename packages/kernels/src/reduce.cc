@@ -1,0 +1,96 @@
+// Reductions, softmax and log-softmax. Sums accumulate in double (as the cpu backend's JS does),
+// in index order, so they agree with it to float rounding and are deterministic.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "kernels.h"
+
+namespace tk {
+namespace {
+
+// out[o, j] = fold of x[o, 0..r, j]; lanes along `inner` are independent, so the loop over j vectorises.
+template <class Acc, class Init, class Step, class Done>
+void fold(const float* x, int64_t outer, int64_t r, int64_t inner, float* out, Init init, Step step, Done done) {
+  thread_local std::vector<Acc> acc;
+  acc.resize(static_cast<size_t>(inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* xo = x + o * r * inner;
+    Acc* a = acc.data();
+    for (int64_t j = 0; j < inner; ++j) a[j] = init();
+    for (int64_t k = 0; k < r; ++k) {
+      const float* row = xo + k * inner;
+      for (int64_t j = 0; j < inner; ++j) a[j] = step(a[j], row[j]);
+    }
+    for (int64_t j = 0; j < inner; ++j) out[o * inner + j] = done(a[j]);
+  }
+}
+
+// inner == 1: reduce each contiguous row; 4 double partial sums keep the adds pipelined.
+double row_sum(const float* x, int64_t r) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= r; k += 4) s0 += x[k], s1 += x[k + 1], s2 += x[k + 2], s3 += x[k + 3];
+  for (; k < r; ++k) s0 += x[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, float* out) {
+  const double inv = r > 0 ? 1.0 / static_cast<double>(r) : 0.0;
+  if (inner == 1 && (op == kSum || op == kMean)) {
+    for (int64_t o = 0; o < outer; ++o) {
+      const double s = row_sum(x + o * r, r);
+      out[o] = static_cast<float>(op == kMean ? s * inv : s);
+    }
+    return;
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  switch (op) {
+    case kSum:
+      return fold<double>(x, outer, r, inner, out, [] { return 0.0; }, [](double a, float v) { return a + v; },
+                          [](double a) { return static_cast<float>(a); });
+    case kMean:
+      return fold<double>(x, outer, r, inner, out, [] { return 0.0; }, [](double a, float v) { return a + v; },
+                          [inv](double a) { return static_cast<float>(a * inv); });
+    case kProd:
+      return fold<double>(x, outer, r, inner, out, [] { return 1.0; }, [](double a, float v) { return a * v; },
+                          [](double a) { return static_cast<float>(a); });
+    case kMaxR:
+      return fold<float>(x, outer, r, inner, out, [inf] { return -inf; },
+                         [](float a, float v) { return v > a || std::isnan(v) ? v : a; }, [](float a) { return a; });
+    case kMinR:
+      return fold<float>(x, outer, r, inner, out, [inf] { return inf; },
+                         [](float a, float v) { return v < a || std::isnan(v) ? v : a; }, [](float a) { return a; });
+  }
+}
+
+void softmax(const float* x, int64_t rows, int64_t n, float* out) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* xi = x + i * n;
+    float* oi = out + i * n;
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) m = xi[j] > m ? xi[j] : m;
+    for (int64_t j = 0; j < n; ++j) oi[j] = xi[j] - m;
+    unary(kExp, oi, oi, n);
+    const float s = static_cast<float>(row_sum(oi, n));
+    for (int64_t j = 0; j < n; ++j) oi[j] /= s;
+  }
+}
+
+void log_softmax(const float* x, int64_t rows, int64_t n, float* out) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* xi = x + i * n;
+    float* oi = out + i * n;
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) m = xi[j] > m ? xi[j] : m;
+    for (int64_t j = 0; j < n; ++j) oi[j] = xi[j] - m;
+    unary(kExp, oi, oi, n);
+    const float ls = std::log(static_cast<float>(row_sum(oi, n)));
+    for (int64_t j = 0; j < n; ++j) oi[j] = xi[j] - m - ls;
+  }
+}
+
+}  // namespace tk

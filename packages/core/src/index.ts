@@ -19,7 +19,7 @@ export { AdamW, warmupLinearDecay, type AdamWOptions } from './train/adamw.js';
 export { trainingSchema, TRAINING_KEYS, type TrainingConfig, type TrainingInput, type ResolvedTraining } from './train/config.js';
 export { encodeSplit, makeBatch, disposeBatch, IGNORE, type EncodedSplit, type Batch } from './train/encode.js';
 export { predict, score, evaluate, type Predictions } from './train/evaluate.js';
-export { train, trainableParamMap, type TrainInputs, type TrainResult } from './train/loop.js';
+export { train, trainableParamMap, decays, type TrainInputs, type TrainResult } from './train/loop.js';
 export { crossEntropy } from './train/loss.js';
 export { memorySplit, profilePeak, type MemoryReport } from './train/memory.js';
 export { classificationMetrics, taggingMetrics, spans, metricsFor, type Metrics } from './train/metrics.js';

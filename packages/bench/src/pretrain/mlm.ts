@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamW, crossEntropy, dense, gelu, layerNorm, normalInit, warmupLinearDecay,
+  AdamW, crossEntropy, decays, dense, gelu, layerNorm, normalInit, warmupLinearDecay,
   type Encoder, type ParamMap, type Rng, type RngStreams, type Tokenizer,
 } from '@tunelab/core';
 
@@ -121,7 +121,7 @@ export async function pretrainMlm(inp: MlmInputs): Promise<{ losses: number[]; w
     schedule: warmupLinearDecay(settings.lr, Math.round(settings.warmupRatio * settings.steps), settings.steps),
     weightDecay: 0.01,
     clipNorm: 1,
-    decayed: new Set([...named].filter(([k]) => !/\.(bias|gamma|beta)$/.test(k)).map(([, v]) => v.name)),
+    decayed: new Set([...named].filter(([k]) => decays(k)).map(([, v]) => v.name)),
   });
   const p = (name: string) => named.get(name)!;
   const losses: number[] = [];

@@ -41,7 +41,7 @@ export function trainableParamMap(adapter: Adapter, head: Head): ParamMap {
 }
 
 /** No weight decay on biases and LayerNorm (gamma/beta), as in BERT and the HF Trainer. */
-function decays(name: string): boolean {
+export function decays(name: string): boolean {
   return !/\.(bias|gamma|beta)$/.test(name);
 }
 

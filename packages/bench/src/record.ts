@@ -1,4 +1,4 @@
-import { CORE_VERSION, canonicalJson, sha256, type BackendInfo, type MemoryReport, type Metrics, type ResolvedTraining } from '@tunelab/core';
+import { CORE_VERSION, canonicalJson, sha256, type BackendInfo, type EncoderConfig, type MemoryReport, type Metrics, type ResolvedTraining } from '@tunelab/core';
 
 export const RECORD_FORMAT_VERSION = 1;
 
@@ -30,6 +30,8 @@ export interface TrialRecord {
   params: Record<string, unknown>;
   model: string;
   modelSha256: string;
+  /** the backbone's shape (layers, hidden, heads, ...), so closed-form parameter counts can be checked from the record alone */
+  encoder?: EncoderConfig;
   fromScratch: boolean;
   task: string;
   taskKind: string;

@@ -148,6 +148,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       params: p.spec.params,
       model: p.spec.model,
       modelSha256: p.pretrained.config.sha256,
+      encoder: p.pretrained.config.encoder,
       fromScratch: p.spec.fromScratch ?? false,
       task: p.task.name,
       taskKind: p.task.kind,

@@ -7,14 +7,15 @@ import { trainCommand } from './commands/train.js';
 import { pretrainingGainCommand } from './commands/pretraining-gain.js';
 import { perfCommand } from './commands/perf.js';
 import { sweepCommand } from './commands/sweep.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, perfCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, perfCommand, verifyCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain, sweep')
+      .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain, sweep, perf, verify')
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size) collect
       .middleware(lastWins, true)
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
 
 class CliUsageError extends Error {}
 
-const ARRAY_FLAGS = new Set(['set', 'plugin', 'size']);
+const ARRAY_FLAGS = new Set(['set', 'plugin', 'size', 'in', 'trial']);
 
 function lastWins(argv: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(argv)) {

@@ -1,0 +1,49 @@
+import type { TrialRecord } from '../record.js';
+
+/** The numbers a re-run must reproduce bit for bit. */
+function outcome(r: TrialRecord): Record<string, unknown> {
+  const flat: Record<string, unknown> = { status: r.status, finalTrainLoss: r.finalTrainLoss, trainableParams: r.trainableParams, totalParams: r.totalParams };
+  for (const [k, v] of Object.entries(r.metrics ?? {})) flat[`metrics.${k}`] = v;
+  for (const [k, v] of Object.entries(r.devMetrics ?? {})) flat[`devMetrics.${k}`] = v;
+  if (r.diverged) (flat['diverged.step'] = r.diverged.step), (flat['diverged.loss'] = r.diverged.loss);
+  return flat;
+}
+
+const show = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v));
+
+/**
+ * Every field that differs, as `field: recorded X, re-run Y`; empty when the re-run is bit-identical.
+ * Numbers are compared with Object.is: 0.1 + 1e-17 is a difference, and NaN equals NaN.
+ */
+export function outcomeDifferences(recorded: TrialRecord, rerun: TrialRecord): string[] {
+  const a = outcome(recorded);
+  const b = outcome(rerun);
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  const diffs: string[] = [];
+  for (const k of keys) {
+    if (!Object.is(a[k], b[k])) diffs.push(`${k}: recorded ${show(a[k])}, re-run ${show(b[k])}`);
+  }
+  return diffs;
+}
+
+/** What the record was made with, next to what this process would use; mismatches make a re-run meaningless. */
+export interface EnvironmentHere {
+  backend: string;
+  threads: number;
+  coreVersion: string;
+  node: string;
+  methodVersion: (method: string) => string | undefined;
+}
+
+export function environmentProblems(r: TrialRecord, here: EnvironmentHere): { blocking: string[]; notes: string[] } {
+  const blocking: string[] = [];
+  const notes: string[] = [];
+  if (r.backend !== here.backend) blocking.push(`backend: recorded ${r.backend}, here ${here.backend} (pass --backend ${r.backend} on a machine that has it)`);
+  if (r.threads !== here.threads) blocking.push(`threads: recorded ${r.threads}, here ${here.threads} (pass --threads ${r.threads})`);
+  if (r.coreVersion !== here.coreVersion) blocking.push(`@tunelab/core: recorded ${r.coreVersion}, here ${here.coreVersion} (install core ${r.coreVersion})`);
+  const mv = here.methodVersion(r.method);
+  if (mv === undefined) blocking.push(`method '${r.method}' (${r.methodPackage}) is not loaded here (pass --plugin ${r.methodPackage})`);
+  else if (mv !== r.methodVersion) blocking.push(`${r.methodPackage}: recorded ${r.methodVersion}, here ${mv} (install ${r.methodPackage}@${r.methodVersion})`);
+  if (r.node !== here.node) notes.push(`Node.js: recorded ${r.node}, here ${here.node} (results normally agree; a difference would show below)`);
+  return { blocking, notes };
+}

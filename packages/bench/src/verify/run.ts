@@ -1,0 +1,118 @@
+import { CORE_VERSION, UserError, selectBackend, type BackendChoice } from '@tunelab/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMethods } from '../methods.js';
+import { ensurePretrained } from '../pretrain/run.js';
+import { trialId, type TrialRecord, type TrialSpec } from '../record.js';
+import { loadTask } from '../tasks.js';
+import { executeTrial, type TrialEnv } from '../trial.js';
+import type { Zoo } from '../zoo.js';
+import { environmentProblems, outcomeDifferences } from './compare.js';
+import { chooseTrials, readVerifiable } from './select.js';
+
+export interface VerifyOptions {
+  dirs: string[];
+  trials?: string[];
+  sample?: number;
+  seed: number;
+  /** 'auto' re-runs on the backend the records name */
+  backend: string;
+  threads?: number;
+  plugins: string[];
+  zoo: Zoo;
+  cache: string;
+  log: (line: string) => void;
+}
+
+export interface VerifyResult {
+  checked: number;
+  identical: number;
+  /** trialId -> differences */
+  differences: Map<string, string[]>;
+}
+
+/** Plugin modules a sweep loaded (from its manifest), so its records can be re-run without flags. */
+function manifestPlugins(dir: string): string[] {
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) return [];
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { versions?: { methods?: Record<string, { from?: string }> } };
+    return Object.values(m.versions?.methods ?? {})
+      .map((x) => x.from)
+      .filter((f): f is string => typeof f === 'string' && !f.startsWith('@tunelab/method-'));
+  } catch {
+    return [];
+  }
+}
+
+const label = (r: TrialRecord) =>
+  `${r.method}${Object.keys(r.params).length ? ` ${JSON.stringify(r.params)}` : ''} ${r.model} ${r.task} seed ${r.seed}`;
+
+/**
+ * Re-run recorded trials and compare every metric and the final loss bit for bit. Before anything
+ * trains, the backend, thread count and versions must match the records; if not, it says which.
+ */
+export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
+  const set = readVerifiable(o.dirs);
+  for (const w of set.warnings) o.log(`warning: ${w}`);
+  const chosen = chooseTrials(set.records, { ...(o.trials ? { trials: o.trials } : {}), ...(o.sample !== undefined ? { sample: o.sample } : {}), seed: o.seed });
+
+  const backends = new Set(chosen.map((r) => `${r.backend}/${r.threads}`));
+  if (o.backend === 'auto' && backends.size > 1) {
+    throw new UserError(`the chosen trials ran on several backends (${[...backends].join(', ')}); verify them separately with --backend and --trial`);
+  }
+  const first = chosen[0]!;
+  const choice = (o.backend === 'auto' ? first.backend : o.backend) as BackendChoice;
+  const threads = o.threads ?? (o.backend === 'auto' ? first.threads : undefined);
+  const backend = await selectBackend(choice, threads !== undefined ? { threads } : {});
+
+  const plugins = [...new Set([...o.dirs.flatMap(manifestPlugins), ...o.plugins])];
+  const { registry } = await loadMethods(plugins);
+  const here = {
+    backend: backend.name,
+    threads: backend.threads,
+    coreVersion: CORE_VERSION,
+    node: process.version,
+    methodVersion: (m: string) => (registry.ids().includes(m) ? registry.get(m).meta.version : undefined),
+  };
+  const blocking = new Set<string>();
+  for (const r of chosen) {
+    const p = environmentProblems(r, here);
+    p.blocking.forEach((b) => blocking.add(b));
+    p.notes.forEach((n) => blocking.has(n) || o.log(`note: ${n}`));
+  }
+  if (blocking.size > 0) {
+    throw new UserError(`cannot verify here, the environment differs from the records':\n  ${[...blocking].join('\n  ')}`);
+  }
+  o.log(`verifying ${chosen.length} of ${set.records.length} finished trials on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
+
+  const env: TrialEnv = { registry, zoo: o.zoo, cache: o.cache, backend, log: () => {} };
+  const result: VerifyResult = { checked: 0, identical: 0, differences: new Map() };
+  for (const r of chosen) {
+    result.checked++;
+    const diffs = await rerunOne(r, env, o.log);
+    if (diffs.length === 0) {
+      result.identical++;
+      o.log(`identical  ${r.trialId}  ${label(r)}: ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', ')}, final loss ${r.finalTrainLoss}`);
+    } else {
+      result.differences.set(r.trialId, diffs);
+      o.log(`DIFFERENT  ${r.trialId}  ${label(r)}:\n    ${diffs.join('\n    ')}`);
+    }
+  }
+  return result;
+}
+
+async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => void): Promise<string[]> {
+  const method = env.registry.get(r.method);
+  const task = await loadTask(r.task, env.cache);
+  if (task.hash !== r.dataHash) return [`data: task '${r.task}' hashes to ${task.hash.slice(0, 12)}…, the record has ${r.dataHash.slice(0, 12)}… (the data changed)`];
+  const pretrained = await ensurePretrained({ zoo: env.zoo, name: r.model, cache: env.cache, backend: env.backend, log });
+  if (!r.fromScratch && pretrained.config.sha256 !== r.modelSha256) {
+    return [`checkpoint: '${r.model}' here has SHA-256 ${pretrained.config.sha256.slice(0, 12)}…, the record used ${r.modelSha256.slice(0, 12)}… (rebuild it from the recorded recipe, or copy the recorded checkpoint into the cache)`];
+  }
+  const spec: TrialSpec = { method: r.method, params: r.params, model: r.model, task: r.task, seed: r.seed, training: r.training, ...(r.fromScratch ? { fromScratch: true } : {}) };
+  const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: r.modelSha256, dataHash: task.hash, backend: env.backend });
+  if (id !== r.trialId) return [`trialId: recorded ${r.trialId}, recomputed ${id} (the record's spec or identity fields were edited)`];
+  const rerun = await executeTrial({ spec, method, pretrained, task, id }, env);
+  return outcomeDifferences(r, rerun);
+}

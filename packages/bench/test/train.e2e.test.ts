@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/record.js';
@@ -24,6 +24,28 @@ describe('tunelab train (end to end on a tiny zoo)', () => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(first.modelSha256).toBe(config.sha256);
     expect(first.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rebuilds the checkpoint from the zoo recipe with the same SHA-256 (same backend)', () => {
+    const again = tunelab(['pretrain', '--size', 'tiny', '--force', ...ws.args]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!).sha256).toBe(first.modelSha256);
+  });
+
+  it('rebuilds with the same SHA-256 on the native backend too, run twice', () => {
+    const args = ws.args.map((a) => (a === 'wasm' ? 'native' : a)).concat('--force');
+    // fresh model folders, with the tokenizer and task files already built (as on a machine that pretrained before)
+    const cacheArgs = (c: string) => {
+      for (const sub of ['tokenizers', 'tasks']) if (existsSync(join(ws.cache, sub))) cpSync(join(ws.cache, sub), join(ws.dir, c, sub), { recursive: true });
+      return args.map((a) => (a === ws.cache ? join(ws.dir, c) : a));
+    };
+    const a = tunelab(['pretrain', '--size', 'tiny', ...cacheArgs('native-a')]);
+    const b = tunelab(['pretrain', '--size', 'tiny', ...cacheArgs('native-b')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const sha = (r: typeof a) => JSON.parse(r.stdout.trim().split('\n').at(-1)!).sha256 as string;
+    expect(sha(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha(b)).toBe(sha(a));
   });
 
   it('prints a full record: SFT trains every weight, memory is measured', () => {

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { trialId, type TrialSpec } from '../src/record.js';
+import { trialId, type TrialRecord, type TrialSpec } from '../src/record.js';
 import type { SweepManifest } from '../src/sweep/manifest.js';
 import type { SweepRecord } from '../src/sweep/records.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
@@ -35,7 +35,7 @@ describe('sweeps with plugins (end to end on a tiny zoo)', () => {
     expect(recs.map((x) => `${x.method} ${JSON.stringify(x.params)} ${x.status}`).sort()).toEqual([
       'bitfit {"layerNorm":false} ok', 'bitfit {"layerNorm":true} ok', 'sft {} ok',
     ]);
-    const bitfit = recs.find((x) => x.method === 'bitfit' && x.params.layerNorm === false)!;
+    const bitfit = recs.find((x) => x.method === 'bitfit' && x.params.layerNorm === false) as TrialRecord;
     expect(bitfit).toMatchObject({ methodPackage: '@tunelab-examples/method-bitfit', methodVersion: '0.1.0', adapterParams: 0 });
     // closed form from the record alone: L·(5 + m)·d biases + the head
     const e = bitfit.encoder!;

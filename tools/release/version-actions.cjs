@@ -14,7 +14,7 @@
 const { VersionActions } = require('nx/release');
 const { join } = require('node:path');
 
-const COLLECTIONS = ['dependencies', 'optionalDependencies', 'devDependencies', 'peerDependencies'];
+const COLLECTIONS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'];
 const UPDATED = ['dependencies', 'optionalDependencies'];
 
 /** @param {import('nx/src/devkit-exports').Tree} tree @param {string} path */

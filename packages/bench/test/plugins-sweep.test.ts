@@ -42,6 +42,10 @@ describe('sweeps with plugins (end to end on a tiny zoo)', () => {
     expect(bitfit.trainableParams).toBe(e.layers * (5 + e.ffnMultiplier) * e.hidden + bitfit.headParams);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as SweepManifest;
     expect(manifest.versions.methods.bitfit).toMatchObject({ from: '../../examples/method-bitfit', builtin: false, path: expect.stringMatching(/examples\/method-bitfit\/dist\/index\.js$/) });
+    // verify finds the plugin through the manifest, without --plugin, and re-runs it bit for bit
+    const v = tunelab(['verify', '--in', out, '--trial', bitfit.trialId, ...ws.args], { cwd: ws.dir });
+    expect(v.stderr).toContain('1 of 1 trials bit-identical');
+    expect(v.code).toBe(0);
   });
 
   it("a plugin's version bump re-runs its trials; the records of the old version stay", () => {

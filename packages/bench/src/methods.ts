@@ -1,4 +1,10 @@
-import { checkMethodPlugin, createContainer, METHOD_REGISTRY, type MethodPlugin, type MethodRegistry } from '@tunelab/core';
+import { checkPluginModule, createContainer, METHOD_REGISTRY, UserError, type CheckedPluginModule, type MethodPlugin, type MethodRegistry } from '@tunelab/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolvePlugin, type PluginRequest } from './plugins.js';
+
+type ContainerModule = NonNullable<CheckedPluginModule['containerModule']>;
+
+export { resolvePlugin, isPathSpec, type PluginRequest } from './plugins.js';
 
 /** The methods that ship with tunelab; each is its own package, found by name like any plugin. */
 export const BUILTIN_METHOD_PACKAGES = [
@@ -10,31 +16,109 @@ export const BUILTIN_METHOD_PACKAGES = [
 
 export interface LoadedMethod {
   plugin: MethodPlugin;
-  /** the package name or path it was loaded from */
+  /** the package name or path as it was given */
   from: string;
+  /** the module file it was imported from (symlinks followed) */
+  path: string;
   builtin: boolean;
 }
 
-async function importMethod(spec: string, builtin: boolean): Promise<LoadedMethod | undefined> {
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(spec)) as { default?: unknown };
-  } catch (e) {
-    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(spec);
-    if (builtin && missing) return undefined; // a built-in that is not installed is simply absent
-    throw e;
-  }
-  return { plugin: checkMethodPlugin(mod.default, spec), from: spec, builtin };
+export interface LoadedMethods {
+  registry: MethodRegistry;
+  loaded: LoadedMethod[];
+  /** the run's container: every method multi-bound, plus the plugins' container modules */
+  container: ReturnType<typeof createContainer>;
 }
 
-/** Built-in methods plus the given plugin modules, checked and collected into a registry. */
-export async function loadMethods(plugins: readonly string[] = []): Promise<{ registry: MethodRegistry; loaded: LoadedMethod[] }> {
+/** `plugin 'x' (/abs/x.mjs)`: how messages name a loaded module. */
+const label = (spec: string, path: string) => (spec === path ? `'${spec}'` : `'${spec}' (${path})`);
+
+const firstLine = (e: unknown) => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e)).split('\n')[0]!;
+
+async function importBuiltin(name: string): Promise<LoadedMethod | undefined> {
+  let path: string;
+  try {
+    path = fileURLToPath(import.meta.resolve(name));
+  } catch {
+    return undefined; // a built-in that is not installed is simply absent
+  }
+  const checked = checkPluginModule(await import(name), name);
+  return { plugin: checked.method, from: name, path, builtin: true };
+}
+
+/** Resolve, import and check one plugin module; every failure is a one-line UserError. */
+async function importPlugin(req: PluginRequest): Promise<{ method: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
+  const path = resolvePlugin(req);
+  let ns: unknown;
+  try {
+    ns = await import(pathToFileURL(path).href);
+  } catch (e) {
+    throw new UserError(`${req.where}: cannot load ${label(req.spec, path)}: importing it threw ${firstLine(e)}; fix the module (or remove it from ${req.where})`);
+  }
+  try {
+    const c = checkPluginModule(ns, label(req.spec, path));
+    const as = (plugin: MethodPlugin): LoadedMethod => ({ plugin, from: req.spec, path, builtin: false });
+    return { method: as(c.method), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(`${req.where}: ${e.message}`) : e;
+  }
+}
+
+function describeSource(m: LoadedMethod): string {
+  return `${m.plugin.meta.packageName} (${m.builtin ? 'built-in' : label(m.from, m.path)})`;
+}
+
+/** Unique ids and parameter prefixes, each clash naming both modules and what to change. */
+function checkUnique(all: LoadedMethod[], where: Map<LoadedMethod, string>): void {
+  const ids = new Map<string, LoadedMethod>();
+  const prefixes = new Map<string, LoadedMethod>();
+  for (const m of all) {
+    const { id, paramPrefix } = m.plugin.meta;
+    const at = where.get(m);
+    const head = `${at ? `${at}: ` : ''}method plugin ${label(m.from, m.path)}`;
+    const other = ids.get(id);
+    if (other) throw new UserError(`${head}: method id '${id}' is already provided by ${describeSource(other)}; change meta.id`);
+    const taken = prefixes.get(paramPrefix);
+    if (taken) {
+      throw new UserError(`${head}: meta.paramPrefix '${paramPrefix}' is already used by method '${taken.plugin.meta.id}' of ${describeSource(taken)}; choose another meta.paramPrefix`);
+    }
+    ids.set(id, m);
+    prefixes.set(paramPrefix, m);
+  }
+}
+
+/**
+ * Built-in methods plus the given plugin modules: resolved from each request's base folder,
+ * imported, checked (shape, core API range, unique id and prefix) and collected into one container.
+ * Everything is checked before anything trains; each problem is a UserError of one line.
+ */
+export async function loadMethods(plugins: readonly PluginRequest[] = []): Promise<LoadedMethods> {
   const loaded: LoadedMethod[] = [];
   for (const name of BUILTIN_METHOD_PACKAGES) {
-    const m = await importMethod(name, true);
+    const m = await importBuiltin(name);
     if (m) loaded.push(m);
   }
-  for (const p of plugins) loaded.push((await importMethod(p, false))!);
-  const registry = createContainer({ methods: loaded.map((m) => m.plugin) }).get(METHOD_REGISTRY);
-  return { registry, loaded };
+  const direct = loaded.map((m) => m.plugin);
+  const modules: ContainerModule[] = [];
+  const where = new Map<LoadedMethod, string>();
+  for (const req of plugins) {
+    const r = await importPlugin(req);
+    // the same module named twice (or a built-in named again) gives the same objects: take them once
+    if (loaded.some((x) => x.plugin === r.method.plugin)) continue;
+    for (const m of [r.method, ...r.extra]) {
+      loaded.push(m);
+      where.set(m, req.where);
+    }
+    direct.push(r.method.plugin);
+    // methods a container module binds reach the registry through the module itself
+    if (r.module) modules.push(r.module);
+  }
+  checkUnique(loaded, where);
+  const container = createContainer({ methods: direct, modules });
+  return { registry: container.get(METHOD_REGISTRY), loaded, container };
+}
+
+/** `--plugin` values: resolved from the working directory. */
+export function flagPlugins(specs: readonly string[] | undefined, cwd: string = process.cwd()): PluginRequest[] {
+  return (specs ?? []).map((spec) => ({ spec, base: cwd, where: '--plugin' }));
 }

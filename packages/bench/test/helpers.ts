@@ -21,8 +21,8 @@ export function tunelab(args: string[], opts: { cwd?: string; env?: Record<strin
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A zoo with one tiny model that pretrains in seconds, in a fresh folder with its own cache. */
-export function tinyWorkspace(steps = 30): { dir: string; zoo: string; cache: string; args: string[] } {
+/** A zoo with one tiny model (named `name`) that pretrains in seconds, in a fresh folder with its own cache. */
+export function tinyWorkspace(steps = 30, name = 'tiny'): { dir: string; zoo: string; cache: string; args: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-bench-'));
   const zoo = join(dir, 'zoo.json');
   writeFileSync(
@@ -30,7 +30,7 @@ export function tinyWorkspace(steps = 30): { dir: string; zoo: string; cache: st
     JSON.stringify({
       tokenizer: { vocabSize: 1024 },
       models: {
-        tiny: {
+        [name]: {
           encoder: { layers: 1, hidden: 16, heads: 2, maxPositions: 48 },
           sequenceLength: 32,
           mlm: { steps, batchSize: 16, lr: 0.002, maskProb: 0.15 },

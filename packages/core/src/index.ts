@@ -7,6 +7,7 @@ export { CORE_VERSION, readPackageVersion } from './version.js';
 export { METHOD, TASK, METHOD_REGISTRY, TASK_REGISTRY } from './di/tokens.js';
 export { createContainer, type ContainerOptions } from './di/container.js';
 export { MethodRegistry, checkMethodPlugin } from './methods/registry.js';
+export { checkPluginModule, CONTAINER_MODULE_EXPORT, type CheckedPluginModule, type MethodPluginModule } from './methods/plugin-module.js';
 export { TaskRegistry } from './tasks/registry.js';
 export { selectBackend, type SelectOptions } from './backend/select.js';
 export { registerFastGradients } from './backend/gradients.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Argv } from 'yargs';
-import { loadMethods } from '../methods.js';
+import { flagPlugins, loadMethods } from '../methods.js';
 
 export function methodsCommand(y: Argv) {
   return y.command(
@@ -11,14 +11,17 @@ export function methodsCommand(y: Argv) {
         .option('plugin', { type: 'string', array: true, describe: 'extra method plugin module (package name or path)' })
         .option('json', { type: 'boolean', default: false }),
     async (a) => {
-      const { loaded } = await loadMethods(a.plugin ?? []);
+      const { loaded } = await loadMethods(flagPlugins(a.plugin));
       const rows = loaded
-        .map(({ plugin: p, from, builtin }) => ({
+        .map(({ plugin: p, from, path, builtin }) => ({
           id: p.meta.id,
           version: p.meta.version,
           package: p.meta.packageName,
-          from,
           builtin,
+          /** the package name or path as given (--plugin, or the built-in's package name) */
+          from,
+          /** the module file it was imported from */
+          path,
           coreApi: p.meta.coreApi,
           paramPrefix: p.meta.paramPrefix,
           defaultLearningRate: p.meta.defaultLearningRate,
@@ -30,7 +33,7 @@ export function methodsCommand(y: Argv) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
-      for (const r of rows) process.stdout.write(`${r.id.padEnd(12)} ${r.version.padEnd(8)} ${r.package.padEnd(28)} ${r.description}\n`);
+      for (const r of rows) process.stdout.write(`${r.id.padEnd(12)} ${r.version.padEnd(8)} ${r.package.padEnd(28)} ${r.builtin ? 'built-in' : r.path}  ${r.description}\n`);
     },
   );
 }

@@ -1,7 +1,7 @@
 import { UserError, formatZodError, readJsonFile, trainingSchema } from '@tunelab/core';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import type { PluginRequest } from '../plugins.js';
 
 const atLeastOne = (what: string) => `expected at least one ${what} (an empty list makes the sweep empty)`;
 const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty name');
@@ -61,12 +61,11 @@ export async function loadSweepConfig(path: string): Promise<SweepConfig> {
 }
 
 /**
- * Plugin specs as `import()` takes them: a path (starts with `.` or `/`) is relative to the config
- * file, so a config works from any cwd; anything else is a package name.
+ * The config's plugins as load requests: a path is relative to the config file and a package
+ * name is looked up in node_modules from the config's folder upwards, so a config works from any
+ * working directory and finds the packages of the project it sits in.
  */
-export function resolvePluginSpecs(plugins: readonly string[], configPath: string): string[] {
-  return plugins.map((p) => {
-    if (!(p.startsWith('.') || isAbsolute(p))) return p;
-    return pathToFileURL(resolve(dirname(resolve(configPath)), p)).href;
-  });
+export function configPlugins(plugins: readonly string[], configPath: string): PluginRequest[] {
+  const base = dirname(resolve(configPath));
+  return plugins.map((spec, i) => ({ spec, base, where: `plugins[${i}]` }));
 }

@@ -28,7 +28,7 @@ export interface SweepManifest {
   /** every trial of the sweep in run order, with the shard (1..n) it belongs to */
   trials: { index: number; id: string; shard: number; label: string; spec: SweepPlan['cells'][number]['spec'] }[];
   git: { commit: string | null; dirty: boolean | null };
-  versions: { core: string; bench: string; node: string; methods: Record<string, { package: string; version: string; from: string }> };
+  versions: { core: string; bench: string; node: string; methods: Record<string, { package: string; version: string; from: string; path: string; builtin: boolean }> };
   backend: BackendInfo;
   machine: { hostname: string; os: string; arch: string; cpus: number; cpuModel: string; totalMemoryBytes: number };
   workers: number;
@@ -55,7 +55,7 @@ export function buildManifest(plan: SweepPlan, run: { workers: number; shard: Sh
   const status = commit === null ? null : git(cwd, ['status', '--porcelain', '--untracked-files=no']);
   const cpu = cpus();
   const methods: SweepManifest['versions']['methods'] = {};
-  for (const m of plan.loaded) methods[m.plugin.meta.id] = { package: m.plugin.meta.packageName, version: m.plugin.meta.version, from: m.from };
+  for (const m of plan.loaded) methods[m.plugin.meta.id] = { package: m.plugin.meta.packageName, version: m.plugin.meta.version, from: m.from, path: m.path, builtin: m.builtin };
   const count = run.shard?.count ?? 1;
   return {
     format: 'tunelab-sweep-manifest',

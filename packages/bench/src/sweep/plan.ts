@@ -1,13 +1,11 @@
 import { isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type TaskData } from '@tunelab/core';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { loadMethods, type LoadedMethod } from '../methods.js';
+import { flagPlugins, loadMethods, type LoadedMethod } from '../methods.js';
 import { ensurePretrained } from '../pretrain/run.js';
 import { trialId } from '../record.js';
 import { loadTask } from '../tasks.js';
 import { dryApply } from '../trial.js';
 import { loadZoo, type Zoo } from '../zoo.js';
-import { loadSweepConfig, resolvePluginSpecs, type SweepConfig } from './config.js';
+import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import { expandGrid, type SweepCell } from './expand.js';
 
@@ -28,7 +26,7 @@ export interface PlannedCell extends SweepCell {
 export interface SweepPlan {
   configPath: string;
   config: SweepConfig;
-  /** plugin specs as the workers import them */
+  /** the plugin module files, as the workers import them (absolute paths) */
   plugins: string[];
   registry: MethodRegistry;
   loaded: LoadedMethod[];
@@ -48,19 +46,6 @@ export interface PlanOptions {
   log: (line: string) => void;
 }
 
-async function checkImportable(specs: { spec: string; as: string; where: string }[], source: string): Promise<void> {
-  const problems: string[] = [];
-  for (const { spec, as, where } of specs) {
-    try {
-      await import(spec);
-    } catch (e) {
-      const why = (e as Error).message.split('\n')[0]!.replace(/ imported from .*$/, '');
-      problems.push(`${where}: cannot load '${as}' (${why})`);
-    }
-  }
-  if (problems.length) throw new SweepConfigError(problems, source);
-}
-
 /** A method's "does not fit this model" message, placed at the grid value that caused it. */
 function fitProblem(cell: SweepCell, message: string): string {
   const key = /(?:^|: )params\.([A-Za-z0-9_]+)/.exec(message)?.[1];
@@ -76,17 +61,15 @@ function fitProblem(cell: SweepCell, message: string): string {
  */
 export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   const config = await loadSweepConfig(o.configPath);
-  const fromConfig = resolvePluginSpecs(config.plugins, o.configPath);
-  const fromFlags = o.extraPlugins.map((p) => (p.startsWith('.') || p.startsWith('/') ? pathToFileURL(resolve(p)).href : p));
-  await checkImportable(
-    [
-      ...fromConfig.map((spec, i) => ({ spec, as: config.plugins[i]!, where: `plugins[${i}]` })),
-      ...fromFlags.map((spec, i) => ({ spec, as: o.extraPlugins[i]!, where: '--plugin' })),
-    ],
-    o.configPath,
-  );
-  const plugins = [...fromConfig, ...fromFlags];
-  const { registry, loaded } = await loadMethods(plugins);
+  let methods: Awaited<ReturnType<typeof loadMethods>>;
+  try {
+    methods = await loadMethods([...configPlugins(config.plugins, o.configPath), ...flagPlugins(o.extraPlugins)]);
+  } catch (e) {
+    // a plugin of the config: the message names the config file too
+    throw isUserError(e) && e.message.startsWith('plugins[') ? new SweepConfigError([e.message], o.configPath) : e;
+  }
+  const { registry, loaded } = methods;
+  const plugins = [...new Set(loaded.filter((m) => !m.builtin).map((m) => m.path))];
   const zoo = await loadZoo(o.zooPath);
   let cells: SweepCell[];
   try {

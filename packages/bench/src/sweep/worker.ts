@@ -26,7 +26,8 @@ async function setUp(init: WorkerInit): Promise<Ready> {
   if (backend.name !== init.expect.name || backend.threads !== init.expect.threads) {
     throw new Error(`worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`);
   }
-  const { registry } = await loadMethods(init.plugins);
+  // the parent resolved them: absolute module files
+  const { registry } = await loadMethods(init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
   // the parent reports progress; a worker's per-trial log lines would only interleave with it
   const env: TrialEnv = { registry, zoo: init.zoo, cache: init.cache, backend, log: () => {} };
   return { init, env, backend, registry, checkpoints: new Map(), tasks: new Map() };

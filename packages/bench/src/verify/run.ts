@@ -1,7 +1,7 @@
 import { CORE_VERSION, UserError, selectBackend, type BackendChoice } from '@tunelab/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMethods } from '../methods.js';
+import { flagPlugins, loadMethods, type PluginRequest } from '../methods.js';
 import { ensurePretrained } from '../pretrain/run.js';
 import { trialId, type TrialRecord, type TrialSpec } from '../record.js';
 import { loadTask } from '../tasks.js';
@@ -18,6 +18,7 @@ export interface VerifyOptions {
   /** 'auto' re-runs on the backend the records name */
   backend: string;
   threads?: number;
+  /** --plugin specs, resolved from the working directory */
   plugins: string[];
   zoo: Zoo;
   cache: string;
@@ -31,15 +32,19 @@ export interface VerifyResult {
   differences: Map<string, string[]>;
 }
 
-/** Plugin modules a sweep loaded (from its manifest), so its records can be re-run without flags. */
-function manifestPlugins(dir: string): string[] {
+/**
+ * Plugin modules a sweep loaded (from its manifest), so its records can be re-run without flags:
+ * the resolved module file where the manifest has it, else the spec as given (resolved from the
+ * results folder).
+ */
+function manifestPlugins(dir: string): PluginRequest[] {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return [];
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as { versions?: { methods?: Record<string, { from?: string }> } };
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { versions?: { methods?: Record<string, { from?: string; path?: string; builtin?: boolean }> } };
     return Object.values(m.versions?.methods ?? {})
-      .map((x) => x.from)
-      .filter((f): f is string => typeof f === 'string' && !f.startsWith('@tunelab/method-'));
+      .filter((x) => x.builtin !== true && typeof x.from === 'string' && !x.from.startsWith('@tunelab/method-'))
+      .map((x) => ({ spec: x.path ?? x.from!, base: dir, where: `${file} (versions.methods)` }));
   } catch {
     return [];
   }
@@ -66,8 +71,8 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const threads = o.threads ?? (o.backend === 'auto' ? first.threads : undefined);
   const backend = await selectBackend(choice, threads !== undefined ? { threads } : {});
 
-  const plugins = [...new Set([...o.dirs.flatMap(manifestPlugins), ...o.plugins])];
-  const { registry } = await loadMethods(plugins);
+  // the same module from several manifests (or also --plugin) is loaded once
+  const { registry } = await loadMethods([...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
   const here = {
     backend: backend.name,
     threads: backend.threads,

@@ -1,0 +1,121 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isUserError } from '@tunelab/core';
+import { describe, expect, it } from 'vitest';
+import { loadMethods, type PluginRequest } from '../src/methods.js';
+import { tinyWorkspace, tunelab } from './helpers.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
+const at = (spec: string, where = '--plugin'): PluginRequest => ({ spec, base: FIXTURES, where });
+
+async function loadError(reqs: PluginRequest[]): Promise<string> {
+  const error = await loadMethods(reqs).then(() => undefined, (e: unknown) => e);
+  expect(isUserError(error), `expected a UserError, got ${String(error)}`).toBe(true);
+  const message = (error as Error).message;
+  expect(message.split('\n')).toHaveLength(1); // one line
+  return message;
+}
+
+/** Each bad plugin: one line naming the package/path and what to change. */
+const cases: [string, string, RegExp][] = [
+  ['a path that does not exist', './missing.mjs', /^--plugin: cannot load '\.\/missing\.mjs': \/.*\/fixtures\/plugins\/missing\.mjs does not exist; fix the path/],
+  ['a package that is not installed', '@someone/method-x', /^--plugin: cannot load '@someone\/method-x': no package '@someone\/method-x' in node_modules from .*fixtures\/plugins\/ upwards; install it in your project \(npm install @someone\/method-x\)/],
+  ['a package folder whose entry is not built', './unbuilt', /^--plugin: cannot load '\.\/unbuilt': its entry .*unbuilt\/dist\/index\.js \(package\.json main\) does not exist; build the package first/],
+  ['a module that throws on import', './throws.mjs', /^--plugin: cannot load '\.\/throws\.mjs' \(\/.*throws\.mjs\): importing it threw fixture: broken on import; fix the module/],
+  ['a module with a syntax error', './syntax.mjs', /^--plugin: cannot load '\.\/syntax\.mjs' \(.*\): importing it threw .+; fix the module/],
+  ['a missing default export', './no-default.mjs', /^--plugin: method plugin '\.\/no-default\.mjs' \(.*no-default\.mjs\): no default export; export the method object as `export default \{ meta, schema, apply \}` \(it exports 'method'; add `export default method`\)$/],
+  ['a malformed default export', './malformed.mjs', /^--plugin: method plugin '\.\/malformed\.mjs' \(.*\): missing `apply\(context\)` function$/],
+  ['a malformed meta', './bad-meta.mjs', /^--plugin: method plugin '\.\/bad-meta\.mjs' \(.*\): meta\.id must be lower-case letters, digits and '-' \(got "Fixture Method"\)$/],
+  ['a core API range that excludes the running core', './core-mismatch.mjs', /^--plugin: method plugin '\.\/core-mismatch\.mjs' \(.*\): needs @tunelab\/core \^9\.0\.0 but 0\.1\.0 is running; install a matching version of the plugin or of core$/],
+  ['a duplicate method id', './duplicate-id.mjs', /^--plugin: method plugin '\.\/duplicate-id\.mjs' \(.*\): method id 'lora' is already provided by @tunelab\/method-lora \(built-in\); change meta\.id$/],
+  ['a parameter prefix already taken', './duplicate-prefix.mjs', /^--plugin: method plugin '\.\/duplicate-prefix\.mjs' \(.*\): meta\.paramPrefix 'lora' is already used by method 'lora' of @tunelab\/method-lora \(built-in\); choose another meta\.paramPrefix$/],
+  ['a containerModule that is not a ContainerModule', './bad-container-module.mjs', /^--plugin: method plugin '\.\/bad-container-module\.mjs' \(.*\): the named export `containerModule` must be an inversify ContainerModule .*got an object with keys bind$/],
+  ['a containerModule that throws while binding', './throwing-container-module.mjs', /^--plugin: method plugin .*: its `containerModule` failed to load: fixture: cannot bind; fix its load function/],
+];
+
+describe('plugin loading errors (in process): one line naming the module and what to change', () => {
+  it.each(cases)('%s', async (_name, spec, message) => {
+    expect(await loadError([at(spec)])).toMatch(message);
+  });
+
+});
+
+describe('plugin loading', () => {
+  it('loads a path, a package folder and the same module twice (once), by the request base', async () => {
+    const { registry, loaded } = await loadMethods([at('./good'), at('./good/index.mjs'), at('./with-container-module.mjs', 'plugins[0]')]);
+    const good = loaded.filter((m) => m.plugin.meta.id === 'fixture-good');
+    expect(good).toHaveLength(1);
+    expect(good[0]).toMatchObject({ from: './good', builtin: false, path: realpathSync(join(FIXTURES, 'good', 'index.mjs')) });
+    expect(registry.ids()).toEqual(expect.arrayContaining(['fixture-good', 'fixture-main', 'fixture-extra', 'lora', 'sft']));
+  });
+
+  it("loads a plugin's containerModule into the container: its methods join the registry, its services resolve", async () => {
+    const { registry, loaded, container } = await loadMethods([at('./with-container-module.mjs')]);
+    expect(registry.get('fixture-extra').meta.packageName).toBe('@fixture/method-suite');
+    expect(loaded.find((m) => m.plugin.meta.id === 'fixture-extra')).toMatchObject({ from: './with-container-module.mjs', builtin: false });
+    expect(container.get(Symbol.for('@fixture/Greeting'))).toBe('hello from a plugin');
+  });
+
+  it('two different modules with one id: the second names the first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelab-plugins-'));
+    cpSync(join(FIXTURES, 'good'), join(dir, 'a'), { recursive: true });
+    cpSync(join(FIXTURES, 'good'), join(dir, 'b'), { recursive: true });
+    const msg = await loadError([{ spec: './a', base: dir, where: 'plugins[0]' }, { spec: './b', base: dir, where: 'plugins[1]' }]);
+    expect(msg).toMatch(/^plugins\[1\]: method plugin '\.\/b' \(.*\/b\/index\.mjs\): method id 'fixture-good' is already provided by @fixture\/method-good \('\.\/a' \(.*\/a\/index\.mjs\)\); change meta\.id$/);
+  });
+});
+
+describe('the CLI: exit 2, one line, nothing written, before any training', () => {
+  const ws = tinyWorkspace();
+
+  it.each([
+    ['train', './core-mismatch.mjs', /needs @tunelab\/core \^9\.0\.0/],
+    ['train', './duplicate-prefix.mjs', /meta\.paramPrefix 'lora' is already used/],
+    ['methods', './throws.mjs', /importing it threw fixture: broken on import/],
+  ])('%s --plugin %s', (command, spec, message) => {
+    const args = command === 'train' ? ['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-supersense', ...ws.args] : ['methods', '--json'];
+    const r = tunelab([...args, '--plugin', spec], { cwd: FIXTURES });
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(ws.cache, 'models')), 'nothing pretrained').toBe(false);
+  });
+
+  it('a sweep whose config names a bad plugin: the config path and plugins[i], no output folder', () => {
+    const config = join(ws.dir, 'bad-plugin.json');
+    // relative to the config file, wherever the working directory is
+    const spec = relative(ws.dir, join(FIXTURES, 'no-default.mjs'));
+    writeFileSync(config, JSON.stringify({ name: 'bad', tasks: ['wn-supersense'], models: ['tiny'], seeds: [1], methods: [{ method: 'sft' }], plugins: [spec] }));
+    const out = join(ws.dir, 'out-bad');
+    const r = tunelab(['sweep', '--config', config, '--out', out, ...ws.args]);
+    expect(r.stderr).toMatch(/^tunelab: .*bad-plugin\.json: plugins\[0\]: method plugin '\.\..*no-default\.mjs' \(\/.*\): no default export/);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(ws.cache, 'models'))).toBe(false);
+  });
+
+  it('methods --json: a package resolved from the working directory (the project), with its file, version and built-in flag', () => {
+    const project = mkdtempSync(join(tmpdir(), 'tunelab-project-'));
+    const pkg = join(project, 'node_modules', '@someone', 'method-x');
+    mkdirSync(join(project, 'node_modules', '@someone'), { recursive: true });
+    cpSync(join(FIXTURES, 'good'), pkg, { recursive: true });
+    // zod for the plugin: the project has its own install, as a real project would
+    cpSync(fileURLToPath(new URL('../../../node_modules/zod', import.meta.url)), join(project, 'node_modules', 'zod'), { recursive: true, dereference: true });
+    const r = tunelab(['methods', '--json', '--plugin', '@someone/method-x'], { cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { id: string; version: string; package: string; from: string; path: string; builtin: boolean }[];
+    expect(rows.find((x) => x.id === 'fixture-good')).toEqual(
+      expect.objectContaining({ version: '1.0.0', package: '@fixture/method-good', from: '@someone/method-x', path: realpathSync(join(pkg, 'index.mjs')), builtin: false }),
+    );
+    const lora = rows.find((x) => x.id === 'lora')!;
+    expect(lora).toMatchObject({ builtin: true, package: '@tunelab/method-lora', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(lora.path).toMatch(/method-lora\/dist\/index\.js$/);
+    // from anywhere else the same name is not found: resolution is the project's, not tunelab's
+    const elsewhere = tunelab(['methods', '--plugin', '@someone/method-x'], { cwd: tmpdir() });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/no package '@someone\/method-x' in node_modules from/);
+  });
+});

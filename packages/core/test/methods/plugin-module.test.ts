@@ -1,0 +1,54 @@
+import { ContainerModule } from 'inversify';
+import { describe, expect, it } from 'vitest';
+import { createContainer } from '../../src/di/container.js';
+import { METHOD, METHOD_REGISTRY } from '../../src/di/tokens.js';
+import { checkPluginModule } from '../../src/methods/plugin-module.js';
+import { isUserError } from '../../src/util/errors.js';
+import { fakeMethod } from './fake-method.js';
+
+function userError(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(isUserError(e), `expected a UserError, got ${String(e)}`).toBe(true);
+    return (e as Error).message;
+  }
+  throw new Error('expected a UserError, nothing was thrown');
+}
+
+describe('checkPluginModule', () => {
+  it('takes the default export as the method', () => {
+    const m = fakeMethod('ia3');
+    expect(checkPluginModule({ default: m }, 'pkg')).toEqual({ method: m, extraMethods: [] });
+  });
+
+  it('names the named exports when the default one is missing', () => {
+    expect(userError(() => checkPluginModule({ ia3: fakeMethod('ia3') }, 'pkg'))).toBe(
+      "method plugin pkg: no default export; export the method object as `export default { meta, schema, apply }` (it exports 'ia3'; add `export default ia3`)",
+    );
+    expect(userError(() => checkPluginModule({}, 'pkg'))).toMatch(/no default export; export the method object as `export default \{ meta, schema, apply \}`$/);
+  });
+
+  it('checks the default export like any method plugin', () => {
+    expect(userError(() => checkPluginModule({ default: fakeMethod('x', { coreApi: '^2.0.0' }) }, 'pkg'))).toMatch(/^method plugin pkg: needs @tunelab\/core \^2\.0\.0/);
+  });
+
+  it('loads a containerModule: the methods it binds are checked and returned, and a run container gets them', () => {
+    const extra = fakeMethod('extra');
+    const containerModule = new ContainerModule(({ bind }) => {
+      bind(METHOD).toConstantValue(extra);
+    });
+    const checked = checkPluginModule({ default: fakeMethod('main'), containerModule }, 'pkg');
+    expect(checked.extraMethods).toEqual([extra]);
+    const registry = createContainer({ methods: [checked.method], modules: [checked.containerModule!] }).get(METHOD_REGISTRY);
+    expect(registry.ids()).toEqual(['extra', 'main']);
+  });
+
+  it('rejects a containerModule that is not one, or whose bindings are not methods', () => {
+    expect(userError(() => checkPluginModule({ default: fakeMethod('a'), containerModule: () => {} }, 'pkg'))).toMatch(/`containerModule` must be an inversify ContainerModule .*got a function$/);
+    const bad = new ContainerModule(({ bind }) => {
+      bind(METHOD).toConstantValue({ meta: { id: 'b' } } as never);
+    });
+    expect(userError(() => checkPluginModule({ default: fakeMethod('a'), containerModule: bad }, 'pkg'))).toMatch(/^method plugin pkg \(bound by its containerModule\): meta\.version must be/);
+  });
+});

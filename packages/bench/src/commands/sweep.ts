@@ -24,9 +24,7 @@ export function sweepCommand(y: Argv) {
       if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers: must be an integer >= 1 (got ${a.workers})`);
       if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
       // a sweep runs for hours: a log pipe that closes (`| head`, a dead tail) must not kill it mid-trial
-      process.stderr.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EPIPE') throw e;
-      });
+      if (!process.stderr.listeners('error').includes(ignoreEpipe)) process.stderr.on('error', ignoreEpipe);
       const summary = await runSweep({
         configPath: resolve(a.config),
         ...(a.out !== undefined ? { out: resolve(a.out) } : {}),
@@ -46,4 +44,8 @@ export function sweepCommand(y: Argv) {
       if (summary.counts.failed > 0) process.exitCode = 3;
     },
   );
+}
+
+function ignoreEpipe(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
 }

@@ -30,6 +30,8 @@ export const sweepConfigSchema = z
     /** settings for every trial; a grid key of the same name overrides it */
     training: trainingSchema.prefault({}),
     methods: z.array(methodEntry).min(1, atLeastOne('method')),
+    /** output folder, relative to the workspace and confined to it (default reports/<name>; --out overrides) */
+    out: z.string().min(1, 'expected a non-empty path').optional(),
     /** extra method plugin modules: package names, or paths relative to this file */
     plugins: z.array(name).default([]),
   })

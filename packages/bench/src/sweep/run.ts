@@ -2,7 +2,9 @@ import { UserError, type BackendChoice } from '@tunelab/core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
+import { loadSweepConfig } from './config.js';
 import { acquireLock } from './lock.js';
+import { confinedOut } from './out-path.js';
 import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
 import { planSweep, type PlannedCell } from './plan.js';
 import { startPool, type Pool } from './pool.js';
@@ -13,7 +15,7 @@ import { openResultsFile, readResults, type ResultsWriter } from './store.js';
 
 export interface SweepOptions {
   configPath: string;
-  /** default: <workspace>/reports/<config name> */
+  /** default: the config's `out` (confined to the workspace), else <workspace>/reports/<config name> */
   out?: string;
   workers: number;
   shard: Shard | null;
@@ -50,8 +52,12 @@ function toRun(o: SweepOptions, cell: PlannedCell, prior: SweepRecord | undefine
  * the output folder until the plan holds.
  */
 export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
+  const workspace = findWorkspace() ?? process.cwd();
+  // a config's own `out` is checked before anything (pretraining included) happens
+  const configOut = o.out === undefined ? (await loadSweepConfig(o.configPath)).out : undefined;
+  const confined = configOut === undefined ? undefined : confinedOut(configOut, workspace, o.configPath);
   const plan = await planSweep({ configPath: o.configPath, zooPath: o.zooPath, cache: o.cache, backend: o.backend, threads: o.threads, extraPlugins: o.extraPlugins, log: o.log });
-  const out = o.out ?? join(findWorkspace() ?? process.cwd(), 'reports', plan.config.name);
+  const out = o.out ?? confined ?? join(workspace, 'reports', plan.config.name);
   const files = sweepFiles(o.shard);
   const resultsFile = join(out, files.results);
   const manifestFile = join(out, files.manifest);

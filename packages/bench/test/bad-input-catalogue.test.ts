@@ -1,0 +1,170 @@
+/**
+ * The catalogue of bad inputs (issue 8): every entry must give one clear line that names the
+ * problem, a non-zero exit, no stack trace, and nothing written to the output folder or the
+ * model cache. Runs in-process through the CLI's `main` so that 40 cases stay quick.
+ */
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli.js';
+import { tinyWorkspace } from './helpers.js';
+
+const ws = tinyWorkspace();
+const FIX = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
+const DATA = join(ws.dir, 'data');
+const good = { name: 'bad', tasks: ['wn-wic'], models: ['tiny'], seeds: [1], training: { steps: 2, evalLimit: 8 }, methods: [{ method: 'sft', grid: {} }] };
+
+/** A workspace of its own (configs/zoo.json marks it) for the output-path cases. */
+const home = join(ws.dir, 'home');
+
+function config(name: string, body: unknown, raw = false): string {
+  const file = join(ws.dir, `${name}.json`);
+  writeFileSync(file, raw ? String(body) : JSON.stringify(body));
+  return file;
+}
+const sweep = (name: string, body: unknown, extra: string[] = []) => ['sweep', '--config', config(name, body), '--out', join(ws.dir, `out-${name}`), '--workers', '1', ...ws.args, ...extra];
+const withGood = (over: Record<string, unknown>) => ({ ...structuredClone(good), ...over });
+const row = (method: string, grid: Record<string, unknown[]>) => withGood({ methods: [{ method, grid }] });
+const train = (extra: string[], task = 'wn-wic') => ['train', '--model', 'tiny', '--task', task, ...ws.args, ...extra];
+const dataTask = (dir: string) => `file:${join(DATA, dir, 'train.jsonl')}`;
+/** a cache holding a tampered copy of the tiny checkpoint */
+const tampered = (name: string) => ['--cache', join(ws.dir, `cache-${name}`)];
+const withCache = (args: string[], cache: string[]) => args.map((a, i) => (args[i - 1] === '--cache' ? cache[1]! : a));
+
+interface Case {
+  name: string;
+  args: () => string[];
+  message: RegExp;
+  cwd?: string;
+}
+
+const cases: Case[] = [
+  // sweep configs
+  { name: 'malformed JSON', args: () => ['sweep', '--config', config('malformed', '{"name": "x",', true), '--out', join(ws.dir, 'out-malformed'), ...ws.args], message: /malformed\.json.*(JSON|json)/ },
+  { name: 'a config that is not an object', args: () => sweep('array', [1, 2]), message: /array\.json: .*expected object/ },
+  { name: 'an unknown top-level key', args: () => sweep('unknown-key', withGood({ sede: [1] })), message: /Unrecognized key.*sede/ },
+  { name: 'an unknown key in a method row', args: () => sweep('unknown-row-key', withGood({ methods: [{ method: 'sft', gird: {} }] })), message: /methods\[0\]: Unrecognized key.*gird/ },
+  { name: 'a wrong type (seeds as a string)', args: () => sweep('wrong-type', withGood({ seeds: '1' })), message: /seeds: .*expected array/ },
+  { name: 'a wrong type inside the training block', args: () => sweep('wrong-training', withGood({ training: { steps: 'many' } })), message: /training\.steps: .*expected number/ },
+  { name: 'an empty grid list', args: () => sweep('empty-grid', row('lora', { rank: [] })), message: /methods\[0\]\.grid\.rank: expected at least one value/ },
+  { name: 'no methods', args: () => sweep('no-methods', withGood({ methods: [] })), message: /methods: expected at least one method/ },
+  { name: 'no seeds', args: () => sweep('no-seeds', withGood({ seeds: [] })), message: /seeds: expected at least one seed/ },
+  { name: 'a non-integer seed', args: () => sweep('float-seed', withGood({ seeds: [1, 2.5] })), message: /seeds\[1\]: expected an integer seed/ },
+  { name: 'an unknown method', args: () => sweep('unknown-method', row('lorra', {})), message: /methods\[0\]\.method: unknown method 'lorra'; installed: .*lora/ },
+  { name: 'an unknown task', args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })), message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/ },
+  { name: 'an unknown model', args: () => sweep('unknown-model', withGood({ models: ['huge'] })), message: /models\[0\]: unknown model size 'huge'; the zoo has: tiny/ },
+  { name: 'an unknown backend', args: () => sweep('unknown-backend', good, ['--backend', 'tpu']), message: /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, tensorflow, native, wasm, cpu/ },
+  { name: 'LoRA rank 0', args: () => sweep('rank-0', row('lora', { rank: [0] })), message: /methods\[0\]\.grid\.rank\[0\]: method 'lora': .*>=1/ },
+  { name: 'LoRA rank not an integer', args: () => sweep('rank-float', row('lora', { rank: [2.5] })), message: /methods\[0\]\.grid\.rank\[0\]: method 'lora': .*int/i },
+  { name: 'a prefix length of 0', args: () => sweep('prefix-0', row('ptuning-v2', { prefixLength: [0] })), message: /methods\[0\]\.grid\.prefixLength\[0\]: method 'ptuning-v2': .*>=1/ },
+  { name: 'a prefix longer than the model has positions', args: () => sweep('prefix-long', row('ptuning-v2', { prefixLength: [4096] })), message: /methods\[0\]\.grid\.prefixLength\[0\]: .*(positions|does not fit)/ },
+  { name: 'a frozen depth beyond the layers', args: () => sweep('freeze-deep', row('freeze', { trainableLayers: [3] })), message: /methods\[0\]\.grid\.trainableLayers\[0\]: freeze trainableLayers=3 does not fit model 'tiny'/ },
+  { name: 'a frozen depth of 0', args: () => sweep('freeze-0', row('freeze', { trainableLayers: [0] })), message: /methods\[0\]\.grid\.trainableLayers\[0\]: method 'freeze': 0 trains no layer; allowed a positive N/ },
+  // plugins
+  { name: 'a plugin that throws on import', args: () => sweep('plugin-throws', withGood({ plugins: [join(FIX, 'throws.mjs')] })), message: /plugins\[0\]: .*throws\.mjs.*fixture: broken on import/ },
+  { name: 'a plugin that exports nothing', args: () => sweep('plugin-empty', withGood({ plugins: [join(FIX, 'no-default.mjs')] })), message: /plugins\[0\]: .*no-default\.mjs.*default export/ },
+  { name: 'a plugin for another core API', args: () => sweep('plugin-core', withGood({ plugins: [join(FIX, 'core-mismatch.mjs')] })), message: /plugins\[0\]: .*needs @tunelab\/core \^9\.0\.0 but .* is running/ },
+  { name: 'a plugin whose id is taken', args: () => sweep('plugin-dup', withGood({ plugins: [join(FIX, 'duplicate-id.mjs')] })), message: /duplicate-id\.mjs.*'lora'.*(already|taken)/ },
+  { name: 'a plugin path that does not exist', args: () => sweep('plugin-missing', withGood({ plugins: ['./no-such-plugin.mjs'] })), message: /plugins\[0\]: cannot load '\.\/no-such-plugin\.mjs'/ },
+  // output paths written by a config (it may come from someone else)
+  { name: "a config's out that climbs out with ..", args: () => ['sweep', '--config', config('escape-dots', withGood({ out: '../outside' })), '--workers', '1', ...ws.args], message: /out: "\.\.\/outside" leaves the workspace through '\.\.'/, cwd: home },
+  { name: "a config's out through a symlink that leads outside", args: () => ['sweep', '--config', config('escape-link', withGood({ out: 'reports/link/x' })), '--workers', '1', ...ws.args], message: /out: "reports\/link\/x" leads out of the workspace through a symlink/, cwd: home },
+  // checkpoints
+  { name: 'a truncated checkpoint', args: () => withCache(train(['--method', 'sft']), tampered('truncated')), message: /model\.safetensors: SHA-256 .* does not match the recorded .*\(corrupt or tampered\); rebuild it with: tunelab pretrain --size tiny --force/ },
+  { name: 'a tampered checkpoint (one byte changed)', args: () => withCache(train(['--method', 'sft']), tampered('flipped')), message: /model\.safetensors: SHA-256 .* does not match/ },
+  { name: 'a checkpoint config that is not JSON', args: () => withCache(train(['--method', 'sft']), tampered('badconfig')), message: /config\.json.*(JSON|json)/ },
+  // data files
+  { name: 'a data file with a missing label', args: () => train(['--method', 'sft'], dataTask('no-label')), message: /train\.jsonl:2: field "label" is missing/ },
+  { name: 'a test split with a label train does not have', args: () => train(['--method', 'sft'], dataTask('unknown-label')), message: /test\.jsonl:1: label "maybe" does not occur in the training file/ },
+  { name: 'a data file with an empty text', args: () => train(['--method', 'sft'], dataTask('empty-text')), message: /train\.jsonl:3: field "text" is empty/ },
+  { name: 'a data file that is not UTF-8', args: () => train(['--method', 'sft'], dataTask('latin1')), message: /train\.jsonl:2: the text is not valid UTF-8/ },
+  { name: 'a data file that does not exist', args: () => train(['--method', 'sft'], `file:${join(DATA, 'nowhere.jsonl')}`), message: /nowhere\.jsonl: file not found/ },
+  // flags
+  { name: 'a malformed --set', args: () => train(['--method', 'sft', '--set', 'rank']), message: /--set rank: expected key=value/ },
+  { name: 'zero training steps', args: () => train(['--method', 'sft', '--set', 'steps=0']), message: /training\.steps: .*>=1/ },
+  { name: 'an unknown flag', args: () => train(['--method', 'sft', '--stepz', '3']), message: /Unknown argument: stepz/ },
+  // records
+  { name: 'verify on a folder without results', args: () => ['verify', '--in', join(ws.dir, 'no-results'), ...ws.args], message: /no results\*\.jsonl files there/ },
+  { name: 'verify on a folder that holds no records', args: () => ['verify', '--in', join(DATA, 'not-records'), ...ws.args], message: /results\.jsonl:1: not a tunelab record/ },
+];
+
+let out = '';
+let err = '';
+
+beforeAll(async () => {
+  // one real tiny checkpoint, then damaged copies of it
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const code = await main(['pretrain', '--size', 'tiny', ...ws.args]);
+  spy.mockRestore();
+  expect(code).toBe(0);
+  for (const name of ['truncated', 'flipped', 'badconfig']) cpSync(ws.cache, join(ws.dir, `cache-${name}`), { recursive: true });
+  const weights = (n: string) => join(ws.dir, `cache-${n}`, 'models', 'tiny', 'model.safetensors');
+  truncateSync(weights('truncated'), 1000);
+  const bytes = readFileSync(weights('flipped'));
+  bytes[bytes.length - 3] ^= 0x40;
+  writeFileSync(weights('flipped'), bytes);
+  writeFileSync(join(ws.dir, 'cache-badconfig', 'models', 'tiny', 'config.json'), '{"format": "tunelab-checkpoint",');
+
+  const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ text: `example number ${i}`, label: i % 2 ? 'yes' : 'no' }));
+  const put = (dir: string, file: string, text: string | Buffer) => (mkdirSync(join(DATA, dir), { recursive: true }), writeFileSync(join(DATA, dir, file), text));
+  put('no-label', 'train.jsonl', jsonl([{ text: 'a', label: 'x' }, { text: 'b' }]));
+  put('unknown-label', 'train.jsonl', jsonl(rows(40)));
+  put('unknown-label', 'test.jsonl', jsonl([{ text: 'new', label: 'maybe' }]));
+  put('unknown-label', 'dev.jsonl', jsonl(rows(4)));
+  put('empty-text', 'train.jsonl', jsonl([{ text: 'a', label: 'x' }, { text: 'b', label: 'y' }, { text: '  ', label: 'x' }]));
+  put('latin1', 'train.jsonl', Buffer.concat([Buffer.from('{"text": "ok", "label": "a"}\n{"text": "caf'), Buffer.from([0xe9]), Buffer.from('", "label": "b"}\n')]));
+  put('not-records', 'results.jsonl', '{"hello": "world"}\n');
+  mkdirSync(join(ws.dir, 'no-results'), { recursive: true });
+
+  mkdirSync(join(home, 'configs'), { recursive: true });
+  copyFileSync(ws.zoo, join(home, 'configs', 'zoo.json'));
+  mkdirSync(join(home, 'reports'), { recursive: true });
+  mkdirSync(join(ws.dir, 'elsewhere'), { recursive: true });
+  symlinkSync(join(ws.dir, 'elsewhere'), join(home, 'reports', 'link'));
+}, 300_000);
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+const modelsIn = (cache: string) => (existsSync(join(cache, 'models')) ? readdirSync(join(cache, 'models')) : []);
+
+describe('the bad-input catalogue: a clear message, a non-zero exit, nothing written', () => {
+  it('has at least 30 entries', () => expect(cases.length).toBeGreaterThanOrEqual(30));
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const args = c.args();
+      const outFlag = args.indexOf('--out');
+      const outDir = outFlag >= 0 ? args[outFlag + 1]! : undefined;
+      const before = readdirSync(ws.dir).sort();
+      const models = modelsIn(ws.cache);
+      out = '';
+      err = '';
+      const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+      const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+      const cwd = process.cwd();
+      let code: number;
+      try {
+        if (c.cwd) process.chdir(c.cwd);
+        code = await main(args);
+      } finally {
+        process.chdir(cwd);
+        o.mockRestore();
+        e.mockRestore();
+      }
+      expect(err).toMatch(c.message);
+      expect(code).not.toBe(0);
+      expect(out).toBe('');
+      expect(err).not.toMatch(/\n\s+at /); // no stack trace
+      expect(err.trim().split('\n')[0]).toMatch(/^tunelab: /);
+      if (outDir) expect(existsSync(outDir), `${outDir} must not be created`).toBe(false);
+      expect(readdirSync(ws.dir).sort()).toEqual(before);
+      expect(modelsIn(ws.cache)).toEqual(models);
+      expect(existsSync(join(ws.dir, 'elsewhere', 'x'))).toBe(false);
+      expect(existsSync(join(ws.dir, 'outside'))).toBe(false);
+    });
+  }
+});

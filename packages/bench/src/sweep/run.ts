@@ -2,6 +2,7 @@ import { UserError, type BackendChoice } from '@tunelab/core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
+import { writeReport } from '../report/write.js';
 import { acquireLock } from './lock.js';
 import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
 import { planSweep, type PlannedCell } from './plan.js';
@@ -26,6 +27,8 @@ export interface SweepOptions {
   cache: string;
   zooPath: string;
   extraPlugins: readonly string[];
+  /** rebuild <out>/report from the folder's records when the pool is done (default true) */
+  report?: boolean;
   log: (line: string) => void;
 }
 
@@ -35,6 +38,23 @@ export interface SweepSummary {
   manifestFile: string;
   counts: RunCounts;
   failures: { cell: PlannedCell; record: SweepRecord }[];
+  /** the report folder, when one was written */
+  report?: string;
+}
+
+/**
+ * Every sweep ends with its report, rebuilt from all the records in the folder (every shard's so
+ * far). A report that cannot be built is a warning: the records, the sweep's real output, are safe.
+ */
+async function reportAfterSweep(out: string, log: (line: string) => void): Promise<string | undefined> {
+  try {
+    const r = await writeReport({ inputs: [out], out: join(out, 'report'), warn: () => {} });
+    log(`report: ${join(r.out, 'report.html')}`);
+    return r.out;
+  } catch (e) {
+    log(`warning: no report: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -73,8 +93,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   try {
     // this run's own file: cut a torn tail first, so reading and appending see whole lines only
     const results = (writer = openResultsFile(resultsFile, o.log));
-    const prior = readResults(out);
-    for (const w of prior.warnings) o.log(`warning: ${w}`);
+    const prior = readResults(out, { warn: (w) => o.log(`warning: ${w}`) });
     if (prior.errors.length) {
       throw new UserError(`${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`);
     }
@@ -112,7 +131,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);
     o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
-    return { out, resultsFile, manifestFile, counts, failures };
+    const report = o.report === false ? undefined : await reportAfterSweep(out, o.log);
+    return { out, resultsFile, manifestFile, counts, failures, ...(report ? { report } : {}) };
   } finally {
     writer?.close();
     process.removeListener('SIGINT', onSignal);

@@ -15,6 +15,8 @@ export interface Chart {
 const WIDTH = 480;
 const HEIGHT = 300;
 const COMPONENTS = ['weights', 'gradients', 'optimizer state', 'activations'] as const;
+/** long variant names (`ptuning-v2 (mode=shallow)`) must not be cut off */
+const CONFIG = { legend: { labelLimit: 320 }, axis: { labelLimit: 240 } };
 
 /** Vega-Lite -> Vega -> SVG string in Node: no canvas, no browser, no network (data is inline). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -47,6 +49,7 @@ export function shareSpec(t: TaskReport, model: ReportModel): TopLevelSpec {
     width: WIDTH,
     height: HEIGHT,
     background: 'white',
+    config: CONFIG,
     layer: [
       {
         data: { values: points },
@@ -80,13 +83,21 @@ export function sizeSpec(t: TaskReport): TopLevelSpec {
   const x = { field: 'params', type: 'quantitative' as const, title: 'backbone parameters (log scale)', scale: { type: 'log' as const }, axis: { format: '~s' } };
   const y = `test ${t.metric.label} (%)`;
   const baseline = t.baseline !== undefined && t.metric.key === 'accuracy'
-    ? [{ data: { values: [{ baseline: 100 * t.baseline, label: 'majority baseline' }] }, mark: { type: 'rule' as const, strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'baseline', type: 'quantitative' as const, title: y } } }]
+    ? [
+        { data: { values: [{ baseline: 100 * t.baseline }] }, mark: { type: 'rule' as const, strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'baseline', type: 'quantitative' as const, title: y } } },
+        {
+          data: { values: [{ baseline: 100 * t.baseline, label: 'majority baseline' }] },
+          mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -6, color: 'gray' },
+          encoding: { y: { field: 'baseline', type: 'quantitative' as const, title: y }, x: { value: 0 }, text: { field: 'label', type: 'nominal' as const } },
+        },
+      ]
     : [];
   return {
     title: `${t.task}: test ${t.metric.label} vs model size (setting chosen on dev, mean ± std)`,
     width: WIDTH,
     height: HEIGHT,
     background: 'white',
+    config: CONFIG,
     layer: [
       { data: { values: rows }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: y }, color: variantColor(t), tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'n' }, { field: 'mean', format: '.1f' }] } },
       { data: { values: rows }, mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: y }, y2: { field: 'hi' }, color: variantColor(t) } },
@@ -106,6 +117,7 @@ export function memorySpec(t: TaskReport): TopLevelSpec {
   return {
     title: `${t.task}: peak training memory by method and size`,
     background: 'white',
+    config: CONFIG,
     data: { values: rows },
     facet: { column: { field: 'model', type: 'nominal', title: 'size', sort: t.models.map((m) => m.name) } },
     spec: {

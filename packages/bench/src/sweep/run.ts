@@ -1,5 +1,5 @@
 import { UserError, type BackendChoice } from '@tunelab/core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
 import { writeReport } from '../report/write.js';
@@ -9,7 +9,7 @@ import { planSweep, type PlannedCell } from './plan.js';
 import { startPool, type Pool } from './pool.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
 import type { SweepRecord } from './records.js';
-import { inShard, sweepFiles, type Shard } from './shard.js';
+import { inShard, RESULTS_FILE, sweepFiles, type Shard } from './shard.js';
 import { openResultsFile, readResults, type ResultsWriter } from './store.js';
 
 export interface SweepOptions {
@@ -48,13 +48,28 @@ export interface SweepSummary {
  */
 async function reportAfterSweep(out: string, log: (line: string) => void): Promise<string | undefined> {
   try {
-    const r = await writeReport({ inputs: [out], out: join(out, 'report'), warn: () => {} });
-    log(`report: ${join(r.out, 'report.html')}`);
-    return r.out;
+    // shards sharing the folder finish at about the same time: whoever swaps its report in last
+    // must not leave one built before another shard's last record, so rebuild while records change
+    for (let tries = 0; ; tries++) {
+      const before = resultsFingerprint(out);
+      const r = await writeReport({ inputs: [out], out: join(out, 'report'), warn: () => {} });
+      if (resultsFingerprint(out) === before || tries >= 3) {
+        log(`report: ${join(r.out, 'report.html')}`);
+        return r.out;
+      }
+    }
   } catch (e) {
     log(`warning: no report: ${(e as Error).message}`);
     return undefined;
   }
+}
+
+function resultsFingerprint(dir: string): string {
+  return readdirSync(dir)
+    .filter((n) => RESULTS_FILE.test(n))
+    .sort()
+    .map((n) => `${n}:${statSync(join(dir, n)).size}`)
+    .join(',');
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { writeReport } from '../report/write.js';
 
 export function reportCommand(y: Argv) {
   return y.command(
@@ -14,6 +13,8 @@ export function reportCommand(y: Argv) {
       const inputs = a.in.map((d) => resolve(String(d)));
       const out = resolve(a.out ?? `${inputs[0] ?? '.'}/report`);
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      // loaded on use: vega is a fifth of the CLI's start-up time
+      const { writeReport } = await import('../report/write.js');
       const r = await writeReport({ inputs, out, warn: (w) => log(`warning: ${w}`) });
       log(`report: ${r.trials} trials, ${r.tasks.length} task(s) (${r.tasks.join(', ')}) -> ${r.out}`);
       process.stdout.write(`${r.out}/report.html\n`);

@@ -2,7 +2,6 @@ import { UserError, type BackendChoice } from '@tunelab/core';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
-import { writeReport } from '../report/write.js';
 import { acquireLock } from './lock.js';
 import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
 import { planSweep, type PlannedCell } from './plan.js';
@@ -48,6 +47,7 @@ export interface SweepSummary {
  */
 async function reportAfterSweep(out: string, log: (line: string) => void): Promise<string | undefined> {
   try {
+    const { writeReport } = await import('../report/write.js');
     // shards sharing the folder finish at about the same time: whoever swaps its report in last
     // must not leave one built before another shard's last record, so rebuild while records change
     for (let tries = 0; ; tries++) {

@@ -15,7 +15,7 @@ export interface Chart {
 const WIDTH = 480;
 const HEIGHT = 300;
 const COMPONENTS = ['weights', 'gradients', 'optimizer state', 'activations'] as const;
-/** long variant names (`ptuning-v2 (mode=shallow)`) must not be cut off */
+/** long variant names (`method (mode=shallow)`) must not be cut off */
 const CONFIG = { legend: { labelLimit: 320 }, axis: { labelLimit: 240 } };
 
 /** Vega-Lite -> Vega -> SVG string in Node: no canvas, no browser, no network (data is inline). */

@@ -5,7 +5,7 @@ import type { Loaded } from './load.js';
 /**
  * The row rule. Within one method, a setting whose values vary across the records is either
  * - a variant (its own table row) when any of its values is not a number: strings, booleans,
- *   lists (P-tuning's `mode: deep|shallow`, Freeze's `modules`, LoRA's `targets`), or
+ *   lists (a `mode: deep|shallow`, a list of `modules` or `targets`), or
  * - a hyperparameter (tuned on dev inside a cell, and an ablation axis) when all its values are
  *   numbers (rank, prefix length, frozen depth, learning rate).
  * Settings are the method's params plus the training settings (`lr` from a grid row). Nothing here

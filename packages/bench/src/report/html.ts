@@ -38,6 +38,11 @@ export function tableHtml(t: Table, level = 3): string {
   ].join('\n');
 }
 
+/** Inside HTML an <svg> needs no namespace declarations: without them the page holds no URL at all. */
+export function inlineSvg(svg: string): string {
+  return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
+}
+
 const verdictClass = (c: Claim) => (c.verdict === 'held' ? 'held' : c.verdict === 'did not hold' ? 'did-not-hold' : 'not-testable');
 
 function claimsHtml(claims: Claim[]): string {
@@ -54,7 +59,7 @@ function claimsHtml(claims: Claim[]): string {
 export function reportHtml(model: ReportModel, tables: TaskTables[], charts: Map<string, Chart[]>, claims: Claim[], sources: string[]): string {
   const sections = tables.map((t) => {
     const figs = (charts.get(t.task.task) ?? [])
-      .map((c) => `<figure class="chart" data-chart="${esc(c.file)}">${c.svg}<figcaption>${esc(c.title)} (${esc(c.file)})</figcaption></figure>`)
+      .map((c) => `<figure class="chart" data-chart="${esc(c.file)}">${inlineSvg(c.svg)}<figcaption>${esc(c.title)} (${esc(c.file)})</figcaption></figure>`)
       .join('\n');
     return [
       `<section class="task" id="task-${esc(slug(t.task.task))}" data-task="${esc(t.task.task)}" data-variants="${t.task.variants.length}">`,

@@ -1,4 +1,5 @@
 import type { ReportModel } from './build.js';
+import type { Chart } from './charts.js';
 import type { Claim } from './claims.js';
 import { reportNotes, type Table, type TaskTables } from './tables.js';
 
@@ -34,7 +35,7 @@ function spread(t: Table): string[] {
 }
 
 /** The whole summary.md: per task the main table, its ablations and failures; then the claims. */
-export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Claim[], sources: string[]): string {
+export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Claim[], sources: string[], charts: Map<string, Chart[]>): string {
   const parts = [
     '# Sweep report',
     '',
@@ -43,6 +44,7 @@ export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Clai
   ];
   for (const t of tables) {
     parts.push(`## ${mdEscape(t.task.task)} (${t.task.kind})`, '', tableMd(t.main));
+    for (const c of charts.get(t.task.task) ?? []) parts.push(`![${mdEscape(c.title)}](${c.file})`, '');
     for (const a of t.ablations) parts.push(tableMd(a, 4));
     if (t.failures) parts.push(tableMd(t.failures));
   }

@@ -55,7 +55,7 @@ export async function renderReport(o: Pick<ReportOptions, 'inputs' | 'warn'>): P
   const sources = loaded.sources.map((s) => relative(process.cwd(), s.file) || s.file);
   const files = new Map<string, string>();
   files.set('results.csv', resultsCsv(model));
-  files.set('summary.md', summaryMd(model, tables, claims, sources));
+  files.set('summary.md', summaryMd(model, tables, claims, sources, charts));
   files.set('summary.tex', summaryTex(tables));
   for (const list of charts.values()) for (const c of list) files.set(c.file, c.svg);
   files.set('report.html', reportHtml(model, tables, charts, claims, sources));

@@ -90,7 +90,8 @@ export function groupTrials(trials: readonly Loaded[]): Grouping {
     const id = `${t.record.method}${canonicalJson(split.map((k) => [k, s[k] ?? null]))}`;
     let v = variants.get(id);
     if (!v) {
-      const parts = split.map((k) => `${displayKey(k)}=${formatValue(s[k])}`);
+      // a setting this record leaves unset (an optional param) adds nothing to its label
+      const parts = split.filter((k) => s[k] !== undefined).map((k) => `${displayKey(k)}=${formatValue(s[k])}`);
       v = { id, method: t.record.method, label: parts.length ? `${t.record.method} (${parts.join(', ')})` : t.record.method };
       variants.set(id, v);
     }

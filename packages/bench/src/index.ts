@@ -14,3 +14,6 @@ export { runSweep, type SweepOptions, type SweepSummary } from './sweep/run.js';
 export { parseShard, type Shard } from './sweep/shard.js';
 export type { SweepRecord, FailedRecord } from './sweep/records.js';
 export type { SweepManifest } from './sweep/manifest.js';
+export { writeReport, renderReport, type ReportOptions, type ReportResult } from './report/write.js';
+export { checkClaims, loraClosedForm, layerParams, type Claim, type Verdict } from './report/claims.js';
+export { summarize, type Summary } from './report/stats.js';

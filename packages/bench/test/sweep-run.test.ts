@@ -92,6 +92,10 @@ describe('tunelab sweep (end to end on a tiny zoo)', () => {
     expect(manifest.versions.methods.lora?.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(existsSync(join(out, '.lock'))).toBe(false);
 
+    // every sweep ends with its report, built from the folder's records
+    expect(last.stderr).toMatch(/report: .*out-kill\/report\/report\.html/);
+    expect(readFileSync(join(out, 'report', 'summary.md'), 'utf8')).toMatch(/\| sft \| .* \(n=2\) \|/);
+
     const again = tunelab(sweepArgs(config, out));
     expect(again.stderr).toMatch(/6 already recorded, nothing to run/);
     expect(lines(results)).toHaveLength(6);
@@ -109,8 +113,10 @@ describe('tunelab sweep (end to end on a tiny zoo)', () => {
     expect(one).toHaveLength(3);
     expect(two).toHaveLength(3);
     expect(new Set([...one, ...two])).toEqual(expected);
-    expect(readdirSync(shardOut).sort()).toEqual(['manifest.shard-1-of-2.json', 'manifest.shard-2-of-2.json', 'results.shard-1-of-2.jsonl', 'results.shard-2-of-2.jsonl']);
+    expect(readdirSync(shardOut).sort()).toEqual(['manifest.shard-1-of-2.json', 'manifest.shard-2-of-2.json', 'report', 'results.shard-1-of-2.jsonl', 'results.shard-2-of-2.jsonl']);
     expect(readResults(shardOut).records.size).toBe(6);
+    // both shards rebuilt report/ from the shared folder, and the one swapped in last saw all six trials
+    expect(readFileSync(join(shardOut, 'report', 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 6);
   });
 
   it('a failing trial, a crashed worker and a diverged trial are recorded; the rest still runs', async () => {
@@ -157,6 +163,11 @@ export default {
     expect(byLabel.get('blowup {}')).toMatchObject({ status: 'diverged', diverged: { step: expect.any(Number) } });
     expect(byLabel.get('sft {}')?.status).toBe('ok');
     expect(r.stderr).toMatch(/FAILED: boom: this trial fails on purpose/);
+    // the report counts them in their cells and lists each with its error or step
+    const summary = readFileSync(join(failOut, 'report', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/\| boom \(mode=throw\) \| .*\(n=0; 1 failed\)/);
+    expect(summary).toMatch(/\| blowup \| tiny \| 1 \| default \| diverged \| \d+ \| loss became NaN or infinite \|/);
+    expect(summary).toContain('boom: this trial fails on purpose');
 
     const retry = tunelab(sweepArgs(file, failOut, ['--retry-failed']));
     expect(retry.stderr).toMatch(/5 trials; 2 already recorded, 3 to run/);

@@ -18,7 +18,8 @@ export function sweepCommand(y: Argv) {
         .option('workers', { type: 'number', describe: 'worker processes, one trial each (default: the number of cores)' })
         .option('shard', { type: 'string', describe: 'run only slice i of n (1-based, e.g. 2/4): cell k belongs to shard k mod n + 1' })
         .option('retry-failed', { type: 'boolean', default: false, describe: 'also rerun trials recorded as failed or diverged' })
-        .option('force', { type: 'boolean', default: false, describe: 'rerun every trial, even those with an ok record' }),
+        .option('force', { type: 'boolean', default: false, describe: 'rerun every trial, even those with an ok record' })
+        .option('report', { type: 'boolean', default: true, describe: 'rebuild <out>/report (tables, charts, report.html) at the end; --no-report skips it' }),
     async (a) => {
       const workers = a.workers ?? availableParallelism();
       if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers: must be an integer >= 1 (got ${a.workers})`);
@@ -38,6 +39,7 @@ export function sweepCommand(y: Argv) {
         cache: cacheDir(a.cache),
         zooPath: zooFile(a.zoo),
         extraPlugins: a.plugin ?? [],
+        report: a.report,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       // a diverged trial is a result (too high a learning rate); a failed one is a malfunction

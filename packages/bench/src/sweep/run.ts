@@ -1,5 +1,5 @@
 import { UserError, type BackendChoice } from '@tunelab/core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
 import { loadSweepConfig } from './config.js';
@@ -10,7 +10,7 @@ import { planSweep, type PlannedCell } from './plan.js';
 import { startPool, type Pool } from './pool.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
 import type { SweepRecord } from './records.js';
-import { inShard, sweepFiles, type Shard } from './shard.js';
+import { inShard, RESULTS_FILE, sweepFiles, type Shard } from './shard.js';
 import { openResultsFile, readResults, type ResultsWriter } from './store.js';
 
 export interface SweepOptions {
@@ -28,6 +28,8 @@ export interface SweepOptions {
   cache: string;
   zooPath: string;
   extraPlugins: readonly string[];
+  /** rebuild <out>/report from the folder's records when the pool is done (default true) */
+  report?: boolean;
   log: (line: string) => void;
 }
 
@@ -37,6 +39,39 @@ export interface SweepSummary {
   manifestFile: string;
   counts: RunCounts;
   failures: { cell: PlannedCell; record: SweepRecord }[];
+  /** the report folder, when one was written */
+  report?: string;
+}
+
+/**
+ * Every sweep ends with its report, rebuilt from all the records in the folder (every shard's so
+ * far). A report that cannot be built is a warning: the records, the sweep's real output, are safe.
+ */
+async function reportAfterSweep(out: string, log: (line: string) => void): Promise<string | undefined> {
+  try {
+    const { writeReport } = await import('../report/write.js');
+    // shards sharing the folder finish at about the same time: whoever swaps its report in last
+    // must not leave one built before another shard's last record, so rebuild while records change
+    for (let tries = 0; ; tries++) {
+      const before = resultsFingerprint(out);
+      const r = await writeReport({ inputs: [out], out: join(out, 'report'), warn: () => {} });
+      if (resultsFingerprint(out) === before || tries >= 3) {
+        log(`report: ${join(r.out, 'report.html')}`);
+        return r.out;
+      }
+    }
+  } catch (e) {
+    log(`warning: no report: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function resultsFingerprint(dir: string): string {
+  return readdirSync(dir)
+    .filter((n) => RESULTS_FILE.test(n))
+    .sort()
+    .map((n) => `${n}:${statSync(join(dir, n)).size}`)
+    .join(',');
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -79,8 +114,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   try {
     // this run's own file: cut a torn tail first, so reading and appending see whole lines only
     const results = (writer = openResultsFile(resultsFile, o.log));
-    const prior = readResults(out);
-    for (const w of prior.warnings) o.log(`warning: ${w}`);
+    const prior = readResults(out, { warn: (w) => o.log(`warning: ${w}`) });
     if (prior.errors.length) {
       throw new UserError(`${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`);
     }
@@ -118,7 +152,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);
     o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
-    return { out, resultsFile, manifestFile, counts, failures };
+    const report = o.report === false ? undefined : await reportAfterSweep(out, o.log);
+    return { out, resultsFile, manifestFile, counts, failures, ...(report ? { report } : {}) };
   } finally {
     writer?.close();
     process.removeListener('SIGINT', onSignal);

@@ -14,23 +14,40 @@ export interface ResultsRead {
   warnings: string[];
   /** `file:line: why` for complete lines that are not records */
   errors: string[];
+  /** by trialId: `file:line` of the record kept, so a reader can name the line a problem is on */
+  where: Map<string, string>;
+}
+
+export interface ReadOptions {
+  /** called with each warning as it is found (also collected in `warnings`) */
+  warn?: (line: string) => void;
 }
 
 /**
- * Read and merge every `results*.jsonl` of a sweep folder (the unsharded file and each shard's).
+ * Read and merge every `results*.jsonl` of a sweep folder (the unsharded file and each shard's),
+ * or of several folders in the order given (shards copied back from several machines).
  * A last line without its newline was cut off by a crash: it is dropped with a warning and never
  * parsed, so a half-written record can never be taken for a finished one.
  */
-export function readResults(dir: string): ResultsRead {
-  const out: ResultsRead = { records: new Map(), files: [], lines: 0, warnings: [], errors: [] };
-  if (!existsSync(dir)) return out;
+export function readResults(dirs: string | readonly string[], opts: ReadOptions = {}): ResultsRead {
+  const out: ResultsRead = { records: new Map(), files: [], lines: 0, warnings: [], errors: [], where: new Map() };
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) readFolder(dir, out, opts);
+  return out;
+}
+
+function readFolder(dir: string, out: ResultsRead, opts: ReadOptions): void {
+  if (!existsSync(dir)) return;
   const names = readdirSync(dir).filter((n) => RESULTS_FILE.test(n)).sort();
   for (const name of names) {
     const file = join(dir, name);
     out.files.push(file);
     const parts = readFileSync(file, 'utf8').split('\n');
     const tail = parts.pop()!; // text after the last newline: '' for a whole file
-    if (tail.trim() !== '') out.warnings.push(`${file}:${parts.length + 1}: dropped an unterminated last line (${tail.length} bytes; a sweep was killed while writing it)`);
+    if (tail.trim() !== '') {
+      const warning = `${file}:${parts.length + 1}: dropped an unterminated last line (${tail.length} bytes; a sweep was killed while writing it)`;
+      out.warnings.push(warning);
+      opts.warn?.(warning);
+    }
     parts.forEach((line, i) => {
       if (line.trim() === '') return;
       let value: unknown;
@@ -43,16 +60,17 @@ export function readResults(dir: string): ResultsRead {
       const problem = recordProblem(value);
       if (problem) return void out.errors.push(`${file}:${i + 1}: ${problem}`);
       out.lines++;
-      merge(out.records, value as SweepRecord);
+      if (merge(out.records, value as SweepRecord)) out.where.set((value as SweepRecord).trialId, `${file}:${i + 1}`);
     });
   }
-  return out;
 }
 
 /** First `ok` wins; until there is one, a newer attempt (a retry) replaces an older failure. */
-function merge(records: Map<string, SweepRecord>, r: SweepRecord): void {
+function merge(records: Map<string, SweepRecord>, r: SweepRecord): boolean {
   const seen = records.get(r.trialId);
-  if (seen === undefined || seen.status !== 'ok') records.set(r.trialId, r);
+  if (seen !== undefined && seen.status === 'ok') return false;
+  records.set(r.trialId, r);
+  return true;
 }
 
 export interface ResultsWriter {

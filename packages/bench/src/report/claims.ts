@@ -1,0 +1,238 @@
+import type { EncoderConfig } from '@tunelab/core';
+import type { TrialRecord } from '../record.js';
+import type { Cell, ReportModel, TaskReport } from './build.js';
+import { count, pct, sharePct } from './format.js';
+
+/**
+ * The seed article's checklist, tested on this sweep's numbers. This is the one part of the
+ * report that names method ids: each claim is about a named method. Everything else is generic.
+ */
+export type Verdict = 'held' | 'did not hold' | 'not testable in this sweep';
+
+export interface Claim {
+  title: string;
+  /** where the statement comes from */
+  source: string;
+  verdict: Verdict;
+  /** for a verdict of "not testable": what the sweep would need */
+  needs?: string;
+  evidence: string[];
+}
+
+/** "Comparable to fine-tuning": P-tuning v2 (deep) within this many points of SFT. */
+export const PTUNING_MARGIN_POINTS = 1;
+/** "About 2/3": the measured FFN share of a layer within this of 2/3. */
+export const FFN_SHARE_TOLERANCE = 0.02;
+
+const SFT = 'sft';
+const LORA = 'lora';
+const PTUNING = 'ptuning-v2';
+const FREEZE = 'freeze';
+
+const okTrials = (m: ReportModel, method: string): TrialRecord[] =>
+  m.trials.flatMap((t) => (t.status === 'ok' && t.record.method === method && !t.record.fromScratch ? [t.record] : []));
+
+const firstParams = (c: Cell) => c.settings[0]?.trials[0]?.params ?? {};
+const isDeep = (c: Cell) => (firstParams(c).mode ?? 'deep') === 'deep';
+const isShallow = (c: Cell) => firstParams(c).mode === 'shallow';
+const fromScratch = (c: Cell) => c.settings.some((s) => s.trials.some((r) => r.fromScratch));
+
+/** Among the cells of a size that match, the one whose chosen setting is best on dev. */
+function bestCell(t: TaskReport, model: string, keep: (c: Cell) => boolean): Cell | undefined {
+  const cells = t.cells.filter((c) => c.model === model && c.best && !fromScratch(c) && keep(c));
+  return cells.sort((a, b) => b.best!.dev.mean - a.best!.dev.mean)[0];
+}
+
+const points = (x: number) => (100 * x).toFixed(1);
+const show = (c: Cell) => `${pct(c.best!.test.mean)} ± ${pct(c.best!.test.std)} (n=${c.best!.test.n})`;
+
+// ---- (1) LoRA's parameter count in closed form
+
+/** [d_in, d_out] of the linears LoRA may adapt, as the backbone defines them. */
+function linearShapes(e: EncoderConfig): Map<string, [number, number]> {
+  const d = e.hidden;
+  const f = (e.ffnMultiplier ?? 4) * d;
+  const out = new Map<string, [number, number]>();
+  for (let i = 0; i < e.layers; i++) {
+    for (const n of ['query', 'key', 'value', 'output']) out.set(`layers.${i}.attn.${n}`, [d, d]);
+    out.set(`layers.${i}.ffn.up`, [d, f]);
+    out.set(`layers.${i}.ffn.down`, [f, d]);
+  }
+  return out;
+}
+
+/** The adapted linears of a LoRA record (its `targets` and `layers`, as method-lora resolves them). */
+export function loraTargets(e: EncoderConfig, params: Record<string, unknown>): [number, number][] {
+  const shapes = linearShapes(e);
+  const spec = params.layers ?? 'all';
+  const layers = new Set(
+    spec === 'all' ? [...Array(e.layers).keys()] : (Array.isArray(spec) ? (spec as number[]) : [spec as number]).map((i) => (i < 0 ? e.layers + i : i)),
+  );
+  const raw = params.targets ?? ['query', 'value'];
+  const targets = Array.isArray(raw) ? (raw as string[]) : [raw as string];
+  const chosen = [...shapes.keys()].filter((name) => {
+    const layer = Number(/^layers\.(\d+)\./.exec(name)?.[1]);
+    const short = name.slice(name.lastIndexOf('.') + 1);
+    return targets.includes(name) || (layers.has(layer) && (targets.includes('all-linear') || targets.includes(short)));
+  });
+  return chosen.map((n) => shapes.get(n)!);
+}
+
+/** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out). */
+export function loraClosedForm(e: EncoderConfig, params: Record<string, unknown>): number {
+  const r = Number(params.rank ?? 8);
+  return loraTargets(e, params).reduce((n, [dIn, dOut]) => n + r * (dIn + dOut), 0);
+}
+
+function loraCount(m: ReportModel): Claim {
+  const base = { title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices", source: 'LoRA (Hu et al. 2021), §4' };
+  const recs = okTrials(m, LORA).filter((r) => r.encoder);
+  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished lora trials whose records carry `encoder`', evidence: [] };
+  const wrong = recs.filter((r) => loraClosedForm(r.encoder!, r.params) !== r.adapterParams);
+  const examples = new Map<string, string>();
+  for (const r of recs) {
+    const e = r.encoder!;
+    const shapes = loraTargets(e, r.params);
+    const key = `${r.model} ${JSON.stringify(r.params.targets)} ${JSON.stringify(r.params.layers)} ${r.params.rank}`;
+    if (!examples.has(key)) {
+      const terms = [...new Set(shapes.map(([a, b]) => `${a}+${b}`))].map((s) => `${shapes.filter(([a, b]) => `${a}+${b}` === s).length}×(${s})`);
+      examples.set(key, `${r.model} (L=${e.layers}, d=${e.hidden}), r=${r.params.rank}, ${shapes.length} matrices: ${r.params.rank}·[${terms.join(' + ')}] = ${loraClosedForm(e, r.params)}; recorded adapterParams ${r.adapterParams}`);
+    }
+  }
+  return {
+    ...base,
+    verdict: wrong.length ? 'did not hold' : 'held',
+    evidence: [`${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`, ...examples.values(), ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${loraClosedForm(r.encoder!, r.params)}, recorded ${r.adapterParams}`)],
+  };
+}
+
+// ---- (2) P-tuning v2 against SFT, and the shallow prompt against both
+
+function ptuning(m: ReportModel): Claim[] {
+  const a = { title: `P-tuning v2 (mode deep) is within ${PTUNING_MARGIN_POINTS} point(s) of SFT at every model size`, source: 'P-tuning v2 (Liu et al. 2022), §4: comparable to fine-tuning across scales' };
+  const b = { title: 'The shallow prompt (prompt tuning) falls further behind SFT than P-tuning v2: at the smallest size, and on token labelling', source: 'P-tuning v2 (Liu et al. 2022), §1 and §4.2: prompt tuning lags on small models and on sequence labelling' };
+  const evA: string[] = [];
+  const evB: string[] = [];
+  let holdsA = true;
+  let holdsB = true;
+  let testedB = false;
+  for (const t of m.tasks) {
+    t.models.forEach((model, i) => {
+      const sft = bestCell(t, model.name, (c) => c.variant.method === SFT);
+      const deep = bestCell(t, model.name, (c) => c.variant.method === PTUNING && isDeep(c));
+      const shallow = bestCell(t, model.name, (c) => c.variant.method === PTUNING && isShallow(c));
+      if (!sft || !deep) return;
+      const gapDeep = sft.best!.test.mean - deep.best!.test.mean;
+      const ok = 100 * gapDeep <= PTUNING_MARGIN_POINTS;
+      holdsA &&= ok;
+      evA.push(`${t.task} @ ${model.name}: SFT ${show(sft)}, deep ${show(deep)}: ${t.metric.label} gap ${points(gapDeep)} points (${ok ? 'within' : 'beyond'} ${PTUNING_MARGIN_POINTS})`);
+      if (!shallow || (i > 0 && t.kind !== 'tagging')) return;
+      testedB = true;
+      const gapShallow = sft.best!.test.mean - shallow.best!.test.mean;
+      const further = gapShallow > gapDeep;
+      holdsB &&= further;
+      const why = [i === 0 ? 'smallest size' : '', t.kind === 'tagging' ? 'token labelling' : ''].filter(Boolean).join(', ');
+      evB.push(`${t.task} @ ${model.name} (${why}): shallow ${show(shallow)}, gap to SFT ${points(gapShallow)} points vs deep ${points(gapDeep)}: ${further ? 'further behind' : 'not further behind'}`);
+    });
+  }
+  const claimA: Claim = evA.length
+    ? { ...a, verdict: holdsA ? 'held' : 'did not hold', evidence: evA }
+    : { ...a, verdict: 'not testable in this sweep', needs: 'sft and ptuning-v2 (mode=deep) trials on the same task and size', evidence: [] };
+  const claimB: Claim = testedB
+    ? { ...b, verdict: holdsB ? 'held' : 'did not hold', evidence: evB }
+    : { ...b, verdict: 'not testable in this sweep', needs: 'sft, ptuning-v2 mode=deep and mode=shallow trials on the same task and size', evidence: [] };
+  return [claimA, claimB];
+}
+
+// ---- (3) Freeze: the FFN is about 2/3 of a layer
+
+/** Parameters of one encoder layer and of its FFN (weights and biases), from the shape. */
+export function layerParams(e: EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } {
+  const d = e.hidden;
+  const f = (e.ffnMultiplier ?? 4) * d;
+  const attn = 4 * (d * d + d);
+  const ffn = d * f + f + f * d + d;
+  const norms = 2 * 2 * d;
+  return { layer: attn + ffn + norms, ffn, attn, norms };
+}
+
+function freezeShare(m: ReportModel): Claim {
+  const base = { title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters", source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)' };
+  const recs = okTrials(m, FREEZE).filter((r) => r.encoder && (r.params.modules ?? 'ffn') === 'ffn');
+  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished freeze trials with modules=ffn whose records carry `encoder`', evidence: [] };
+  const seen = new Map<string, { share: number; line: string }>();
+  for (const r of recs) {
+    const e = r.encoder!;
+    const n = Math.min(Math.abs(Number(r.params.trainableLayers ?? 1)), e.layers);
+    const p = layerParams(e);
+    const share = (r.trainableParams - r.headParams) / (n * p.layer);
+    const key = `${r.model} ${n}`;
+    if (!seen.has(key)) {
+      seen.set(key, {
+        share,
+        line: `${r.model} (d=${e.hidden}, d_ff=${(e.ffnMultiplier ?? 4) * e.hidden}), ${n} layer(s): (trainable ${r.trainableParams} − head ${r.headParams}) / (${n} × ${p.layer} per layer) = ${share.toFixed(3)}; closed-form FFN share ${(p.ffn / p.layer).toFixed(3)}, weights only ${((2 * (e.ffnMultiplier ?? 4)) / (4 + 2 * (e.ffnMultiplier ?? 4))).toFixed(3)}`,
+      });
+    }
+  }
+  const held = [...seen.values()].every((s) => Math.abs(s.share - 2 / 3) <= FFN_SHARE_TOLERANCE);
+  return { ...base, verdict: held ? 'held' : 'did not hold', evidence: [`held means within ±${FFN_SHARE_TOLERANCE} of 2/3 = 0.667 at every size.`, ...[...seen.values()].map((s) => s.line)] };
+}
+
+// ---- (4) LoRA's peak memory against SFT's
+
+function loraMemory(m: ReportModel): Claim {
+  const base = { title: 'LoRA needs less training memory than SFT (no gradients or optimizer state for the frozen weights)', source: 'LoRA (Hu et al. 2021), §4.2: up to 2/3 less VRAM on GPT-3 175B' };
+  const ev: string[] = [];
+  let held = true;
+  for (const t of m.tasks) {
+    for (const model of t.models) {
+      const sft = bestCell(t, model.name, (c) => c.variant.method === SFT);
+      const lora = bestCell(t, model.name, (c) => c.variant.method === LORA);
+      if (!sft || !lora) continue;
+      const s = sft.best!;
+      const l = lora.best!;
+      const ratio = l.peakBytes / s.peakBytes;
+      held &&= ratio < 1;
+      const state = (x: typeof s) => x.memory.gradients + x.memory.optimizer;
+      ev.push(
+        `${t.task} @ ${model.name}: LoRA ${(l.peakBytes / 1e6).toFixed(2)} MB / SFT ${(s.peakBytes / 1e6).toFixed(2)} MB = ${ratio.toFixed(3)} (gradients + optimizer state ${(state(l) / 1e6).toFixed(3)} vs ${(state(s) / 1e6).toFixed(3)} MB; activations ${(l.memory.activations / 1e6).toFixed(2)} vs ${(s.memory.activations / 1e6).toFixed(2)} MB)`,
+      );
+    }
+  }
+  if (!ev.length) return { ...base, verdict: 'not testable in this sweep', needs: 'sft and lora trials on the same task and size', evidence: [] };
+  return { ...base, verdict: held ? 'held' : 'did not hold', evidence: [`held means LoRA's peak below SFT's at every size; the paper's 2/3 saving needs a model whose weights and optimizer state, not activations, fill the memory.`, ...ev] };
+}
+
+// ---- (5) Trainable share of each PEFT method
+
+function shares(m: ReportModel): Claim {
+  const base = { title: 'P-tuning v2 trains 0.1%–3% of the parameters (and the share of every PEFT method)', source: 'P-tuning v2 (Liu et al. 2022), abstract and §4' };
+  const ev: string[] = [];
+  const ptuningShares: number[] = [];
+  for (const t of m.tasks) {
+    for (const v of t.variants) {
+      if (v.method === SFT) continue;
+      const cells = t.cells.filter((c) => c.variant.id === v.id && c.best);
+      if (!cells.length) continue;
+      const parts = cells.map((c) => {
+        const r = c.best!.trials[0]!;
+        return `${c.model} ${sharePct(c.best!.trainableShare)}% (${sharePct((r.trainableParams - r.headParams) / r.totalParams)}% without the head; ${count(r.trainableParams)} of ${count(r.totalParams)})`;
+      });
+      if (v.method === PTUNING && cells.every(isDeep)) ptuningShares.push(...cells.flatMap((c) => c.settings.flatMap((s) => s.trials.map((r) => r.trainableShare))));
+      ev.push(`${t.task}, ${v.label}: ${parts.join('; ')}`);
+    }
+  }
+  if (!ptuningShares.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished ptuning-v2 mode=deep trials', evidence: ev };
+  const held = ptuningShares.every((s) => s >= 0.001 && s <= 0.03);
+  const lo = Math.min(...ptuningShares);
+  const hi = Math.max(...ptuningShares);
+  return {
+    ...base,
+    verdict: held ? 'held' : 'did not hold',
+    evidence: [`ptuning-v2 (deep) trials train ${sharePct(lo)}%–${sharePct(hi)}% of all parameters, the new task head included (the paper's models are 100x-1000x larger, where the head is negligible).`, ...ev],
+  };
+}
+
+export function checkClaims(m: ReportModel): Claim[] {
+  return [loraCount(m), ...ptuning(m), freezeShare(m), loraMemory(m), shares(m)];
+}

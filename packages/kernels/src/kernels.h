@@ -5,10 +5,11 @@
 
 namespace tk {
 
-// C[b] = op(A[b % batchA]) · op(B[b % batchB]) for b < batch, each C[b] row-major [M, N].
-// A[b] is [M, K] (or [K, M] when transA), B[b] is [K, N] (or [N, K] when transB).
+// C[b] = op(A[b % batchA]) · op(B[b % batchB]) (+ bias) for b < batch, each C[b] row-major [M, N].
+// A[b] is [M, K] (or [K, M] when transA), B[b] is [K, N] (or [N, K] when transB); bias, when not
+// null, is [N], added to every row after the sum (one rounding, as a separate add would).
 void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const float* A, bool transA,
-                   const float* B, bool transB, float* C);
+                   const float* B, bool transB, float* C, const float* bias = nullptr);
 
 enum BinaryOp { kAdd, kSub, kMul, kDiv, kMax, kMin, kSquaredDiff, kPow, kBinaryOps };
 enum UnaryOp { kExp, kSigmoid, kSqrt, kRsqrt, kSquare, kNeg, kLog, kTanh, kAbs, kRelu, kFloor, kReciprocal, kUnaryOps };

@@ -210,10 +210,11 @@ void micro(int kc, const float* __restrict a, const float* __restrict b, float* 
   }
 }
 
-void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, const float* bias) {
+// C (row stride ldc) = op(A) · op(B) (+ bias)
+void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias) {
   if (K == 0) {
     for (int64_t i = 0; i < M; ++i) {
-      for (int j = 0; j < N; ++j) C[i * N + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
+      for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
     }
     return;
   }
@@ -237,7 +238,7 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, co
         for (int jr = 0; jr < nc; jr += NR) {
           const float* bj = last && bias != nullptr ? bias + jc + jr : nullptr;
           for (int ir = 0; ir < mc; ir += MR) {
-            micro(kc, Ap + ir * kc, Bp + jr * kc, C + static_cast<int64_t>(ic + ir) * N + jc + jr, N,
+            micro(kc, Ap + ir * kc, Bp + jr * kc, C + static_cast<int64_t>(ic + ir) * ldc + jc + jr, ldc,
                   std::min(MR, mc - ir), std::min(NR, nc - jr), pc > 0, bj);
           }
         }
@@ -255,7 +256,35 @@ void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const
   for (int bi = 0; bi < batch; ++bi) {
     const Operand a{A + (bi % batchA) * sizeA, transA, transA ? M : K};
     const Operand b{B + (bi % batchB) * sizeB, transB, transB ? K : N};
-    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, bias);
+    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, N, bias);
+  }
+}
+
+// Per (b, h): scores[b, h] = Q_bh · K_bhᵀ, where Q_bh is rows b·S.. of q [B·S, H·dh] restricted to
+// head h's dh columns (no transpose is materialised: the packing reads the strided layout).
+void attn_scores(const float* q, const float* k, float* out, int B, int H, int S, int K, int dh) {
+  const int64_t d = static_cast<int64_t>(H) * dh;
+  for (int b = 0; b < B; ++b) {
+    for (int h = 0; h < H; ++h) {
+      const Operand a{q + static_cast<int64_t>(b) * S * d + h * dh, false, d};
+      const Operand kt{k + static_cast<int64_t>(b) * K * d + h * dh, true, d};
+      sgemm(S, K, dh, a, kt, out + (static_cast<int64_t>(b) * H + h) * S * K, K, nullptr);
+    }
+  }
+}
+
+// Per (b, h): out_bh = op(P_bh) · V_bh written into head h's columns of out [B·rows, H·dh], where
+// P is [B, H, R, C], op(P_bh) = P_bh (rows = R, inner = C) or P_bhᵀ (rows = C, inner = R), and
+// V_bh is head h's columns of v [B·inner, H·dh].
+void attn_context(const float* p, const float* v, float* out, int B, int H, int R, int C, int dh, bool transP) {
+  const int64_t d = static_cast<int64_t>(H) * dh;
+  const int rows = transP ? C : R, inner = transP ? R : C;
+  for (int b = 0; b < B; ++b) {
+    for (int h = 0; h < H; ++h) {
+      const Operand a{p + (static_cast<int64_t>(b) * H + h) * R * C, transP, C};
+      const Operand vb{v + static_cast<int64_t>(b) * inner * d + h * dh, false, d};
+      sgemm(rows, dh, inner, a, vb, out + static_cast<int64_t>(b) * rows * d + h * dh, d, nullptr);
+    }
   }
 }
 

@@ -1,21 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dropoutOp } from '../backend/dropout.js';
+import { fusedDense, fusedGelu, fusedLayerNorm } from '../backend/fused-ops.js';
 import type { Rng } from '../util/rng.js';
 
-/** LayerNorm over the last axis. x: [..., d] */
+/** LayerNorm over the last axis. x: [..., d] (one fused kernel where the backend has it) */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  return fusedLayerNorm(x, gamma, beta, eps);
 }
 
 /** GELU in its sigmoid form x·σ(1.702x): the cheapest GELU on tfjs CPU backends (measured). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
+  return fusedGelu(x);
 }
 
-/** x·W + b. x: [N, dIn], w: [dIn, dOut], b: [dOut] */
+/** x·W + b. x: [N, dIn], w: [dIn, dOut], b: [dOut] (the bias added in the matmul where fused) */
 export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w), b);
+  return fusedDense(x, w, b);
 }
 
 /** Seeded dropout; identity outside training. */

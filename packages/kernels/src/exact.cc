@@ -3,6 +3,10 @@
 #include <cmath>
 #include <cstdint>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "kernels.h"
 
 namespace tk {
@@ -10,15 +14,40 @@ namespace tk {
 void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n) {
   uint64_t c = state[0];
   uint64_t k0 = state[1], k1 = state[2], k2 = state[3];
-  for (int64_t i = 0; i < n; ++i) {
+  constexpr int64_t kChunk = 256;
+  uint32_t bits[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
     // Alea: t = 2091639·s0 + c·2^-32; c = floor(t); s0, s1, s2 = s1, s2, t - c  (in units of 2^-32)
-    const uint64_t t = 2091639u * k0 + c;
-    c = t >> 32;
-    k0 = k1;
-    k1 = k2;
-    k2 = t & 0xffffffffu;
-    const float u = static_cast<float>(static_cast<double>(k2) * 2.3283064365386963e-10);  // Float32Array store
-    out[i] = std::floor(u + keep) / keep;
+    for (int64_t i = 0; i < m; ++i) {
+      const uint64_t t = 2091639u * k0 + c;
+      c = t >> 32;
+      k0 = k1;
+      k1 = k2;
+      k2 = t & 0xffffffffu;
+      bits[i] = static_cast<uint32_t>(k2);
+    }
+    // u = float(bits · 2^-32) (the Float32Array store of Alea's double), then floor(u + keep) / keep.
+    // bits·2^-32 rounds to float exactly as bits does (a power-of-two scale), and float(bits) is
+    // float(hi·2^16) + float(lo) rounded once (both terms exact).
+    float* o = out + i0;
+    int64_t i = 0;
+#if defined(__AVX2__)
+    const __m256 vkeep = _mm256_set1_ps(keep), scale = _mm256_set1_ps(2.3283064365386963e-10f);
+    const __m256 two16 = _mm256_set1_ps(65536.0f);
+    const __m256i lomask = _mm256_set1_epi32(0xffff);
+    for (; i + 8 <= m; i += 8) {
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + i));
+      const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(b, 16));
+      const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(b, lomask));
+      const __m256 u = _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(hi, two16), lo), scale);
+      _mm256_storeu_ps(o + i, _mm256_div_ps(_mm256_floor_ps(_mm256_add_ps(u, vkeep)), vkeep));
+    }
+#endif
+    for (; i < m; ++i) {
+      const float u = static_cast<float>(static_cast<double>(bits[i]) * 2.3283064365386963e-10);  // Float32Array store
+      o[i] = std::floor(u + keep) / keep;
+    }
   }
 }
 

@@ -140,8 +140,7 @@ void gelu(const float* x, float* y, int64_t n) {
   for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
     const int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
     const float* xc = x + i0;
-    for (int64_t i = 0; i < m; ++i) s[i] = xc[i] * 1.702f;
-    unary(kSigmoid, s, s, m);
+    sigmoid_scaled(xc, 1.702f, s, m);
     for (int64_t i = 0; i < m; ++i) y[i0 + i] = xc[i] * s[i];
   }
 }
@@ -153,8 +152,7 @@ void gelu_grad(const float* dy, const float* x, float* dx, int64_t n) {
     const int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
     const float* xc = x + i0;
     const float* dyc = dy + i0;
-    for (int64_t i = 0; i < m; ++i) s[i] = xc[i] * 1.702f;
-    unary(kSigmoid, s, s, m);
+    sigmoid_scaled(xc, 1.702f, s, m);
     for (int64_t i = 0; i < m; ++i) {
       const float si = s[i];
       const float direct = dyc[i] * si;

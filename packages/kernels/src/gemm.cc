@@ -158,6 +158,11 @@ void pack_b(const Operand& B, int p0, int kc, int j0, int nc, float* dst) {
 // `bias` (NR values, or null) is added after the last K block.
 void micro(int kc, const float* __restrict a, const float* __restrict b, float* __restrict c, int64_t ldc, int mr,
            int nr, bool accumulate, const float* __restrict bias) {
+  // the C tile is read (or written) after the loop: start fetching it now (it may be in L3)
+  for (int i = 0; i < mr; ++i) {
+    __builtin_prefetch(c + i * ldc, 1, 3);
+    __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+  }
   v8 c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
   v8 c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
   for (int p = 0; p < kc; ++p) {

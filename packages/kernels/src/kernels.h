@@ -25,6 +25,8 @@ enum UnaryOp { kExp, kSigmoid, kSqrt, kRsqrt, kSquare, kNeg, kLog, kTanh, kAbs, 
 void binary(BinaryOp op, int rank, const int* outShape, const float* a, const int* aShape, const float* b,
             const int* bShape, float* out);
 void unary(UnaryOp op, const float* x, float* out, int64_t n);
+// out = sigmoid(x·scale), with x·scale rounded to float first: Multiply then Sigmoid, bit for bit
+void sigmoid_scaled(const float* x, float scale, float* out, int64_t n);
 
 // tf.dropout's multiplier, bit for bit: floor(u + keep) / keep in float32, where u are the numbers
 // of seedrandom's Alea generator (the one tfjs's randomUniform uses), run from `state`

@@ -314,6 +314,28 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
+// dropoutApply(x, h|null, y, mask, keep, c, k0, k1, k2)
+napi_value DropoutApply(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.f32(0, 0, "x");
+  size_t n = 0;
+  if (x != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  const int64_t len = static_cast<int64_t>(n);
+  const float* h = a.absent(1) ? nullptr : a.f32(1, len, "h");
+  float* y = a.f32(2, len, "y");
+  float* mask = a.f32(3, len, "mask");
+  const double keep = a.real(4, "keep");
+  if (a.error.empty() && !(keep > 0 && keep <= 1)) a.fail("keep: expected a number in (0, 1]");
+  uint32_t st[4];
+  for (int i = 0; i < 4; ++i) {
+    const int64_t v = a.integer(5 + i, "state");
+    if (v > 0xffffffffLL) a.fail("state: expected 32-bit integers");
+    st[i] = static_cast<uint32_t>(v);
+  }
+  if (a.error.empty()) tk::dropout_apply(st, static_cast<float>(keep), x, h, y, mask, len);
+  return a.done();
+}
+
 // adamw(w, g, m, v, wOut, mOut, vOut, [b1, 1-b1, b2, 1-b2, c1, c2, eps, lr, wd, scale], hasScale, decay)
 napi_value AdamW(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -371,6 +393,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutApply", nullptr, DropoutApply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAddRows", nullptr, ScatterAddRows, nullptr, nullptr, nullptr, napi_default, nullptr},

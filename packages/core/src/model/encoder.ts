@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, EncoderConfig, ForwardOptions, HookContext, ParamMap } from '../contracts/model.js';
 import type { Rng } from '../util/rng.js';
 import { headContext, headScores, scaledSoftmax } from '../backend/fused-ops.js';
-import { dense, dropout, gelu, layerNorm } from './ops.js';
+import { dense, dropout, gelu, layerNorm, residual } from './ops.js';
 import { encoderLinears, initEncoderParams } from './params.js';
 
 function hookContext(o: ForwardOptions): HookContext {
@@ -73,9 +73,9 @@ export class Encoder implements Backbone {
     const keyBias = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [B, 1, 1, S]) as tf.Tensor4D; // [B, 1, 1, S]
     for (let i = 0; i < c.layers; i++) {
       const a = this.attention(i, this.norm(`layers.${i}.ln1`, h), B, S, keyBias, o);
-      h = tf.add(h, dropout(a, c.dropout, o.training, o.dropoutRng));
+      h = residual(h, a, c.dropout, o.training, o.dropoutRng);
       const f = this.ffn(i, this.norm(`layers.${i}.ln2`, h), o);
-      h = tf.add(h, dropout(f, c.dropout, o.training, o.dropoutRng));
+      h = residual(h, f, c.dropout, o.training, o.dropoutRng);
     }
     h = this.norm('final_ln', h);
     const out = tf.reshape(h, [B, S, d]) as tf.Tensor3D;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutOp } from '../backend/dropout.js';
+import { addDropoutOp, dropoutOp } from '../backend/dropout.js';
 import { fusedDense, fusedGelu, fusedLayerNorm } from '../backend/fused-ops.js';
 import type { Rng } from '../util/rng.js';
 
@@ -23,6 +23,13 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boole
   if (!training || rate <= 0) return x;
   if (rng === undefined) throw new Error('dropout while training needs a dropout RNG stream');
   return dropoutOp(x, rate, rng.seed()); // tf.dropout, bit for bit; one addon call on `native`
+}
+
+/** The residual connection h + dropout(x) (one pass where the backend fuses it). */
+export function residual<T extends tf.Tensor>(h: T, x: T, rate: number, training: boolean, rng: Rng | undefined): T {
+  if (!training || rate <= 0) return tf.add(h, x);
+  if (rng === undefined) throw new Error('dropout while training needs a dropout RNG stream');
+  return addDropoutOp(h, x, rate, rng.seed()); // tf.add(h, tf.dropout(x)), bit for bit
 }
 
 /** Seeded N(0, std) initial value; every random tensor in tunelab draws its seed from a stream. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDropoutOp, DROPOUT_KERNELS } from '../../src/backend/dropout.js';
 import { FUSED, fusedDense, fusedGelu, fusedLayerNorm, headContext, headScores, scaledSoftmax, sumOfSquares } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
 import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
@@ -199,6 +200,27 @@ describe.skipIf(!loaded.ok)(`fused ops on native${loaded.ok ? '' : ` — SKIPPED
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, g, b]);
   });
+
+  for (const [shape, rate, seed] of [[[1], 0.1, 0], [[7, 5], 0.1, 1], [[3, 67], 0.5, 4294967295], [[1024, 16], 0.1, 42]] as const) {
+    it(`addDropoutOp equals tf.add(h, tf.dropout(x)) on cpu bit for bit (values, both gradients): [${shape}] rate ${rate}`, () => {
+      expect(tf.getKernel(DROPOUT_KERNELS.addDropout, 'native')).toBeDefined();
+      const run = (backend: string, fused: boolean) => {
+        tf.setBackend(backend);
+        return tf.tidy(() => {
+          const n = shape.reduce((a: number, b: number) => a * b, 1);
+          const h = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2), [...shape]);
+          const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 3), [...shape]);
+          const dy = tf.tensor(Float32Array.from({ length: n }, (_, i) => 1 + (i % 5)), [...shape]);
+          const f = (a: tf.Tensor, b: tf.Tensor) => (fused ? addDropoutOp(a, b, rate, seed) : tf.add(a, tf.dropout(b, rate, undefined, seed)));
+          const [dh, dx] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), dy)))([h, x]);
+          return [f(h, x), dh!, dx!].map((t) => (t.dataSync() as Float32Array).slice());
+        });
+      };
+      const want = run('cpu', false);
+      const got = run('native', true);
+      got.forEach((g, i) => expect(bitIdentical(g, want[i]!), ['forward', 'dh', 'dx'][i]).toBe(true));
+    });
+  }
 
   it('sumOfSquares equals addN(sum(square)) on native bit for bit, and cpu within 1e-6', () => {
     const shapes = [[3], [7, 5], [1], [130, 17], [2, 3, 4]];

@@ -9,35 +9,11 @@
 #include <vector>
 
 #include "kernels.h"
+#include "rowsum.h"
 #include "simd.h"
 
 namespace tk {
 namespace {
-
-typedef double v4d __attribute__((vector_size(32)));
-typedef float v4 __attribute__((vector_size(16)));
-
-inline v4d widen_lo(v8 x) { return __builtin_convertvector((v4){x[0], x[1], x[2], x[3]}, v4d); }
-inline v4d widen_hi(v8 x) { return __builtin_convertvector((v4){x[4], x[5], x[6], x[7]}, v4d); }
-
-// The reduce kernel's row sum (reduce.cc: four double partial sums over k mod 4, then
-// (s0 + s1) + (s2 + s3)), 8 floats per step, of f(x[k]) for a float-valued f.
-template <class F>
-double row_sum_of(const float* x, int64_t n, F f) {
-  v4d acc = {0, 0, 0, 0};
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    const v8 v = f(load8(x + k));
-    acc += widen_lo(v);  // partial i gets x[k + i], then x[k + 4 + i]: the scalar order
-    acc += widen_hi(v);
-  }
-  double s[4] = {acc[0], acc[1], acc[2], acc[3]};
-  for (; k + 4 <= n; k += 4) {
-    for (int i = 0; i < 4; ++i) s[i] += static_cast<double>(f(splat8(x[k + i]))[0]);
-  }
-  for (; k < n; ++k) s[0] += static_cast<double>(f(splat8(x[k]))[0]);
-  return (s[0] + s[1]) + (s[2] + s[3]);
-}
 
 inline double hsum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 
@@ -66,24 +42,28 @@ void layer_norm(const float* x, const float* gamma, const float* beta, int64_t r
   }
 }
 
-// With x̂ = (x - mean)·rstd and g = dy·gamma: dx = rstd·(g - mean(g) - x̂·mean(g·x̂)) per row,
-// dgamma = Σ_rows dy·x̂, dbeta = Σ_rows dy (double sums, rows in order).
+// With x̂ = (x - mean)·rstd and g = dy·gamma: dx = rstd·(g - mean(g) - x̂·mean(g·x̂)) per row
+// (the two means from double sums), dgamma = Σ_rows dy·x̂, dbeta = Σ_rows dy (double, rows in order).
 void layer_norm_grad(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows,
                      int64_t d, float* dx, float* dgamma, float* dbeta) {
-  thread_local std::vector<double> accG, accB;
-  accG.assign(static_cast<size_t>(d), 0.0);
-  accB.assign(static_cast<size_t>(d), 0.0);
-  double* ag = accG.data();
-  double* ab = accB.data();
+  const int64_t d8 = d / 8 * 8;
+  thread_local std::vector<v4d> accG, accB;  // columns 0..d8 as pairs of 4-lane halves
+  accG.assign(static_cast<size_t>(d8 / 4), v4d{0, 0, 0, 0});
+  accB.assign(static_cast<size_t>(d8 / 4), v4d{0, 0, 0, 0});
+  thread_local std::vector<double> tailG, tailB;  // columns d8..d
+  tailG.assign(static_cast<size_t>(d - d8), 0.0);
+  tailB.assign(static_cast<size_t>(d - d8), 0.0);
+  v4d* ag = accG.data();
+  v4d* ab = accB.data();
   const double inv = d > 0 ? 1.0 / static_cast<double>(d) : 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* dyr = dy + r * d;
     const float* xr = x + r * d;
     float* dxr = dx + r * d;
-    const v8 mv = splat8(mean[r]), sv = splat8(rstd[r]);
+    const float m = mean[r], s = rstd[r];
+    const v8 mv = splat8(m), sv = splat8(s);
     v4d sg = {0, 0, 0, 0}, sgx = {0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + 8 <= d; j += 8) {
+    for (int64_t j = 0; j < d8; j += 8) {
       const v8 dyv = load8(dyr + j);
       const v8 xh = (load8(xr + j) - mv) * sv;
       const v8 g = dyv * load8(gamma + j);
@@ -93,44 +73,41 @@ void layer_norm_grad(const float* dy, const float* x, const float* gamma, const 
       sgx += widen_lo(gx);
       sgx += widen_hi(gx);
       const v8 dxh = dyv * xh;
-      v4d* pg = reinterpret_cast<v4d*>(ag + j);
-      v4d* pb = reinterpret_cast<v4d*>(ab + j);
-      v4d t;
-      std::memcpy(&t, pg, sizeof t), t += widen_lo(dxh), std::memcpy(pg, &t, sizeof t);
-      std::memcpy(&t, pg + 1, sizeof t), t += widen_hi(dxh), std::memcpy(pg + 1, &t, sizeof t);
-      std::memcpy(&t, pb, sizeof t), t += widen_lo(dyv), std::memcpy(pb, &t, sizeof t);
-      std::memcpy(&t, pb + 1, sizeof t), t += widen_hi(dyv), std::memcpy(pb + 1, &t, sizeof t);
+      ag[j / 4] += widen_lo(dxh);
+      ag[j / 4 + 1] += widen_hi(dxh);
+      ab[j / 4] += widen_lo(dyv);
+      ab[j / 4 + 1] += widen_hi(dyv);
     }
     double tg = hsum(sg), tgx = hsum(sgx);
-    const float m = mean[r], s = rstd[r];
-    for (int64_t k = j; k < d; ++k) {
+    for (int64_t k = d8; k < d; ++k) {
       const float xh = (xr[k] - m) * s;
       const float g = dyr[k] * gamma[k];
       tg += static_cast<double>(g);
       tgx += static_cast<double>(g * xh);
-      ag[k] += static_cast<double>(dyr[k] * xh);
-      ab[k] += static_cast<double>(dyr[k]);
+      tailG[k - d8] += static_cast<double>(dyr[k] * xh);
+      tailB[k - d8] += static_cast<double>(dyr[k]);
     }
-    const double a = tg * inv, b = tgx * inv, sd = static_cast<double>(s);
-    const v4d av = {a, a, a, a}, bv = {b, b, b, b}, sdv = {sd, sd, sd, sd};
-    j = 0;
-    for (; j + 8 <= d; j += 8) {
+    const float a = static_cast<float>(tg * inv), b = static_cast<float>(tgx * inv);
+    const v8 av = splat8(a), bv = splat8(b);
+    int64_t j = 0;
+    for (; j < d8; j += 8) {
       const v8 xh = (load8(xr + j) - mv) * sv;
       const v8 g = load8(dyr + j) * load8(gamma + j);
-      const v4d lo = sdv * (widen_lo(g) - av - widen_lo(xh) * bv);
-      const v4d hi = sdv * (widen_hi(g) - av - widen_hi(xh) * bv);
-      const v4 l = __builtin_convertvector(lo, v4), h = __builtin_convertvector(hi, v4);
-      store8(dxr + j, (v8){l[0], l[1], l[2], l[3], h[0], h[1], h[2], h[3]});
+      store8(dxr + j, sv * ((g - av) - xh * bv));
     }
     for (; j < d; ++j) {
       const float xh = (xr[j] - m) * s;
       const float g = dyr[j] * gamma[j];
-      dxr[j] = static_cast<float>(sd * (static_cast<double>(g) - a - static_cast<double>(xh) * b));
+      dxr[j] = s * ((g - a) - xh * b);
     }
   }
-  for (int64_t j = 0; j < d; ++j) {
-    dgamma[j] = static_cast<float>(ag[j]);
-    dbeta[j] = static_cast<float>(ab[j]);
+  for (int64_t j = 0; j < d8; ++j) {
+    dgamma[j] = static_cast<float>(ag[j / 4][j % 4]);
+    dbeta[j] = static_cast<float>(ab[j / 4][j % 4]);
+  }
+  for (int64_t j = d8; j < d; ++j) {
+    dgamma[j] = static_cast<float>(tailG[j - d8]);
+    dbeta[j] = static_cast<float>(tailB[j - d8]);
   }
 }
 

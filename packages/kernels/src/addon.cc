@@ -314,7 +314,7 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
-// dropoutApply(x, h|null, y, mask, keep, c, k0, k1, k2)
+// dropoutApply(x, h|null, y, keep, c, k0, k1, k2)
 napi_value DropoutApply(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* x = a.f32(0, 0, "x");
@@ -323,16 +323,15 @@ napi_value DropoutApply(napi_env env, napi_callback_info info) {
   const int64_t len = static_cast<int64_t>(n);
   const float* h = a.absent(1) ? nullptr : a.f32(1, len, "h");
   float* y = a.f32(2, len, "y");
-  float* mask = a.f32(3, len, "mask");
-  const double keep = a.real(4, "keep");
+  const double keep = a.real(3, "keep");
   if (a.error.empty() && !(keep > 0 && keep <= 1)) a.fail("keep: expected a number in (0, 1]");
   uint32_t st[4];
   for (int i = 0; i < 4; ++i) {
-    const int64_t v = a.integer(5 + i, "state");
+    const int64_t v = a.integer(4 + i, "state");
     if (v > 0xffffffffLL) a.fail("state: expected 32-bit integers");
     st[i] = static_cast<uint32_t>(v);
   }
-  if (a.error.empty()) tk::dropout_apply(st, static_cast<float>(keep), x, h, y, mask, len);
+  if (a.error.empty()) tk::dropout_apply(st, static_cast<float>(keep), x, h, y, len);
   return a.done();
 }
 

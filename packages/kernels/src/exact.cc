@@ -63,11 +63,11 @@ void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n) {
   for (int64_t i0 = 0; i0 < n; i0 += kMaskChunk) mask_chunk(s, keep, out + i0, n - i0 < kMaskChunk ? n - i0 : kMaskChunk);
 }
 
-void dropout_apply(const uint32_t state[4], float keep, const float* x, const float* h, float* y, float* mask, int64_t n) {
+void dropout_apply(const uint32_t state[4], float keep, const float* x, const float* h, float* y, int64_t n) {
   Alea s{state[0], state[1], state[2], state[3]};
+  float mk[kMaskChunk];
   for (int64_t i0 = 0; i0 < n; i0 += kMaskChunk) {
     const int64_t m = n - i0 < kMaskChunk ? n - i0 : kMaskChunk;
-    float* mk = mask + i0;
     mask_chunk(s, keep, mk, m);
     const float* xc = x + i0;
     float* yc = y + i0;

@@ -3,11 +3,15 @@ import seedrandom from 'seedrandom';
 import type { NativeBackend } from './native-backend.js';
 import { f32, output, type NativeDeps } from './native-math.js';
 
-/** Kernels a backend may register to run dropout in one pass (the native backend does). */
+/**
+ * Kernels a backend may register to run dropout in one pass (the native backend does). The mask
+ * is a function of the attrs (tf.dropout's random stream state), so it is regenerated where it is
+ * needed and never stored: the gradient dy·mask is the dropout kernel applied to dy.
+ */
 export const DROPOUT_KERNELS = {
-  /** {x}, {keepProb, state} -> [x·mask, mask] */
+  /** {x}, {keepProb, state} -> x·mask */
   dropout: 'TunelabDropout',
-  /** {h, x}, {keepProb, state} -> [h + x·mask, mask] */
+  /** {h, x}, {keepProb, state} -> h + x·mask */
   addDropout: 'TunelabAddDropout',
 } as const;
 
@@ -35,58 +39,53 @@ function fusable(x: tf.Tensor, rate: number, kernel: string): boolean {
 /**
  * `tf.dropout(x, rate, undefined, seed)`, with the same result bit for bit on every backend. Where
  * the backend registers the fused kernel (native) it is one pass that replays tfjs's own random
- * stream and writes x·mask and the mask (kept for the gradient), instead of tfjs's per-element JS
- * loop plus three kernels: ~8% of a training step. Elsewhere it is tf.dropout itself.
+ * stream, instead of tfjs's per-element JS loop plus three kernels (~8% of a training step), and
+ * no mask tensor is kept for the gradient. Elsewhere it is tf.dropout itself.
  */
 export function dropoutOp<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
   if (!fusable(x, rate, DROPOUT_KERNELS.dropout)) return tf.dropout(x, rate, undefined, seed) as T;
-  const [y, mask] = tf.engine().runKernel(DROPOUT_KERNELS.dropout, { x }, attrsFor(x, rate, seed)) as tf.Tensor[];
-  mask!.dispose(); // the tape keeps its own reference
-  return y as T;
+  return tf.engine().runKernel(DROPOUT_KERNELS.dropout, { x }, attrsFor(x, rate, seed)) as T;
 }
 
 /** `tf.add(h, dropoutOp(x, rate, seed))`, bit for bit, in one pass where the backend has the kernel. */
 export function addDropoutOp<T extends tf.Tensor>(h: T, x: T, rate: number, seed: number): T {
   const sameShape = h.dtype === 'float32' && h.shape.length === x.shape.length && h.shape.every((n, i) => n === x.shape[i]);
   if (!sameShape || !fusable(x, rate, DROPOUT_KERNELS.addDropout)) return tf.add(h, dropoutOp(x, rate, seed));
-  const [y, mask] = tf.engine().runKernel(DROPOUT_KERNELS.addDropout, { h, x }, attrsFor(x, rate, seed)) as tf.Tensor[];
-  mask!.dispose();
-  return y as T;
+  return tf.engine().runKernel(DROPOUT_KERNELS.addDropout, { h, x }, attrsFor(x, rate, seed)) as T;
 }
 
 const attrsFor = (x: tf.Tensor, rate: number, seed: number) =>
   ({ shape: [...x.shape], keepProb: 1 - rate, state: aleaState(seed) }) as unknown as tf.NamedAttrMap;
 
-/** The gradients tfjs takes for x·mask (and the residual add): dy·mask (and dy). */
+/** The gradients tfjs takes for x·mask (and the residual add): dy·mask (and dy), the mask regenerated. */
 function registerDropoutGradients(): void {
   if (tf.getGradient(DROPOUT_KERNELS.dropout) !== undefined) return;
+  const masked = (dy: tf.Tensor, attrs: tf.NamedAttrMap) => tf.engine().runKernel(DROPOUT_KERNELS.dropout, { x: dy }, attrs) as tf.Tensor;
   tf.registerGradient({
     kernelName: DROPOUT_KERNELS.dropout,
-    outputsToSave: [false, true],
-    gradFunc: (dys, saved) => ({ x: () => tf.mul((dys as tf.Tensor[])[0]!, saved[0]!) }),
+    gradFunc: (dy, _saved, attrs) => ({ x: () => masked(dy as tf.Tensor, attrs) }),
   });
   tf.registerGradient({
     kernelName: DROPOUT_KERNELS.addDropout,
-    outputsToSave: [false, true],
-    gradFunc: (dys, saved) => {
-      const dy = (dys as tf.Tensor[])[0]!;
-      return { h: () => tf.reshape(dy, dy.shape), x: () => tf.mul(dy, saved[0]!) };
+    gradFunc: (dy, _saved, attrs) => {
+      const g = dy as tf.Tensor;
+      return { h: () => tf.reshape(g, g.shape), x: () => masked(g, attrs) };
     },
   });
 }
 
-/** The native backend's dropout kernels: no random inputs, so the mask never enters the tape as an input. */
+/** The native backend's dropout kernels: no random inputs, the mask comes from the attrs. */
 export function dropoutKernels(d: NativeDeps): tf.KernelConfig[] {
-  const run = (args: Parameters<tf.KernelFunc>[0], withH: boolean): tf.TensorInfo[] => {
+  const run = (args: Parameters<tf.KernelFunc>[0], withH: boolean): tf.TensorInfo => {
     const backend = args.backend as NativeBackend;
     const { x, h } = args.inputs as { x: tf.TensorInfo; h?: tf.TensorInfo };
     const { keepProb, state } = args.attrs as unknown as { keepProb: number; state: number[] };
     const vx = f32(backend, x);
     const vh = withH ? f32(backend, h!) : null;
     if (vx === null || (withH && vh === null)) throw new Error('TunelabDropout: float32 tensors expected');
-    const [y, mask] = [backend.alloc(vx.length), backend.alloc(vx.length)];
-    d.k.dropoutApply(vx, vh, y, mask, Math.fround(keepProb), state[0]!, state[1]!, state[2]!, state[3]!);
-    return [output(backend, [...x.shape], y), output(backend, [...x.shape], mask)];
+    const y = backend.alloc(vx.length);
+    d.k.dropoutApply(vx, vh, y, Math.fround(keepProb), state[0]!, state[1]!, state[2]!, state[3]!);
+    return output(backend, [...x.shape], y);
   };
   return [
     { kernelName: DROPOUT_KERNELS.dropout, backendName: 'native', kernelFunc: (args) => run(args, false) },

@@ -15,11 +15,12 @@
       ]
     },
     {
-      # bit-exact replays of tfjs op sequences (AdamW, dropout): every operation rounds to float
-      # exactly as one tfjs kernel does, so no multiply-add may be fused
+      # bit-exact replays of tfjs op sequences (AdamW, dropout, the fused Transformer kernels): every
+      # operation rounds to float exactly as one tfjs kernel does, so no multiply-add may be fused.
+      # Listed before the SIMD library: fused.cc calls its exp/softmax (static link order)
       "target_name": "tunelab_kernels_exact",
       "type": "static_library",
-      "sources": ["src/exact.cc"],
+      "sources": ["src/exact.cc", "src/fused.cc"],
       "cflags_cc": ["-O3", "-fPIC", "-fno-math-errno", "-ffp-contract=off"],
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-ffp-contract=off"] },
       "conditions": [
@@ -32,7 +33,7 @@
     {
       "target_name": "tunelab_kernels",
       "sources": ["src/addon.cc"],
-      "dependencies": ["tunelab_kernels_simd", "tunelab_kernels_exact"],
+      "dependencies": ["tunelab_kernels_exact", "tunelab_kernels_simd"],
       "cflags_cc": ["-O2"],
       "conditions": [
         ["target_arch=='x64'", { "defines": ["TK_X86_SIMD"] }]

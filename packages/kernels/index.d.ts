@@ -2,8 +2,26 @@
 export interface Kernels {
   /** 'avx2+fma' on x86-64, 'generic' elsewhere */
   readonly simd: string;
-  /** out[b] = op(a[b % batchA]) · op(b[b % batchB]); a[b] is [M,K] ([K,M] if transA), b[b] is [K,N] ([N,K] if transB) */
-  gemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, batchA: number, batchB: number, M: number, N: number, K: number, transA: boolean, transB: boolean): void;
+  /** out[b] = op(a[b % batchA]) · op(b[b % batchB]) (+ bias [N] on every row); a[b] is [M,K] ([K,M] if transA), b[b] is [K,N] ([N,K] if transB) */
+  gemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, batchA: number, batchB: number, M: number, N: number, K: number, transA: boolean, transB: boolean, bias?: Float32Array | null): void;
+  /** per batch item b and head h: out[b, h] = Q_bh · K_bhᵀ, with q [B·S, H·dh], k [B·K, H·dh] (head h = columns h·dh..), out [B, H, S, K] */
+  attnScores(q: Float32Array, k: Float32Array, out: Float32Array, B: number, H: number, S: number, K: number, dh: number): void;
+  /** p [B, H, R, C], v [B·inner, H·dh] -> out [B·rows, H·dh] with out_bh = op(P_bh) · V_bh; op = identity (rows R, inner C) or transpose (rows C, inner R) */
+  attnContext(p: Float32Array, v: Float32Array, out: Float32Array, B: number, H: number, R: number, C: number, dh: number, transP: boolean): void;
+  /** LayerNorm over rows of x [rows, d], bit-identical to tf.moments + the tf op chain on this backend; writes y, and each row's mean and 1/sqrt(var + eps) */
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, rows: number, d: number, eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  /** LayerNorm's gradient in closed form (double sums): dx [rows, d], dgamma [d], dbeta [d] */
+  layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, d: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
+  /** y = x·sigmoid(1.702x), bit-identical to tf.mul(x, tf.sigmoid(tf.mul(x, 1.702))) on this backend */
+  gelu(x: Float32Array, y: Float32Array): void;
+  /** the gradient of gelu, bit-identical to tfjs's gradient chain on this backend */
+  geluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** out = softmax(scores·scale + bias) over the last axis; scores [B, R, n], bias [B, n] */
+  scaledSoftmax(scores: Float32Array, bias: Float32Array, B: number, R: number, n: number, scale: number, out: Float32Array): void;
+  /** the gradient of scaledSoftmax wrt scores from its output p and the output's gradient dp ([rows, n]) */
+  scaledSoftmaxGrad(p: Float32Array, dp: Float32Array, rows: number, n: number, scale: number, out: Float32Array): void;
+  /** Σ_t Σ_i xs[t][i]²: each array's sum rounded to float32, then added in order in float32 */
+  sumSquares(xs: Float32Array[]): number;
   /** numpy broadcasting; all three shapes have the same rank (pad with 1s in front) */
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
@@ -16,6 +34,8 @@ export interface Kernels {
   adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: number[], hasScale: boolean, decay: boolean): void;
   /** tf.dropout's multiplier floor(u + keep) / keep, bit for bit, from seedrandom Alea state {c, s0·2^32, s1·2^32, s2·2^32} */
   dropoutMask(out: Float32Array, keep: number, c: number, k0: number, k1: number, k2: number): void;
+  /** y = x·mask (h + x·mask when h is given) with tf.dropout's mask regenerated on the fly (never stored), bit for bit; x = dy gives the gradient */
+  dropoutApply(x: Float32Array, h: Float32Array | null, y: Float32Array, keep: number, c: number, k0: number, k1: number, k2: number): void;
   /** dst[dstOffset + Σ i·dstStrides] = src[srcOffset + Σ i·srcStrides] over every index i of shape (rank <= 16; strides may be 0) */
   copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[]): void;
   gatherRows(params: Float32Array, rows: number, width: number, indices: Int32Array, out: Float32Array): void;

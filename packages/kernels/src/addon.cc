@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kernels.h"
 #include "napi_args.h"
@@ -16,7 +17,7 @@ int64_t product(const int* d, int n) {
   return p;
 }
 
-// gemm(a, b, out, batch, batchA, batchB, M, N, K, transA, transB)
+// gemm(a, b, out, batch, batchA, batchB, M, N, K, transA, transB, bias?)
 napi_value Gemm(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int64_t batch = a.integer(3, "batch"), bA = a.integer(4, "batchA"), bB = a.integer(5, "batchB");
@@ -27,8 +28,145 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   const float* A = a.f32(0, bA * M * K, "a");
   const float* B = a.f32(1, bB * K * N, "b");
   float* C = a.f32(2, batch * M * N, "out");
-  if (a.error.empty()) tk::sgemm_batched(batch, bA, bB, M, N, K, A, tA, B, tB, C);
+  const float* bias = a.absent(11) ? nullptr : a.f32(11, N, "bias");
+  if (a.error.empty()) tk::sgemm_batched(batch, bA, bB, M, N, K, A, tA, B, tB, C, bias);
   return a.done();
+}
+
+// attnScores(q, k, out, B, H, S, K, dh)
+napi_value AttnScores(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t B = a.integer(3, "B"), H = a.integer(4, "H"), S = a.integer(5, "S"), K = a.integer(6, "K"), dh = a.integer(7, "dh");
+  if (!a.error.empty()) return a.done();
+  const float* q = a.f32(0, B * S * H * dh, "q");
+  const float* k = a.f32(1, B * K * H * dh, "k");
+  float* out = a.f32(2, B * H * S * K, "out");
+  if (a.error.empty() && B * H * S * K > 0) tk::attn_scores(q, k, out, B, H, S, K, dh);
+  return a.done();
+}
+
+// attnContext(p, v, out, B, H, R, C, dh, transP)
+napi_value AttnContext(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t B = a.integer(3, "B"), H = a.integer(4, "H"), R = a.integer(5, "R"), C = a.integer(6, "C"), dh = a.integer(7, "dh");
+  const bool tP = a.boolean(8, "transP");
+  if (!a.error.empty()) return a.done();
+  const int64_t rows = tP ? C : R, inner = tP ? R : C;
+  const float* p = a.f32(0, B * H * R * C, "p");
+  const float* v = a.f32(1, B * inner * H * dh, "v");
+  float* out = a.f32(2, B * rows * H * dh, "out");
+  if (a.error.empty() && B * rows * H * dh > 0) tk::attn_context(p, v, out, B, H, R, C, dh, tP);
+  return a.done();
+}
+
+// layerNorm(x, gamma, beta, rows, d, eps, y, mean, rstd)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t rows = a.integer(3, "rows"), d = a.integer(4, "d");
+  const double eps = a.real(5, "eps");
+  if (!a.error.empty()) return a.done();
+  const float* x = a.f32(0, rows * d, "x");
+  const float* g = a.f32(1, d, "gamma");
+  const float* b = a.f32(2, d, "beta");
+  float* y = a.f32(6, rows * d, "y");
+  float* m = a.f32(7, rows, "mean");
+  float* r = a.f32(8, rows, "rstd");
+  if (a.error.empty()) tk::layer_norm(x, g, b, rows, d, static_cast<float>(eps), y, m, r);
+  return a.done();
+}
+
+// layerNormGrad(dy, x, gamma, mean, rstd, rows, d, dx, dgamma, dbeta)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t rows = a.integer(5, "rows"), d = a.integer(6, "d");
+  if (!a.error.empty()) return a.done();
+  const float* dy = a.f32(0, rows * d, "dy");
+  const float* x = a.f32(1, rows * d, "x");
+  const float* g = a.f32(2, d, "gamma");
+  const float* m = a.f32(3, rows, "mean");
+  const float* r = a.f32(4, rows, "rstd");
+  float* dx = a.f32(7, rows * d, "dx");
+  float* dg = a.f32(8, d, "dgamma");
+  float* db = a.f32(9, d, "dbeta");
+  if (a.error.empty()) tk::layer_norm_grad(dy, x, g, m, r, rows, d, dx, dg, db);
+  return a.done();
+}
+
+// gelu(x, y) / geluGrad(dy, x, dx)
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.f32(0, 0, "x");
+  size_t n = 0;
+  if (x != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  float* y = a.f32(1, static_cast<int64_t>(n), "y");
+  if (a.error.empty()) tk::gelu(x, y, static_cast<int64_t>(n));
+  return a.done();
+}
+
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* dy = a.f32(0, 0, "dy");
+  size_t n = 0;
+  if (dy != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  const float* x = a.f32(1, static_cast<int64_t>(n), "x");
+  float* dx = a.f32(2, static_cast<int64_t>(n), "dx");
+  if (a.error.empty()) tk::gelu_grad(dy, x, dx, static_cast<int64_t>(n));
+  return a.done();
+}
+
+// scaledSoftmax(scores, bias, B, R, n, scale, out)
+napi_value ScaledSoftmax(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t B = a.integer(2, "B"), R = a.integer(3, "R"), n = a.integer(4, "n");
+  const double scale = a.real(5, "scale");
+  if (!a.error.empty()) return a.done();
+  const float* s = a.f32(0, B * R * n, "scores");
+  const float* b = a.f32(1, B * n, "bias");
+  float* out = a.f32(6, B * R * n, "out");
+  if (a.error.empty() && n > 0) tk::scaled_softmax(s, b, B, R, n, static_cast<float>(scale), out);
+  return a.done();
+}
+
+// scaledSoftmaxGrad(p, dp, rows, n, scale, out)
+napi_value ScaledSoftmaxGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t rows = a.integer(2, "rows"), n = a.integer(3, "n");
+  const double scale = a.real(4, "scale");
+  if (!a.error.empty()) return a.done();
+  const float* p = a.f32(0, rows * n, "p");
+  const float* dp = a.f32(1, rows * n, "dp");
+  float* out = a.f32(5, rows * n, "out");
+  if (a.error.empty()) tk::scaled_softmax_grad(p, dp, rows, n, static_cast<float>(scale), out);
+  return a.done();
+}
+
+// sumSquares([x0, x1, ...]) -> Σ_t Σ_i x_t[i]², each tensor's sum rounded to float, then added in order
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  uint32_t count = 0;
+  bool isArray = false;
+  if (a.argc < 1 || napi_is_array(env, a.argv[0], &isArray) != napi_ok || !isArray || napi_get_array_length(env, a.argv[0], &count) != napi_ok) {
+    a.fail("xs: expected an array of Float32Arrays");
+    return a.done();
+  }
+  std::vector<const float*> ptrs(count);
+  std::vector<int64_t> sizes(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value e;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_element(env, a.argv[0], i, &e) != napi_ok || napi_get_typedarray_info(env, e, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float32_array) {
+      a.fail("xs: expected an array of Float32Arrays");
+      return a.done();
+    }
+    ptrs[i] = static_cast<const float*>(data);
+    sizes[i] = static_cast<int64_t>(length);
+  }
+  napi_value out;
+  napi_create_double(env, count == 0 ? 0.0 : static_cast<double>(tk::sum_squares(ptrs.data(), sizes.data(), static_cast<int>(count))), &out);
+  return out;
 }
 
 // binary(op, a, aShape, b, bShape, out, outShape): shapes of equal rank, broadcast-compatible
@@ -176,6 +314,27 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
+// dropoutApply(x, h|null, y, keep, c, k0, k1, k2)
+napi_value DropoutApply(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* x = a.f32(0, 0, "x");
+  size_t n = 0;
+  if (x != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  const int64_t len = static_cast<int64_t>(n);
+  const float* h = a.absent(1) ? nullptr : a.f32(1, len, "h");
+  float* y = a.f32(2, len, "y");
+  const double keep = a.real(3, "keep");
+  if (a.error.empty() && !(keep > 0 && keep <= 1)) a.fail("keep: expected a number in (0, 1]");
+  uint32_t st[4];
+  for (int i = 0; i < 4; ++i) {
+    const int64_t v = a.integer(4 + i, "state");
+    if (v > 0xffffffffLL) a.fail("state: expected 32-bit integers");
+    st[i] = static_cast<uint32_t>(v);
+  }
+  if (a.error.empty()) tk::dropout_apply(st, static_cast<float>(keep), x, h, y, len);
+  return a.done();
+}
+
 // adamw(w, g, m, v, wOut, mOut, vOut, [b1, 1-b1, b2, 1-b2, c1, c2, eps, lr, wd, scale], hasScale, decay)
 napi_value AdamW(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -233,9 +392,19 @@ napi_value Init(napi_env env, napi_value exports) {
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutApply", nullptr, DropoutApply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAddRows", nullptr, ScatterAddRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attnScores", nullptr, AttnScores, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attnContext", nullptr, AttnContext, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scaledSoftmax", nullptr, ScaledSoftmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scaledSoftmaxGrad", nullptr, ScaledSoftmaxGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   napi_value simd;

@@ -7,6 +7,10 @@
 #include "kernels.h"
 #include "simd.h"
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace tk {
 namespace {
 
@@ -68,8 +72,12 @@ void broadcast(int rank, const int64_t* n, const int64_t* sa, const int64_t* sb,
 // Cephes-style expf on 8 lanes: exp(x) = 2^n · p(r), |r| <= ln2/2; within 2 ulp on [-87, 88].
 inline v8 exp8(v8 x) {
   const v8 fx = x * splat8(1.44269504088896341f) + splat8(0.5f);
+#if defined(__AVX2__)
+  v8 fn = _mm256_floor_ps(fx);
+#else
   v8 fn = __builtin_convertvector(__builtin_convertvector(fx, v8i), v8);
   fn += __builtin_convertvector(fn > fx, v8);  // truncation -> floor (true is -1)
+#endif
   v8 r = x - fn * splat8(0.693359375f) - fn * splat8(-2.12194440e-4f);
   v8 y = splat8(1.9875691500e-4f);
   y = y * r + splat8(1.3981999507e-3f);
@@ -85,9 +93,23 @@ inline v8 exp8(v8 x) {
 constexpr float kExpLo = -87.0f, kExpHi = 88.0f;  // outside: libm (denormals, overflow, NaN)
 
 inline bool any(v8i m) {
+#if defined(__AVX2__)
+  return _mm256_movemask_ps(reinterpret_cast<__m256>(m)) != 0;
+#else
   uint64_t w[4];
   std::memcpy(w, &m, sizeof w);
   return (w[0] | w[1] | w[2] | w[3]) != 0;
+#endif
+}
+
+// Hides a value's origin from the optimiser, so a product is never fused into a later add.
+inline v8 opaque(v8 v) {
+#if defined(__x86_64__)
+  asm("" : "+x"(v));
+#elif defined(__aarch64__)
+  asm("" : "+w"(v));
+#endif
+  return v;
 }
 
 template <bool Sigmoid>
@@ -98,11 +120,12 @@ float exp_like1(float x) {
 // Lanes whose exponent argument is outside [-87, 88] or NaN (rare, except softmax's masked keys)
 // are redone with libm, so denormals, overflow and NaN come out as libm gives them.
 // May run in place (x == out): each chunk's inputs are copied before its results are stored.
-template <bool Sigmoid>
-void exp_like(const float* x, float* out, int64_t n) {
+// Scaled: the input is x·scale rounded to float first (as a separate Multiply kernel would).
+template <bool Sigmoid, bool Scaled = false>
+void exp_like(const float* x, float* out, int64_t n, float scale = 1.0f) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const v8 v = load8(x + i);
+    const v8 v = Scaled ? opaque(load8(x + i) * splat8(scale)) : load8(x + i);
     const v8 t = Sigmoid ? -v : v;
     const v8 y = exp8(t);
     store8(out + i, Sigmoid ? splat8(1.0f) / (splat8(1.0f) + y) : y);
@@ -115,7 +138,11 @@ void exp_like(const float* x, float* out, int64_t n) {
       }
     }
   }
-  for (; i < n; ++i) out[i] = exp_like1<Sigmoid>(x[i]);
+  for (; i < n; ++i) {
+    float v = x[i];
+    if (Scaled) v = opaque(splat8(v * scale))[0];
+    out[i] = exp_like1<Sigmoid>(v);
+  }
 }
 
 template <class F>
@@ -180,5 +207,7 @@ void unary(UnaryOp op, const float* x, float* out, int64_t n) {
     default: return;
   }
 }
+
+void sigmoid_scaled(const float* x, float scale, float* out, int64_t n) { exp_like<true, true>(x, out, n, scale); }
 
 }  // namespace tk

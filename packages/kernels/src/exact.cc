@@ -3,22 +3,80 @@
 #include <cmath>
 #include <cstdint>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "kernels.h"
 
 namespace tk {
 
-void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n) {
-  uint64_t c = state[0];
-  uint64_t k0 = state[1], k1 = state[2], k2 = state[3];
-  for (int64_t i = 0; i < n; ++i) {
-    // Alea: t = 2091639·s0 + c·2^-32; c = floor(t); s0, s1, s2 = s1, s2, t - c  (in units of 2^-32)
+namespace {
+
+// seedrandom's Alea state in integer form {c, s0·2^32, s1·2^32, s2·2^32}
+struct Alea {
+  uint64_t c, k0, k1, k2;
+};
+
+constexpr int64_t kMaskChunk = 256;
+
+// The next m (<= kMaskChunk) multipliers of tf.dropout: floor(u + keep) / keep.
+void mask_chunk(Alea& s, float keep, float* out, int64_t m) {
+  uint32_t bits[kMaskChunk];
+  uint64_t c = s.c, k0 = s.k0, k1 = s.k1, k2 = s.k2;
+  // Alea: t = 2091639·s0 + c·2^-32; c = floor(t); s0, s1, s2 = s1, s2, t - c  (in units of 2^-32)
+  for (int64_t i = 0; i < m; ++i) {
     const uint64_t t = 2091639u * k0 + c;
     c = t >> 32;
     k0 = k1;
     k1 = k2;
     k2 = t & 0xffffffffu;
-    const float u = static_cast<float>(static_cast<double>(k2) * 2.3283064365386963e-10);  // Float32Array store
+    bits[i] = static_cast<uint32_t>(k2);
+  }
+  s = Alea{c, k0, k1, k2};
+  // u = float(bits · 2^-32) (the Float32Array store of Alea's double), then floor(u + keep) / keep.
+  // bits·2^-32 rounds to float exactly as bits does (a power-of-two scale), and float(bits) is
+  // float(hi·2^16) + float(lo) rounded once (both terms exact).
+  int64_t i = 0;
+#if defined(__AVX2__)
+  const __m256 vkeep = _mm256_set1_ps(keep), scale = _mm256_set1_ps(2.3283064365386963e-10f);
+  const __m256 two16 = _mm256_set1_ps(65536.0f);
+  const __m256i lomask = _mm256_set1_epi32(0xffff);
+  for (; i + 8 <= m; i += 8) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + i));
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(b, 16));
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_and_si256(b, lomask));
+    const __m256 u = _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(hi, two16), lo), scale);
+    _mm256_storeu_ps(out + i, _mm256_div_ps(_mm256_floor_ps(_mm256_add_ps(u, vkeep)), vkeep));
+  }
+#endif
+  for (; i < m; ++i) {
+    const float u = static_cast<float>(static_cast<double>(bits[i]) * 2.3283064365386963e-10);  // Float32Array store
     out[i] = std::floor(u + keep) / keep;
+  }
+}
+
+}  // namespace
+
+void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n) {
+  Alea s{state[0], state[1], state[2], state[3]};
+  for (int64_t i0 = 0; i0 < n; i0 += kMaskChunk) mask_chunk(s, keep, out + i0, n - i0 < kMaskChunk ? n - i0 : kMaskChunk);
+}
+
+void dropout_apply(const uint32_t state[4], float keep, const float* x, const float* h, float* y, int64_t n) {
+  Alea s{state[0], state[1], state[2], state[3]};
+  float mk[kMaskChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kMaskChunk) {
+    const int64_t m = n - i0 < kMaskChunk ? n - i0 : kMaskChunk;
+    mask_chunk(s, keep, mk, m);
+    const float* xc = x + i0;
+    float* yc = y + i0;
+    if (h == nullptr) {
+      for (int64_t i = 0; i < m; ++i) yc[i] = xc[i] * mk[i];  // tf.mul(x, mask)
+    } else {
+      const float* hc = h + i0;
+      for (int64_t i = 0; i < m; ++i) yc[i] = hc[i] + xc[i] * mk[i];  // tf.add(h, tf.mul(x, mask))
+    }
   }
 }
 

@@ -48,6 +48,17 @@ struct Args {
     if (i >= argc || napi_get_value_int64(env, argv[i], &v) != napi_ok || v < 0) fail(std::string(name) + ": expected an integer >= 0");
     return v;
   }
+  double real(size_t i, const char* name) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail(std::string(name) + ": expected a number");
+    return v;
+  }
+  // true when argument i is absent, undefined or null
+  bool absent(size_t i) {
+    if (i >= argc) return true;
+    napi_valuetype t;
+    return napi_typeof(env, argv[i], &t) != napi_ok || t == napi_undefined || t == napi_null;
+  }
   bool boolean(size_t i, const char* name) {
     bool v = false;
     if (i >= argc || napi_get_value_bool(env, argv[i], &v) != napi_ok) fail(std::string(name) + ": expected a boolean");

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "kernels.h"
+#include "rowsum.h"
+#include "simd.h"
 
 namespace tk {
 namespace {
@@ -25,15 +27,6 @@ void fold(const float* x, int64_t outer, int64_t r, int64_t inner, float* out, I
     }
     for (int64_t j = 0; j < inner; ++j) out[o * inner + j] = done(a[j]);
   }
-}
-
-// inner == 1: reduce each contiguous row; 4 double partial sums keep the adds pipelined.
-double row_sum(const float* x, int64_t r) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t k = 0;
-  for (; k + 4 <= r; k += 4) s0 += x[k], s1 += x[k + 1], s2 += x[k + 2], s3 += x[k + 3];
-  for (; k < r; ++k) s0 += x[k];
-  return (s0 + s1) + (s2 + s3);
 }
 
 }  // namespace
@@ -67,12 +60,30 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner
   }
 }
 
+namespace {
+
+// max over the row with the scalar rule m = x > m ? x : m (NaN never taken): exact in any order
+float row_max(const float* x, int64_t n) {
+  const float inf = std::numeric_limits<float>::infinity();
+  v8 mv = splat8(-inf);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const v8 v = load8(x + j);
+    mv = v > mv ? v : mv;
+  }
+  float m = -inf;
+  for (int i = 0; i < 8; ++i) m = mv[i] > m ? mv[i] : m;
+  for (; j < n; ++j) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+}  // namespace
+
 void softmax(const float* x, int64_t rows, int64_t n, float* out) {
   for (int64_t i = 0; i < rows; ++i) {
     const float* xi = x + i * n;
     float* oi = out + i * n;
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n; ++j) m = xi[j] > m ? xi[j] : m;
+    const float m = row_max(xi, n);
     for (int64_t j = 0; j < n; ++j) oi[j] = xi[j] - m;
     unary(kExp, oi, oi, n);
     const float s = static_cast<float>(row_sum(oi, n));
@@ -84,8 +95,7 @@ void log_softmax(const float* x, int64_t rows, int64_t n, float* out) {
   for (int64_t i = 0; i < rows; ++i) {
     const float* xi = x + i * n;
     float* oi = out + i * n;
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n; ++j) m = xi[j] > m ? xi[j] : m;
+    const float m = row_max(xi, n);
     for (int64_t j = 0; j < n; ++j) oi[j] = xi[j] - m;
     unary(kExp, oi, oi, n);
     const float ls = std::log(static_cast<float>(row_sum(oi, n)));

@@ -3,7 +3,8 @@ import type * as KernelsModule from '@tunelab/kernels';
 import { NativeBackend } from './native-backend.js';
 import { copyKernels } from './native-copy.js';
 import { adamWKernel } from './adamw-native.js';
-import { dropoutKernel } from './dropout.js';
+import { dropoutKernels } from './dropout.js';
+import { fusedKernels } from './native-fused.js';
 import { registerNativeGradients } from './native-gradients.js';
 import { layoutKernels } from './native-layout.js';
 import { mathKernels, type NativeDeps } from './native-math.js';
@@ -34,8 +35,10 @@ export async function loadNativeKernels(): Promise<{ ok: true; mod: typeof Kerne
 /**
  * Register the `native` backend: the tfjs CPU backend (NativeBackend extends MathBackendCPU: the
  * same storage and TypedArrays, plus an array pool) with every cpu kernel copied and the hot ones
- * replaced by the addon's, which work on the backend's arrays in place, plus two fused kernels
- * (dropout mask, AdamW) and cheaper Sum/Mean/Tile gradients used only while `native` is active.
+ * replaced by the addon's, which work on the backend's arrays in place, plus fused kernels
+ * (dropout and dropout + residual add, AdamW, and the Transformer ops of fused-ops.ts: dense with bias, LayerNorm,
+ * GELU, scaled softmax, per-head attention matmuls, sum of squares) and cheaper Sum/Mean/Tile
+ * gradients used only while `native` is active.
  * The `cpu` backend is not touched: it stays the pure-JS reference. Throws with the reason when
  * the addon cannot load. Idempotent.
  */
@@ -58,7 +61,8 @@ export async function registerNativeBackend(): Promise<void> {
   // low priority: tfjs never picks it on its own; selectBackend sets it by name
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   const native = new Map<string, tf.KernelConfig>();
-  for (const k of [...mathKernels(deps), ...layoutKernels(deps), ...copyKernels(deps), dropoutKernel(deps), adamWKernel(deps)]) {
+  const own = [...mathKernels(deps), ...layoutKernels(deps), ...copyKernels(deps), ...dropoutKernels(deps), adamWKernel(deps), ...fusedKernels(deps)];
+  for (const k of own) {
     native.set(k.kernelName, k);
   }
   for (const k of cpuKernels.values()) {

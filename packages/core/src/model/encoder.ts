@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, EncoderConfig, ForwardOptions, HookContext, ParamMap } from '../contracts/model.js';
 import type { Rng } from '../util/rng.js';
-import { dense, dropout, gelu, layerNorm } from './ops.js';
+import { headContext, headScores, scaledSoftmax } from '../backend/fused-ops.js';
+import { dense, dropout, gelu, layerNorm, residual } from './ops.js';
 import { encoderLinears, initEncoderParams } from './params.js';
 
 function hookContext(o: ForwardOptions): HookContext {
@@ -69,12 +70,12 @@ export class Encoder implements Backbone {
     }
     x = tf.add(x, tf.slice(this.p('embeddings.position'), [0, 0], [S, d]));
     let h = dropout(tf.reshape(x, [B * S, d]) as tf.Tensor2D, c.dropout, o.training, o.dropoutRng); // [B*S, d]
-    const keyBias = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [B, 1, 1, S]); // [B, 1, 1, S]
+    const keyBias = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [B, 1, 1, S]) as tf.Tensor4D; // [B, 1, 1, S]
     for (let i = 0; i < c.layers; i++) {
       const a = this.attention(i, this.norm(`layers.${i}.ln1`, h), B, S, keyBias, o);
-      h = tf.add(h, dropout(a, c.dropout, o.training, o.dropoutRng));
+      h = residual(h, a, c.dropout, o.training, o.dropoutRng);
       const f = this.ffn(i, this.norm(`layers.${i}.ln2`, h), o);
-      h = tf.add(h, dropout(f, c.dropout, o.training, o.dropoutRng));
+      h = residual(h, f, c.dropout, o.training, o.dropoutRng);
     }
     h = this.norm('final_ln', h);
     const out = tf.reshape(h, [B, S, d]) as tf.Tensor3D;
@@ -91,29 +92,26 @@ export class Encoder implements Backbone {
   }
 
   /** Multi-head self-attention over [prefix keys/values; tokens]. x: [B*S, d] */
-  private attention(i: number, x: tf.Tensor2D, B: number, S: number, keyBias: tf.Tensor, o: ForwardOptions): tf.Tensor2D {
+  private attention(i: number, x: tf.Tensor2D, B: number, S: number, keyBias: tf.Tensor4D, o: ForwardOptions): tf.Tensor2D {
     const { hidden: d, heads: H } = this.config;
-    const dh = d / H;
     const name = `layers.${i}.attn`;
-    const q = tf.transpose(tf.reshape(this.linear(`${name}.query`, x, o), [B, S, H, dh]), [0, 2, 1, 3]); // [B, H, S, dh]
-    let k = tf.reshape(this.linear(`${name}.key`, x, o), [B, S, d]);
-    let v = tf.reshape(this.linear(`${name}.value`, x, o), [B, S, d]);
+    const q = this.linear(`${name}.query`, x, o); // [B*S, d]
+    let k = this.linear(`${name}.key`, x, o); // [B*K, d], K = S without a prefix
+    let v = this.linear(`${name}.value`, x, o);
     let bias = keyBias;
-    let K = S;
     const prefix = o.hooks?.prefixKV?.(i, hookContext(o)) ?? null; // [P, d] each
     if (prefix !== null) {
       const P = prefix.key.shape[0];
-      k = tf.concat([tf.tile(tf.expandDims(prefix.key, 0), [B, 1, 1]), k], 1); // [B, P+S, d]
-      v = tf.concat([tf.tile(tf.expandDims(prefix.value, 0), [B, 1, 1]), v], 1);
+      const withPrefix = (p: tf.Tensor2D, t: tf.Tensor2D) =>
+        tf.reshape(tf.concat([tf.tile(tf.expandDims(p, 0), [B, 1, 1]), tf.reshape(t, [B, S, d])], 1), [B * (P + S), d]) as tf.Tensor2D;
+      k = withPrefix(prefix.key, k);
+      v = withPrefix(prefix.value, v);
       bias = tf.concat([tf.zeros([B, 1, 1, P]), keyBias], 3); // prefixes are always visible
-      K = S + P;
     }
-    const kT = tf.transpose(tf.reshape(k, [B, K, H, dh]), [0, 2, 3, 1]); // [B, H, dh, K]
-    const vh = tf.transpose(tf.reshape(v, [B, K, H, dh]), [0, 2, 1, 3]); // [B, H, K, dh]
-    const scores = tf.add(tf.mul(tf.matMul(q, kT), 1 / Math.sqrt(dh)), bias); // [B, H, S, K]
-    const probs = dropout(tf.softmax(scores), this.config.dropout, o.training, o.dropoutRng);
-    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [B * S, d]) as tf.Tensor2D; // [B*S, d]
-    return this.linear(`${name}.output`, ctx, o);
+    // heads are column blocks of q, k, v: no transposes where the backend has the fused kernels
+    const scores = headScores(q, k, B, H); // [B, H, S, K]
+    const probs = dropout(scaledSoftmax(scores, 1 / Math.sqrt(d / H), bias), this.config.dropout, o.training, o.dropoutRng);
+    return this.linear(`${name}.output`, headContext(probs, v), o); // [B*S, d]
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamWStep } from '../backend/adamw-native.js';
+import { sumOfSquares } from '../backend/fused-ops.js';
 
 export interface AdamWOptions {
   /** learning rate for a 1-based step */
@@ -77,7 +78,7 @@ export class AdamW extends tf.Optimizer {
   /** min(1, clip / ||g||) as a scalar tensor, or null when clipping is off (no host sync). */
   private clipScale(grads: tf.Tensor[]): tf.Scalar | null {
     if (this.opts.clipNorm <= 0 || grads.length === 0) return null;
-    const sq = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+    const sq = sumOfSquares(grads); // Σ sum(g²): one kernel where fused
     return tf.minimum(1, tf.div(this.opts.clipNorm, tf.add(tf.sqrt(sq), 1e-6))) as tf.Scalar;
   }
 

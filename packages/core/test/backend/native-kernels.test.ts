@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DROPOUT_KERNELS } from '../../src/backend/dropout.js';
+import { FUSED } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
 import { loadNativeKernels, NATIVE_KERNEL_NAMES, registerNativeBackend } from '../../src/backend/native.js';
 import { createRng } from '../../src/util/rng.js';
@@ -191,7 +193,7 @@ describe.skipIf(!loaded.ok)(`native kernels match the cpu backend${loaded.ok ? '
     const cpu = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k.kernelFunc]));
     const native = tf.getKernelsForBackend('native');
     const own = native.filter((k) => !cpu.has(k.kernelName)).map((k) => k.kernelName);
-    expect(own.sort()).toEqual(['TunelabAdamW', 'TunelabDropoutMask']);
+    expect(own.sort()).toEqual(['TunelabAdamW', ...Object.values(DROPOUT_KERNELS), ...Object.values(FUSED)].sort());
     expect(native.length).toBe(cpu.size + own.length);
     const replaced = native.filter((k) => cpu.has(k.kernelName) && cpu.get(k.kernelName) !== k.kernelFunc).map((k) => k.kernelName);
     expect(replaced.sort()).toEqual([...NATIVE_KERNEL_NAMES].sort());

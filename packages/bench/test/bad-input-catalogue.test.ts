@@ -102,7 +102,7 @@ beforeAll(async () => {
   const weights = (n: string) => join(ws.dir, `cache-${n}`, 'models', 'tiny', 'model.safetensors');
   truncateSync(weights('truncated'), 1000);
   const bytes = readFileSync(weights('flipped'));
-  bytes[bytes.length - 3] ^= 0x40;
+  bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0x40;
   writeFileSync(weights('flipped'), bytes);
   writeFileSync(join(ws.dir, 'cache-badconfig', 'models', 'tiny', 'config.json'), '{"format": "tunelab-checkpoint",');
 

@@ -92,7 +92,8 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const built = await renderReport({ inputs, warn: o.warn });
   const parent = dirname(out);
   mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(join(parent, `.${basename(out)}.tmp-`));
+  removeStale(out);
+  const tmp = mkdtempSync(join(parent, `.${basename(out)}.tmp-${process.pid}-`));
   try {
     chmodSync(tmp, 0o777 & ~process.umask()); // mkdtemp makes it private; a report folder is an ordinary one
     for (const [name, text] of built.files) writeFileSync(join(tmp, name), text);
@@ -102,6 +103,26 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
     throw e;
   }
   return { out, files: [...built.files.keys()].sort(), trials: built.trials, tasks: built.tasks };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Temp and moved-aside folders of writers that were killed (their pid is gone): never a live writer's. */
+function removeStale(out: string): void {
+  const parent = dirname(out);
+  if (!existsSync(parent)) return;
+  const mine = new RegExp(`^\\.${basename(out).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)-`);
+  for (const name of readdirSync(parent)) {
+    const m = mine.exec(name);
+    if (m && !alive(Number(m[2]))) rmSync(join(parent, name), { recursive: true, force: true });
+  }
 }
 
 /** Move `out` aside, rename `tmp` to `out`, delete the old one; retried if another writer (a shard) got there first. */

@@ -1,0 +1,110 @@
+/**
+ * Crash safety, tested (issue 8): a small sweep is SIGKILLed at 20 seeded random moments (during
+ * start-up, a trial, a record's write, the report's write) and re-run after each. At the end no
+ * trial is lost, none is recorded twice, every line parses, and the records and the report equal
+ * those of an uninterrupted run.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import seedrandom from 'seedrandom';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrialRecord } from '../src/record.js';
+import { readResults } from '../src/sweep/store.js';
+import { BIN, tinyWorkspace, tunelab } from './helpers.js';
+
+const ws = tinyWorkspace();
+const config = join(ws.dir, 'crash.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    name: 'crash', tasks: ['wn-wic'], models: ['tiny'], seeds: [1, 2],
+    training: { steps: 4, batchSize: 8, evalLimit: 16 },
+    methods: [{ method: 'sft', grid: {} }, { method: 'lora', grid: { rank: [2] } }],
+  }),
+);
+const sweep = (out: string) => ['sweep', '--config', config, '--out', out, '--workers', '1', ...ws.args];
+const REF = join(ws.dir, 'reference');
+const OUT = join(ws.dir, 'crashed');
+
+/** Start the sweep, SIGKILL it after `ms` (unless it ended first); resolves when it is gone. */
+function runAndKill(ms: number, after: () => boolean = () => true): Promise<{ killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...sweep(OUT)], { stdio: 'ignore' });
+    let killed = false;
+    const t0 = Date.now();
+    const tick = setInterval(() => {
+      if (after() && Date.now() - t0 >= ms && child.exitCode === null) {
+        killed = child.kill('SIGKILL');
+        clearInterval(tick);
+      }
+    }, 5);
+    child.on('close', () => {
+      clearInterval(tick);
+      resolve({ killed });
+    });
+  });
+}
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+/** What must not change between runs: everything but timing and timestamps. */
+const stable = (r: TrialRecord) => ({ ...r, wallMs: 0, tokensPerSec: 0, finishedAt: '' });
+const reportFiles = (dir: string) =>
+  readdirSync(join(dir, 'report'))
+    .filter((f) => f !== 'report.json' && f !== 'results.csv' && f !== 'results.jsonl' && !f.endsWith('.png'))
+    .sort();
+/** results.csv without the columns that hold times (parsed: params may hold quoted commas) */
+function csvWithoutTimes(file: string): Record<string, string>[] {
+  const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !['wallMs', 'tokensPerSec', 'finishedAt'].includes(k))));
+}
+
+let refMs = 0;
+
+beforeAll(() => {
+  expect(tunelab(['pretrain', '--size', 'tiny', ...ws.args]).code).toBe(0);
+  const t0 = Date.now();
+  const ref = tunelab(sweep(REF));
+  refMs = Date.now() - t0;
+  expect(ref.code, ref.stderr).toBe(0);
+  expect(lines(join(REF, 'results.jsonl'))).toHaveLength(4);
+}, 300_000);
+
+describe('crash harness', () => {
+  it('20 seeded SIGKILLs: 0 trials lost, 0 recorded twice, every line parses, same records and report', async () => {
+    const rng = seedrandom('tunelab crash harness');
+    const results = join(OUT, 'results.jsonl');
+    let kills = 0;
+    for (let k = 0; k < 20; k++) {
+      // 14 moments anywhere in a run; 6 once every record is in, when the report is being written
+      const inReport = k % 10 >= 7;
+      const ms = inReport ? rng() * 1500 : rng() * refMs * 1.1;
+      const r = await runAndKill(ms, inReport ? () => lines(results).length >= 4 : undefined);
+      if (r.killed) kills++;
+      // after every kill: whole lines only (a torn tail is dropped, never parsed), no id twice as ok
+      const read = readResults(OUT);
+      expect(read.errors).toEqual([]);
+      const ok = lines(results).filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as TrialRecord).filter((x) => x.status === 'ok');
+      expect(new Set(ok.map((x) => x.trialId)).size).toBe(ok.length);
+    }
+    expect(kills, 'most runs must really be killed, or the harness tests nothing').toBeGreaterThanOrEqual(15);
+
+    const last = tunelab(sweep(OUT));
+    expect(last.code, last.stderr).toBe(0);
+    const recs = lines(results).map((l) => JSON.parse(l) as TrialRecord);
+    const ref = lines(join(REF, 'results.jsonl')).map((l) => JSON.parse(l) as TrialRecord);
+    expect(recs).toHaveLength(4); // none lost, none twice
+    const byId = new Map(recs.map((r) => [r.trialId, r]));
+    for (const r of ref) expect(stable(byId.get(r.trialId)!), r.trialId).toEqual(stable(r));
+
+    // the report equals the uninterrupted run's, file for file (timing columns aside)
+    expect(reportFiles(OUT)).toEqual(reportFiles(REF));
+    // (the report names the folder it was built from: the two folders' names are the one difference)
+    const text = (dir: string, f: string) => readFileSync(join(dir, 'report', f), 'utf8').replaceAll(dir, '<sweep>').replaceAll(dir.split('/').at(-1)!, '<sweep>');
+    for (const f of reportFiles(REF)) expect(text(OUT, f), f).toBe(text(REF, f));
+    expect(csvWithoutTimes(join(OUT, 'report', 'results.csv'))).toEqual(csvWithoutTimes(join(REF, 'report', 'results.csv')));
+    // no lock, temp report or moved-aside report of a killed writer is left behind
+    expect(readdirSync(OUT).filter((n) => n.startsWith('.')).sort()).toEqual([]);
+  });
+});

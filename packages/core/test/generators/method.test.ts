@@ -14,8 +14,11 @@ const name = `gen${rand}`;
 const scratch = `examples/.generated-test-${rand}`;
 
 function run(cmd: string, args: string[], cwd = ROOT) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' }, timeout: 120_000 });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  // CI=true makes Nx colour its output even into a pipe: ask for none, and strip any that comes anyway
+  const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env, timeout: 120_000 });
+  // eslint-disable-next-line no-control-regex
+  return { code: r.status, out: `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '') };
 }
 
 afterAll(() => {

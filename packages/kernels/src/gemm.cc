@@ -198,8 +198,9 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
     b += NR;
   }
   v8 acc[MR * 2] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  if (mr == MR && nr == NR) {
+  if (nr == NR) {
     for (int i = 0; i < MR; ++i) {
+      if (i >= mr) break;  // a partial tile (the last rows of M): whole rows still store as vectors
       float* row = c + i * ldc;
       v8 lo = acc[2 * i], hi = acc[2 * i + 1];
       if (accumulate) lo = load8(row) + lo, hi = load8(row + 8) + hi;
@@ -224,22 +225,32 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
   }
 }
 
-// C (row stride ldc) = op(A) · op(B) (+ bias)
-void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias) {
+// Packing buffers, sized once per call of an entry point (a whole batch of products).
+struct Workspace {
+  float* a;  // MC x KC (+ 8 floats of slack)
+  float* b;  // KC x NC
+};
+
+Workspace workspace(int M, int N, int K) {
+  // per-thread: Node may load the addon in several worker threads
+  thread_local std::vector<float> bufA, bufB;
+  const int mcMax = std::min(MC, (M + MR - 1) / MR * MR), ncMax = std::min(NC, (N + NR - 1) / NR * NR);
+  const int kcMax = std::min(KC, std::max(K, 1));
+  if (bufA.size() < static_cast<size_t>(mcMax) * kcMax + 8) bufA.resize(static_cast<size_t>(mcMax) * kcMax + 8);
+  if (bufB.size() < static_cast<size_t>(kcMax) * ncMax) bufB.resize(static_cast<size_t>(kcMax) * ncMax);
+  return Workspace{bufA.data(), bufB.data()};
+}
+
+// C (row stride ldc) = op(A) · op(B) (+ bias); ws from workspace(M', N', K') with M' >= M, N' >= N, K' >= K
+void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
   if (K == 0) {
     for (int64_t i = 0; i < M; ++i) {
       for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
     }
     return;
   }
-  // per-thread scratch: Node may load the addon in several worker threads
-  thread_local std::vector<float> bufA, bufB;
-  const int mcMax = std::min(MC, (M + MR - 1) / MR * MR), ncMax = std::min(NC, (N + NR - 1) / NR * NR);
-  const int kcMax = std::min(KC, K);
-  if (bufA.size() < static_cast<size_t>(mcMax) * kcMax + 8) bufA.resize(static_cast<size_t>(mcMax) * kcMax + 8);
-  if (bufB.size() < static_cast<size_t>(kcMax) * ncMax) bufB.resize(static_cast<size_t>(kcMax) * ncMax);
-  float* Ap = bufA.data();
-  float* Bp = bufB.data();
+  float* Ap = ws.a;
+  float* Bp = ws.b;
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
@@ -275,10 +286,11 @@ void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const
                    const float* B, bool transB, float* C, const float* bias) {
   if (M == 0 || N == 0) return;
   const int64_t sizeA = static_cast<int64_t>(M) * K, sizeB = static_cast<int64_t>(K) * N;
+  const Workspace ws = workspace(M, N, K);
   for (int bi = 0; bi < batch; ++bi) {
     const Operand a{A + (bi % batchA) * sizeA, transA, transA ? M : K};
     const Operand b{B + (bi % batchB) * sizeB, transB, transB ? K : N};
-    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, N, bias);
+    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, N, bias, ws);
   }
 }
 
@@ -286,11 +298,12 @@ void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const
 // head h's dh columns (no transpose is materialised: the packing reads the strided layout).
 void attn_scores(const float* q, const float* k, float* out, int B, int H, int S, int K, int dh) {
   const int64_t d = static_cast<int64_t>(H) * dh;
+  const Workspace ws = workspace(S, K, dh);
   for (int b = 0; b < B; ++b) {
     for (int h = 0; h < H; ++h) {
       const Operand a{q + static_cast<int64_t>(b) * S * d + h * dh, false, d};
       const Operand kt{k + static_cast<int64_t>(b) * K * d + h * dh, true, d};
-      sgemm(S, K, dh, a, kt, out + (static_cast<int64_t>(b) * H + h) * S * K, K, nullptr);
+      sgemm(S, K, dh, a, kt, out + (static_cast<int64_t>(b) * H + h) * S * K, K, nullptr, ws);
     }
   }
 }
@@ -301,11 +314,12 @@ void attn_scores(const float* q, const float* k, float* out, int B, int H, int S
 void attn_context(const float* p, const float* v, float* out, int B, int H, int R, int C, int dh, bool transP) {
   const int64_t d = static_cast<int64_t>(H) * dh;
   const int rows = transP ? C : R, inner = transP ? R : C;
+  const Workspace ws = workspace(rows, dh, inner);
   for (int b = 0; b < B; ++b) {
     for (int h = 0; h < H; ++h) {
       const Operand a{p + (static_cast<int64_t>(b) * H + h) * R * C, transP, C};
       const Operand vb{v + static_cast<int64_t>(b) * inner * d + h * dh, false, d};
-      sgemm(rows, dh, inner, a, vb, out + static_cast<int64_t>(b) * rows * d + h * dh, d, nullptr);
+      sgemm(rows, dh, inner, a, vb, out + static_cast<int64_t>(b) * rows * d + h * dh, d, nullptr, ws);
     }
   }
 }

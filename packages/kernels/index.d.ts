@@ -34,8 +34,8 @@ export interface Kernels {
   adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: number[], hasScale: boolean, decay: boolean): void;
   /** tf.dropout's multiplier floor(u + keep) / keep, bit for bit, from seedrandom Alea state {c, s0·2^32, s1·2^32, s2·2^32} */
   dropoutMask(out: Float32Array, keep: number, c: number, k0: number, k1: number, k2: number): void;
-  /** y = x·mask (h + x·mask when h is given) with tf.dropout's mask regenerated on the fly (never stored), bit for bit; x = dy gives the gradient */
-  dropoutApply(x: Float32Array, h: Float32Array | null, y: Float32Array, keep: number, c: number, k0: number, k1: number, k2: number): void;
+  /** y = h + x·m, rounded as tf.add(h, tf.mul(x, m)) */
+  addMul(h: Float32Array, x: Float32Array, m: Float32Array, y: Float32Array): void;
   /** dst[dstOffset + Σ i·dstStrides] = src[srcOffset + Σ i·srcStrides] over every index i of shape (rank <= 16; strides may be 0) */
   copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[]): void;
   gatherRows(params: Float32Array, rows: number, width: number, indices: Int32Array, out: Float32Array): void;

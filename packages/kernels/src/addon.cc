@@ -314,24 +314,17 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
-// dropoutApply(x, h|null, y, keep, c, k0, k1, k2)
-napi_value DropoutApply(napi_env env, napi_callback_info info) {
+// addMul(h, x, m, y): y = h + x·m
+napi_value AddMul(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  const float* x = a.f32(0, 0, "x");
+  const float* h = a.f32(0, 0, "h");
   size_t n = 0;
-  if (x != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  if (h != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   const int64_t len = static_cast<int64_t>(n);
-  const float* h = a.absent(1) ? nullptr : a.f32(1, len, "h");
-  float* y = a.f32(2, len, "y");
-  const double keep = a.real(3, "keep");
-  if (a.error.empty() && !(keep > 0 && keep <= 1)) a.fail("keep: expected a number in (0, 1]");
-  uint32_t st[4];
-  for (int i = 0; i < 4; ++i) {
-    const int64_t v = a.integer(4 + i, "state");
-    if (v > 0xffffffffLL) a.fail("state: expected 32-bit integers");
-    st[i] = static_cast<uint32_t>(v);
-  }
-  if (a.error.empty()) tk::dropout_apply(st, static_cast<float>(keep), x, h, y, len);
+  const float* x = a.f32(1, len, "x");
+  const float* m = a.f32(2, len, "m");
+  float* y = a.f32(3, len, "y");
+  if (a.error.empty()) tk::add_mul(h, x, m, y, len);
   return a.done();
 }
 
@@ -392,7 +385,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropoutMask", nullptr, DropoutMask, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"dropoutApply", nullptr, DropoutApply, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addMul", nullptr, AddMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatherRows", nullptr, GatherRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAddRows", nullptr, ScatterAddRows, nullptr, nullptr, nullptr, napi_default, nullptr},

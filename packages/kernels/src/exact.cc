@@ -63,21 +63,8 @@ void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n) {
   for (int64_t i0 = 0; i0 < n; i0 += kMaskChunk) mask_chunk(s, keep, out + i0, n - i0 < kMaskChunk ? n - i0 : kMaskChunk);
 }
 
-void dropout_apply(const uint32_t state[4], float keep, const float* x, const float* h, float* y, int64_t n) {
-  Alea s{state[0], state[1], state[2], state[3]};
-  float mk[kMaskChunk];
-  for (int64_t i0 = 0; i0 < n; i0 += kMaskChunk) {
-    const int64_t m = n - i0 < kMaskChunk ? n - i0 : kMaskChunk;
-    mask_chunk(s, keep, mk, m);
-    const float* xc = x + i0;
-    float* yc = y + i0;
-    if (h == nullptr) {
-      for (int64_t i = 0; i < m; ++i) yc[i] = xc[i] * mk[i];  // tf.mul(x, mask)
-    } else {
-      const float* hc = h + i0;
-      for (int64_t i = 0; i < m; ++i) yc[i] = hc[i] + xc[i] * mk[i];  // tf.add(h, tf.mul(x, mask))
-    }
-  }
+void add_mul(const float* h, const float* x, const float* m, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = h[i] + x[i] * m[i];  // tf.add(h, tf.mul(x, m))
 }
 
 template <bool Scale, bool Decay>

@@ -154,11 +154,14 @@ void pack_b(const Operand& B, int p0, int kc, int j0, int nc, float* dst) {
   }
 }
 
-// C[0:mr, 0:nr] (+)= Apanel · Bpanel over kc steps; `accumulate` is false for the first K block.
-// `bias` (NR values, or null) is added after the last K block. Direct: A is read in place, row r
-// at a + r·lda (rows past mr repeat the last one; their sums are not stored), instead of from a
-// packed panel (MR values per k).
-template <bool Direct>
+// How the micro-kernel reads A: from a packed panel (MR values per k), or in place from a
+// row-major A (row r at a + r·lda) or from a transposed one (k's values at a + k·lda).
+enum AMode { kPacked, kRows, kCols };
+
+// C[0:mr, 0:nr] (+)= A · Bpanel over kc steps; `accumulate` is false for the first K block.
+// `bias` (NR values, or null) is added after the last K block. In place, rows past mr repeat the
+// last one (valid addresses; their sums are not stored).
+template <AMode Mode>
 void micro(int kc, const float* __restrict a, int64_t lda, const float* __restrict b, float* __restrict c, int64_t ldc,
            int mr, int nr, bool accumulate, const float* __restrict bias) {
   // the C tile is read (or written) after the loop: start fetching it now (it may be in L3)
@@ -166,40 +169,43 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
     __builtin_prefetch(c + i * ldc, 1, 3);
     __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
   }
+  const int64_t rs = Mode == kRows ? lda : 1;  // step between rows of the tile
   const float* r0 = a;
-  const float* r1 = Direct ? a + (mr > 1 ? 1 : 0) * lda : a;
-  const float* r2 = Direct ? a + (mr > 2 ? 2 : mr - 1) * lda : a;
-  const float* r3 = Direct ? a + (mr > 3 ? 3 : mr - 1) * lda : a;
-  const float* r4 = Direct ? a + (mr > 4 ? 4 : mr - 1) * lda : a;
-  const float* r5 = Direct ? a + (mr > 5 ? 5 : mr - 1) * lda : a;
+  const float* r1 = Mode == kPacked ? a + 1 : a + (mr > 1 ? 1 : 0) * rs;
+  const float* r2 = Mode == kPacked ? a + 2 : a + (mr > 2 ? 2 : mr - 1) * rs;
+  const float* r3 = Mode == kPacked ? a + 3 : a + (mr > 3 ? 3 : mr - 1) * rs;
+  const float* r4 = Mode == kPacked ? a + 4 : a + (mr > 4 ? 4 : mr - 1) * rs;
+  const float* r5 = Mode == kPacked ? a + 5 : a + (mr > 5 ? 5 : mr - 1) * rs;
+  const int64_t ks = Mode == kPacked ? MR : Mode == kCols ? lda : 1;  // step between k
   v8 c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
   v8 c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
   for (int p = 0; p < kc; ++p) {
     const v8 b0 = load8(b), b1 = load8(b + 8);
-    v8 x = splat8(Direct ? r0[p] : a[0]);
+    v8 x = splat8(*r0);
     c00 += x * b0;
     c01 += x * b1;
-    x = splat8(Direct ? r1[p] : a[1]);
+    x = splat8(*r1);
     c10 += x * b0;
     c11 += x * b1;
-    x = splat8(Direct ? r2[p] : a[2]);
+    x = splat8(*r2);
     c20 += x * b0;
     c21 += x * b1;
-    x = splat8(Direct ? r3[p] : a[3]);
+    x = splat8(*r3);
     c30 += x * b0;
     c31 += x * b1;
-    x = splat8(Direct ? r4[p] : a[4]);
+    x = splat8(*r4);
     c40 += x * b0;
     c41 += x * b1;
-    x = splat8(Direct ? r5[p] : a[5]);
+    x = splat8(*r5);
     c50 += x * b0;
     c51 += x * b1;
-    if (!Direct) a += MR;
+    r0 += ks, r1 += ks, r2 += ks, r3 += ks, r4 += ks, r5 += ks;
     b += NR;
   }
   v8 acc[MR * 2] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  if (mr == MR && nr == NR) {
+  if (nr == NR) {
     for (int i = 0; i < MR; ++i) {
+      if (i >= mr) break;  // a partial tile (the last rows of M): whole rows still store as vectors
       float* row = c + i * ldc;
       v8 lo = acc[2 * i], hi = acc[2 * i + 1];
       if (accumulate) lo = load8(row) + lo, hi = load8(row + 8) + hi;
@@ -224,22 +230,32 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
   }
 }
 
-// C (row stride ldc) = op(A) · op(B) (+ bias)
-void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias) {
+// Packing buffers, sized once per call of an entry point (a whole batch of products).
+struct Workspace {
+  float* a;  // MC x KC (+ 8 floats of slack)
+  float* b;  // KC x NC
+};
+
+Workspace workspace(int M, int N, int K) {
+  // per-thread: Node may load the addon in several worker threads
+  thread_local std::vector<float> bufA, bufB;
+  const int mcMax = std::min(MC, (M + MR - 1) / MR * MR), ncMax = std::min(NC, (N + NR - 1) / NR * NR);
+  const int kcMax = std::min(KC, std::max(K, 1));
+  if (bufA.size() < static_cast<size_t>(mcMax) * kcMax + 8) bufA.resize(static_cast<size_t>(mcMax) * kcMax + 8);
+  if (bufB.size() < static_cast<size_t>(kcMax) * ncMax) bufB.resize(static_cast<size_t>(kcMax) * ncMax);
+  return Workspace{bufA.data(), bufB.data()};
+}
+
+// C (row stride ldc) = op(A) · op(B) (+ bias); ws from workspace(M', N', K') with M' >= M, N' >= N, K' >= K
+void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
   if (K == 0) {
     for (int64_t i = 0; i < M; ++i) {
       for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
     }
     return;
   }
-  // per-thread scratch: Node may load the addon in several worker threads
-  thread_local std::vector<float> bufA, bufB;
-  const int mcMax = std::min(MC, (M + MR - 1) / MR * MR), ncMax = std::min(NC, (N + NR - 1) / NR * NR);
-  const int kcMax = std::min(KC, K);
-  if (bufA.size() < static_cast<size_t>(mcMax) * kcMax + 8) bufA.resize(static_cast<size_t>(mcMax) * kcMax + 8);
-  if (bufB.size() < static_cast<size_t>(kcMax) * ncMax) bufB.resize(static_cast<size_t>(kcMax) * ncMax);
-  float* Ap = bufA.data();
-  float* Bp = bufB.data();
+  float* Ap = ws.a;
+  float* Bp = ws.b;
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
@@ -248,19 +264,22 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, in
       pack_b(B, pc, kc, jc, nc, Bp);
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
-        // A stored [M, K] is read in place; A stored [K, M] is packed into row panels
-        const bool direct = !A.trans;
-        if (!direct) pack_a(A, ic, mc, pc, kc, Ap);
+        // A stored [M, K] is read in place; A stored [K, M] too when K is short (attention's
+        // products: its few rows stay in L1), else it is packed into row panels
+        const AMode mode = !A.trans ? kRows : K <= 64 ? kCols : kPacked;
+        if (mode == kPacked) pack_a(A, ic, mc, pc, kc, Ap);
         for (int jr = 0; jr < nc; jr += NR) {
           const float* bj = last && bias != nullptr ? bias + jc + jr : nullptr;
           float* cj = C + static_cast<int64_t>(ic) * ldc + jc + jr;
           const int nr = std::min(NR, nc - jr);
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = std::min(MR, mc - ir);
-            if (direct) {
-              micro<true>(kc, A.p + (ic + ir) * A.ld + pc, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+            if (mode == kRows) {
+              micro<kRows>(kc, A.p + (ic + ir) * A.ld + pc, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+            } else if (mode == kCols) {
+              micro<kCols>(kc, A.p + static_cast<int64_t>(pc) * A.ld + ic + ir, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             } else {
-              micro<false>(kc, Ap + ir * kc, MR, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<kPacked>(kc, Ap + ir * kc, MR, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             }
           }
         }
@@ -275,10 +294,11 @@ void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const
                    const float* B, bool transB, float* C, const float* bias) {
   if (M == 0 || N == 0) return;
   const int64_t sizeA = static_cast<int64_t>(M) * K, sizeB = static_cast<int64_t>(K) * N;
+  const Workspace ws = workspace(M, N, K);
   for (int bi = 0; bi < batch; ++bi) {
     const Operand a{A + (bi % batchA) * sizeA, transA, transA ? M : K};
     const Operand b{B + (bi % batchB) * sizeB, transB, transB ? K : N};
-    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, N, bias);
+    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, N, bias, ws);
   }
 }
 
@@ -286,11 +306,12 @@ void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const
 // head h's dh columns (no transpose is materialised: the packing reads the strided layout).
 void attn_scores(const float* q, const float* k, float* out, int B, int H, int S, int K, int dh) {
   const int64_t d = static_cast<int64_t>(H) * dh;
+  const Workspace ws = workspace(S, K, dh);
   for (int b = 0; b < B; ++b) {
     for (int h = 0; h < H; ++h) {
       const Operand a{q + static_cast<int64_t>(b) * S * d + h * dh, false, d};
       const Operand kt{k + static_cast<int64_t>(b) * K * d + h * dh, true, d};
-      sgemm(S, K, dh, a, kt, out + (static_cast<int64_t>(b) * H + h) * S * K, K, nullptr);
+      sgemm(S, K, dh, a, kt, out + (static_cast<int64_t>(b) * H + h) * S * K, K, nullptr, ws);
     }
   }
 }
@@ -301,11 +322,12 @@ void attn_scores(const float* q, const float* k, float* out, int B, int H, int S
 void attn_context(const float* p, const float* v, float* out, int B, int H, int R, int C, int dh, bool transP) {
   const int64_t d = static_cast<int64_t>(H) * dh;
   const int rows = transP ? C : R, inner = transP ? R : C;
+  const Workspace ws = workspace(rows, dh, inner);
   for (int b = 0; b < B; ++b) {
     for (int h = 0; h < H; ++h) {
       const Operand a{p + (static_cast<int64_t>(b) * H + h) * R * C, transP, C};
       const Operand vb{v + static_cast<int64_t>(b) * inner * d + h * dh, false, d};
-      sgemm(rows, dh, inner, a, vb, out + static_cast<int64_t>(b) * rows * d + h * dh, d, nullptr);
+      sgemm(rows, dh, inner, a, vb, out + static_cast<int64_t>(b) * rows * d + h * dh, d, nullptr, ws);
     }
   }
 }

@@ -33,10 +33,8 @@ void sigmoid_scaled(const float* x, float scale, float* out, int64_t n);
 // {c, s0·2^32, s1·2^32, s2·2^32}. Alea is exact integer arithmetic written in doubles, so an
 // integer implementation reproduces it exactly.
 void dropout_mask(const uint32_t state[4], float keep, float* out, int64_t n);
-// y = x·mask (or h + x·mask when h is not null) in one pass, the mask regenerated from `state` in
-// L1-sized chunks and never stored: tf.dropout (plus the residual add) bit for bit; with x = dy it
-// is dropout's gradient dy·mask
-void dropout_apply(const uint32_t state[4], float keep, const float* x, const float* h, float* y, int64_t n);
+// y = h + x·m in one pass, rounded as tf.add(h, tf.mul(x, m)) (a residual add after dropout)
+void add_mul(const float* h, const float* x, const float* m, float* y, int64_t n);
 
 // One AdamW step of tunelab's AdamW (train/adamw.ts), bit for bit: every scalar is the float32
 // value tfjs would make of it (Math.fround), every operation one float rounding, in its order.

@@ -29,7 +29,7 @@ export async function profileSteps(registry: MethodRegistry, model: PerfModel, m
       if (seen === warmup) timer.reset(); // count the timed steps only
     });
     const timed = t.ms.slice(warmup);
-    const kernels = timer.times().map((k) => ({ kernel: k.kernel, calls: k.calls / steps, ms: k.ms / steps }));
+    const kernels = timer.times().map((k) => ({ kernel: k.kernel, calls: k.calls / steps, ms: k.ms / steps, flops: k.flops / steps }));
     const inKernels = kernels.reduce((s, k) => s + k.ms, 0);
     const mean = timed.reduce((s, x) => s + x, 0) / timed.length;
     return { backend, model: model.name, method: method.label, msPerStep: median(timed), kernels, outsideMs: mean - inKernels };
@@ -41,12 +41,19 @@ export async function profileSteps(registry: MethodRegistry, model: PerfModel, m
 export function formatProfile(p: StepProfile, top = 25): string {
   const total = p.kernels.reduce((s, k) => s + k.ms, 0) + p.outsideMs;
   const lines = [`${p.model} ${p.method} on ${p.backend}: ${p.msPerStep.toFixed(1)} ms/step (median, timers on)`];
-  lines.push('| kernel | calls/step | ms/step | share |', '| --- | ---: | ---: | ---: |');
+  lines.push('| kernel | calls/step | ms/step | share | GFLOP/s |', '| --- | ---: | ---: | ---: | ---: |');
+  const rate = (flops: number, ms: number) => (flops > 0 && ms > 0 ? (flops / ms / 1e6).toFixed(1) : '');
   for (const k of p.kernels.slice(0, top)) {
-    lines.push(`| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
+    lines.push(`| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / total).toFixed(1)}% | ${rate(k.flops, k.ms)} |`);
   }
   const rest = p.kernels.slice(top).reduce((s, k) => s + k.ms, 0);
-  if (rest > 0) lines.push(`| (${p.kernels.length - top} other kernels) | | ${rest.toFixed(2)} | ${((100 * rest) / total).toFixed(1)}% |`);
-  lines.push(`| outside kernels (tape, glue) | | ${p.outsideMs.toFixed(2)} | ${((100 * p.outsideMs) / total).toFixed(1)}% |`);
+  if (rest > 0) lines.push(`| (${p.kernels.length - top} other kernels) | | ${rest.toFixed(2)} | ${((100 * rest) / total).toFixed(1)}% | |`);
+  lines.push(`| outside kernels (tape, glue) | | ${p.outsideMs.toFixed(2)} | ${((100 * p.outsideMs) / total).toFixed(1)}% | |`);
+  const mm = p.kernels.filter((k) => k.flops > 0);
+  const mmMs = mm.reduce((s, k) => s + k.ms, 0);
+  const mmFlops = mm.reduce((s, k) => s + k.flops, 0);
+  if (mmMs > 0) {
+    lines.push('', `Matrix products: ${(mmFlops / 1e9).toFixed(2)} GFLOP/step in ${mmMs.toFixed(1)} ms = ${rate(mmFlops, mmMs)} GFLOP/s (${((100 * mmMs) / total).toFixed(0)}% of the step).`);
+  }
   return lines.join('\n');
 }

@@ -1,17 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import seedrandom from 'seedrandom';
 import type { NativeBackend } from './native-backend.js';
-import { f32, output, type NativeDeps } from './native-math.js';
+import { f32, output, sizeOf, type NativeDeps } from './native-math.js';
 
-/**
- * Kernels a backend may register to run dropout in one pass (the native backend does). The mask
- * is a function of the attrs (tf.dropout's random stream state), so it is regenerated where it is
- * needed and never stored: the gradient dy·mask is the dropout kernel applied to dy.
- */
+/** Kernels a backend may register to run dropout with its own random-stream replay (the native backend does). */
 export const DROPOUT_KERNELS = {
-  /** {x}, {keepProb, state} -> x·mask */
-  dropout: 'TunelabDropout',
-  /** {h, x}, {keepProb, state} -> h + x·mask */
+  /** {}, {shape, keepProb, state} -> tf.dropout's multiplier (no inputs: it never enters the tape as a node with inputs) */
+  mask: 'TunelabDropoutMask',
+  /** {h, x, mask} -> h + x·mask in one pass (the residual add after dropout) */
   addDropout: 'TunelabAddDropout',
 } as const;
 
@@ -22,73 +18,85 @@ interface AleaState {
   s2: number;
 }
 
-/** tf.dropout's random stream for `seed` (seedrandom's Alea seeded with String(seed), as tfjs does), in integer form. */
-function aleaState(seed: number): number[] {
+/** The mask attrs for `seed`: seedrandom's Alea seeded with String(seed), as tfjs does, in integer form. */
+function maskAttrs(x: tf.Tensor, rate: number, seed: number): tf.NamedAttrMap {
   const prng = seedrandom.alea(String(seed), { state: true }) as unknown as { state(): AleaState };
   const st = prng.state();
   const scale = 2 ** 32; // Alea's state is in multiples of 2^-32: these products are exact integers
-  return [st.c, st.s0 * scale, st.s1 * scale, st.s2 * scale];
+  return { shape: [...x.shape], keepProb: 1 - rate, state: [st.c, st.s0 * scale, st.s1 * scale, st.s2 * scale] } as unknown as tf.NamedAttrMap;
 }
 
-function fusable(x: tf.Tensor, rate: number, kernel: string): boolean {
-  if (x.dtype !== 'float32' || !(rate > 0 && rate < 1) || tf.getKernel(kernel, tf.getBackend()) === undefined) return false;
-  registerDropoutGradients();
-  return true;
-}
+const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
+const fusable = (x: tf.Tensor, rate: number) => x.dtype === 'float32' && rate > 0 && rate < 1 && has(DROPOUT_KERNELS.mask);
 
 /**
  * `tf.dropout(x, rate, undefined, seed)`, with the same result bit for bit on every backend. Where
- * the backend registers the fused kernel (native) it is one pass that replays tfjs's own random
- * stream, instead of tfjs's per-element JS loop plus three kernels (~8% of a training step), and
- * no mask tensor is kept for the gradient. Elsewhere it is tf.dropout itself.
+ * the backend registers the mask kernel (native), the multiplier comes from one call that replays
+ * tfjs's own random stream instead of tfjs's per-element JS loop plus three kernels (~8% of a
+ * training step). Elsewhere it is tf.dropout itself.
  */
 export function dropoutOp<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
-  if (!fusable(x, rate, DROPOUT_KERNELS.dropout)) return tf.dropout(x, rate, undefined, seed) as T;
-  return tf.engine().runKernel(DROPOUT_KERNELS.dropout, { x }, attrsFor(x, rate, seed)) as T;
+  if (!fusable(x, rate)) return tf.dropout(x, rate, undefined, seed) as T;
+  return tf.tidy(() => {
+    const mask = tf.engine().runKernel(DROPOUT_KERNELS.mask, {}, maskAttrs(x, rate, seed)) as tf.Tensor;
+    return tf.mul(x, mask); // the gradient is dy·mask, as for tf.dropout
+  }) as T;
 }
 
-/** `tf.add(h, dropoutOp(x, rate, seed))`, bit for bit, in one pass where the backend has the kernel. */
+/** `tf.add(h, dropoutOp(x, rate, seed))`, bit for bit; the add and the multiply in one pass where the backend has the kernel. */
 export function addDropoutOp<T extends tf.Tensor>(h: T, x: T, rate: number, seed: number): T {
   const sameShape = h.dtype === 'float32' && h.shape.length === x.shape.length && h.shape.every((n, i) => n === x.shape[i]);
-  if (!sameShape || !fusable(x, rate, DROPOUT_KERNELS.addDropout)) return tf.add(h, dropoutOp(x, rate, seed));
-  return tf.engine().runKernel(DROPOUT_KERNELS.addDropout, { h, x }, attrsFor(x, rate, seed)) as T;
+  if (!sameShape || !fusable(x, rate) || !has(DROPOUT_KERNELS.addDropout)) return tf.add(h, dropoutOp(x, rate, seed));
+  registerDropoutGradients();
+  return tf.tidy(() => {
+    const mask = tf.engine().runKernel(DROPOUT_KERNELS.mask, {}, maskAttrs(x, rate, seed)) as tf.Tensor;
+    return tf.engine().runKernel(DROPOUT_KERNELS.addDropout, { h, x, mask }) as tf.Tensor;
+  }) as T;
 }
 
-const attrsFor = (x: tf.Tensor, rate: number, seed: number) =>
-  ({ shape: [...x.shape], keepProb: 1 - rate, state: aleaState(seed) }) as unknown as tf.NamedAttrMap;
-
-/** The gradients tfjs takes for x·mask (and the residual add): dy·mask (and dy), the mask regenerated. */
+/** The gradients tfjs takes for tf.add(h, tf.mul(x, mask)). */
 function registerDropoutGradients(): void {
-  if (tf.getGradient(DROPOUT_KERNELS.dropout) !== undefined) return;
-  const masked = (dy: tf.Tensor, attrs: tf.NamedAttrMap) => tf.engine().runKernel(DROPOUT_KERNELS.dropout, { x: dy }, attrs) as tf.Tensor;
-  tf.registerGradient({
-    kernelName: DROPOUT_KERNELS.dropout,
-    gradFunc: (dy, _saved, attrs) => ({ x: () => masked(dy as tf.Tensor, attrs) }),
-  });
+  if (tf.getGradient(DROPOUT_KERNELS.addDropout) !== undefined) return;
   tf.registerGradient({
     kernelName: DROPOUT_KERNELS.addDropout,
-    gradFunc: (dy, _saved, attrs) => {
+    inputsToSave: ['mask'],
+    gradFunc: (dy, saved) => {
       const g = dy as tf.Tensor;
-      return { h: () => tf.reshape(g, g.shape), x: () => masked(g, attrs) };
+      const [mask] = saved as [tf.Tensor];
+      const noGradient = (): tf.Tensor => {
+        throw new Error('the dropout mask is random, not differentiable');
+      };
+      return { h: () => tf.reshape(g, g.shape), x: () => tf.mul(g, mask), mask: noGradient };
     },
   });
 }
 
-/** The native backend's dropout kernels: no random inputs, the mask comes from the attrs. */
+/** The native backend's dropout kernels. */
 export function dropoutKernels(d: NativeDeps): tf.KernelConfig[] {
-  const run = (args: Parameters<tf.KernelFunc>[0], withH: boolean): tf.TensorInfo => {
-    const backend = args.backend as NativeBackend;
-    const { x, h } = args.inputs as { x: tf.TensorInfo; h?: tf.TensorInfo };
-    const { keepProb, state } = args.attrs as unknown as { keepProb: number; state: number[] };
-    const vx = f32(backend, x);
-    const vh = withH ? f32(backend, h!) : null;
-    if (vx === null || (withH && vh === null)) throw new Error('TunelabDropout: float32 tensors expected');
-    const y = backend.alloc(vx.length);
-    d.k.dropoutApply(vx, vh, y, Math.fround(keepProb), state[0]!, state[1]!, state[2]!, state[3]!);
-    return output(backend, [...x.shape], y);
-  };
   return [
-    { kernelName: DROPOUT_KERNELS.dropout, backendName: 'native', kernelFunc: (args) => run(args, false) },
-    { kernelName: DROPOUT_KERNELS.addDropout, backendName: 'native', kernelFunc: (args) => run(args, true) },
+    {
+      kernelName: DROPOUT_KERNELS.mask,
+      backendName: 'native',
+      kernelFunc: (args) => {
+        const backend = args.backend as NativeBackend;
+        const { shape, keepProb, state } = args.attrs as unknown as { shape: number[]; keepProb: number; state: number[] };
+        const values = backend.alloc(sizeOf(shape));
+        d.k.dropoutMask(values, Math.fround(keepProb), state[0]!, state[1]!, state[2]!, state[3]!);
+        return output(backend, shape, values);
+      },
+    },
+    {
+      kernelName: DROPOUT_KERNELS.addDropout,
+      backendName: 'native',
+      kernelFunc: (args) => {
+        const backend = args.backend as NativeBackend;
+        const { h, x, mask } = args.inputs as { h: tf.TensorInfo; x: tf.TensorInfo; mask: tf.TensorInfo };
+        const [vh, vx, vm] = [f32(backend, h), f32(backend, x), f32(backend, mask)];
+        if (vh === null || vx === null || vm === null) throw new Error('TunelabAddDropout: float32 tensors expected');
+        const y = backend.alloc(vx.length);
+        d.k.addMul(vh, vx, vm, y);
+        return output(backend, [...x.shape], y);
+      },
+    },
   ];
 }

@@ -46,6 +46,11 @@ describe('sweeps with plugins (end to end on a tiny zoo)', () => {
     const v = tunelab(['verify', '--in', out, '--trial', bitfit.trialId, ...ws.args], { cwd: ws.dir });
     expect(v.stderr).toContain('1 of 1 trials bit-identical');
     expect(v.code).toBe(0);
+    // the sweep's report has the plugin's rows next to the built-in method's
+    const summary = readFileSync(join(out, 'report', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^\| bitfit \(layerNorm=false\) \|/m);
+    expect(summary).toMatch(/^\| bitfit \(layerNorm=true\) \|/m);
+    expect(summary).toMatch(/^\| sft \|/m);
   });
 
   it("a plugin's version bump re-runs its trials; the records of the old version stay", () => {
@@ -72,5 +77,10 @@ describe('sweeps with plugins (end to end on a tiny zoo)', () => {
     const good = records(join(out, 'results.jsonl')).filter((x) => x.method === 'fixture-good');
     expect(good.map((x) => x.methodVersion)).toEqual(['1.0.0', '1.0.1']);
     expect(good[0]!.trialId).not.toBe(good[1]!.trialId);
+    // the report keeps the two versions apart: one row each, never one mean over both
+    const summary = readFileSync(join(out, 'report', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^\| fixture-good \(version=1\.0\.0\) \|/m);
+    expect(summary).toMatch(/^\| fixture-good \(version=1\.0\.1\) \|/m);
+    expect(summary).toMatch(/^\| sft \|/m);
   });
 });

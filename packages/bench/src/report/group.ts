@@ -37,12 +37,14 @@ export function primaryMetric(taskKind: string): MetricSpec {
   return taskKind === 'tagging' ? { key: 'spanF1', label: 'span F1' } : { key: 'accuracy', label: 'accuracy' };
 }
 
-/** A record's settings, flattened: params by name, training settings as `training.<key>`. */
+/** A record's settings, flattened: params by name, training settings as `training.<key>`, and the method's version. */
 export function settingsOf(r: SweepRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r.params)) out[k] = v;
   for (const [k, v] of Object.entries(r.training)) out[`training.${k}`] = v;
   if (r.fromScratch) out.fromScratch = true;
+  // a string: two versions of one method in a folder are two rows, never averaged in one cell
+  out.version = r.methodVersion;
   return out;
 }
 

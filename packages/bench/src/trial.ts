@@ -4,6 +4,7 @@ import {
   type TaggedExample,
 } from '@tunelab/core';
 import { instantiate, MODEL_WEIGHTS, type Pretrained } from './checkpoints.js';
+import { startGpuRecording } from './gpu-record.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePretrained } from './pretrain/run.js';
@@ -121,9 +122,13 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
     : instantiate(p.pretrained);
   let saved: TrialRecord['saved'];
   try {
+    const gpu = await startGpuRecording(env.backend);
     const out = await runTrial({
       method: p.method, params: p.spec.params, model, tokenizer: p.pretrained.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
-      ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+      onStep: (step, loss) => {
+        gpu.sample();
+        hooks.onStep?.(step, loss);
+      },
       onReady: (c) => env.log(peftLine(c.trainableParams, c.totalParams)),
       ...(hooks.saveDir
         ? {
@@ -135,6 +140,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
           }
         : {}),
     });
+    const { deviceMemory, tfMemory } = gpu.finish();
     return {
       format: 'tunelab-record',
       formatVersion: RECORD_FORMAT_VERSION,
@@ -167,12 +173,16 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       adapterParams: out.adapterParams,
       peakBytes: out.train.memory.peakBytes,
       memory: out.train.memory,
+      deviceMemory,
+      tfMemory,
       steps: out.train.steps,
       wallMs: Math.round(out.train.wallMs),
       tokensPerSec: out.train.tokens / (out.train.wallMs / 1000),
       backend: env.backend.name,
       threads: env.backend.threads,
       backendSkipped: env.backend.skipped,
+      ...(env.backend.adapter ? { adapter: env.backend.adapter } : {}),
+      deterministic: env.backend.determinism.deterministic,
       coreVersion: CORE_VERSION,
       node: process.version,
       finishedAt: new Date().toISOString(),

@@ -15,6 +15,8 @@ export { adapterLine, softwareReason, type GpuAdapterInfo } from './backend/webg
 export { gpuPresence, unusedGpuHint, type GpuPresence } from './backend/webgpu/presence.js';
 export { webGpuAdapter, webGpuErrors } from './backend/webgpu/load.js';
 export { determinismOf } from './backend/determinism.js';
+export { openNvml, nvmlStatus, type NvmlStatus, type NvmlDevice, type NvmlSession } from './backend/webgpu/nvml.js';
+export { startDeviceMemory, tfMemory, type DeviceMemory, type DeviceMemorySampler, type TfMemory } from './backend/webgpu/device-memory.js';
 export { Encoder } from './model/encoder.js';
 export { encoderConfigSchema, parseEncoderConfig, encoderParamCount } from './model/config.js';
 export { encoderLinears, encoderParamShapes, initEncoderParams, countParams, disposeParams, ATTN_LINEARS, FFN_LINEARS } from './model/params.js';

@@ -10,6 +10,8 @@ export interface PerfModel {
   hidden: number;
   heads: number;
   seq: number;
+  /** measured only on a GPU (a hardware adapter): far too slow on any CPU */
+  gpuOnly?: boolean;
 }
 
 export interface PerfMethod {
@@ -23,6 +25,8 @@ export const PERF_MODELS: readonly PerfModel[] = [
   { name: 'L2 d64 seq32', layers: 2, hidden: 64, heads: 2, seq: 32 },
   { name: 'L4 d128 seq32', layers: 4, hidden: 128, heads: 4, seq: 32 },
   { name: 'L6 d256 seq64', layers: 6, hidden: 256, heads: 4, seq: 64 },
+  // BERT-base's shape (110M parameters with a 30k vocabulary; 4k here), for GPU runs
+  { name: 'L12 d768 seq128', layers: 12, hidden: 768, heads: 12, seq: 128, gpuOnly: true },
 ];
 
 export const PERF_METHODS: readonly PerfMethod[] = [

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select.js';
+import type { BackendChoice } from '../contracts/backend.js';
 import { loadAdapterWeights, saveAdapter } from '../checkpoint/adapter.js';
 import type { Adapter } from '../contracts/adapter.js';
 import type { MethodPlugin } from '../contracts/method.js';
@@ -42,6 +43,11 @@ export interface ConformanceOptions {
   steps?: number;
   /** learning rate for the checks (default: max(meta.defaultLearningRate, 1e-3)) */
   lr?: number;
+  /**
+   * the backend the checks run on (default: $TUNELAB_CONFORMANCE_BACKEND, else 'cpu'); a named
+   * backend that cannot load fails the suite, it never skips
+   */
+  backend?: BackendChoice;
 }
 
 interface Built {
@@ -88,9 +94,10 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
     steps: n, batchSize: 8, lr, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,
   });
 
-  describe(`conformance: method '${method.meta.id}'`, () => {
+  const backend = options.backend ?? ((process.env.TUNELAB_CONFORMANCE_BACKEND || 'cpu') as BackendChoice);
+  describe(`conformance: method '${method.meta.id}'${backend === 'cpu' ? '' : ` on ${backend}`}`, () => {
     beforeAll(async () => {
-      await selectBackend('cpu');
+      await selectBackend(backend);
     });
 
     it('has valid meta (id, semver version, core API range, parameter prefix)', () => {

@@ -80,7 +80,7 @@ export interface TrialRecord {
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
 export function trialId(
   spec: TrialSpec,
-  ctx: { methodVersion: string; modelSha256: string; dataHash: string; backend: BackendInfo },
+  ctx: { methodVersion: string; modelSha256: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
 ): string {
   const identity = {
     spec: { ...spec, fromScratch: spec.fromScratch ?? false },

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FUSED, fusedDense, sumOfSquares } from '../../src/backend/fused-ops.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { webGpuErrors } from '../../src/backend/webgpu/load.js';
+import { embeddingGradOneHot } from '../../src/backend/webgpu/embedding-grad.js';
+import { picksSplitK } from '../../src/backend/webgpu/kernels.js';
 import { Encoder } from '../../src/model/encoder.js';
 import { createHead } from '../../src/model/heads.js';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from '../../src/testing/fixtures.js';
@@ -84,6 +86,38 @@ describe('the webgpu backend (software adapter)', () => {
       return v;
     };
     expect(await on('webgpu', run)).toEqual(await on('cpu', run));
+  });
+
+  it('takes the embedding gradient without atomics, block by block over a vocabulary larger than one block', async () => {
+    const V = 9000; // two one-hot blocks of 8192 rows
+    const rng = createRng('emb-grad');
+    const ids = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 8999 : rng.int(V))); // repeats, and the last row
+    const dy = Array.from({ length: 300 * 3 }, () => rng.next() - 0.5);
+    const want = await on('cpu', async () => {
+      const t = tf.tidy(() => tf.scatterND(tf.tensor2d(ids, [300, 1], 'int32'), tf.tensor2d(dy, [300, 3]), [V, 3]));
+      const v = await t.data();
+      t.dispose();
+      return v;
+    });
+    const got = await on('webgpu', async () => {
+      const t = embeddingGradOneHot(tf.tensor1d(ids, 'int32'), tf.tensor2d(dy, [300, 3]), [V, 3]);
+      const v = await t.data();
+      t.dispose();
+      return v;
+    });
+    expect(got.length).toBe(V * 3);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+    expect(worst).toBeLessThan(1e-5);
+    expect(Math.abs(got[8999 * 3]!)).toBeGreaterThan(0); // the last row got its 43 contributions
+  });
+
+  it("keeps matmuls off tfjs's split-K (atomic) program, which it picks only for few long products", () => {
+    expect(picksSplitK([128, 4096], [4096, 45], false, false, 8)).toBe(true); // a head's weight gradient over 4,096 tokens
+    expect(picksSplitK([4096, 128], [4096, 45], true, false, 8)).toBe(true);
+    expect(picksSplitK([128, 1024], [1024, 45], false, false, 8)).toBe(false); // K < 2000
+    expect(picksSplitK([768, 4096], [4096, 768], false, false, 8)).toBe(false); // many output tiles
+    expect(picksSplitK([4, 4096], [4096, 8], false, false, 8)).toBe(false); // tiny output: the reduce program
   });
 
   it('trains the tiny encoder with bit-identical results twice in a row, close to cpu, without leaks', async () => {

@@ -28,3 +28,4 @@ export { runTrial, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';
 export * from './data/index.js';
+export * from './hf/index.js';

@@ -31,7 +31,7 @@ export async function predict(model: Backbone, head: Head, hooks: ForwardHooks |
     const rows = [...Array(Math.min(batchSize, s.n - i)).keys()].map((k) => i + k);
     const batch = makeBatch(s, rows);
     const out = tf.tidy(() => {
-      const h = model.forward(batch.ids, batch.mask, { training: false, ...(hooks ? { hooks } : {}) });
+      const h = model.forward(batch.ids, batch.mask, { training: false, ...(hooks ? { hooks } : {}), ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
       const logits = tf.reshape(head.logits(h, batch.mask), [-1, C]);
       if (s.kind !== 'tagging') return logits;
       return tf.gather(logits, tf.tensor1d(whereWeighted(batch.weights.dataSync() as Float32Array), 'int32'));

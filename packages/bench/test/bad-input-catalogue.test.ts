@@ -53,7 +53,7 @@ const cases: Case[] = [
   { name: 'a non-integer seed', args: () => sweep('float-seed', withGood({ seeds: [1, 2.5] })), message: /seeds\[1\]: expected an integer seed/ },
   { name: 'an unknown method', args: () => sweep('unknown-method', row('lorra', {})), message: /methods\[0\]\.method: unknown method 'lorra'; installed: .*lora/ },
   { name: 'an unknown task', args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })), message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/ },
-  { name: 'an unknown model', args: () => sweep('unknown-model', withGood({ models: ['huge'] })), message: /models\[0\]: unknown model size 'huge'; the zoo has: tiny/ },
+  { name: 'an unknown model', args: () => sweep('unknown-model', withGood({ models: ['huge'] })), message: /models\[0\]: unknown model 'huge'; known: tiny, hf:<folder>, hf:<hub id>/ },
   { name: 'an unknown backend', args: () => sweep('unknown-backend', good, ['--backend', 'tpu']), message: /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, tensorflow, native, wasm, cpu/ },
   { name: 'LoRA rank 0', args: () => sweep('rank-0', row('lora', { rank: [0] })), message: /methods\[0\]\.grid\.rank\[0\]: method 'lora': .*>=1/ },
   { name: 'LoRA rank not an integer', args: () => sweep('rank-float', row('lora', { rank: [2.5] })), message: /methods\[0\]\.grid\.rank\[0\]: method 'lora': .*int/i },

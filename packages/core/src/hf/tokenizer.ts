@@ -37,7 +37,7 @@ const SENTINEL = '\u0000tunelab:';
  * framing come from the files' own post-processor, so `[CLS] a [SEP] b [SEP]` with token types
  * 0/1 (BERT) and `<s> a </s></s> b </s>` (RoBERTa) are what the Hub gives.
  */
-export function hfTokenizer(json: Record<string, unknown>, config: Record<string, unknown>, modelType: HfModelType, source: string): HfTokenizer {
+export function hfTokenizer(json: Record<string, unknown>, config: Record<string, unknown>, modelType: HfModelType, source: string, typeVocabSize = 2): HfTokenizer {
   let impl: HfTokenizerImpl;
   try {
     impl = new HfTokenizerImpl(json, config);
@@ -95,7 +95,8 @@ export function hfTokenizer(json: Record<string, unknown>, config: Record<string
       const out = post._call(tokens(a), b === undefined ? null : tokens(b), { add_special_tokens: true });
       const all = [...out.tokens, ...(out.tokens_pair ?? [])];
       const ids = all.map((t) => (t.startsWith(SENTINEL) ? Number(t.slice(SENTINEL.length)) : impl.token_to_id(t) ?? idOf('unk')));
-      return { ids, typeIds: out.token_type_ids ?? ids.map(() => 0) };
+      // a model with one token type (RoBERTa) takes none: transformers does not pass them either
+      return { ids, typeIds: typeVocabSize > 1 && out.token_type_ids ? out.token_type_ids : ids.map(() => 0) };
     },
     decode: (ids) => impl.decode([...ids], { skip_special_tokens: false }),
     toJSON: () => json,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { tinyWorkspace } from './helpers.js';
+import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
 
 const ws = tinyWorkspace();
 const FIX = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
@@ -40,6 +41,7 @@ interface Case {
 }
 
 const cases: Case[] = [
+  ...HF_BAD_CASES(ws),
   // sweep configs
   { name: 'malformed JSON', args: () => ['sweep', '--config', config('malformed', '{"name": "x",', true), '--out', join(ws.dir, 'out-malformed'), ...ws.args], message: /malformed\.json.*(JSON|json)/ },
   { name: 'a config that is not an object', args: () => sweep('array', [1, 2]), message: /array\.json: .*expected object/ },
@@ -123,6 +125,7 @@ beforeAll(async () => {
   mkdirSync(join(home, 'reports'), { recursive: true });
   mkdirSync(join(ws.dir, 'elsewhere'), { recursive: true });
   symlinkSync(join(ws.dir, 'elsewhere'), join(home, 'reports', 'link'));
+  makeBadHfFolders(ws);
 }, 300_000);
 
 afterEach(() => {

@@ -32,7 +32,7 @@ export function zooModelSource(zoo: Zoo): ModelSource {
       let p: Pretrained | undefined;
       if (ctx.build === false) {
         p = await readCheckpoint(checkpointDir(ctx.cache, spec), spec);
-        if (!p) throw new Error(`checkpoint '${spec}' is missing from ${ctx.cache} (the sweep pretrains before it starts workers)`);
+        if (!p) throw new UserError(`checkpoint '${spec}' is not built in ${ctx.cache}; build it with: tunelab pretrain --size ${spec}`);
       } else {
         p = await ensurePretrained({ zoo, name: spec, cache: ctx.cache, backend: ctx.backend, log: ctx.log });
       }

@@ -1,10 +1,11 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/record.js';
+import { loadSweepConfig } from '../src/sweep/config.js';
 import { tunelab } from './helpers.js';
 
 /** Hugging Face checkpoints end to end: the hf-example sweep, hub-cache ids, identity in the record. */
@@ -89,6 +90,27 @@ describe('Hugging Face models in sweeps and trials', () => {
     const c = tunelab([...args.slice(0, 2), 'hf:tunelab-test/bert-tiny@v2', ...args.slice(3)], { env: { HF_HUB_CACHE: hub } });
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/revision 'v2' has no snapshot in .*snapshots; on a machine with internet run `huggingface-cli download tunelab-test\/bert-tiny`/);
+  });
+
+  it('puts zoo.json aliases (a hub id, a folder relative to the zoo file) on the model axis', async () => {
+    const hub = join(dir, 'hub-alias');
+    hubCache(hub, 'tunelab-test/roberta-tiny', join(FIXTURES, 'roberta-tiny'), 'fedcba9876543210fedcba9876543210fedcba98');
+    const zoo = join(dir, 'zoo-alias', 'zoo.json');
+    mkdirSync(join(dir, 'zoo-alias'), { recursive: true });
+    writeFileSync(zoo, JSON.stringify({ tokenizer: { vocabSize: 1024 }, models: { 'rob-tiny': { hf: 'tunelab-test/roberta-tiny', sequenceLength: 24 }, 'local-bert': { hf: relative(join(dir, 'zoo-alias'), join(FIXTURES, 'bert-tiny')) } } }));
+    const info = tunelab(['model-info', 'rob-tiny', '--zoo', zoo, '--json'], { env: { HF_HUB_CACHE: hub } });
+    expect(info.code, info.stderr).toBe(0);
+    const d = JSON.parse(info.stdout);
+    expect(d).toMatchObject({ name: 'rob-tiny', family: 'roberta', identity: { revision: 'fedcba9876543210fedcba9876543210fedcba98' }, extra: { defaultSequenceLength: 24 } });
+    expect(d.tokenizer).toMatchObject({ type: 'BPE', vocabSize: 651, specials: { cls: '<s>', sep: '</s>' } });
+    const local = tunelab(['model-info', 'local-bert', '--zoo', zoo, '--json']);
+    expect(local.code, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout)).toMatchObject({ family: 'bert', shape: { layers: 2, hidden: 32, maxPositions: 64 }, ignored: [], initialised: [] });
+    // the GPU-box sweep names the stock aliases and parses
+    const paper = await loadSweepConfig(join(ROOT, 'configs/sweeps/paper-hf.json'));
+    expect(paper.models).toEqual(['bert-base', 'roberta-base']);
+    const stock = JSON.parse(readFileSync(join(ROOT, 'configs/zoo.json'), 'utf8')).models;
+    expect(stock['bert-base']).toEqual({ hf: 'bert-base-uncased', sequenceLength: 128 });
   });
 
   it('gives a changed checkpoint a new trial id', () => {

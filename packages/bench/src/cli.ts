@@ -10,14 +10,15 @@ import { sweepCommand } from './commands/sweep.js';
 import { verifyCommand } from './commands/verify.js';
 import { reportCommand } from './commands/report.js';
 import { backendsCommand } from './commands/backends.js';
+import { modelInfoCommand } from './commands/model-info.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, backendsCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, backendsCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods, pretraining-gain, sweep, report, perf, verify, backends')
+      .demandCommand(1, 'name a command: train, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, backends')
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial) collect
       .middleware(lastWins, true)

@@ -1,6 +1,6 @@
 import {
   CORE_VERSION, canonicalJson, sha256, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type MemoryReport, type Metrics,
-  type ResolvedTraining, type TfMemory,
+  type ModelIdentity, type ResolvedTraining, type TfMemory,
 } from '@tunelab/core';
 
 export const RECORD_FORMAT_VERSION = 1;
@@ -35,6 +35,10 @@ export interface TrialRecord {
   modelSha256: string;
   /** the backbone's shape (layers, hidden, heads, ...), so closed-form parameter counts can be checked from the record alone */
   encoder?: EncoderConfig;
+  /** the model family (`bert`, `roberta`; absent for the zoo) */
+  modelFamily?: string;
+  /** a Hugging Face model's folder or hub id, revision, weight files and tokenizer hash */
+  modelIdentity?: Omit<ModelIdentity, 'family' | 'sha256'>;
   fromScratch: boolean;
   task: string;
   taskKind: string;
@@ -80,13 +84,15 @@ export interface TrialRecord {
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
 export function trialId(
   spec: TrialSpec,
-  ctx: { methodVersion: string; modelSha256: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
+  ctx: { methodVersion: string; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
 ): string {
   const identity = {
     spec: { ...spec, fromScratch: spec.fromScratch ?? false },
     methodVersion: ctx.methodVersion,
     coreVersion: CORE_VERSION,
     modelSha256: ctx.modelSha256,
+    // absent for the zoo (its tokenizer is part of the checkpoint's recipe), so zoo ids are unchanged
+    tokenizerSha256: ctx.tokenizerSha256,
     dataHash: ctx.dataHash,
     backend: { name: ctx.backend.name, threads: ctx.backend.threads, ...(ctx.backend.adapter ? { adapter: adapterIdentity(ctx.backend.adapter) } : {}) },
   };
@@ -101,4 +107,11 @@ export function adapterIdentity(a: GpuAdapterInfo): Record<string, string> {
 /** PEFT's familiar line. */
 export function peftLine(trainable: number, total: number): string {
   return `trainable params: ${trainable.toLocaleString('en-US')} || all params: ${total.toLocaleString('en-US')} || trainable%: ${((100 * trainable) / total).toFixed(4)}`;
+}
+
+/** The record's model fields beyond its hash; nothing for the zoo, whose records keep their old shape. */
+export function recordedIdentity(m: ModelIdentity): Pick<TrialRecord, 'modelFamily' | 'modelIdentity'> {
+  if (m.family === 'zoo') return {};
+  const { family, sha256: _sha, ...rest } = m;
+  return { modelFamily: family, modelIdentity: rest };
 }

@@ -1,23 +1,25 @@
 import {
-  CORE_VERSION, Encoder, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
-  type BackendInfo, type MethodPlugin, type MethodRegistry, type ResolvedTraining, type TaskData, type TextExample,
-  type TaggedExample,
+  CORE_VERSION, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
+  type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample,
 } from '@tunelab/core';
-import { instantiate, MODEL_WEIGHTS, type Pretrained } from './checkpoints.js';
 import { startGpuRecording } from './gpu-record.js';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ensurePretrained } from './pretrain/run.js';
-import { peftLine, RECORD_FORMAT_VERSION, trialId, type TrialRecord, type TrialSpec } from './record.js';
+import { peftLine, RECORD_FORMAT_VERSION, recordedIdentity, trialId, type TrialRecord, type TrialSpec } from './record.js';
 import { loadTask } from './tasks.js';
-import { zooModel, type Zoo } from './zoo.js';
+import type { Zoo } from './zoo.js';
 
 export interface TrialEnv {
   registry: MethodRegistry;
+  /** the model families `--model` specs resolve through */
+  models: ModelRegistry;
   zoo: Zoo;
   cache: string;
   backend: BackendInfo;
   log: (line: string) => void;
+}
+
+export function sourceContext(env: TrialEnv, build = true): ModelSourceContext {
+  return { cache: env.cache, backend: env.backend, log: env.log, build };
 }
 
 /** What a user asks for before defaults: raw params and training overrides. */
@@ -34,7 +36,7 @@ export interface TrialRequest {
 export interface PreparedTrial {
   spec: TrialSpec;
   method: MethodPlugin;
-  pretrained: Pretrained;
+  model: LoadedModel;
   task: TaskData;
   id: string;
 }
@@ -65,26 +67,32 @@ export function resolveSettings(registry: MethodRegistry, methodId: string, set:
 /** Validate everything and load what the trial needs; nothing trains yet. */
 export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<PreparedTrial> {
   const method = env.registry.get(req.method);
-  const recipe = zooModel(env.zoo, req.model);
+  const source = env.models.source(req.model);
   if (!Number.isInteger(req.seed)) throw new UserError(`--seed: must be an integer (got ${req.seed})`);
-  const { params, training } = resolveSettings(env.registry, req.method, req.set, recipe.sequenceLength);
-  if (training.maxLength > recipe.encoder.maxPositions) {
-    throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${recipe.encoder.maxPositions})`);
+  const shape = await source.shape(req.model, sourceContext(env));
+  const { params, training } = resolveSettings(env.registry, req.method, req.set, shape.sequenceLength);
+  if (training.maxLength > shape.config.maxPositions) {
+    throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${shape.config.maxPositions})`);
   }
   const task = await loadTask(req.task, env.cache);
-  dryApply(method, params, recipe, task, training.maxLength);
-  const pretrained = await ensurePretrained({ zoo: env.zoo, name: req.model, cache: env.cache, backend: env.backend, log: env.log });
+  dryApply(method, params, shape, task, training.maxLength);
+  const model = await source.load(req.model, sourceContext(env));
   const spec: TrialSpec = { method: req.method, params, model: req.model, task: task.name, seed: req.seed, training, ...(req.fromScratch ? { fromScratch: true } : {}) };
-  const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: pretrained.config.sha256, dataHash: task.hash, backend: env.backend });
-  return { spec, method, pretrained, task, id };
+  const id = trialId(spec, { methodVersion: method.meta.version, ...modelKey(model), dataHash: task.hash, backend: env.backend });
+  return { spec, method, model, task, id };
+}
+
+/** What of a model goes into trial ids: its weights' hash, and its tokenizer's where that is separate. */
+export function modelKey(m: LoadedModel): { modelSha256: string; tokenizerSha256?: string } {
+  return { modelSha256: m.identity.sha256, ...(m.identity.tokenizerSha256 ? { tokenizerSha256: m.identity.tokenizerSha256 } : {}) };
 }
 
 /**
- * Apply the method to a randomly initialised model of the recipe's shape and free it: configs that
- * do not fit the model fail here, in milliseconds, not after pretraining.
+ * Apply the method to a randomly initialised model of the same shape (a tiny vocabulary) and free
+ * it: configs that do not fit the model fail here, in milliseconds, before any weights are read.
  */
-export function dryApply(method: MethodPlugin, params: Record<string, unknown>, recipe: Zoo['models'][string], task: TaskData, sequenceLength: number): void {
-  const model = Encoder.init({ ...recipe.encoder, vocabSize: 8, layerNormEps: 1e-5 }, rngStreams(0).init);
+export function dryApply(method: MethodPlugin, params: Record<string, unknown>, shape: ModelShape, task: TaskData, sequenceLength: number): void {
+  const model = shape.random(rngStreams(0).init, 8);
   try {
     method.apply({ model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
   } finally {
@@ -117,14 +125,12 @@ export interface ExecuteOptions {
 }
 
 export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: ExecuteOptions = {}): Promise<TrialRecord> {
-  const model = p.spec.fromScratch
-    ? Encoder.init(p.pretrained.config.encoder, rngStreams(p.spec.seed).init)
-    : instantiate(p.pretrained);
+  const model = p.spec.fromScratch ? p.model.random(rngStreams(p.spec.seed).init) : p.model.instantiate();
   let saved: TrialRecord['saved'];
   try {
     const gpu = await startGpuRecording(env.backend);
     const out = await runTrial({
-      method: p.method, params: p.spec.params, model, tokenizer: p.pretrained.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
+      method: p.method, params: p.spec.params, model, tokenizer: p.model.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
       onStep: (step, loss) => {
         gpu.sample();
         hooks.onStep?.(step, loss);
@@ -133,8 +139,8 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       ...(hooks.saveDir
         ? {
             afterTrain: async (adapter, head) => {
-              const { bytes } = await saveAdapter(hooks.saveDir!, { meta: p.method.meta, params: p.spec.params, adapter, head, baseModelSha256: p.pretrained.config.sha256 });
-              saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: (await stat(join(p.pretrained.dir, MODEL_WEIGHTS))).size };
+              const { bytes } = await saveAdapter(hooks.saveDir!, { meta: p.method.meta, params: p.spec.params, adapter, head, baseModelSha256: p.model.identity.sha256 });
+              saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: p.model.checkpointBytes };
               env.log(`saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`);
             },
           }
@@ -153,8 +159,9 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       methodPackage: p.method.meta.packageName,
       params: p.spec.params,
       model: p.spec.model,
-      modelSha256: p.pretrained.config.sha256,
-      encoder: p.pretrained.config.encoder,
+      modelSha256: p.model.identity.sha256,
+      encoder: p.model.config,
+      ...recordedIdentity(p.model.identity),
       fromScratch: p.spec.fromScratch ?? false,
       task: p.task.name,
       taskKind: p.task.kind,

@@ -1,5 +1,5 @@
-import { readJsonFile } from '@tunelab/core';
-import { UserError, formatZodError } from '@tunelab/core';
+import { readJsonFile, UserError, formatZodError, type HfAlias } from '@tunelab/core';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
 const mlmSchema = z
@@ -30,25 +30,47 @@ const modelSchema = z
   })
   .strict();
 
+/** A Hugging Face model on the zoo's size axis: `{ "hf": "bert-base-uncased", "sequenceLength": 128 }`. */
+const hfEntrySchema = z
+  .object({
+    hf: z.string().min(1).describe('hub id (from the local cache) or folder (relative to this file)'),
+    sequenceLength: z.number().int().min(8).optional().describe('tokens per example when fine-tuning (default 128, capped by the model)'),
+  })
+  .strict();
+
 export const zooSchema = z
   .object({
     $comment: z.string().optional(),
     tokenizer: z.object({ vocabSize: z.number().int().min(64).max(65536) }).strict(),
-    models: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), modelSchema),
+    models: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.union([hfEntrySchema, modelSchema])),
   })
   .strict();
 
-export type Zoo = z.output<typeof zooSchema>;
-export type ZooModel = Zoo['models'][string];
+export type ZooModel = z.output<typeof modelSchema>;
+
+/** The zoo file: the recipes tunelab pretrains, and the Hugging Face models named beside them. */
+export interface Zoo {
+  tokenizer: { vocabSize: number };
+  models: Record<string, ZooModel>;
+  /** aliases of Hugging Face models, with `base` = the zoo file's folder */
+  hf?: Record<string, HfAlias>;
+}
 
 export async function loadZoo(path: string): Promise<Zoo> {
   const r = zooSchema.safeParse(await readJsonFile(path, 'zoo'));
   if (!r.success) throw new UserError(`${path}: ${formatZodError(r.error)}`);
+  const models: Record<string, ZooModel> = {};
+  const hf: Record<string, HfAlias> = {};
   for (const [name, m] of Object.entries(r.data.models)) {
+    if ('hf' in m) {
+      hf[name] = { hf: m.hf, base: dirname(resolve(path)), ...(m.sequenceLength === undefined ? {} : { sequenceLength: m.sequenceLength }) };
+      continue;
+    }
     if (m.encoder.hidden % m.encoder.heads !== 0) throw new UserError(`${path}: models.${name}.encoder.heads must divide hidden (${m.encoder.hidden})`);
     if (m.sequenceLength > m.encoder.maxPositions) throw new UserError(`${path}: models.${name}.sequenceLength exceeds encoder.maxPositions`);
+    models[name] = m;
   }
-  return r.data;
+  return { tokenizer: r.data.tokenizer, models, hf };
 }
 
 export function zooModel(zoo: Zoo, name: string): ZooModel {

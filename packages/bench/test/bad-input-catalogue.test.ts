@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { tinyWorkspace } from './helpers.js';
+import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
 
 const ws = tinyWorkspace();
 const FIX = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
@@ -42,6 +43,7 @@ interface Case {
 }
 
 const cases: Case[] = [
+  ...HF_BAD_CASES(ws),
   // sweep configs
   { name: 'malformed JSON', args: () => ['sweep', '--config', config('malformed', '{"name": "x",', true), '--out', join(ws.dir, 'out-malformed'), ...ws.args], message: /malformed\.json.*(JSON|json)/ },
   { name: 'a config that is not an object', args: () => sweep('array', [1, 2]), message: /array\.json: .*expected object/ },
@@ -55,7 +57,7 @@ const cases: Case[] = [
   { name: 'a non-integer seed', args: () => sweep('float-seed', withGood({ seeds: [1, 2.5] })), message: /seeds\[1\]: expected an integer seed/ },
   { name: 'an unknown method', args: () => sweep('unknown-method', row('lorra', {})), message: /methods\[0\]\.method: unknown method 'lorra'; installed: .*lora/ },
   { name: 'an unknown task', args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })), message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/ },
-  { name: 'an unknown model', args: () => sweep('unknown-model', withGood({ models: ['huge'] })), message: /models\[0\]: unknown model size 'huge'; the zoo has: tiny/ },
+  { name: 'an unknown model', args: () => sweep('unknown-model', withGood({ models: ['huge'] })), message: /models\[0\]: unknown model 'huge'; known: tiny, hf:<folder>, hf:<hub id>/ },
   { name: 'an unknown backend', args: () => sweep('unknown-backend', good, ['--backend', 'tpu']), message: /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, webgpu, tensorflow, native, wasm, cpu/ },
   // Dawn asked for a backend this machine lacks (as on a box without a GPU or Mesa): webgpu cannot load
   { name: '--backend webgpu where no adapter loads', args: () => sweep('no-webgpu', good, ['--backend', 'webgpu']), env: { TUNELAB_WEBGPU_DAWN: 'backend=d3d12' }, message: /--backend webgpu: cannot load it \(Dawn found no WebGPU adapter \(d3d12: no adapter\)\); use --backend auto/ },
@@ -127,6 +129,7 @@ beforeAll(async () => {
   mkdirSync(join(home, 'reports'), { recursive: true });
   mkdirSync(join(ws.dir, 'elsewhere'), { recursive: true });
   symlinkSync(join(ws.dir, 'elsewhere'), join(home, 'reports', 'link'));
+  makeBadHfFolders(ws);
 }, 300_000);
 
 afterEach(() => {

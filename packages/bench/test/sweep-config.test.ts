@@ -25,7 +25,7 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
   ['a non-integer seed', (c) => (c.seeds = [1, 2.5]), /seeds\[1\]: expected an integer seed/],
   ['a repeated seed', (c) => (c.seeds = [3, 3]), /seeds\[1\]: duplicate of seeds\[0\]/],
   ['an unknown method', (c) => c.methods.push({ method: 'lorra', grid: {} }), /methods\[4\]\.method: unknown method 'lorra'; installed: .*lora/],
-  ['an unknown model', (c) => (c.models = ['tiny', 'huge']), /models\[1\]: unknown model size 'huge'; the zoo has: tiny/],
+  ['an unknown model', (c) => (c.models = ['tiny', 'huge']), /models\[1\]: unknown model 'huge'; known: tiny/],
   ['an unknown task', (c) => (c.tasks = ['wn-nope']), /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/],
   ['a training setting out of range in the grid', (c) => (c.methods[0].grid = { steps: [5, 0] }), /methods\[0\]\.grid\.steps\[1\]: Too small/],
   ['a value that does not fit the model', (c) => (c.methods[3].grid.trainableLayers = [1, 3]), /methods\[3\]\.grid\.trainableLayers\[1\]: freeze trainableLayers=3 does not fit model 'tiny'/],

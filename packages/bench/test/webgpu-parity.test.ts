@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { webGpuErrors } from '@tunelab/core';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs fixture (it also runs as its own process)
-import { nanoRun } from './fixtures/webgpu/nano-run.mjs';
+import { hfRun, nanoRun } from './fixtures/webgpu/nano-run.mjs';
 
 type Run = { losses: number[]; weights: string };
 const run = nanoRun as (backend: 'cpu' | 'webgpu', method: 'sft' | 'lora') => Promise<Run>;
+const hf = hfRun as (backend: 'cpu' | 'webgpu', name: string) => Promise<number[]>;
 const SCRIPT = new URL('./fixtures/webgpu/nano-run.mjs', import.meta.url).pathname;
 
 /** The same run in a separate process (another Dawn instance, another device, other thread timing). */
@@ -33,6 +34,19 @@ describe('webgpu (software adapter): 20 steps of nano-shaped (random init) SFT a
       expect(webGpuErrors()).toEqual([]);
       // the determinism the records claim for the software adapter: every loss and every weight bit
       expect(await other).toEqual(got);
+    });
+  }
+});
+
+describe('webgpu (software adapter) trains the Hugging Face backbones: 10 steps of SFT on the fixtures', () => {
+  for (const name of ['bert-tiny', 'roberta-tiny']) {
+    it(`${name}: every step's loss within 1e-4 relative of cpu's`, async () => {
+      const want = await hf('cpu', name);
+      const got = await hf('webgpu', name);
+      expect(got).toHaveLength(10);
+      const rel = got.map((x, i) => Math.abs(x - want[i]!) / Math.abs(want[i]!));
+      expect(Math.max(...rel), `webgpu ${got.join(', ')}\ncpu    ${want.join(', ')}`).toBeLessThan(1e-4);
+      expect(webGpuErrors()).toEqual([]);
     });
   }
 });

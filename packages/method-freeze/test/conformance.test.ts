@@ -1,8 +1,10 @@
-import { runConformance } from '@tunelab/core/testing';
+import { huggingFaceModel, runConformance } from '@tunelab/core/testing';
 import { freeze } from '../src/index.js';
 
 // TINY_ENCODER has 2 layers, so ±3 is out of range and the message names the range for depth 2
 runConformance(freeze, {
+  // the same checks on the Hugging Face fixtures (post-LN BERT and RoBERTa backbones)
+  models: [huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)), huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url))],
   rows: [
     { name: 'default (last layer, ffn)', config: {} },
     { name: 'first layer, attn', config: { trainableLayers: -1, modules: 'attn' } },

@@ -1,8 +1,10 @@
-import { runConformance } from '@tunelab/core/testing';
+import { huggingFaceModel, runConformance } from '@tunelab/core/testing';
 import { lora } from '../src/index.js';
 
 // TINY_ENCODER: 2 layers, d = 12, ffn 48, so every linear has min(d_in, d_out) = 12.
 runConformance(lora, {
+  // the same checks on the Hugging Face fixtures (post-LN BERT and RoBERTa backbones)
+  models: [huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)), huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url))],
   rows: [
     { name: 'default', config: {} },
     { name: 'rank 2, all-linear', config: { rank: 2, targets: 'all-linear' } },

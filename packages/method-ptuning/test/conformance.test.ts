@@ -1,8 +1,14 @@
-import { runConformance } from '@tunelab/core/testing';
+import { huggingFaceModel, runConformance } from '@tunelab/core/testing';
 import { ptuningV2 } from '../src/index.js';
 
 // rows run on all three task kinds (classification, pair, tagging) by default
 runConformance(ptuningV2, {
+  // the same checks on the Hugging Face fixtures (post-LN BERT and RoBERTa backbones), every row:
+  // the shallow prompt exercises the input prefix with BERT's and RoBERTa's positions
+  models: [
+    { ...huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)), rows: 3 },
+    { ...huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url)), rows: 3 },
+  ],
   rows: [
     { name: 'deep (direct prefixes)', config: { prefixLength: 4 } },
     { name: 'deep with projection', config: { prefixLength: 4, projection: true, projectionHidden: 8 } },

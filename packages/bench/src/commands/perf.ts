@@ -28,14 +28,14 @@ function pickModels(names: readonly string[] | undefined, quick: boolean): PerfM
 export function perfCommand(y: Argv) {
   return y.command(
     'perf',
-    'benchmark training steps: 3 models x full/LoRA/P-tuning v2/Freeze on every backend; writes reports/perf/perf.{json,md}',
+    'benchmark training steps: 4 models (the last BERT-base-shaped) x full/LoRA/P-tuning v2/Freeze on every backend; writes reports/perf/perf.{json,md}',
     (b) =>
       b
-        .option('quick', { type: 'boolean', default: false, describe: 'fast check: 2 warm-up + 5 timed steps, skip L6' })
+        .option('quick', { type: 'boolean', default: false, describe: 'fast check: 2 warm-up + 5 timed steps, skip L6 and BERT-base' })
         .option('steps', { type: 'number', describe: 'timed steps per cell (default 10; --quick 5)' })
         .option('warmup', { type: 'number', describe: 'untimed steps first (default 3; --quick 2); the 2nd measures peak memory' })
         .option('backends', { type: 'string', describe: `comma list of backends to try (default all: ${BACKEND_NAMES.join(',')})` })
-        .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,L12 (default all; L12 = BERT-base shape, GPU runs only; --quick: L2,L4)' })
+        .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,BERT-base,BERT-base-b32 (default all; BERT-base-b32, batch 32, only where a GPU trains; --quick: L2,L4)' })
         .option('methods', { type: 'string', describe: `comma list of methods: ${PERF_METHODS.map((m) => m.id).join(',')} (default all)` })
         .option('max-step-ms', { type: 'number', default: 20_000, describe: 'skip a backend/model whose full fine-tuning step is slower' })
         .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)' })

@@ -1,5 +1,5 @@
 import { selectBackend, type BackendName, type MethodRegistry } from '@tunelab/core';
-import { median, PERF_METHODS, PERF_MODELS, timeSteps, type PerfMethod, type PerfModel } from './setup.js';
+import { batchOf, median, PERF_METHODS, PERF_MODELS, timeSteps, type PerfMethod, type PerfModel } from './setup.js';
 
 /** One line of perf.json. `msPerStep` is wall time; `cpuMsPerStep` is this process's CPU time. */
 export interface PerfRow {
@@ -104,5 +104,5 @@ const round = (x: number) => Math.round(x * 10) / 10;
 
 /** Multiply-adds of a step, up to a constant: tokens x layers x width² (the linears dominate). */
 function work(m: PerfModel): number {
-  return m.seq * m.layers * m.hidden * m.hidden;
+  return batchOf(m) * m.seq * m.layers * m.hidden * m.hidden;
 }

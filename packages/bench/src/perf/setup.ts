@@ -1,6 +1,6 @@
 import {
-  Encoder, createHead, createRng, rngStreams, train, type EncodedSplit, type EncoderConfig, type MethodRegistry,
-  type ResolvedTraining,
+  Encoder, HfEncoder, createHead, createRng, parseHfConfig, rngStreams, train, type Backbone, type EncodedSplit, type EncoderConfig,
+  type MethodRegistry, type ResolvedTraining,
 } from '@tunelab/core';
 
 /** A benchmark model: random init is enough, only the step time is measured. */
@@ -10,7 +10,11 @@ export interface PerfModel {
   hidden: number;
   heads: number;
   seq: number;
-  /** measured only on a GPU (a hardware adapter): far too slow on any CPU */
+  /** sequences per step (default PERF_BATCH) */
+  batch?: number;
+  /** `bert`: a post-LN BERT (Hugging Face layout, vocabulary 30,522, exact GELU) instead of the zoo's pre-LN encoder */
+  family?: 'bert';
+  /** measured only on a GPU (tensorflow-gpu, or webgpu on a hardware adapter): far too slow on any CPU */
   gpuOnly?: boolean;
 }
 
@@ -25,9 +29,27 @@ export const PERF_MODELS: readonly PerfModel[] = [
   { name: 'L2 d64 seq32', layers: 2, hidden: 64, heads: 2, seq: 32 },
   { name: 'L4 d128 seq32', layers: 4, hidden: 128, heads: 4, seq: 32 },
   { name: 'L6 d256 seq64', layers: 6, hidden: 256, heads: 4, seq: 64 },
-  // BERT-base's shape (110M parameters with a 30k vocabulary; 4k here), for GPU runs
-  { name: 'L12 d768 seq128', layers: 12, hidden: 768, heads: 12, seq: 128, gpuOnly: true },
+  // issue 12: a BERT-base-shaped model (random weights), batch 8, 128 tokens
+  { name: 'BERT-base seq128', layers: 12, hidden: 768, heads: 12, seq: 128, batch: 8, family: 'bert' },
+  // issue 13: the same shape at the batch of GPU runs (32), measured only where a GPU trains
+  { name: 'BERT-base-b32 seq128', layers: 12, hidden: 768, heads: 12, seq: 128, batch: 32, family: 'bert', gpuOnly: true },
 ];
+
+/** bert-base-uncased's config.json, as transformers writes it. */
+const BERT_BASE_CONFIG = {
+  model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
+  hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512, type_vocab_size: 2,
+  initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0,
+};
+
+export const batchOf = (m: PerfModel) => m.batch ?? PERF_BATCH;
+const vocabOf = (m: PerfModel) => (m.family === 'bert' ? BERT_BASE_CONFIG.vocab_size : VOCAB);
+
+function backbone(m: PerfModel, rng: ReturnType<typeof rngStreams>['init']): Backbone {
+  if (m.family !== 'bert') return Encoder.init(encoderConfig(m), rng);
+  const c = { ...BERT_BASE_CONFIG, num_hidden_layers: m.layers, hidden_size: m.hidden, num_attention_heads: m.heads, intermediate_size: 4 * m.hidden };
+  return HfEncoder.init(parseHfConfig(c, 'BERT-base shape'), rng);
+}
 
 export const PERF_METHODS: readonly PerfMethod[] = [
   { label: 'full', id: 'sft', params: {} },
@@ -48,7 +70,7 @@ function encoderConfig(m: PerfModel): EncoderConfig {
 function randomSplit(m: PerfModel, n: number, seed: number): EncodedSplit {
   const rng = createRng(`perf:${seed}`);
   const ids = new Int32Array(n * m.seq);
-  for (let i = 0; i < ids.length; i++) ids[i] = 5 + rng.int(VOCAB - 5);
+  for (let i = 0; i < ids.length; i++) ids[i] = 5 + rng.int(vocabOf(m) - 5);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = rng.int(LABELS);
   return { kind: 'classification', n, seqLen: m.seq, ids, lengths: new Int32Array(n).fill(m.seq), labels };
@@ -73,11 +95,11 @@ export interface StepTimes {
 export async function timeSteps(registry: MethodRegistry, model: PerfModel, method: PerfMethod, steps: number, afterStep?: () => void): Promise<StepTimes> {
   const streams = rngStreams(1);
   const plugin = registry.get(method.id);
-  const encoder = Encoder.init(encoderConfig(model), streams.init);
-  const head = createHead('classification', model.hidden, LABELS, streams.init);
+  const encoder = backbone(model, streams.init);
+  const head = encoder.createHead?.('classification', LABELS, streams.init) ?? createHead('classification', model.hidden, LABELS, streams.init);
   const adapter = plugin.apply({ model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
   const config: ResolvedTraining = {
-    steps, batchSize: PERF_BATCH, lr: plugin.meta.defaultLearningRate, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1,
+    steps, batchSize: batchOf(model), lr: plugin.meta.defaultLearningRate, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1,
     evalBatchSize: 128, maxLength: model.seq, evalLimit: 0,
   };
   const ms: number[] = [];
@@ -86,7 +108,7 @@ export async function timeSteps(registry: MethodRegistry, model: PerfModel, meth
     let last = performance.now();
     let lastCpu = process.cpuUsage();
     const r = await train({
-      model: encoder, head, adapter, data: randomSplit(model, PERF_BATCH * 8, 1), config, streams,
+      model: encoder, head, adapter, data: randomSplit(model, batchOf(model) * 8, 1), config, streams,
       onStep: () => {
         const now = performance.now();
         const cpu = process.cpuUsage(lastCpu);
@@ -97,7 +119,7 @@ export async function timeSteps(registry: MethodRegistry, model: PerfModel, meth
         lastCpu = process.cpuUsage();
       },
     });
-    return { ms, cpuMs, tokensPerStep: PERF_BATCH * model.seq, peakBytes: r.memory.peakBytes, finalLoss: r.finalLoss };
+    return { ms, cpuMs, tokensPerStep: batchOf(model) * model.seq, peakBytes: r.memory.peakBytes, finalLoss: r.finalLoss };
   } finally {
     adapter.dispose();
     head.dispose();

@@ -1,4 +1,4 @@
-import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, trainingSchema, type MethodRegistry } from '@tunelab/core';
+import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, trainingSchema, type MethodRegistry, type ModelShape } from '@tunelab/core';
 import type { z } from 'zod';
 import type { TrialSpec } from '../record.js';
 import { taskProviders } from '../tasks.js';
@@ -44,12 +44,27 @@ export function recipeParams(zoo: Zoo, model: string): number {
   return encoderParamCount({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 });
 }
 
+/** What the grid needs of each model: its shape, default sequence length and size (from any source). */
+export interface ModelShapes {
+  shapes: ReadonlyMap<string, Pick<ModelShape, 'config' | 'sequenceLength' | 'params'>>;
+  /** every spelling the run's model sources take, for the unknown-model message */
+  known: readonly string[];
+}
+
+/** The zoo's recipes as shapes (no checkpoint needed). */
+export function zooShapes(zoo: Zoo): ModelShapes {
+  const shapes = new Map(Object.entries(zoo.models).map(([name, r]) => {
+    const config = { ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 };
+    return [name, { config, sequenceLength: r.sequenceLength, params: encoderParamCount(config) }] as const;
+  }));
+  return { shapes, known: [...shapes.keys()] };
+}
+
 /** Names every unknown method, model and task with its config path. */
-function checkNames(config: SweepConfig, registry: MethodRegistry, zoo: Zoo, taskNames: readonly string[]): string[] {
+function checkNames(config: SweepConfig, registry: MethodRegistry, models: ModelShapes, taskNames: readonly string[]): string[] {
   const problems: string[] = [];
-  const sizes = Object.keys(zoo.models);
   config.models.forEach((m, i) => {
-    if (!zoo.models[m]) problems.push(`models[${i}]: unknown model size '${m}'; the zoo has: ${sizes.join(', ')}`);
+    if (!models.shapes.has(m)) problems.push(`models[${i}]: unknown model '${m}'; known: ${models.known.join(', ')}`);
   });
   config.tasks.forEach((t, i) => {
     if (!t.startsWith('file:') && !taskNames.includes(t)) problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>`);
@@ -106,30 +121,31 @@ function methodKeys(schema: unknown): Record<string, unknown> {
  * smallest model first, then seed, then task, then method row, then grid value. Identical specs
  * (e.g. a grid value equal to the default) are kept once.
  */
-export function expandGrid(config: SweepConfig, registry: MethodRegistry, zoo: Zoo, taskNames: readonly string[] = taskProviders().map((t) => t.name)): SweepCell[] {
-  const problems = checkNames(config, registry, zoo, taskNames);
+export function expandGrid(config: SweepConfig, registry: MethodRegistry, modelsOrZoo: Zoo | ModelShapes, taskNames: readonly string[] = taskProviders().map((t) => t.name)): SweepCell[] {
+  const models = 'shapes' in modelsOrZoo ? modelsOrZoo : zooShapes(modelsOrZoo);
+  const problems = checkNames(config, registry, models, taskNames);
   if (problems.length) throw new SweepConfigError(problems);
   const rows = config.methods.map((entry, i) => ({ entry, i, combos: gridCombos(entry.grid) }));
   for (const { entry, i, combos } of rows) for (const c of combos) problems.push(...checkCombo(config, entry, i, c, registry));
   if (problems.length) throw new SweepConfigError([...new Set(problems)]);
 
-  const models = config.models
-    .map((m, i) => ({ m, i, n: recipeParams(zoo, m) }))
+  const order = config.models
+    .map((m, i) => ({ m, i, n: models.shapes.get(m)!.params }))
     .sort((a, b) => a.n - b.n || a.i - b.i)
     .map((x) => x.m);
   const cells: SweepCell[] = [];
   const seen = new Set<string>();
-  for (const model of models) {
-    const recipe = zoo.models[model]!;
+  for (const model of order) {
+    const shape = models.shapes.get(model)!;
     for (const seed of config.seeds) {
       for (const task of config.tasks) {
         for (const { entry, i, combos } of rows) {
           if (entry.models && !entry.models.includes(model)) continue;
           for (const c of combos) {
-            const { params, training } = resolveSettings(registry, entry.method, { ...config.training, ...c.values }, recipe.sequenceLength);
-            if (training.maxLength > recipe.encoder.maxPositions) {
+            const { params, training } = resolveSettings(registry, entry.method, { ...config.training, ...c.values }, shape.sequenceLength);
+            if (training.maxLength > shape.config.maxPositions) {
               const at = 'maxLength' in c.values ? `methods[${i}].grid.maxLength[${c.choice.maxLength}]` : 'training.maxLength';
-              problems.push(`${at}: ${training.maxLength} exceeds model '${model}' positions (${recipe.encoder.maxPositions})`);
+              problems.push(`${at}: ${training.maxLength} exceeds model '${model}' positions (${shape.config.maxPositions})`);
               continue;
             }
             const spec: TrialSpec = { method: entry.method, params, model, task, seed, training };

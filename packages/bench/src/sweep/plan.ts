@@ -1,9 +1,9 @@
-import { isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelShape, type TaskData } from '@tunelab/core';
 import { flagPlugins, loadMethods, type LoadedMethod } from '../methods.js';
-import { ensurePretrained } from '../pretrain/run.js';
+import { modelRegistry } from '../models/registry.js';
 import { trialId } from '../record.js';
 import { loadTask } from '../tasks.js';
-import { dryApply } from '../trial.js';
+import { dryApply, modelKey } from '../trial.js';
 import { loadZoo, type Zoo } from '../zoo.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
@@ -14,6 +14,8 @@ export interface CellIdentity {
   methodVersion: string;
   methodPackage: string;
   modelSha256: string;
+  /** a Hugging Face model's tokenizer hash (part of the trial id) */
+  tokenizerSha256?: string;
   dataHash: string;
   taskKind: string;
 }
@@ -68,16 +70,30 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     // a plugin of the config: the message names the config file too
     throw isUserError(e) && e.message.startsWith('plugins[') ? new SweepConfigError([e.message], o.configPath) : e;
   }
-  const { registry, loaded } = methods;
+  const { registry, loaded, container } = methods;
   const plugins = [...new Set(loaded.filter((m) => !m.builtin).map((m) => m.path))];
   const zoo = await loadZoo(o.zooPath);
+  const models = modelRegistry(zoo, container);
+  const backend = await selectBackend(o.backend, { threads: o.threads });
+  const ctx = { cache: o.cache, backend, log: o.log };
+  const shapes = new Map<string, ModelShape>();
+  const modelProblems: string[] = [];
+  for (const [i, m] of config.models.entries()) {
+    if (!models.sources.some((s) => s.accepts(m))) continue; // expandGrid names it with the others
+    try {
+      shapes.set(m, await models.source(m).shape(m, ctx));
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      modelProblems.push(`models[${i}]: ${e.message}`);
+    }
+  }
+  if (modelProblems.length) throw new SweepConfigError(modelProblems, o.configPath);
   let cells: SweepCell[];
   try {
-    cells = expandGrid(config, registry, zoo);
+    cells = expandGrid(config, registry, { shapes, known: models.sources.flatMap((s) => s.forms()) });
   } catch (e) {
     throw e instanceof SweepConfigError ? e.withSource(o.configPath) : e;
   }
-  const backend = await selectBackend(o.backend, { threads: o.threads });
 
   const tasks = new Map<string, TaskData>();
   const problems: string[] = [];
@@ -98,7 +114,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     if (tried.has(key)) continue;
     tried.add(key);
     try {
-      dryApply(registry.get(cell.spec.method), cell.spec.params, zoo.models[cell.spec.model]!, task, cell.spec.training.maxLength);
+      dryApply(registry.get(cell.spec.method), cell.spec.params, shapes.get(cell.spec.model)!, task, cell.spec.training.maxLength);
     } catch (e) {
       if (!isUserError(e)) throw e;
       problems.push(fitProblem(cell, e.message));
@@ -106,12 +122,12 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   }
   if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);
 
-  const sha = new Map<string, string>();
+  // pretrain missing zoo models one at a time here, so workers never build; read every identity
+  const keys = new Map<string, ReturnType<typeof modelKey>>();
   for (const cell of cells) {
     const model = cell.spec.model;
-    if (sha.has(model)) continue;
-    const p = await ensurePretrained({ zoo, name: model, cache: o.cache, backend, log: o.log });
-    sha.set(model, p.config.sha256);
+    if (keys.has(model)) continue;
+    keys.set(model, modelKey(await models.source(model).load(model, ctx)));
   }
   const planned = cells.map((cell): PlannedCell => {
     const method = registry.get(cell.spec.method);
@@ -119,11 +135,11 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     const identity: CellIdentity = {
       methodVersion: method.meta.version,
       methodPackage: method.meta.packageName,
-      modelSha256: sha.get(cell.spec.model)!,
+      ...keys.get(cell.spec.model)!,
       dataHash: task.hash,
       taskKind: task.kind,
     };
-    const id = trialId(cell.spec, { methodVersion: identity.methodVersion, modelSha256: identity.modelSha256, dataHash: identity.dataHash, backend });
+    const id = trialId(cell.spec, { methodVersion: identity.methodVersion, modelSha256: identity.modelSha256, ...(identity.tokenizerSha256 ? { tokenizerSha256: identity.tokenizerSha256 } : {}), dataHash: identity.dataHash, backend });
     return { ...cell, id, identity };
   });
   return { configPath: o.configPath, config, plugins, registry, loaded, zoo, backend, cells: planned };

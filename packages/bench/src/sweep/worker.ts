@@ -1,9 +1,9 @@
-import { selectBackend, type BackendInfo, type MethodRegistry, type TaskData } from '@tunelab/core';
-import { checkpointDir, readCheckpoint, type Pretrained } from '../checkpoints.js';
+import { selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { modelRegistry } from '../models/registry.js';
 import { loadMethods } from '../methods.js';
 import { trialId } from '../record.js';
 import { loadTask } from '../tasks.js';
-import { executeTrial, type TrialEnv } from '../trial.js';
+import { executeTrial, modelKey, sourceContext, type TrialEnv } from '../trial.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerRun } from './protocol.js';
 import { failedRecord } from './records.js';
 
@@ -13,7 +13,7 @@ interface Ready {
   backend: BackendInfo;
   registry: MethodRegistry;
   /** read once per worker: every trial of a model starts from the same weights */
-  checkpoints: Map<string, Pretrained>;
+  checkpoints: Map<string, LoadedModel>;
   tasks: Map<string, TaskData>;
 }
 
@@ -27,17 +27,17 @@ async function setUp(init: WorkerInit): Promise<Ready> {
     throw new Error(`worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`);
   }
   // the parent resolved them: absolute module files
-  const { registry } = await loadMethods(init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
+  const { registry, container } = await loadMethods(init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
   // the parent reports progress; a worker's per-trial log lines would only interleave with it
-  const env: TrialEnv = { registry, zoo: init.zoo, cache: init.cache, backend, log: () => {} };
+  const env: TrialEnv = { registry, models: modelRegistry(init.zoo, container), zoo: init.zoo, cache: init.cache, backend, log: () => {} };
   return { init, env, backend, registry, checkpoints: new Map(), tasks: new Map() };
 }
 
-async function checkpoint(w: Ready, name: string): Promise<Pretrained> {
+async function checkpoint(w: Ready, name: string): Promise<LoadedModel> {
   let p = w.checkpoints.get(name);
   if (!p) {
-    p = await readCheckpoint(checkpointDir(w.init.cache, name), name);
-    if (!p) throw new Error(`checkpoint '${name}' is missing from ${w.init.cache} (the sweep pretrains before it starts workers)`);
+    // the parent pretrained every zoo model before starting workers: never build here
+    p = await w.env.models.source(name).load(name, sourceContext(w.env, false));
     w.checkpoints.set(name, p);
   }
   return p;
@@ -55,9 +55,9 @@ async function run(w: Ready, { cell }: WorkerRun): Promise<void> {
     const pretrained = await checkpoint(w, cell.spec.model);
     const data = await task(w, cell.spec.task);
     const method = w.registry.get(cell.spec.method);
-    const id = trialId(cell.spec, { methodVersion: method.meta.version, modelSha256: pretrained.config.sha256, dataHash: data.hash, backend: w.backend });
+    const id = trialId(cell.spec, { methodVersion: method.meta.version, ...modelKey(pretrained), dataHash: data.hash, backend: w.backend });
     if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
-    const record = await executeTrial({ spec: cell.spec, method, pretrained, task: data, id }, w.env, { sweep: w.init.sweep });
+    const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, { sweep: w.init.sweep });
     await send({ type: 'result', index: cell.index, record });
   } catch (e) {
     const record = failedRecord(cell, { sweep: w.init.sweep, backend: w.backend, wallMs: performance.now() - t0 }, e);

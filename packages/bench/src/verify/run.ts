@@ -2,10 +2,10 @@ import { CORE_VERSION, UserError, selectBackend, type BackendChoice } from '@tun
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flagPlugins, loadMethods, type PluginRequest } from '../methods.js';
-import { ensurePretrained } from '../pretrain/run.js';
+import { modelRegistry } from '../models/registry.js';
 import { trialId, type TrialRecord, type TrialSpec } from '../record.js';
 import { loadTask } from '../tasks.js';
-import { executeTrial, type TrialEnv } from '../trial.js';
+import { executeTrial, sourceContext, type TrialEnv } from '../trial.js';
 import type { Zoo } from '../zoo.js';
 import { describeTolerance, environmentProblems, outcomeDifferences, toleranceFor } from './compare.js';
 import { chooseTrials, readVerifiable } from './select.js';
@@ -74,7 +74,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const backend = await selectBackend(choice, threads !== undefined ? { threads } : {});
 
   // the same module from several manifests (or also --plugin) is loaded once
-  const { registry } = await loadMethods([...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
+  const { registry, container } = await loadMethods([...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
   const here = {
     backend: backend.name,
     threads: backend.threads,
@@ -95,7 +95,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const tolerance = toleranceFor(backend.name);
   o.log(`verifying ${chosen.length} of ${set.records.length} finished trials on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ${describeTolerance(tolerance)}`);
 
-  const env: TrialEnv = { registry, zoo: o.zoo, cache: o.cache, backend, log: () => {} };
+  const env: TrialEnv = { registry, models: modelRegistry(o.zoo, container), zoo: o.zoo, cache: o.cache, backend, log: () => {} };
   const result: VerifyResult = { checked: 0, identical: 0, differences: new Map(), ...(tolerance ? { tolerance: `agree ${describeTolerance(tolerance)}` } : {}) };
   for (const r of chosen) {
     result.checked++;
@@ -115,13 +115,14 @@ async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => vo
   const method = env.registry.get(r.method);
   const task = await loadTask(r.task, env.cache);
   if (task.hash !== r.dataHash) return [`data: task '${r.task}' hashes to ${task.hash.slice(0, 12)}…, the record has ${r.dataHash.slice(0, 12)}… (the data changed)`];
-  const pretrained = await ensurePretrained({ zoo: env.zoo, name: r.model, cache: env.cache, backend: env.backend, log });
-  if (!r.fromScratch && pretrained.config.sha256 !== r.modelSha256) {
-    return [`checkpoint: '${r.model}' here has SHA-256 ${pretrained.config.sha256.slice(0, 12)}…, the record used ${r.modelSha256.slice(0, 12)}… (rebuild it from the recorded recipe, or copy the recorded checkpoint into the cache)`];
+  const model = await env.models.source(r.model).load(r.model, { ...sourceContext(env), log });
+  if (!r.fromScratch && model.identity.sha256 !== r.modelSha256) {
+    return [`checkpoint: '${r.model}' here has SHA-256 ${model.identity.sha256.slice(0, 12)}…, the record used ${r.modelSha256.slice(0, 12)}… (rebuild it from the recorded recipe, or copy the recorded checkpoint into the cache)`];
   }
   const spec: TrialSpec = { method: r.method, params: r.params, model: r.model, task: r.task, seed: r.seed, training: r.training, ...(r.fromScratch ? { fromScratch: true } : {}) };
-  const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: r.modelSha256, dataHash: task.hash, backend: env.backend });
+  const tokenizerSha256 = r.modelIdentity?.tokenizerSha256;
+  const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}), dataHash: task.hash, backend: env.backend });
   if (id !== r.trialId) return [`trialId: recorded ${r.trialId}, recomputed ${id} (the record's spec or identity fields were edited)`];
-  const rerun = await executeTrial({ spec, method, pretrained, task, id }, env);
+  const rerun = await executeTrial({ spec, method, model, task, id }, env);
   return outcomeDifferences(r, rerun, tolerance);
 }

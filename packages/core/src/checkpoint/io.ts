@@ -15,6 +15,7 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   type DecodedSafetensors,
+  type DecodeOptions,
   type RawTensor,
   type SafetensorsDtype,
 } from './safetensors.js';
@@ -108,14 +109,14 @@ export async function writeSafetensorsFile(
   await writeFileAtomic(path, bytes);
 }
 
-export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {
+export async function readSafetensorsFile(path: string, options: DecodeOptions = {}): Promise<DecodedSafetensors> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(path);
   } catch (e) {
     throw readError(e, path, 'checkpoint');
   }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(bytes, path, options);
 }
 
 /**

@@ -3,9 +3,11 @@
  *
  * Layout: 8-byte little-endian u64 N, then N bytes of UTF-8 JSON header, then the byte buffer.
  * The header maps tensor names to {dtype, shape, data_offsets: [begin, end]} (offsets relative to
- * the byte buffer) plus an optional "__metadata__" map of string to string. Only F32 and I32 are
- * supported: those are the only dtypes our parameters use, and refusing the rest is safer than
- * guessing a conversion.
+ * the byte buffer) plus an optional "__metadata__" map of string to string. By default only F32 and
+ * I32 are accepted: those are the only dtypes our own checkpoints use. Reading foreign checkpoints
+ * (`{ foreign: true }`, Hugging Face's) also takes F16, BF16 and F64, widened or narrowed to
+ * float32, and lists tensors of other known dtypes (an I64 `position_ids` buffer) in `other`
+ * without decoding them.
  */
 import { UserError } from '../util/errors.js';
 
@@ -15,16 +17,39 @@ export interface RawTensor {
   dtype: SafetensorsDtype;
   shape: number[];
   data: Float32Array | Int32Array;
+  /** the dtype in the file when it was converted to float32 (F16, BF16, F64) */
+  storedAs?: string;
+}
+
+/** A tensor of a known dtype that was validated but not decoded (`foreign` mode only). */
+export interface SkippedTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
 }
 
 export interface DecodedSafetensors {
   /** in byte-buffer order, which for files we write is sorted by name */
   tensors: Map<string, RawTensor>;
   metadata: Record<string, string>;
+  /** tensors of other dtypes, left undecoded (empty unless `foreign`) */
+  other: SkippedTensor[];
 }
 
+export interface DecodeOptions {
+  /** accept Hugging Face checkpoints' dtypes (see the file comment) */
+  foreign?: boolean;
+}
+
+/** Bytes per element of every dtype the format defines. */
+const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+/** converted to float32 when reading foreign checkpoints */
+const FLOAT_DTYPES = new Set(['F64', 'F32', 'F16', 'BF16']);
+/** the reference implementation refuses headers above 100 MB; so do we, before parsing */
+export const MAX_HEADER_BYTES = 100_000_000;
+
 const METADATA_KEY = '__metadata__';
-/** both supported dtypes are 4 bytes wide */
+/** both dtypes we write are 4 bytes wide */
 const BYTES_PER_ELEMENT = 4;
 /** typed arrays use the platform's byte order; safetensors is always little-endian */
 const PLATFORM_IS_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -116,7 +141,7 @@ function isDimList(v: unknown, length?: number): v is number[] {
 
 interface Entry {
   name: string;
-  dtype: SafetensorsDtype;
+  dtype: string;
   shape: number[];
   begin: number;
   end: number;
@@ -127,7 +152,7 @@ interface Entry {
  * message. The returned arrays are fresh copies: the input may sit at any byte offset, and typed
  * arrays need 4-byte alignment, so views into it are not possible in general.
  */
-export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+export function decodeSafetensors(bytes: Uint8Array, source: string, options: DecodeOptions = {}): DecodedSafetensors {
   // a declaration (not an arrow) so TypeScript narrows after calls to it
   function fail(what: string): never {
     throw new UserError(`${source}: not a valid safetensors file: ${what}`);
@@ -138,6 +163,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   if (declared > BigInt(bytes.length - 8)) {
     fail(`header length ${declared} is beyond the end of the file (${bytes.length} bytes)`);
   }
+  if (declared > BigInt(MAX_HEADER_BYTES)) fail(`header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerLen = Number(declared);
   let header: unknown;
   try {
@@ -167,14 +193,15 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
     const where = `tensor "${name}"`;
     if (!isPlainObject(info)) fail(`${where} is not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
-    if (dtype !== 'F32' && dtype !== 'I32') {
-      fail(`${where} has unsupported dtype ${JSON.stringify(dtype)} (supported: F32, I32)`);
+    const known = options.foreign ? Object.keys(DTYPE_BYTES) : ['F32', 'I32'];
+    if (typeof dtype !== 'string' || !known.includes(dtype)) {
+      fail(`${where} has unsupported dtype ${JSON.stringify(dtype)} (supported: ${known.join(', ')})`);
     }
     if (!isDimList(shape)) fail(`${where} has an invalid shape ${JSON.stringify(shape)}`);
     if (!isDimList(offsets, 2)) fail(`${where} has invalid data_offsets ${JSON.stringify(offsets)}`);
     const [begin, end] = offsets as [number, number];
     if (end < begin) fail(`${where} has data_offsets [${begin},${end}] with end before begin`);
-    const expected = elementCount(shape) * BYTES_PER_ELEMENT;
+    const expected = elementCount(shape) * DTYPE_BYTES[dtype]!;
     if (end - begin !== expected) {
       fail(`${where} has shape ${fmtShape(shape)} (${expected} bytes) but data_offsets span ${end - begin} bytes`);
     }
@@ -199,10 +226,16 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   if (cursor !== bufferLen) fail(`${bufferLen - cursor} trailing bytes after the last tensor`);
 
   const tensors = new Map<string, RawTensor>();
+  const other: SkippedTensor[] = [];
   for (const e of entries) {
+    const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
+    if (e.dtype !== 'F32' && e.dtype !== 'I32') {
+      if (FLOAT_DTYPES.has(e.dtype)) tensors.set(e.name, { dtype: 'F32', shape: e.shape, data: widenToF32(src, e.dtype), storedAs: e.dtype });
+      else other.push({ name: e.name, dtype: e.dtype, shape: e.shape });
+      continue;
+    }
     const n = (e.end - e.begin) / BYTES_PER_ELEMENT;
     const data = e.dtype === 'F32' ? new Float32Array(n) : new Int32Array(n);
-    const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
     if (PLATFORM_IS_LE) {
       new Uint8Array(data.buffer).set(src);
     } else {
@@ -211,5 +244,31 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
     }
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
-  return { tensors, metadata };
+  return { tensors, metadata, other };
+}
+
+/** F16, BF16 or F64 little-endian bytes as float32 (F16 and BF16 exactly; F64 rounded). */
+function widenToF32(src: Uint8Array, dtype: string): Float32Array {
+  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const n = src.byteLength / DTYPE_BYTES[dtype]!;
+  const out = new Float32Array(n);
+  if (dtype === 'F64') {
+    for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true);
+  } else if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) bits[i] = dv.getUint16(i * 2, true) << 16; // bf16 is the top half of a float32
+  } else {
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
+  }
+  return out;
+}
+
+/** IEEE 754 binary16 to a number (subnormals, infinities and NaN included). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

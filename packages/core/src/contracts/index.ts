@@ -4,3 +4,4 @@ export * from './method.js';
 export * from './task.js';
 export * from './backend.js';
 export * from './tokenizer.js';
+export * from './model-source.js';

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { TaskKind } from './task.js';
 import type { Rng } from '../util/rng.js';
 
 /** Shape of a BERT-style pre-LN encoder. */
@@ -47,6 +48,30 @@ export interface ForwardOptions {
   hooks?: ForwardHooks;
   /** draws dropout seeds; required when training with dropout > 0 */
   dropoutRng?: Rng;
+  /** [B, T] int32 segment ids (BERT's token types); zeros when absent. The zoo encoder has none. */
+  tokenTypes?: tf.Tensor2D;
+}
+
+/** Whether a head runs in training mode (dropout) and the stream its dropout draws from. */
+export interface HeadOptions {
+  training: boolean;
+  dropoutRng?: Rng;
+}
+
+/**
+ * The task head: always new, randomly initialised, and always trained (the seed article's SFT
+ * recipe copies every weight except the output layer). Parameters are named `head.*`.
+ */
+export interface Head {
+  readonly kind: TaskKind;
+  readonly numLabels: number;
+  readonly params: ParamMap;
+  /**
+   * hidden: [B, T, d], mask: [B, T]. Classification and pairs: [B, C]. Tagging: [B, T, C], one
+   * row per token. `o` defaults to evaluation (no dropout).
+   */
+  logits(hidden: tf.Tensor3D, mask: tf.Tensor2D, o?: HeadOptions): tf.Tensor;
+  dispose(): void;
 }
 
 /** The pretrained Transformer encoder (the "Model" of the design). */
@@ -63,5 +88,11 @@ export interface Backbone {
    * for the real tokens only (input-prefix positions are removed).
    */
   forward(ids: tf.Tensor2D, mask: tf.Tensor2D, options: ForwardOptions): tf.Tensor3D;
+  /**
+   * The fine-tuning head this family's reference implementation builds (BERT: its pretrained
+   * pooler, dropout and a new linear). Without it, core's masked-mean head is used. It may drop
+   * backbone weights the head never uses (a pooler under a tagging head), as `transformers` does.
+   */
+  createHead?(kind: TaskKind, numLabels: number, rng: Rng): Head;
   dispose(): void;
 }

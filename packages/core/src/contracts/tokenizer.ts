@@ -1,4 +1,4 @@
-/** A subword tokenizer saved with every checkpoint (`tokenizer.json`). Lower-cases its input. */
+/** A subword tokenizer: the zoo's own (saved with every checkpoint) or a Hugging Face one. */
 export interface Tokenizer {
   readonly vocab: readonly string[];
   readonly padId: number;
@@ -10,6 +10,12 @@ export interface Tokenizer {
   encode(text: string): number[];
   /** subword ids of pre-split words, and for each id the index of the word it came from */
   encodeWords(words: readonly string[]): { ids: number[]; wordIndex: number[] };
+  /**
+   * The special tokens around one text or a pair, and each position's token type, as the model
+   * was pretrained (BERT: [CLS] a [SEP] b [SEP] with types 0/1; RoBERTa: <s> a </s></s> b </s>).
+   * Without it: [CLS] a [SEP] (b [SEP]), all types 0 (the zoo's framing).
+   */
+  frame?(a: readonly number[], b?: readonly number[]): { ids: number[]; typeIds: number[] };
   /** ids back to text (for debugging and tests) */
   decode(ids: readonly number[]): string;
   /** serialisable form; `loadTokenizer(toJSON())` gives an identical tokenizer */

@@ -1,16 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, EncoderConfig, ForwardOptions, HookContext, ParamMap } from '../contracts/model.js';
+import type { Backbone, EncoderConfig, ForwardOptions, ParamMap } from '../contracts/model.js';
 import type { Rng } from '../util/rng.js';
-import { headContext, headScores, scaledSoftmax } from '../backend/fused-ops.js';
+import { hookContext, keyBiasOf, selfAttention } from './attention.js';
 import { dense, dropout, gelu, layerNorm, residual } from './ops.js';
 import { encoderLinears, initEncoderParams } from './params.js';
-
-function hookContext(o: ForwardOptions): HookContext {
-  return o.dropoutRng ? { training: o.training, dropoutRng: o.dropoutRng } : { training: o.training };
-}
-
-/** Large negative bias that removes padded keys from the softmax. */
-const MASKED = -1e9;
 
 /**
  * A BERT-style pre-LN Transformer encoder in plain tfjs-core ops. Methods hook in through
@@ -70,7 +63,7 @@ export class Encoder implements Backbone {
     }
     x = tf.add(x, tf.slice(this.p('embeddings.position'), [0, 0], [S, d]));
     let h = dropout(tf.reshape(x, [B * S, d]) as tf.Tensor2D, c.dropout, o.training, o.dropoutRng); // [B*S, d]
-    const keyBias = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [B, 1, 1, S]) as tf.Tensor4D; // [B, 1, 1, S]
+    const keyBias = keyBiasOf(keep); // [B, 1, 1, S]
     for (let i = 0; i < c.layers; i++) {
       const a = this.attention(i, this.norm(`layers.${i}.ln1`, h), B, S, keyBias, o);
       h = residual(h, a, c.dropout, o.training, o.dropoutRng);
@@ -91,27 +84,9 @@ export class Encoder implements Backbone {
     return this.linear(`layers.${i}.ffn.down`, up, o); // [N, d]
   }
 
-  /** Multi-head self-attention over [prefix keys/values; tokens]. x: [B*S, d] */
   private attention(i: number, x: tf.Tensor2D, B: number, S: number, keyBias: tf.Tensor4D, o: ForwardOptions): tf.Tensor2D {
-    const { hidden: d, heads: H } = this.config;
-    const name = `layers.${i}.attn`;
-    const q = this.linear(`${name}.query`, x, o); // [B*S, d]
-    let k = this.linear(`${name}.key`, x, o); // [B*K, d], K = S without a prefix
-    let v = this.linear(`${name}.value`, x, o);
-    let bias = keyBias;
-    const prefix = o.hooks?.prefixKV?.(i, hookContext(o)) ?? null; // [P, d] each
-    if (prefix !== null) {
-      const P = prefix.key.shape[0];
-      const withPrefix = (p: tf.Tensor2D, t: tf.Tensor2D) =>
-        tf.reshape(tf.concat([tf.tile(tf.expandDims(p, 0), [B, 1, 1]), tf.reshape(t, [B, S, d])], 1), [B * (P + S), d]) as tf.Tensor2D;
-      k = withPrefix(prefix.key, k);
-      v = withPrefix(prefix.value, v);
-      bias = tf.concat([tf.zeros([B, 1, 1, P]), keyBias], 3); // prefixes are always visible
-    }
-    // heads are column blocks of q, k, v: no transposes where the backend has the fused kernels
-    const scores = headScores(q, k, B, H); // [B, H, S, K]
-    const probs = dropout(scaledSoftmax(scores, 1 / Math.sqrt(d / H), bias), this.config.dropout, o.training, o.dropoutRng);
-    return this.linear(`${name}.output`, headContext(probs, v), o); // [B*S, d]
+    const { hidden, heads, dropout: rate } = this.config;
+    return selfAttention(x, B, S, keyBias, { layer: i, hidden, heads, dropout: rate }, (name, h) => this.linear(name, h, o), o);
   }
 
   dispose(): void {

@@ -1,25 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamMap } from '../contracts/model.js';
+import type { Head, ParamMap } from '../contracts/model.js';
 import type { TaskKind } from '../contracts/task.js';
 import type { Rng } from '../util/rng.js';
 import { dense, normalInit } from './ops.js';
 
-/**
- * The task head: always new, randomly initialised, and always trained (the seed article's SFT
- * recipe copies every weight except the output layer). Parameters are named `head.*`.
- */
-export interface Head {
-  readonly kind: TaskKind;
-  readonly numLabels: number;
-  readonly params: ParamMap;
-  /**
-   * hidden: [B, T, d], mask: [B, T]. Classification and pairs: [B, C] from the masked mean of the
-   * token states. Tagging: [B, T, C], one row per token.
-   */
-  logits(hidden: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor;
-  dispose(): void;
-}
+export type { Head };
 
+/** The zoo's head: a new linear on the masked mean of the token states (or on each token). */
 export function createHead(kind: TaskKind, hidden: number, numLabels: number, rng: Rng): Head {
   const params: ParamMap = new Map();
   const w = normalInit([hidden, numLabels], 0.02, rng);

@@ -17,6 +17,8 @@ export interface EncodedSplit {
   lengths: Int32Array; // [n]
   /** classification: [n]; tagging: [n, seqLen] with IGNORE off the first sub-token of each word */
   labels: Int32Array;
+  /** [n, seqLen] token types, when the tokenizer frames its input with them (BERT pairs) */
+  typeIds?: Int32Array;
 }
 
 export function encodeSplit(examples: readonly Example[], kind: TaskKind, tok: Tokenizer, seqLen: number): EncodedSplit {
@@ -24,44 +26,71 @@ export function encodeSplit(examples: readonly Example[], kind: TaskKind, tok: T
   const ids = new Int32Array(n * seqLen).fill(tok.padId);
   const lengths = new Int32Array(n);
   const labels = new Int32Array(kind === 'tagging' ? n * seqLen : n).fill(IGNORE);
+  const frame = framing(tok);
+  const typeIds = tok.frame ? new Int32Array(n * seqLen) : undefined;
   examples.forEach((ex, r) => {
-    const row = kind === 'tagging' ? encodeTagged(ex as TaggedExample, tok, seqLen) : encodeText(ex as TextExample, tok, seqLen);
+    const row = kind === 'tagging' ? encodeTagged(ex as TaggedExample, tok, seqLen, frame) : encodeText(ex as TextExample, tok, seqLen, frame);
     ids.set(row.ids, r * seqLen);
+    typeIds?.set(row.typeIds, r * seqLen);
     lengths[r] = row.ids.length;
     if (kind === 'tagging') labels.set(row.labels!, r * seqLen);
     else labels[r] = (ex as TextExample).label;
   });
-  return { kind, n, seqLen, ids, lengths, labels };
+  return { kind, n, seqLen, ids, lengths, labels, ...(typeIds ? { typeIds } : {}) };
 }
 
-/** [CLS] a [SEP] (b [SEP]); when too long, the longer text is cut first (BERT's rule). */
-function encodeText(ex: TextExample, tok: Tokenizer, seqLen: number): { ids: number[]; labels?: number[] } {
+type Frame = (a: readonly number[], b?: readonly number[]) => { ids: number[]; typeIds: number[] };
+
+/** The tokenizer's own framing, else the zoo's [CLS] a [SEP] (b [SEP]). */
+function framing(tok: Tokenizer): Frame {
+  if (tok.frame) return tok.frame.bind(tok);
+  return (a, b) => {
+    const ids = b === undefined ? [tok.clsId, ...a, tok.sepId] : [tok.clsId, ...a, tok.sepId, ...b, tok.sepId];
+    return { ids, typeIds: ids.map(() => 0) };
+  };
+}
+
+/** Framed a (and b); when too long, the longer text is cut first (BERT's rule). */
+function encodeText(ex: TextExample, tok: Tokenizer, seqLen: number, frame: Frame): { ids: number[]; typeIds: number[]; labels?: number[] } {
   const a = tok.encode(ex.text);
   const b = ex.textB === undefined ? null : tok.encode(ex.textB);
-  const budget = seqLen - (b === null ? 2 : 3);
+  const budget = seqLen - (b === null ? frame([]).ids.length : frame([], []).ids.length);
   while (a.length + (b?.length ?? 0) > budget) {
     if (b !== null && b.length >= a.length) b.pop(); // ties: the second text (BERT)
     else a.pop();
   }
-  return { ids: b === null ? [tok.clsId, ...a, tok.sepId] : [tok.clsId, ...a, tok.sepId, ...b, tok.sepId] };
+  return b === null ? frame(a) : frame(a, b);
 }
 
-/** [CLS] sub-tokens [SEP]; each word's tag sits on its first sub-token, the rest are ignored. */
-function encodeTagged(ex: TaggedExample, tok: Tokenizer, seqLen: number): { ids: number[]; labels: number[] } {
+/** Framed sub-tokens; each word's tag sits on its first sub-token, the rest are ignored. */
+function encodeTagged(ex: TaggedExample, tok: Tokenizer, seqLen: number, frame: Frame): { ids: number[]; typeIds: number[]; labels: number[] } {
   const { ids, wordIndex } = tok.encodeWords(ex.words);
-  const keep = Math.min(ids.length, seqLen - 2);
-  const labels = [IGNORE];
+  const empty = frame([]).ids.length;
+  const keep = Math.min(ids.length, seqLen - empty);
+  const framed = frame(ids.slice(0, keep));
+  const before = framed.ids.length - empty === keep ? firstOf(framed.ids, ids, keep, empty) : 1;
+  const labels = new Array<number>(framed.ids.length).fill(IGNORE);
   for (let i = 0; i < keep; i++) {
     const w = wordIndex[i]!;
-    labels.push(i === 0 || wordIndex[i - 1] !== w ? ex.tags[w]! : IGNORE);
+    if (i === 0 || wordIndex[i - 1] !== w) labels[before + i] = ex.tags[w]!;
   }
-  labels.push(IGNORE);
-  return { ids: [tok.clsId, ...ids.slice(0, keep), tok.sepId], labels };
+  return { ...framed, labels };
+}
+
+/** Where the text starts inside its framing (the number of special tokens before it). */
+function firstOf(framed: readonly number[], ids: readonly number[], keep: number, empty: number): number {
+  for (let s = 0; s <= empty; s++) {
+    let ok = true;
+    for (let i = 0; i < keep && ok; i++) ok = framed[s + i] === ids[i];
+    if (ok) return s;
+  }
+  return 1;
 }
 
 export interface Batch {
   ids: tf.Tensor2D; // [B, T] int32
   mask: tf.Tensor2D; // [B, T] 1 = token
+  typeIds?: tf.Tensor2D; // [B, T] int32 token types, when the split has them
   labels: tf.Tensor1D; // [B] or [B*T]
   weights: tf.Tensor1D; // 1 where the label counts
   tokens: number; // real tokens in the batch
@@ -78,9 +107,11 @@ export function makeBatch(s: EncodedSplit, rows: readonly number[]): Batch {
   const tagging = s.kind === 'tagging';
   const labels = new Int32Array(tagging ? B * T : B);
   const weights = new Float32Array(labels.length);
+  const typeIds = s.typeIds ? new Int32Array(B * T) : undefined;
   let tokens = 0;
   rows.forEach((r, b) => {
     ids.set(s.ids.subarray(r * s.seqLen, r * s.seqLen + T), b * T);
+    typeIds?.set(s.typeIds!.subarray(r * s.seqLen, r * s.seqLen + T), b * T);
     const len = s.lengths[r]!;
     mask.fill(1, b * T, b * T + len);
     tokens += len;
@@ -94,6 +125,7 @@ export function makeBatch(s: EncodedSplit, rows: readonly number[]): Batch {
   return {
     ids: tf.tensor2d(ids, [B, T], 'int32'),
     mask: tf.tensor2d(mask, [B, T]),
+    ...(typeIds ? { typeIds: tf.tensor2d(typeIds, [B, T], 'int32') } : {}),
     labels: tf.tensor1d(labels, 'int32'),
     weights: tf.tensor1d(weights),
     tokens,
@@ -101,5 +133,5 @@ export function makeBatch(s: EncodedSplit, rows: readonly number[]): Batch {
 }
 
 export function disposeBatch(b: Batch): void {
-  tf.dispose([b.ids, b.mask, b.labels, b.weights]);
+  tf.dispose([b.ids, b.mask, b.labels, b.weights, ...(b.typeIds ? [b.typeIds] : [])]);
 }

@@ -33,7 +33,7 @@ export async function predict(model: Backbone, head: Head, hooks: ForwardHooks |
     // read before the tidy: a synchronous read would block (and on webgpu in Node cannot read the device at all)
     const labelled = s.kind === 'tagging' ? whereWeighted((await batch.weights.data()) as Float32Array) : [];
     const out = tf.tidy(() => {
-      const h = model.forward(batch.ids, batch.mask, { training: false, ...(hooks ? { hooks } : {}) });
+      const h = model.forward(batch.ids, batch.mask, { training: false, ...(hooks ? { hooks } : {}), ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
       const logits = tf.reshape(head.logits(h, batch.mask), [-1, C]);
       if (s.kind !== 'tagging') return logits;
       return tf.gather(logits, tf.tensor1d(labelled, 'int32'));

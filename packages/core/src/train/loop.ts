@@ -86,8 +86,8 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
       const batch = makeBatch(data, rows.next().value!);
       const loss = () =>
         optimizer.minimize(() => {
-          const h = model.forward(batch.ids, batch.mask, { training: true, hooks: adapter.hooks, dropoutRng: streams.dropout });
-          const logits = head.logits(h, batch.mask);
+          const h = model.forward(batch.ids, batch.mask, { training: true, hooks: adapter.hooks, dropoutRng: streams.dropout, ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
+          const logits = head.logits(h, batch.mask, { training: true, dropoutRng: streams.dropout });
           return crossEntropy(tf.reshape(logits, [-1, head.numLabels]), batch.labels, batch.weights);
         }, true, varList)!;
       let lossT: tf.Scalar;

@@ -52,7 +52,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const { model, task, training: cfg } = inp;
   const streams = rngStreams(inp.seed);
   const numLabels = task.labels.length;
-  const head = createHead(task.kind, model.config.hidden, numLabels, streams.init);
+  const head = model.createHead?.(task.kind, numLabels, streams.init) ?? createHead(task.kind, model.config.hidden, numLabels, streams.init);
   let adapter: Adapter | undefined;
   try {
     adapter = inp.method.apply({ model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels }, sequenceLength: cfg.maxLength });

@@ -22,8 +22,11 @@ export function embeddingGradOneHot(indices: tf.Tensor, dy: tf.Tensor, shape: nu
       const rows = Math.min(BLOCK, V - v0);
       // ids outside [v0, v0 + rows) give all-zero one-hot rows
       const local = v0 === 0 ? ids : (tf.sub(ids, tf.scalar(v0, 'int32')) as tf.Tensor1D);
-      const oh = tf.cast(tf.oneHot(local, rows), 'float32') as tf.Tensor2D; // [N, rows]
-      blocks.push(tf.matMul(oh, g, true, false)); // [rows, width]
+      // oneHot needs depth >= 2 (a one-row table: RoBERTa's token types): one spare column, dropped after
+      const depth = Math.max(rows, 2);
+      const oh = tf.cast(tf.oneHot(local, depth), 'float32') as tf.Tensor2D; // [N, depth]
+      const part = tf.matMul(oh, g, true, false) as tf.Tensor2D; // [depth, width]
+      blocks.push(depth === rows ? part : (tf.slice(part, [0, 0], [rows, width]) as tf.Tensor2D));
     }
     const out = blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 0);
     return tf.reshape(out, shape);

@@ -1,0 +1,82 @@
+import type { BackendInfo } from './backend.js';
+import type { Backbone, EncoderConfig } from './model.js';
+import type { Tokenizer } from './tokenizer.js';
+import type { Rng } from '../util/rng.js';
+
+/** Who a model is, for the record and the trial id. */
+export interface ModelIdentity {
+  /** the family's name: `zoo`, `bert`, `roberta`, or a plugin's */
+  family: string;
+  /** SHA-256 of the weights: part of every trial id, so a changed checkpoint means new trials */
+  sha256: string;
+  /** SHA-256 of the tokenizer when it is not implied by the weights' hash (Hugging Face folders) */
+  tokenizerSha256?: string;
+  /** where it was read: a folder, or `<hub id>` */
+  source?: string;
+  /** the hub commit of a cached snapshot */
+  revision?: string;
+  /** the weight files with their sizes and hashes */
+  files?: { file: string; bytes: number; sha256: string }[];
+}
+
+/** What is known about a model without reading its weights (or pretraining it). */
+export interface ModelShape {
+  config: EncoderConfig;
+  /** tokens per example when fine-tuning: the default of a trial's maxLength */
+  sequenceLength: number;
+  /** backbone parameters (sweeps order models by it) */
+  params: number;
+  /** a randomly initialised backbone of this architecture (from-scratch runs; with a small vocabulary, the dry apply) */
+  random(rng: Rng, vocabSize?: number): Backbone;
+}
+
+/** A model ready to fine-tune. */
+export interface LoadedModel extends ModelShape {
+  identity: ModelIdentity;
+  tokenizer: Tokenizer;
+  /** bytes of its weight files (an adapter's size is reported against it) */
+  checkpointBytes: number;
+  /** a fresh backbone with the pretrained weights: each trial owns (and may change) its copy */
+  instantiate(): Backbone;
+  /** what `tunelab model-info` prints */
+  describe(): ModelDescription;
+}
+
+export interface ModelDescription {
+  name: string;
+  family: string;
+  shape: EncoderConfig;
+  params: number;
+  /** checkpoint tensors the backbone uses (tunelab name -> checkpoint key) */
+  used: Record<string, string>;
+  /** checkpoint tensors it does not use, with why */
+  ignored: { key: string; dtype: string; shape: number[] }[];
+  /** parts the checkpoint lacks that start random */
+  initialised: string[];
+  tokenizer: { type: string; vocabSize: number; specials: Record<string, string>; source: string };
+  identity: ModelIdentity;
+  extra?: Record<string, unknown>;
+}
+
+export interface ModelSourceContext {
+  /** cache folder for built models */
+  cache: string;
+  backend: BackendInfo;
+  log(line: string): void;
+  /** false: never build (pretrain) a missing model, fail instead (sweep workers) */
+  build?: boolean;
+}
+
+/**
+ * A family of models behind `--model`: the zoo, Hugging Face checkpoints, or a plugin's.
+ * Multi-bound in the container like methods; training and sweep code never name a family.
+ */
+export interface ModelSource {
+  readonly id: string;
+  /** the spellings it takes, for error messages (`nano`, `hf:<folder or hub id>`) */
+  forms(): string[];
+  accepts(spec: string): boolean;
+  /** cheap: no weights read, nothing pretrained. Throws UserError for a spec it cannot resolve. */
+  shape(spec: string, ctx: ModelSourceContext): Promise<ModelShape>;
+  load(spec: string, ctx: ModelSourceContext): Promise<LoadedModel>;
+}

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { HfActivation } from './config.js';
+
+const SQRT_HALF = Math.SQRT1_2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** GELU as `transformers` computes it: exact erf form. */
+function geluErf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT_HALF))));
+}
+
+/** The tanh approximation (`gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`). */
+function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), SQRT_2_OVER_PI);
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+}
+
+/** `hidden_act` of a config.json as a function. */
+export function activation(name: HfActivation): (x: tf.Tensor) => tf.Tensor {
+  switch (name) {
+    case 'gelu':
+      return geluErf;
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+    case 'gelu_fast':
+      return geluTanh;
+    case 'relu':
+      return (x) => tf.relu(x);
+  }
+}

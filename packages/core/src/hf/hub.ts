@@ -1,0 +1,43 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+
+/** The local Hugging Face hub cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HF_HUB_CACHE) return resolve(env.HF_HUB_CACHE);
+  if (env.HF_HOME) return join(resolve(env.HF_HOME), 'hub');
+  return join(homedir(), '.cache', 'huggingface', 'hub');
+}
+
+/** A model id as the hub writes it: `org/name` or `name`, letters, digits, `-_.`. */
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+
+export interface HubSnapshot {
+  dir: string;
+  id: string;
+  /** the snapshot's commit hash */
+  revision: string;
+}
+
+/**
+ * An id (`bert-base-uncased`, `FacebookAI/roberta-base`, `org/name@rev`) resolved offline in the
+ * hub cache: `models--<org>--<name>/refs/<rev or main>` -> `snapshots/<commit>/`. Nothing is ever
+ * downloaded; a model that is not there is an error saying where it looked and how to fetch it.
+ */
+export function resolveHubId(spec: string, env: NodeJS.ProcessEnv = process.env): HubSnapshot {
+  const [id, rev = 'main'] = spec.split('@') as [string, string?];
+  if (!HUB_ID.test(id)) throw new UserError(`--model hf:${spec}: '${id}' is neither a folder nor a Hugging Face model id (org/name)`);
+  const cache = hubCacheDir(env);
+  const repo = join(cache, `models--${id.replace('/', '--')}`);
+  const fetch = `on a machine with internet run \`huggingface-cli download ${id}\` (or load it once with transformers), then copy ${repo} into this machine's cache, or pass the folder: --model hf:<dir>`;
+  if (!existsSync(repo)) throw new UserError(`--model hf:${spec}: not in the local Hugging Face cache (looked in ${repo}); tunelab never downloads: ${fetch}`);
+  let revision = rev;
+  const ref = join(repo, 'refs', rev);
+  if (existsSync(ref)) revision = readFileSync(ref, 'utf8').trim();
+  const dir = join(repo, 'snapshots', revision);
+  if (!/^[A-Za-z0-9._-]+$/.test(revision) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`--model hf:${spec}: revision '${rev}' has no snapshot in ${join(repo, 'snapshots')}; ${fetch}`);
+  }
+  return { dir, id, revision };
+}

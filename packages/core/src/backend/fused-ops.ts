@@ -18,6 +18,10 @@ export const FUSED = {
   gelu: 'TunelabGelu',
   /** {dy, x} -> dx */
   geluGrad: 'TunelabGeluGrad',
+  /** {x} -> 0.5·x·(1 + erf(x/√2)), the exact GELU (closed form, not the op chain's bits) */
+  geluErf: 'TunelabGeluErf',
+  /** {dy, x} -> dx */
+  geluErfGrad: 'TunelabGeluErfGrad',
   /** {scores [B, H, S, K], bias [B, 1, 1, K]}, {scale} -> softmax(scores·scale + bias) */
   scaledSoftmax: 'TunelabScaledSoftmax',
   /** {p, dp}, {scale} -> d scores */
@@ -69,6 +73,16 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
 export function fusedGelu(x: tf.Tensor): tf.Tensor {
   if (floats(x) && available(FUSED.gelu, FUSED.geluGrad)) return run(FUSED.gelu, { x }) as tf.Tensor;
   return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
+}
+
+/**
+ * The exact GELU 0.5·x·(1 + erf(x/√2)) (`transformers`' `gelu`). One kernel each way where the
+ * backend has it: it saves only x for the gradient, where the op chain keeps four tensors of x's
+ * size (half the activation memory of a BERT FFN). Elsewhere, the chain.
+ */
+export function fusedGeluErf(x: tf.Tensor): tf.Tensor {
+  if (floats(x) && available(FUSED.geluErf, FUSED.geluErfGrad)) return run(FUSED.geluErf, { x }) as tf.Tensor;
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 }
 
 /**
@@ -150,6 +164,11 @@ export function registerFusedGradients(): void {
       kernelName: FUSED.gelu,
       inputsToSave: ['x'],
       gradFunc: (dy, saved) => ({ x: () => run(FUSED.geluGrad, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor }),
+    },
+    {
+      kernelName: FUSED.geluErf,
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved) => ({ x: () => run(FUSED.geluErfGrad, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor }),
     },
     {
       kernelName: FUSED.scaledSoftmax,

@@ -69,6 +69,18 @@ export function fusedKernels(d: NativeDeps): tf.KernelConfig[] {
       d.k.geluGrad(dy!, x!, dx);
       return output(backend, [...inputs.x!.shape], dx);
     }),
+    kernel(FUSED.geluErf, (backend, inputs) => {
+      const { x } = floats(backend, FUSED.geluErf, inputs);
+      const y = backend.alloc(x!.length);
+      d.k.geluErf(x!, y);
+      return output(backend, [...inputs.x!.shape], y);
+    }),
+    kernel(FUSED.geluErfGrad, (backend, inputs) => {
+      const { dy, x } = floats(backend, FUSED.geluErfGrad, inputs);
+      const dx = backend.alloc(x!.length);
+      d.k.geluErfGrad(dy!, x!, dx);
+      return output(backend, [...inputs.x!.shape], dx);
+    }),
     // scores [B, H, S, K], bias [B, 1, 1, K]
     kernel(FUSED.scaledSoftmax, (backend, inputs, attrs) => {
       const { scores, bias } = floats(backend, FUSED.scaledSoftmax, inputs);

@@ -1,5 +1,5 @@
 import {
-  CORE_VERSION, Encoder, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  CORE_VERSION, Encoder, applyMethod, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
   type BackendInfo, type MethodPlugin, type MethodRegistry, type ResolvedTraining, type TaskData, type TextExample,
   type TaggedExample,
 } from '@tunelab/core';
@@ -85,7 +85,7 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
 export function dryApply(method: MethodPlugin, params: Record<string, unknown>, recipe: Zoo['models'][string], task: TaskData, sequenceLength: number): void {
   const model = Encoder.init({ ...recipe.encoder, vocabSize: 8, layerNormEps: 1e-5 }, rngStreams(0).init);
   try {
-    method.apply({ model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
+    applyMethod(method, { model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
   } finally {
     model.dispose();
   }

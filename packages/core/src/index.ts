@@ -1,12 +1,16 @@
 export * from './contracts/index.js';
-export { UserError, isUserError } from './util/errors.js';
+export { UserError, isUserError, withPrefix, type UserErrorCode, type UserErrorOptions } from './util/errors.js';
 export { canonicalJson, sha256 } from './util/hash.js';
 export { createRng, rngStreams, shuffle, type Rng, type RngStreams } from './util/rng.js';
 export { formatZodError, formatPath } from './util/zod.js';
 export { CORE_VERSION, readPackageVersion } from './version.js';
 export { METHOD, TASK, METHOD_REGISTRY, TASK_REGISTRY } from './di/tokens.js';
 export { createContainer, type ContainerOptions } from './di/container.js';
-export { MethodRegistry, checkMethodPlugin } from './methods/registry.js';
+export { MethodRegistry, checkMethodPlugin, checkUniqueMethods, type UniqueMessages } from './methods/registry.js';
+export { applyMethod } from './methods/apply.js';
+export { coerceLists } from './methods/coerce.js';
+export { schemaProblem, PROBE_KEY } from './methods/contract.js';
+export { checkParamNames } from './methods/probe.js';
 export { checkPluginModule, CONTAINER_MODULE_EXPORT, type CheckedPluginModule, type MethodPluginModule } from './methods/plugin-module.js';
 export { TaskRegistry } from './tasks/registry.js';
 export { selectBackend, type SelectOptions } from './backend/select.js';

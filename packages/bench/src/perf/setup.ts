@@ -1,5 +1,5 @@
 import {
-  Encoder, createHead, createRng, rngStreams, train, type EncodedSplit, type EncoderConfig, type MethodRegistry,
+  Encoder, applyMethod, createHead, createRng, rngStreams, train, type EncodedSplit, type EncoderConfig, type MethodRegistry,
   type ResolvedTraining,
 } from '@tunelab/core';
 
@@ -71,7 +71,7 @@ export async function timeSteps(registry: MethodRegistry, model: PerfModel, meth
   const plugin = registry.get(method.id);
   const encoder = Encoder.init(encoderConfig(model), streams.init);
   const head = createHead('classification', model.hidden, LABELS, streams.init);
-  const adapter = plugin.apply({ model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
+  const adapter = applyMethod(plugin, { model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
   const config: ResolvedTraining = {
     steps, batchSize: PERF_BATCH, lr: plugin.meta.defaultLearningRate, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1,
     evalBatchSize: 128, maxLength: model.seq, evalLimit: 0,

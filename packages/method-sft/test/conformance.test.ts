@@ -3,5 +3,6 @@ import { sft } from '../src/index.js';
 
 runConformance(sft, {
   rows: [{ name: 'default', config: {} }],
-  invalid: [{ config: { rank: 4 }, message: /params: .*Unrecognized key.*rank/ }],
+  identityAtInit: true,
+  invalid: [{ config: { rank: 4 }, code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' }],
 });

@@ -8,7 +8,10 @@ import { loadAdapterWeights, saveAdapter } from '../checkpoint/adapter.js';
 import type { Adapter } from '../contracts/adapter.js';
 import type { MethodPlugin } from '../contracts/method.js';
 import type { TaskKind } from '../contracts/task.js';
+import { applyMethod } from '../methods/apply.js';
+import { checkParamNames } from '../methods/probe.js';
 import { MethodRegistry, checkMethodPlugin } from '../methods/registry.js';
+import { encoderParamCount } from '../model/config.js';
 import { Encoder } from '../model/encoder.js';
 import { createHead, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
@@ -16,7 +19,7 @@ import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
 import { predict } from '../train/evaluate.js';
 import { train, trainableParamMap, type TrainResult } from '../train/loop.js';
-import { isUserError } from '../util/errors.js';
+import { isUserError, type UserErrorCode } from '../util/errors.js';
 import { createRng, rngStreams } from '../util/rng.js';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from './fixtures.js';
 
@@ -31,8 +34,15 @@ export interface ConformanceRow {
 
 export interface InvalidRow {
   config: Record<string, unknown>;
-  /** the error message must match this (name the field) */
-  message: RegExp;
+  /**
+   * the stable code of the `UserError`: `E_CONFIG_UNKNOWN_KEY` and `E_CONFIG_INVALID` come from the
+   * schema, `E_CONFIG_MISFIT` from `apply` (a valid config that does not fit the model)
+   */
+  code: UserErrorCode;
+  /** the field it names (`params.rank`, `params.targets[0]`; `params` for an unknown key) */
+  path?: string;
+  /** optionally, text the message must also match */
+  message?: RegExp;
 }
 
 export interface ConformanceOptions {
@@ -42,6 +52,12 @@ export interface ConformanceOptions {
   steps?: number;
   /** learning rate for the checks (default: max(meta.defaultLearningRate, 1e-3)) */
   lr?: number;
+  /**
+   * opt in when the adapted model equals the base model before training (LoRA's B = 0, IA³'s
+   * vectors at 1, methods that only choose what trains): eval outputs with the adapter's hooks
+   * must equal those without, exactly
+   */
+  identityAtInit?: boolean;
 }
 
 interface Built {
@@ -55,7 +71,7 @@ function build(method: MethodPlugin<any>, params: Record<string, unknown>, kind:
   const model = Encoder.init(TINY_ENCODER, createRng('conformance-base'));
   const streams = rngStreams(seed);
   const head = createHead(kind, TINY_ENCODER.hidden, 2, streams.init);
-  const adapter = method.apply({ model, config: params, rng: streams.init, task: { kind, numLabels: 2 }, sequenceLength: 16 });
+  const adapter = applyMethod(method, { model, config: params, rng: streams.init, task: { kind, numLabels: 2 }, sequenceLength: 16 });
   return { model, head, adapter };
 }
 
@@ -73,6 +89,13 @@ async function snapshot(params: Map<string, tf.Variable>): Promise<Map<string, F
 
 function same(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
 }
 
 /**
@@ -93,12 +116,13 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
       await selectBackend('cpu');
     });
 
-    it('has valid meta (id, semver version, core API range, parameter prefix)', () => {
+    it('keeps the contract it is checked against at load (meta, strict described defaulted schema, parameter names)', async () => {
       expect(() => checkMethodPlugin(method, method.meta.packageName)).not.toThrow();
+      await checkParamNames(method, method.meta.packageName);
     });
 
     for (const bad of options.invalid) {
-      it(`rejects config ${JSON.stringify(bad.config)} naming the field`, () => {
+      it(`rejects config ${JSON.stringify(bad.config)} with ${bad.code}${bad.path ? ` at ${bad.path}` : ''}`, () => {
         let error: unknown;
         try {
           const params = registry().parseParams(method.meta.id, bad.config);
@@ -107,7 +131,9 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
           error = e;
         }
         expect(isUserError(error), `expected a UserError, got ${String(error)}`).toBe(true);
-        expect((error as Error).message).toMatch(bad.message);
+        const e = error as { code?: string; path?: string; message: string };
+        expect({ code: e.code, ...(bad.path ? { path: e.path } : {}) }, e.message).toEqual({ code: bad.code, ...(bad.path ? { path: bad.path } : {}) });
+        if (bad.message) expect(e.message).toMatch(bad.message);
       });
     }
 
@@ -138,17 +164,69 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
             }
           });
 
-          it('counts parameters exactly: trainable = elements handed to the optimizer, total = backbone + head + adapter', async () => {
+          it('counts parameters exactly: against the closed forms (backbone, head, and the method\'s expectedParams)', async () => {
             const b = build(method, params(), kind, 1);
             try {
-              const varList = [...trainableParamMap(b.adapter, b.head).values()];
               const data = encodeSplit(tinyTask(kind).train, kind, tok, 16);
               const r = await train({ ...b, data, config: training(1), streams: rngStreams(1) });
-              expect(r.trainableParams).toBe(varList.reduce((n, v) => n + v.size, 0));
-              const total = countParams(b.model.params) + countParams(b.head.params) + countParams(b.adapter.params);
-              expect(r.memory.weightsBytes).toBe(total * 4);
+              const backbone = encoderParamCount(TINY_ENCODER);
+              const head = (TINY_ENCODER.hidden + 1) * 2; // [d, 2] weight + [2] bias, every task kind
+              expect(countParams(b.model.params), 'backbone').toBe(backbone);
+              expect(countParams(b.head.params), 'head').toBe(head);
+              const adapter = countParams(b.adapter.params);
+              const trainedBackbone = countParams(b.adapter.trainableBackbone());
+              const expected = method.expectedParams?.(params(), TINY_ENCODER);
+              if (expected !== undefined) {
+                expect(adapter, 'adapter.params vs expectedParams().adapter').toBe(expected.adapter);
+                expect(trainedBackbone, 'trainableBackbone() vs expectedParams().trainableBackbone').toBe(expected.trainableBackbone);
+                expect(r.trainableParams, 'trainable').toBe(expected.adapter + expected.trainableBackbone + head);
+              } else {
+                expect(r.trainableParams, 'trainable').toBe(adapter + trainedBackbone + head);
+              }
+              expect(r.memory.weightsBytes).toBe((backbone + head + adapter) * 4);
               for (const name of b.adapter.params.keys()) expect(name.startsWith(`${method.meta.paramPrefix}.`), name).toBe(true);
               for (const name of b.adapter.trainableBackbone().keys()) expect(b.model.params.has(name), name).toBe(true);
+            } finally {
+              free(b);
+            }
+          });
+
+          if (options.identityAtInit) {
+            it('equals the base model before training (eval outputs with and without its hooks)', async () => {
+              const b = build(method, params(), kind, 1);
+              try {
+                const split = encodeSplit(tinyTask(kind).test, kind, tok, 16);
+                const hooked = await predict(b.model, b.head, b.adapter.hooks, split, 8);
+                const base = await predict(b.model, b.head, {}, split, 8);
+                expect(maxDiff(hooked.logits, base.logits), 'max |adapted - base|').toBe(0);
+              } finally {
+                free(b);
+              }
+            });
+          }
+
+          it('merge() then unmerge(), when it has them: merged outputs equal hooked ones within 1e-5, every backbone weight restored bit for bit', async (t) => {
+            const b = build(method, params(), kind, 1);
+            try {
+              if (b.adapter.merge === undefined) {
+                t.skip();
+                return;
+              }
+              expect(b.adapter.unmerge, 'merge() without unmerge()').toBeTypeOf('function');
+              const task = tinyTask(kind);
+              // trained first, so the update is not zero and merging changes the weights
+              await train({ ...b, data: encodeSplit(task.train, kind, tok, 16), config: training(4), streams: rngStreams(1) });
+              const split = encodeSplit(task.test, kind, tok, 16);
+              const before = await snapshot(b.model.params);
+              const hooked = await predict(b.model, b.head, b.adapter.hooks, split, 8);
+              b.adapter.merge();
+              const changed = [...(await snapshot(b.model.params))].filter(([k, v]) => !same(v, before.get(k)!)).length;
+              const merged = await predict(b.model, b.head, {}, split, 8); // the backbone alone: no hooks
+              b.adapter.unmerge!();
+              const after = await snapshot(b.model.params);
+              expect(changed, 'merge() changed no backbone weight').toBeGreaterThan(0);
+              expect(maxDiff(merged.logits, hooked.logits), 'max |merged - hooked|').toBeLessThanOrEqual(1e-5);
+              for (const [name, v] of before) expect(same(v, after.get(name)!), `${name} after unmerge()`).toBe(true);
             } finally {
               free(b);
             }

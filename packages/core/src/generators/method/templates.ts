@@ -99,6 +99,8 @@ export const ${v.camel}: MethodPlugin<${v.pascal}Config> = {
     defaultLearningRate: 1e-2,
   },
   schema: ${v.camel}Schema,
+  // the closed form the conformance suite checks apply() against (the head is core's, not counted)
+  expectedParams: () => ({ adapter: 0, trainableBackbone: 0 }),
   apply() {
     return {
       hooks: {},
@@ -117,11 +119,14 @@ export function conformanceTest(v: MethodTemplateVars): string {
   return `import { runConformance } from '@tunelab/core/testing';
 import { ${v.camel} } from '../src/index.js';
 
-// core's shared checks: meta, config errors, trains only what it reports, exact parameter counts,
-// no tensor leaks, save/load. Add a row per interesting config, and an invalid row per check.
+// core's shared checks: the load-time contract, config errors (by stable code), trains only what
+// it reports, parameter counts against expectedParams, no tensor leaks, save/load, merge/unmerge.
+// Add a row per interesting config, and an invalid row per check.
 runConformance(${v.camel}, {
   rows: [{ name: 'default', config: {} }],
-  invalid: [{ config: { notAField: 1 }, message: /params: .*Unrecognized key.*notAField/ }],
+  // as generated it only trains the head: the model is the base model until the first step
+  identityAtInit: true,
+  invalid: [{ config: { notAField: 1 }, code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' }],
 });
 `;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { loadNativeKernels } from '../../src/backend/native.js';
 import { selectBackend } from '../../src/backend/select.js';
 
@@ -9,7 +10,7 @@ const loaded = await loadNativeKernels();
 // captured before anything registers `native`: the cpu kernels must still be these afterwards
 const cpuBefore = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k.kernelFunc]));
 
-describe.skipIf(!loaded.ok)(`native backend${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`native backend${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   it('--backend native activates it: single-threaded, named in the record', async () => {
     const info = await selectBackend('native');
     expect(info).toMatchObject({ name: 'native', tfBackend: 'native', threads: 1, skipped: [] });

@@ -89,6 +89,7 @@ const cases: Case[] = [
   { name: 'a malformed --set', args: () => train(['--method', 'sft', '--set', 'rank']), message: /--set rank: expected key=value/ },
   { name: 'zero training steps', args: () => train(['--method', 'sft', '--set', 'steps=0']), message: /training\.steps: .*>=1/ },
   { name: 'an unknown flag', args: () => train(['--method', 'sft', '--stepz', '3']), message: /Unknown argument: stepz/ },
+  { name: 'new-method into a folder that is not empty', args: () => ['new-method', ws.dir], message: /new-method: .* already exists and is not empty; choose a new folder/ },
   // records
   { name: 'verify on a folder without results', args: () => ['verify', '--in', join(ws.dir, 'no-results'), ...ws.args], message: /no results\*\.jsonl files there/ },
   { name: 'verify on a folder that holds no records', args: () => ['verify', '--in', join(DATA, 'not-records'), ...ws.args], message: /results\.jsonl:1: not a tunelab record/ },

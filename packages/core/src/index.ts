@@ -33,3 +33,4 @@ export { runTrial, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';
 export * from './data/index.js';
+export { corePackage, methodPackageFiles, methodTemplateVars, METHOD_ID, STANDALONE_VERSIONS, type MethodLayout, type MethodTemplateInput, type MethodTemplateVars } from './generators/method/templates.js';

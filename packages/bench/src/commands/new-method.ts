@@ -22,11 +22,11 @@ function idFromFolder(dir: string): string {
  */
 export function writeMethodPackage(o: NewMethodOptions): { dir: string; files: string[]; id: string; packageName: string } {
   const dir = resolve(o.dir);
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`new-method: ${dir} already exists and is not empty; choose a new folder`);
   const id = o.id ?? idFromFolder(dir);
   if (!METHOD_ID.test(id)) {
     throw new UserError(`new-method: method id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`);
   }
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`new-method: ${dir} already exists and is not empty; choose a new folder`);
   if (!existsSync(dirname(dir))) throw new UserError(`new-method: the parent folder ${dirname(dir)} does not exist; create it first`);
   const v = methodTemplateVars({
     id,

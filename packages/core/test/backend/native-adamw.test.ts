@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
-import { fusedAdamWStep } from '../../src/backend/adamw-native.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { fusedAdamWStep } from '../../src/backend/adamw-op.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { AdamW } from '../../src/train/adamw.js';
 import { createRng } from '../../src/util/rng.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
-import { loadNativeKernels } from '../../src/backend/native.js';
+import { loadNativeKernels } from '../../src/backend/native/index.js';
 import { selectBackend } from '../../src/backend/select.js';
 
 /** Selecting `native`, the untouched cpu reference, and the safety of native's array pool. */
@@ -55,7 +55,7 @@ describe.skipIf(skipNativeSuite(loaded))(`native backend${loaded.ok ? '' : ` —
   });
 
   it('the pool stays under its cap, dropping the least recently requested sizes first', async () => {
-    const { NativeBackend } = await import('../../src/backend/native-backend.js');
+    const { NativeBackend } = await import('../../src/backend/native/backend.js');
     const b = new NativeBackend(4096); // bytes: room for a few small arrays
     const release = (n: number) => {
       const id = b.write(b.alloc(n), [n], 'float32');

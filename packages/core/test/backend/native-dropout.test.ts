@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { dropoutOp } from '../../src/backend/dropout.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 
 /** dropoutOp on native replays tf.dropout's random stream: the same bits as tf.dropout on cpu. */
 const loaded = await loadNativeKernels();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import type { Adapter } from '../../src/contracts/adapter.js';
 import type { EncoderConfig } from '../../src/contracts/model.js';
 import { Encoder } from '../../src/model/encoder.js';

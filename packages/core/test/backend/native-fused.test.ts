@@ -4,7 +4,7 @@ import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { addDropoutOp, DROPOUT_KERNELS } from '../../src/backend/dropout.js';
 import { FUSED, fusedDense, fusedGelu, fusedLayerNorm, headContext, headScores, scaledSoftmax, sumOfSquares } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
 
 /**

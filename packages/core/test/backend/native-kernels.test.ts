@@ -4,7 +4,7 @@ import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { DROPOUT_KERNELS } from '../../src/backend/dropout.js';
 import { FUSED } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, NATIVE_KERNEL_NAMES, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, NATIVE_KERNEL_NAMES, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
 
 /**

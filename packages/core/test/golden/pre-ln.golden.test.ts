@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadNativeKernels } from '../../src/backend/native.js';
+import { loadNativeKernels } from '../../src/backend/native/index.js';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { selectBackend } from '../../src/backend/select.js';
 import type { EncoderConfig, ParamMap } from '../../src/contracts/model.js';

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { addDropoutOp, DROPOUT_KERNELS } from '../../src/backend/dropout.js';
 import { FUSED, fusedDense, fusedGelu, fusedGeluErf, fusedLayerNorm, headContext, headScores, scaledSoftmax, sumOfSquares } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
 
 /**
@@ -160,7 +161,7 @@ function relErr(got: Float32Array, want: Float32Array): number {
 
 const bitIdentical = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
-describe.skipIf(!loaded.ok)(`fused ops on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`fused ops on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   beforeAll(async () => {
     registerFastGradients();
     await registerNativeBackend();

@@ -16,6 +16,10 @@ export interface Kernels {
   gelu(x: Float32Array, y: Float32Array): void;
   /** the gradient of gelu, bit-identical to tfjs's gradient chain on this backend */
   geluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** exact GELU y = 0.5·x·(1 + erf(x/√2)) in closed form (erf: Abramowitz-Stegun 7.1.26, |error| < 1.5e-7) */
+  geluErf(x: Float32Array, y: Float32Array): void;
+  /** its gradient: dy·(Φ(x) + x·φ(x)) */
+  geluErfGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** out = softmax(scores·scale + bias) over the last axis; scores [B, R, n], bias [B, n] */
   scaledSoftmax(scores: Float32Array, bias: Float32Array, B: number, R: number, n: number, scale: number, out: Float32Array): void;
   /** the gradient of scaledSoftmax wrt scores from its output p and the output's gradient dp ([rows, n]) */

@@ -1,6 +1,6 @@
 import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
 import { z } from 'zod';
-import { selectBiases } from './select.js';
+import { bitfitParamCount, selectBiases } from './select.js';
 
 export { bitfitParamCount, isBias, selectBiases, type BitFitSelection, type BitFitShape } from './select.js';
 
@@ -34,6 +34,7 @@ export const bitfit: MethodPlugin<BitFitConfig> = {
     defaultLearningRate: 1e-3,
   },
   schema: bitfitSchema,
+  expectedParams: (config, shape) => ({ adapter: 0, trainableBackbone: bitfitParamCount(shape, config) }),
   apply({ model, config }) {
     const chosen = selectBiases(model.params, config);
     return {

@@ -8,8 +8,9 @@ runConformance(bitfit, {
     { name: 'default (linear biases)', config: {} },
     { name: 'with LayerNorm shifts', config: { layerNorm: true }, kinds: ['classification'] },
   ],
+  identityAtInit: true,
   invalid: [
-    { config: { layerNorm: 'yes' }, message: /params\.layerNorm: "yes" is not true or false/ },
-    { config: { rank: 4 }, message: /params: .*Unrecognized key.*rank/ },
+    { config: { layerNorm: 'yes' }, code: 'E_CONFIG_INVALID', path: 'params.layerNorm' },
+    { config: { rank: 4 }, code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' },
   ],
 });

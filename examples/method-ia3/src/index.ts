@@ -60,6 +60,7 @@ export const ia3: MethodPlugin<Ia3Config> = {
     defaultLearningRate: 3e-3,
   },
   schema: ia3Schema,
+  expectedParams: (config, shape) => ({ adapter: ia3ParamCount(shape, config), trainableBackbone: 0 }),
   apply({ model, config }) {
     const { params, byLinear } = initVectors(model, config.targets);
     return {

@@ -2,6 +2,7 @@ import { isUserError } from '@tunelab/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { methodsCommand } from './commands/methods.js';
+import { newMethodCommand } from './commands/new-method.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
 import { pretrainingGainCommand } from './commands/pretraining-gain.js';
@@ -15,10 +16,10 @@ import { modelInfoCommand } from './commands/model-info.js';
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, backendsCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, backendsCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, backends')
+      .demandCommand(1, 'name a command: train, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends')
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial) collect
       .middleware(lastWins, true)

@@ -1,4 +1,4 @@
-import { checkPluginModule, createContainer, METHOD_REGISTRY, UserError, type CheckedPluginModule, type MethodPlugin, type MethodRegistry } from '@tunelab/core';
+import { checkParamNames, checkPluginModule, checkUniqueMethods, createContainer, isUserError, METHOD_REGISTRY, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry } from '@tunelab/core';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePlugin, type PluginRequest } from './plugins.js';
 
@@ -60,7 +60,7 @@ async function importPlugin(req: PluginRequest): Promise<{ method: LoadedMethod;
     const as = (plugin: MethodPlugin): LoadedMethod => ({ plugin, from: req.spec, path, builtin: false });
     return { method: as(c.method), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
   } catch (e) {
-    throw e instanceof UserError ? new UserError(`${req.where}: ${e.message}`) : e;
+    throw e instanceof UserError ? withPrefix(e, `${req.where}: `) : e;
   }
 }
 
@@ -68,23 +68,14 @@ function describeSource(m: LoadedMethod): string {
   return `${m.plugin.meta.packageName} (${m.builtin ? 'built-in' : label(m.from, m.path)})`;
 }
 
-/** Unique ids and parameter prefixes, each clash naming both modules and what to change. */
+/** Unique ids and parameter prefixes (the registry's check), each clash naming both modules and what to change. */
 function checkUnique(all: LoadedMethod[], where: Map<LoadedMethod, string>): void {
-  const ids = new Map<string, LoadedMethod>();
-  const prefixes = new Map<string, LoadedMethod>();
-  for (const m of all) {
-    const { id, paramPrefix } = m.plugin.meta;
-    const at = where.get(m);
-    const head = `${at ? `${at}: ` : ''}method plugin ${label(m.from, m.path)}`;
-    const other = ids.get(id);
-    if (other) throw new UserError(`${head}: method id '${id}' is already provided by ${describeSource(other)}; change meta.id`);
-    const taken = prefixes.get(paramPrefix);
-    if (taken) {
-      throw new UserError(`${head}: meta.paramPrefix '${paramPrefix}' is already used by method '${taken.plugin.meta.id}' of ${describeSource(taken)}; choose another meta.paramPrefix`);
-    }
-    ids.set(id, m);
-    prefixes.set(paramPrefix, m);
-  }
+  const head = (m: LoadedMethod) => `${where.get(m) ? `${where.get(m)}: ` : ''}method plugin ${label(m.from, m.path)}`;
+  checkUniqueMethods(all, (m) => m.plugin, {
+    duplicateId: (m, other) => `${head(m)}: method id '${m.plugin.meta.id}' is already provided by ${describeSource(other)}; change meta.id`,
+    duplicatePrefix: (m, taken) =>
+      `${head(m)}: meta.paramPrefix '${m.plugin.meta.paramPrefix}' is already used by method '${taken.plugin.meta.id}' of ${describeSource(taken)}; choose another meta.paramPrefix`,
+  });
 }
 
 /**
@@ -114,6 +105,13 @@ export async function loadMethods(plugins: readonly PluginRequest[] = []): Promi
     if (r.module) modules.push(r.module);
   }
   checkUnique(loaded, where);
+  // the parameter-name rule needs the method applied once (to core's tiny test encoder)
+  for (const m of loaded) {
+    const at = where.get(m);
+    await checkParamNames(m.plugin, m.builtin ? m.from : label(m.from, m.path)).catch((e: unknown) => {
+      throw isUserError(e) && at ? withPrefix(e, `${at}: `) : e;
+    });
+  }
   const container = createContainer({ methods: direct, modules });
   return { registry: container.get(METHOD_REGISTRY), loaded, container };
 }

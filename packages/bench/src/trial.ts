@@ -1,5 +1,5 @@
 import {
-  CORE_VERSION, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  CORE_VERSION, applyMethod, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
   type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
   type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample,
 } from '@tunelab/core';
@@ -94,7 +94,7 @@ export function modelKey(m: LoadedModel): { modelSha256: string; tokenizerSha256
 export function dryApply(method: MethodPlugin, params: Record<string, unknown>, shape: ModelShape, task: TaskData, sequenceLength: number): void {
   const model = shape.random(rngStreams(0).init, 8);
   try {
-    method.apply({ model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
+    applyMethod(method, { model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
   } finally {
     model.dispose();
   }

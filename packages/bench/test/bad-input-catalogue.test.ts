@@ -72,6 +72,11 @@ const cases: Case[] = [
   { name: 'a plugin that exports nothing', args: () => sweep('plugin-empty', withGood({ plugins: [join(FIX, 'no-default.mjs')] })), message: /plugins\[0\]: .*no-default\.mjs.*default export/ },
   { name: 'a plugin for another core API', args: () => sweep('plugin-core', withGood({ plugins: [join(FIX, 'core-mismatch.mjs')] })), message: /plugins\[0\]: .*needs @tunelab\/core \^9\.0\.0 but .* is running/ },
   { name: 'a plugin whose id is taken', args: () => sweep('plugin-dup', withGood({ plugins: [join(FIX, 'duplicate-id.mjs')] })), message: /duplicate-id\.mjs.*'lora'.*(already|taken)/ },
+  { name: 'a plugin whose schema is not strict', args: () => sweep('plugin-loose', withGood({ plugins: [join(FIX, 'loose-schema.mjs')] })), message: /plugins\[0\]: method plugin .*loose-schema\.mjs.*: schema is not strict/ },
+  { name: 'a plugin with a schema field without a default', args: () => train(['--method', 'sft', '--plugin', join(FIX, 'no-field-default.mjs')]), message: /--plugin: method plugin .*no-field-default\.mjs.*: schema field 'rank' has no default/ },
+  { name: 'a plugin with a schema field without a description', args: () => sweep('plugin-nodesc', withGood({ plugins: [join(FIX, 'no-field-description.mjs')] })), message: /plugins\[0\]: method plugin .*no-field-description\.mjs.*: schema field 'rank' has no description/ },
+  { name: 'a plugin whose parameters are not named <paramPrefix>.*', args: () => sweep('plugin-badname', withGood({ plugins: [join(FIX, 'bad-param-name.mjs')] })), message: /plugins\[0\]: method plugin .*bad-param-name\.mjs.*: parameter 'scale\.layers\.0' is not named 'fixture_badname\.<\.\.\.>'/ },
+  { name: "a --set value a plugin's list field cannot take", args: () => train(['--method', 'fixture-list', '--plugin', join(FIX, 'list-field.mjs'), '--set', 'targets=query']), message: /method 'fixture-list': params\.targets\[0\]: / },
   { name: 'a plugin path that does not exist', args: () => sweep('plugin-missing', withGood({ plugins: ['./no-such-plugin.mjs'] })), message: /plugins\[0\]: cannot load '\.\/no-such-plugin\.mjs'/ },
   // output paths written by a config (it may come from someone else)
   { name: "a config's out that climbs out with ..", args: () => ['sweep', '--config', config('escape-dots', withGood({ out: '../outside' })), '--workers', '1', ...ws.args], message: /out: "\.\.\/outside" leaves the workspace through '\.\.'/, cwd: home },
@@ -90,6 +95,7 @@ const cases: Case[] = [
   { name: 'a malformed --set', args: () => train(['--method', 'sft', '--set', 'rank']), message: /--set rank: expected key=value/ },
   { name: 'zero training steps', args: () => train(['--method', 'sft', '--set', 'steps=0']), message: /training\.steps: .*>=1/ },
   { name: 'an unknown flag', args: () => train(['--method', 'sft', '--stepz', '3']), message: /Unknown argument: stepz/ },
+  { name: 'new-method into a folder that is not empty', args: () => ['new-method', ws.dir], message: /new-method: .* already exists and is not empty; choose a new folder/ },
   // records
   { name: 'verify on a folder without results', args: () => ['verify', '--in', join(ws.dir, 'no-results'), ...ws.args], message: /no results\*\.jsonl files there/ },
   { name: 'verify on a folder that holds no records', args: () => ['verify', '--in', join(DATA, 'not-records'), ...ws.args], message: /results\.jsonl:1: not a tunelab record/ },

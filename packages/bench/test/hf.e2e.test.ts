@@ -55,6 +55,12 @@ describe('Hugging Face models in sweeps and trials', () => {
     }
   });
 
+  it('re-runs a recorded Hugging Face trial bit for bit (verify)', () => {
+    const v = tunelab(['verify', '--in', out, '--trial', recs.find((r) => r.method === 'lora' && r.modelFamily === 'roberta')!.trialId, '--cache', cache], { cwd: ROOT });
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toMatch(/identical {2}\S+ {2}lora .*roberta-tiny/);
+  });
+
   it("counts exactly what transformers' heads and the methods add (closed forms)", () => {
     const d = 32;
     const C = 45; // wn-supersense classes

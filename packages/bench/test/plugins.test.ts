@@ -25,7 +25,12 @@ const cases: [string, string, RegExp][] = [
   ['a package folder whose entry is not built', './unbuilt', /^--plugin: cannot load '\.\/unbuilt': its entry .*unbuilt\/dist\/index\.js \(package\.json main\) does not exist; build the package first/],
   ['a module that throws on import', './throws.mjs', /^--plugin: cannot load '\.\/throws\.mjs' \(\/.*throws\.mjs\): importing it threw fixture: broken on import; fix the module/],
   ['a module with a syntax error', './syntax.mjs', /^--plugin: cannot load '\.\/syntax\.mjs' \(.*\): importing it threw .+; fix the module/],
-  ['a missing default export', './no-default.mjs', /^--plugin: method plugin '\.\/no-default\.mjs' \(.*no-default\.mjs\): no default export; export the method object as `export default \{ meta, schema, apply \}` \(it exports 'method'; add `export default method`\)$/],
+  ['a missing default export', './no-default.mjs', /^--plugin: method plugin '\.\/no-default\.mjs' \(.*no-default\.mjs\): no default export; export the method object as `export default \{ meta, schema, apply \}` \(it exports 'method'; 'method' is shaped \{ meta, schema, apply \}: add `export default method`\)$/],
+  ['a missing default export, the method not the first export', './misnamed-default.mjs', /^--plugin: method plugin .*: no default export; .*\(it exports 'VERSION', 'lnfit'; 'lnfit' is shaped \{ meta, schema, apply \}: add `export default lnfit`\)$/],
+  ['a schema that is not strict', './loose-schema.mjs', /^--plugin: method plugin '\.\/loose-schema\.mjs' \(.*\): schema is not strict: an unknown key is accepted .*; end it with \.strict\(\)$/],
+  ['a schema field without a default', './no-field-default.mjs', /^--plugin: method plugin '\.\/no-field-default\.mjs' \(.*\): schema field 'rank' has no default; add \.default\(\.\.\.\) so that an empty config parses$/],
+  ['a schema field without a description', './no-field-description.mjs', /^--plugin: method plugin '\.\/no-field-description\.mjs' \(.*\): schema field 'rank' has no description; add \.describe\(/],
+  ['a parameter outside meta.paramPrefix', './bad-param-name.mjs', /^--plugin: method plugin '\.\/bad-param-name\.mjs' \(.*\): parameter 'scale\.layers\.0' is not named 'fixture_badname\.<\.\.\.>' \(meta\.paramPrefix 'fixture_badname'\); rename the parameters it creates$/],
   ['a malformed default export', './malformed.mjs', /^--plugin: method plugin '\.\/malformed\.mjs' \(.*\): missing `apply\(context\)` function$/],
   ['a malformed meta', './bad-meta.mjs', /^--plugin: method plugin '\.\/bad-meta\.mjs' \(.*\): meta\.id must be lower-case letters, digits and '-' \(got "Fixture Method"\)$/],
   ['a core API range that excludes the running core', './core-mismatch.mjs', /^--plugin: method plugin '\.\/core-mismatch\.mjs' \(.*\): needs @tunelab\/core \^9\.0\.0 but 0\.1\.0 is running; install a matching version of the plugin or of core$/],
@@ -40,6 +45,53 @@ describe('plugin loading errors (in process): one line naming the module and wha
     expect(await loadError([at(spec)])).toMatch(message);
   });
 
+});
+
+describe('the contract at load time', () => {
+  it('each rule failure carries the stable code E_PLUGIN_CONTRACT', async () => {
+    for (const spec of ['./loose-schema.mjs', './no-field-default.mjs', './no-field-description.mjs', './bad-param-name.mjs', './malformed.mjs']) {
+      const e = await loadMethods([at(spec)]).then(() => undefined, (x: unknown) => x);
+      expect((e as { code?: string }).code, spec).toBe('E_PLUGIN_CONTRACT');
+    }
+  });
+
+  it('a good plugin loads and frees what the parameter-name probe made', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await loadMethods([at('./good')]); // warm: the backend and the built-ins' modules
+    const before = tf.memory().numTensors;
+    await loadMethods([at('./good'), at('./bad-param-name.mjs')]).catch(() => undefined);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('an error inside apply names the method (a bug keeps its cause)', async () => {
+    const { registry } = await loadMethods([at('./apply-throws.mjs')]);
+    const { applyMethod, Encoder, rngStreams } = await import('@tunelab/core');
+    const { TINY_ENCODER } = await import('@tunelab/core/testing');
+    const model = Encoder.init(TINY_ENCODER, rngStreams(0).init);
+    try {
+      const config = registry.parseParams('fixture-applythrows', { crash: true });
+      const ctx = { model, config, rng: rngStreams(0).init, task: { kind: 'classification' as const, numLabels: 2 }, sequenceLength: 8 };
+      const e = (() => { try { applyMethod(registry.get('fixture-applythrows'), ctx); } catch (x) { return x as Error; } return undefined; })();
+      expect(e?.message).toBe("method 'fixture-applythrows' (@fixture/method): apply threw: cannot read properties of undefined (reading \"weight\")");
+      expect((e?.cause as Error).name).toBe('TypeError');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('--set for a list-only field: a single value becomes a one-element list', async () => {
+    const { registry } = await loadMethods([at('./list-field.mjs')]);
+    expect(registry.parseParams('fixture-list', { targets: 'value' })).toEqual({ targets: ['value'] });
+    expect(registry.parseParams('fixture-list', { targets: ['key', 'value'] })).toEqual({ targets: ['key', 'value'] });
+    // a field that takes a value or a list keeps the value (LoRA's targets)
+    expect(registry.parseParams('lora', { targets: 'query' }).targets).toBe('query');
+    // a value the list would not take either is still an error naming the field, with a stable code
+    const e = (() => { try { registry.parseParams('fixture-list', { targets: 'query' }); } catch (x) { return x as { message: string; code?: string; path?: string }; } return undefined; })();
+    expect(e).toMatchObject({ code: 'E_CONFIG_INVALID', path: 'params.targets[0]' });
+    expect(e!.message).toMatch(/^method 'fixture-list': params\.targets\[0\]: /);
+    // a value of another type entirely is not wrapped
+    expect(() => registry.parseParams('fixture-list', { targets: 3 })).toThrow(/params\.targets\[0\]|params\.targets: /);
+  });
 });
 
 describe('plugin loading', () => {

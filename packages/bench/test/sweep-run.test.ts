@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { SweepManifest } from '../src/sweep/manifest.js';
 import type { SweepRecord } from '../src/sweep/records.js';
@@ -120,29 +121,10 @@ describe('tunelab sweep (end to end on a tiny zoo)', () => {
   });
 
   it('a failing trial, a crashed worker and a diverged trial are recorded; the rest still runs', async () => {
-    writeFileSync(
-      join(ws.dir, 'boom.mjs'),
-      `const schema = { safeParse: (v) => ['ok', 'throw', 'crash'].includes(v.mode ?? 'ok') ? { success: true, data: { mode: v.mode ?? 'ok' } } : { success: false, error: { issues: [{ code: 'custom', path: ['mode'], message: 'expected ok, throw or crash' }] } } };
-export default {
-  meta: { id: 'boom', version: '1.0.0', packageName: 'boom', coreApi: '*', paramPrefix: 'boom', description: 'fails on demand', defaultLearningRate: 1e-3 },
-  schema,
-  apply: ({ config }) => ({ hooks: {}, params: new Map(), dispose() {}, trainableBackbone() {
-    if (config.mode === 'throw') throw new Error('boom: this trial fails on purpose');
-    if (config.mode === 'crash') process.kill(process.pid, 'SIGKILL');
-    return new Map();
-  } }),
-};\n`,
-    );
-    // a learning rate no schema would accept: the loss goes to NaN and the trial diverges
-    writeFileSync(
-      join(ws.dir, 'blowup.mjs'),
-      `export default { meta: { id: 'blowup', version: '1.0.0', packageName: 'blowup', coreApi: '*', paramPrefix: 'blowup', description: 'diverges', defaultLearningRate: 1e30 },
-  schema: { safeParse: (v) => ({ success: true, data: v }) },
-  apply: ({ model }) => ({ hooks: {}, params: new Map(), dispose() {}, trainableBackbone: () => new Map(model.params) }) };\n`,
-    );
+    // fixtures/plugins/boom.mjs fails on demand; blowup.mjs diverges (zod schemas: the contract is checked at load)
     const file = writeConfig('failing', {
       seeds: [1],
-      plugins: ['./boom.mjs', './blowup.mjs'],
+      plugins: [fileURLToPath(new URL('./fixtures/plugins/boom.mjs', import.meta.url)), fileURLToPath(new URL('./fixtures/plugins/blowup.mjs', import.meta.url))],
       methods: [{ method: 'boom', grid: { mode: ['ok', 'throw', 'crash'] } }, { method: 'blowup', grid: {} }, { method: 'sft', grid: {} }],
     });
     const failOut = join(ws.dir, 'out-failing');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm runs this at install. It builds the addon with node-gyp against the running Node's own
 // headers (no download, so it works offline); when the build fails it leaves the package unbuilt,
-// writes why to build-error.txt, and exits 0 so `npm ci` still succeeds (tunelab then runs on wasm).
+// writes why to build-error.txt, and exits 0 so `npm ci` still succeeds (tunelab then runs on wasm),
+// unless TUNELAB_REQUIRE_NATIVE=1 (CI: .ci/run), which makes a failed build exit 1.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -31,8 +32,14 @@ function nodeGyp() {
   return { cmd: process.platform === 'win32' ? 'node-gyp.cmd' : 'node-gyp', pre: [] };
 }
 
+const required = process.env.TUNELAB_REQUIRE_NATIVE === '1';
+
 function giveUp(reason) {
   fs.writeFileSync(errorFile, `${reason}\n`);
+  if (required) {
+    process.stderr.write(`@tunelab/kernels: native kernels NOT built (${reason}), and TUNELAB_REQUIRE_NATIVE=1 requires them.\n`);
+    process.exit(1);
+  }
   process.stderr.write(
     `@tunelab/kernels: native kernels NOT built (${reason}).\n` +
       '  tunelab still works: --backend auto falls back to wasm. To retry: npm rebuild @tunelab/kernels\n',

@@ -92,25 +92,28 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
-// gelu(x, y) / geluGrad(dy, x, dx)
-napi_value Gelu(napi_env env, napi_callback_info info) {
+// An element-wise kernel (x, y) -> y = f(x), both of x's length.
+template <void (*F)(const float*, float*, int64_t)>
+napi_value Elementwise1(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* x = a.f32(0, 0, "x");
   size_t n = 0;
   if (x != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   float* y = a.f32(1, static_cast<int64_t>(n), "y");
-  if (a.error.empty()) tk::gelu(x, y, static_cast<int64_t>(n));
+  if (a.error.empty()) F(x, y, static_cast<int64_t>(n));
   return a.done();
 }
 
-napi_value GeluGrad(napi_env env, napi_callback_info info) {
+// An element-wise gradient (dy, x, dx), all of dy's length.
+template <void (*F)(const float*, const float*, float*, int64_t)>
+napi_value Elementwise2(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* dy = a.f32(0, 0, "dy");
   size_t n = 0;
   if (dy != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   const float* x = a.f32(1, static_cast<int64_t>(n), "x");
   float* dx = a.f32(2, static_cast<int64_t>(n), "dx");
-  if (a.error.empty()) tk::gelu_grad(dy, x, dx, static_cast<int64_t>(n));
+  if (a.error.empty()) F(dy, x, dx, static_cast<int64_t>(n));
   return a.done();
 }
 
@@ -393,8 +396,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"attnContext", nullptr, AttnContext, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, Elementwise1<tk::gelu>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, Elementwise2<tk::gelu_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluErf", nullptr, Elementwise1<tk::gelu_erf>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluErfGrad", nullptr, Elementwise2<tk::gelu_erf_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scaledSoftmax", nullptr, ScaledSoftmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scaledSoftmaxGrad", nullptr, ScaledSoftmaxGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -122,6 +122,56 @@ void gelu(const float* x, float* y, int64_t n) {
   }
 }
 
+// Exact GELU, 0.5·x·(1 + erf(x/√2)), as transformers' `gelu` (Hugging Face backbones). A closed
+// form, not a replay of the op chain: erf is Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, the formula
+// tfjs's own Erf kernel uses) in float32 with exp from elementwise.cc, so no libm is involved and the
+// bits are the same on every x86 machine. The gradient is 0.5·(1 + erf(u)) + x·exp(-u²)/√(2π), u = x/√2.
+namespace {
+constexpr float kSqrtHalf = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+
+// erf(u) from u and e = exp(-u²)
+inline float erf_as(float u, float e) {
+  const float v = std::fabs(u);
+  const float t = 1.0f / (1.0f + 0.3275911f * v);
+  const float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+  const float r = 1.0f - poly * e;
+  return u < 0.0f ? -r : r;
+}
+
+// e[i] = exp(-(x[i]/√2)²) for one chunk
+inline void gauss(const float* x, float* e, int64_t m) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float u = x[i] * kSqrtHalf;
+    e[i] = -(u * u);
+  }
+  unary(kExp, e, e, m);
+}
+}  // namespace
+
+void gelu_erf(const float* x, float* y, int64_t n) {
+  alignas(32) float e[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
+    const float* xc = x + i0;
+    gauss(xc, e, m);
+    for (int64_t i = 0; i < m; ++i) y[i0 + i] = (0.5f * xc[i]) * (1.0f + erf_as(xc[i] * kSqrtHalf, e[i]));
+  }
+}
+
+void gelu_erf_grad(const float* dy, const float* x, float* dx, int64_t n) {
+  alignas(32) float e[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
+    const float* xc = x + i0;
+    gauss(xc, e, m);
+    for (int64_t i = 0; i < m; ++i) {
+      const float cdf = 0.5f * (1.0f + erf_as(xc[i] * kSqrtHalf, e[i]));
+      dx[i0 + i] = dy[i0 + i] * (cdf + xc[i] * (kInvSqrt2Pi * e[i]));
+    }
+  }
+}
+
 // The gradient of gelu as tfjs's chain computes it: dy·s + ((dy·x)·(s·(1 - s)))·1.702.
 void gelu_grad(const float* dy, const float* x, float* dx, int64_t n) {
   alignas(32) float s[kChunk];

@@ -67,13 +67,16 @@ void gather_rows(const float* params, int64_t rows, int64_t width, const int32_t
 void scatter_add_rows(const float* updates, int64_t width, const int32_t* idx, int64_t n, float* out, int64_t rows);
 
 // Fused Transformer kernels (fused.cc). Each replays the tfjs kernel chain it replaces bit for bit
-// on this backend, except layer_norm_grad (closed form, double sums).
+// on this backend, except layer_norm_grad (closed form, double sums) and gelu_erf (closed form).
 void layer_norm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t d, float eps, float* y,
                 float* mean, float* rstd);
 void layer_norm_grad(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows,
                      int64_t d, float* dx, float* dgamma, float* dbeta);
 void gelu(const float* x, float* y, int64_t n);
 void gelu_grad(const float* dy, const float* x, float* dx, int64_t n);
+// exact (erf) GELU and its gradient, in closed form (not a replay of tfjs's chain; see fused.cc)
+void gelu_erf(const float* x, float* y, int64_t n);
+void gelu_erf_grad(const float* dy, const float* x, float* dx, int64_t n);
 // softmax(scores·scale + bias) with scores [B, R, n] and bias [B, n]
 void scaled_softmax(const float* scores, const float* bias, int64_t B, int64_t R, int64_t n, float scale, float* out);
 void scaled_softmax_grad(const float* p, const float* dp, int64_t rows, int64_t n, float scale, float* out);

@@ -1,6 +1,6 @@
 import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
 import { freezeSchema, type FreezeConfig } from './config.js';
-import { selectFreezeParams } from './select.js';
+import { freezeParamCount, selectFreezeParams } from './select.js';
 
 export { FREEZE_MODULES, canonicalModules, freezeSchema, type FreezeConfig, type FreezeModule } from './config.js';
 export { freezeParamCount, selectFreezeParams, selectFrozenLayers, type FreezeSelection, type FreezeShape } from './select.js';
@@ -24,6 +24,7 @@ export const freeze: MethodPlugin<FreezeConfig> = {
     defaultLearningRate: 1e-4,
   },
   schema: freezeSchema,
+  expectedParams: (config, shape) => ({ adapter: 0, trainableBackbone: freezeParamCount(shape, config) }),
   apply({ model, config }) {
     // chosen once, before training: a bad config fails here, not mid-run
     const chosen = selectFreezeParams(model.params, model.config.layers, config);

@@ -1,10 +1,10 @@
 import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
 import { loraSchema, type LoraConfig } from './config.js';
-import { applyLora, PARAM_PREFIX } from './model.js';
+import { applyLora, loraTargetShapes, PARAM_PREFIX } from './model.js';
 
 export { ALL_LINEAR, loraSchema, type LoraConfig } from './config.js';
 export { LoraLinear, type LoraLinearOptions } from './layer.js';
-export { applyLora, checkRank, resolveLayers, resolveTargets, PARAM_PREFIX, type LoraAdapter } from './model.js';
+export { applyLora, checkRank, layoutOf, loraTargetShapes, resolveLayers, resolveTargets, PARAM_PREFIX, type LinearLayout, type LoraAdapter } from './model.js';
 
 const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
 
@@ -31,6 +31,7 @@ export const lora = {
   },
   schema: loraSchema,
   apply: applyLora,
+  expectedParams: (config, shape) => ({ adapter: loraParamCount(loraTargetShapes(shape, config), config.rank), trainableBackbone: 0 }),
 } satisfies MethodPlugin<LoraConfig>;
 
 export default lora;

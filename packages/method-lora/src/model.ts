@@ -1,4 +1,4 @@
-import { UserError, type Adapter, type Backbone, type MethodContext, type ParamMap } from '@tunelab/core';
+import { encoderLinears, UserError, type Adapter, type Backbone, type EncoderConfig, type MethodContext, type ParamMap } from '@tunelab/core';
 import { ALL_LINEAR, type LoraConfig } from './config.js';
 import { LoraLinear } from './layer.js';
 
@@ -38,11 +38,20 @@ export function resolveLayers(spec: LoraConfig['layers'], layerCount: number): S
   return out;
 }
 
+/** What target resolution reads of a model: its linears and depth (a Backbone, or a shape alone). */
+export type LinearLayout = Pick<Backbone, 'linearNames' | 'linearShape'> & { config: Pick<EncoderConfig, 'layers'> };
+
+/** The linear layout of an encoder of this shape, without building it (core's own listing). */
+export function layoutOf(shape: EncoderConfig): LinearLayout {
+  const linears = encoderLinears(shape);
+  return { config: shape, linearNames: () => [...linears.keys()], linearShape: (n) => linears.get(n)! };
+}
+
 /**
  * The linears LoRA adapts, in forward order (the order A's seeds are drawn in). Short names and
  * 'all-linear' apply in the chosen `layers`; a full name already names its layer and always counts.
  */
-export function resolveTargets(model: Backbone, config: Pick<LoraConfig, 'targets' | 'layers'>): string[] {
+export function resolveTargets(model: LinearLayout, config: Pick<LoraConfig, 'targets' | 'layers'>): string[] {
   const all = model.linearNames();
   const layers = resolveLayers(config.layers, model.config.layers);
   const shorts = [...new Set(all.map(shortName))];
@@ -63,13 +72,19 @@ export function resolveTargets(model: Backbone, config: Pick<LoraConfig, 'target
 }
 
 /** r above min(dIn, dOut) adds parameters without adding rank: the update could not use them. */
-export function checkRank(model: Backbone, targets: readonly string[], rank: number): void {
+export function checkRank(model: LinearLayout, targets: readonly string[], rank: number): void {
   for (const name of targets) {
     const limit = Math.min(...model.linearShape(name));
     if (rank > limit) {
       throw new UserError(`params.rank: ${rank} exceeds min(d_in, d_out) = ${limit} of ${name}; allowed 1..${limit}`);
     }
   }
+}
+
+/** [d_in, d_out] of every linear a parsed config adapts on an encoder of this shape. */
+export function loraTargetShapes(shape: EncoderConfig, config: Pick<LoraConfig, 'targets' | 'layers'>): [number, number][] {
+  const layout = layoutOf(shape);
+  return resolveTargets(layout, config).map((n) => layout.linearShape(n));
 }
 
 /** Install LoRA on the backbone: frozen W0 everywhere, a LoraLinear on every chosen linear. */

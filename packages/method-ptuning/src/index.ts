@@ -39,6 +39,7 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
     defaultLearningRate: 5e-3,
   },
   schema: ptuningSchema,
+  expectedParams: (config, shape) => ({ adapter: PTUNING_MODES[config.mode].paramCount(shape, config), trainableBackbone: 0 }),
   apply(ctx) {
     const mode = PTUNING_MODES[ctx.config.mode];
     const misfit = mode.misfit(ctx.config, { maxPositions: ctx.model.config.maxPositions, sequenceLength: ctx.sequenceLength });

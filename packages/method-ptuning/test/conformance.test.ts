@@ -15,12 +15,12 @@ runConformance(ptuningV2, {
     { name: 'shallow (prompt tuning)', config: { mode: 'shallow', prefixLength: 4 } },
   ],
   invalid: [
-    { config: { prefixLength: 0 }, message: /params\.prefixLength: .*>=1/ },
-    { config: { prefixLen: 4 }, message: /params: .*Unrecognized key.*prefixLen/ },
+    { config: { prefixLength: 0 }, code: 'E_CONFIG_INVALID', path: 'params.prefixLength' },
+    { config: { prefixLen: 4 }, code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' },
     // TINY_ENCODER has 24 positions and the suite feeds 16 tokens: 8 are left for the prompt
-    { config: { mode: 'shallow', prefixLength: 9 }, message: /params\.prefixLength: 9 \+ sequence 16 exceeds the model's 24 positions; allowed 1\.\.8/ },
-    { config: { projectionHidden: 8 }, message: /params\.projectionHidden: .*projection=true/ },
-    { config: { mode: 'shallow', projection: true }, message: /params\.projection: .*mode 'deep'/ },
-    { config: { prefixLength: 25 }, message: /params\.prefixLength: 25 exceeds the model's 24 positions; allowed 1\.\.24/ },
+    { config: { mode: 'shallow', prefixLength: 9 }, code: 'E_CONFIG_MISFIT', path: 'params.prefixLength' },
+    { config: { projectionHidden: 8 }, code: 'E_CONFIG_INVALID', path: 'params.projectionHidden' },
+    { config: { mode: 'shallow', projection: true }, code: 'E_CONFIG_INVALID', path: 'params.projection' },
+    { config: { prefixLength: 25 }, code: 'E_CONFIG_MISFIT', path: 'params.prefixLength' },
   ],
 });

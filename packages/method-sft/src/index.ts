@@ -1,4 +1,4 @@
-import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
+import { encoderParamCount, readPackageVersion, type MethodPlugin } from '@tunelab/core';
 import { z } from 'zod';
 
 const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
@@ -21,6 +21,8 @@ export const sft: MethodPlugin<SftConfig> = {
     defaultLearningRate: 1e-3,
   },
   schema: sftSchema,
+  // every backbone weight trains
+  expectedParams: (_config, shape) => ({ adapter: 0, trainableBackbone: encoderParamCount(shape) }),
   apply({ model }) {
     return {
       hooks: {},

@@ -33,11 +33,11 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   const wasm = new Map(rows.filter((r) => r.backend === 'wasm').map((r) => [`${r.model}|${r.method}`, r]));
   const full = new Map(rows.filter((r) => r.method === 'full').map((r) => [`${r.model}|${r.backend}`, r]));
   const out = [
-    '# Training speed: one step, batch 32',
+    '# Training speed: one step, batch 32 (BERT-base: batch 8)',
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Load average at start ${m.loadStart.join(' / ')}, at end ${m.loadEnd.join(' / ')} (1/5/15 min).`,
     '',
-    'Median over the timed steps after warm-up; random-init models, random full-length token rows (tokens/step = 32 x seq).',
+    'Median over the timed steps after warm-up; random-init models, random full-length token rows (tokens/step = batch x seq; the BERT-base shape is a post-LN BERT with vocabulary 30,522 and exact GELU).',
     '`wall` is elapsed time; `CPU` is this process\'s CPU time per step, which stays close to an idle machine\'s wall time when other jobs share the cores.',
     'Peak = tf.profile peak of a warm-up step (weights, optimizer state and activations).',
     ...notes.map((n) => `\n${n}`),

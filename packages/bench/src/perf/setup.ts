@@ -1,6 +1,6 @@
 import {
-  Encoder, HfEncoder, createHead, createRng, parseHfConfig, rngStreams, train, type Backbone, type EncodedSplit, type EncoderConfig,
-  type MethodRegistry, type ResolvedTraining,
+  Encoder, HfEncoder, applyMethod, createHead, createRng, parseHfConfig, rngStreams, train, type Backbone, type EncodedSplit,
+  type EncoderConfig, type MethodRegistry, type ResolvedTraining,
 } from '@tunelab/core';
 
 /** A benchmark model: random init is enough, only the step time is measured. */
@@ -97,7 +97,7 @@ export async function timeSteps(registry: MethodRegistry, model: PerfModel, meth
   const plugin = registry.get(method.id);
   const encoder = backbone(model, streams.init);
   const head = encoder.createHead?.('classification', LABELS, streams.init) ?? createHead('classification', model.hidden, LABELS, streams.init);
-  const adapter = plugin.apply({ model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
+  const adapter = applyMethod(plugin, { model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
   const config: ResolvedTraining = {
     steps, batchSize: batchOf(model), lr: plugin.meta.defaultLearningRate, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1,
     evalBatchSize: 128, maxLength: model.seq, evalLimit: 0,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdamW, crossEntropy, decays, dense, gelu, layerNorm, normalInit, warmupLinearDecay,
+  adamWStepper, crossEntropy, dense, gelu, layerNorm, normalInit,
   type Encoder, type ParamMap, type Rng, type RngStreams, type Tokenizer,
 } from '@tunelab/core';
 
@@ -37,7 +37,7 @@ export function logUnigram(corpus: readonly Int32Array[], vocab: number): Float3
 }
 
 /** BERT's MLM head: dense + GELU + LayerNorm, decoder tied to the token embeddings. Named `mlm.*`. */
-function mlmHead(d: number, vocab: number, rng: Rng, prior: Float32Array): ParamMap {
+export function mlmHead(d: number, vocab: number, rng: Rng, prior: Float32Array): ParamMap {
   const p: ParamMap = new Map();
   const add = (name: string, t: tf.Tensor) => {
     p.set(name, tf.variable(t, true));
@@ -116,13 +116,7 @@ export async function pretrainMlm(inp: MlmInputs): Promise<{ losses: number[]; w
   const d = model.config.hidden;
   const head = mlmHead(d, model.config.vocabSize, streams.init, logUnigram(inp.corpus, model.config.vocabSize));
   const named: ParamMap = new Map([...model.params, ...head]);
-  const varList = [...named.values()];
-  const optimizer = new AdamW({
-    schedule: warmupLinearDecay(settings.lr, Math.round(settings.warmupRatio * settings.steps), settings.steps),
-    weightDecay: 0.01,
-    clipNorm: 1,
-    decayed: new Set([...named].filter(([k]) => decays(k)).map(([, v]) => v.name)),
-  });
+  const stepper = adamWStepper(named, { ...settings, weightDecay: 0.01, clipNorm: 1 });
   const p = (name: string) => named.get(name)!;
   const losses: number[] = [];
   const start = performance.now();
@@ -131,14 +125,14 @@ export async function pretrainMlm(inp: MlmInputs): Promise<{ losses: number[]; w
       const batch = makeMlmBatch(inp, streams.data);
       let lossT: tf.Scalar;
       try {
-        lossT = optimizer.minimize(() => {
+        lossT = stepper.step(() => {
           const h = model.forward(batch.ids, batch.mask, { training: true, dropoutRng: streams.dropout }); // [B, T, d]
           const picked = tf.gather(tf.reshape(h, [-1, d]), batch.positions) as tf.Tensor2D; // [M, d]
           const x = layerNorm(gelu(dense(picked, p('mlm.transform.weight') as tf.Tensor2D, p('mlm.transform.bias') as tf.Tensor1D)), p('mlm.ln.gamma'), p('mlm.ln.beta'), 1e-5) as tf.Tensor2D;
           // tied decoder: explicit transpose keeps the matmul on the fast (untransposed) path
           const logits = tf.add(tf.matMul(x, tf.transpose(p('embeddings.token'))), p('mlm.decoder.bias')) as tf.Tensor2D; // [M, V]
           return crossEntropy(logits, batch.labels, batch.weights);
-        }, true, varList)!;
+        });
       } finally {
         tf.dispose([batch.ids, batch.mask, batch.positions, batch.labels, batch.weights]);
       }
@@ -149,7 +143,7 @@ export async function pretrainMlm(inp: MlmInputs): Promise<{ losses: number[]; w
       inp.onStep?.(step, loss);
     }
   } finally {
-    optimizer.dispose();
+    stepper.dispose();
     for (const v of head.values()) v.dispose();
   }
   return { losses, wallMs: performance.now() - start };

@@ -1,4 +1,6 @@
 import type { EncoderConfig } from '@tunelab/core';
+import { freezeParamCount, type FreezeModule } from '@tunelab/method-freeze';
+import { lora, loraSchema, loraTargetShapes } from '@tunelab/method-lora';
 import type { TrialRecord } from '../record.js';
 import type { Cell, ReportModel, TaskReport } from './build.js';
 import { count, pct, sharePct } from './format.js';
@@ -48,40 +50,18 @@ const show = (c: Cell) => `${pct(c.best!.test.mean)} ± ${pct(c.best!.test.std)}
 
 // ---- (1) LoRA's parameter count in closed form
 
-/** [d_in, d_out] of the linears LoRA may adapt, as the backbone defines them. */
-function linearShapes(e: EncoderConfig): Map<string, [number, number]> {
-  const d = e.hidden;
-  const f = (e.ffnMultiplier ?? 4) * d;
-  const out = new Map<string, [number, number]>();
-  for (let i = 0; i < e.layers; i++) {
-    for (const n of ['query', 'key', 'value', 'output']) out.set(`layers.${i}.attn.${n}`, [d, d]);
-    out.set(`layers.${i}.ffn.up`, [d, f]);
-    out.set(`layers.${i}.ffn.down`, [f, d]);
-  }
-  return out;
-}
+/** A record's encoder with the defaults older records left out. */
+const shapeOf = (e: EncoderConfig): EncoderConfig => ({ ...e, ffnMultiplier: e.ffnMultiplier ?? 4 });
 
-/** The adapted linears of a LoRA record (its `targets` and `layers`, as method-lora resolves them). */
+/** The adapted linears of a LoRA record: method-lora's own resolution of its `targets` and `layers`. */
 export function loraTargets(e: EncoderConfig, params: Record<string, unknown>): [number, number][] {
-  const shapes = linearShapes(e);
-  const spec = params.layers ?? 'all';
-  const layers = new Set(
-    spec === 'all' ? [...Array(e.layers).keys()] : (Array.isArray(spec) ? (spec as number[]) : [spec as number]).map((i) => (i < 0 ? e.layers + i : i)),
-  );
-  const raw = params.targets ?? ['query', 'value'];
-  const targets = Array.isArray(raw) ? (raw as string[]) : [raw as string];
-  const chosen = [...shapes.keys()].filter((name) => {
-    const layer = Number(/^layers\.(\d+)\./.exec(name)?.[1]);
-    const short = name.slice(name.lastIndexOf('.') + 1);
-    return targets.includes(name) || (layers.has(layer) && (targets.includes('all-linear') || targets.includes(short)));
-  });
-  return chosen.map((n) => shapes.get(n)!);
+  return loraTargetShapes(shapeOf(e), loraSchema.parse(params));
 }
 
-/** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out). */
+/** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out): method-lora's closed form. */
 export function loraClosedForm(e: EncoderConfig, params: Record<string, unknown>): number {
-  const r = Number(params.rank ?? 8);
-  return loraTargets(e, params).reduce((n, [dIn, dOut]) => n + r * (dIn + dOut), 0);
+  const config = loraSchema.parse(params);
+  return lora.expectedParams(config, shapeOf(e)).adapter;
 }
 
 function loraCount(m: ReportModel): Claim {
@@ -146,14 +126,12 @@ function ptuning(m: ReportModel): Claim[] {
 
 // ---- (3) Freeze: the FFN is about 2/3 of a layer
 
-/** Parameters of one encoder layer and of its FFN (weights and biases), from the shape. */
+/** Parameters of one encoder layer and of its FFN (weights and biases): method-freeze's closed form per module. */
 export function layerParams(e: EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } {
-  const d = e.hidden;
-  const f = (e.ffnMultiplier ?? 4) * d;
-  const attn = 4 * (d * d + d);
-  const ffn = d * f + f + f * d + d;
-  const norms = 2 * 2 * d;
-  return { layer: attn + ffn + norms, ffn, attn, norms };
+  const one = { ...shapeOf(e), layers: 1 };
+  const count = (modules: FreezeModule) => freezeParamCount(one, { trainableLayers: 1, modules });
+  const [layer, ffn, attn] = [count('all'), count('ffn'), count('attn')];
+  return { layer, ffn, attn, norms: layer - ffn - attn };
 }
 
 function freezeShare(m: ReportModel): Claim {

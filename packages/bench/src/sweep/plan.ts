@@ -49,8 +49,8 @@ export interface PlanOptions {
 }
 
 /** A method's "does not fit this model" message, placed at the grid value that caused it. */
-function fitProblem(cell: SweepCell, message: string): string {
-  const key = /(?:^|: )params\.([A-Za-z0-9_]+)/.exec(message)?.[1];
+function fitProblem(cell: SweepCell, message: string, path?: string): string {
+  const key = /^params\.([A-Za-z0-9_]+)/.exec(path ?? '')?.[1] ?? /(?:^|: )params\.([A-Za-z0-9_]+)/.exec(message)?.[1];
   const at = key !== undefined && key in cell.choice ? `methods[${cell.entry}].grid.${key}[${cell.choice[key]}]` : `methods[${cell.entry}]`;
   return `${at}: ${cell.label} does not fit model '${cell.spec.model}': ${message}`;
 }
@@ -117,7 +117,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
       dryApply(registry.get(cell.spec.method), cell.spec.params, shapes.get(cell.spec.model)!, task, cell.spec.training.maxLength);
     } catch (e) {
       if (!isUserError(e)) throw e;
-      problems.push(fitProblem(cell, e.message));
+      problems.push(fitProblem(cell, e.message, e.path));
     }
   }
   if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import seedrandom from 'seedrandom';
-import type { NativeBackend } from './native-backend.js';
-import { f32, output, sizeOf, type NativeDeps } from './native-math.js';
+import { attrMap, type DropoutMaskAttrs } from './kernel-attrs.js';
 
 /** Kernels a backend may register to run dropout with its own random-stream replay (the native backend does). */
 export const DROPOUT_KERNELS = {
@@ -19,11 +18,11 @@ interface AleaState {
 }
 
 /** The mask attrs for `seed`: seedrandom's Alea seeded with String(seed), as tfjs does, in integer form. */
-function maskAttrs(x: tf.Tensor, rate: number, seed: number): tf.NamedAttrMap {
+function maskAttrs(x: tf.Tensor, rate: number, seed: number): DropoutMaskAttrs {
   const prng = seedrandom.alea(String(seed), { state: true }) as unknown as { state(): AleaState };
   const st = prng.state();
   const scale = 2 ** 32; // Alea's state is in multiples of 2^-32: these products are exact integers
-  return { shape: [...x.shape], keepProb: 1 - rate, state: [st.c, st.s0 * scale, st.s1 * scale, st.s2 * scale] } as unknown as tf.NamedAttrMap;
+  return { shape: [...x.shape], keepProb: 1 - rate, state: [st.c, st.s0 * scale, st.s1 * scale, st.s2 * scale] };
 }
 
 const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
@@ -38,7 +37,7 @@ const fusable = (x: tf.Tensor, rate: number) => x.dtype === 'float32' && rate > 
 export function dropoutOp<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
   if (!fusable(x, rate)) return tf.dropout(x, rate, undefined, seed) as T;
   return tf.tidy(() => {
-    const mask = tf.engine().runKernel(DROPOUT_KERNELS.mask, {}, maskAttrs(x, rate, seed)) as tf.Tensor;
+    const mask = tf.engine().runKernel(DROPOUT_KERNELS.mask, {}, attrMap(maskAttrs(x, rate, seed))) as tf.Tensor;
     return tf.mul(x, mask); // the gradient is dy·mask, as for tf.dropout
   }) as T;
 }
@@ -49,7 +48,7 @@ export function addDropoutOp<T extends tf.Tensor>(h: T, x: T, rate: number, seed
   if (!sameShape || !fusable(x, rate) || !has(DROPOUT_KERNELS.addDropout)) return tf.add(h, dropoutOp(x, rate, seed));
   registerDropoutGradients();
   return tf.tidy(() => {
-    const mask = tf.engine().runKernel(DROPOUT_KERNELS.mask, {}, maskAttrs(x, rate, seed)) as tf.Tensor;
+    const mask = tf.engine().runKernel(DROPOUT_KERNELS.mask, {}, attrMap(maskAttrs(x, rate, seed))) as tf.Tensor;
     return tf.engine().runKernel(DROPOUT_KERNELS.addDropout, { h, x, mask }) as tf.Tensor;
   }) as T;
 }
@@ -69,34 +68,4 @@ function registerDropoutGradients(): void {
       return { h: () => tf.reshape(g, g.shape), x: () => tf.mul(g, mask), mask: noGradient };
     },
   });
-}
-
-/** The native backend's dropout kernels. */
-export function dropoutKernels(d: NativeDeps): tf.KernelConfig[] {
-  return [
-    {
-      kernelName: DROPOUT_KERNELS.mask,
-      backendName: 'native',
-      kernelFunc: (args) => {
-        const backend = args.backend as NativeBackend;
-        const { shape, keepProb, state } = args.attrs as unknown as { shape: number[]; keepProb: number; state: number[] };
-        const values = backend.alloc(sizeOf(shape));
-        d.k.dropoutMask(values, Math.fround(keepProb), state[0]!, state[1]!, state[2]!, state[3]!);
-        return output(backend, shape, values);
-      },
-    },
-    {
-      kernelName: DROPOUT_KERNELS.addDropout,
-      backendName: 'native',
-      kernelFunc: (args) => {
-        const backend = args.backend as NativeBackend;
-        const { h, x, mask } = args.inputs as { h: tf.TensorInfo; x: tf.TensorInfo; mask: tf.TensorInfo };
-        const [vh, vx, vm] = [f32(backend, h), f32(backend, x), f32(backend, mask)];
-        if (vh === null || vx === null || vm === null) throw new Error('TunelabAddDropout: float32 tensors expected');
-        const y = backend.alloc(vx.length);
-        d.k.addMul(vh, vx, vm, y);
-        return output(backend, [...x.shape], y);
-      },
-    },
-  ];
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { attrMap, type AttnContextAttrs, type AttnScoresAttrs, type LayerNormAttrs, type ScaledSoftmaxAttrs } from './kernel-attrs.js';
 
 /**
  * Fused Transformer ops, backend-neutral. Each op runs one fused kernel (and its gradient runs
  * one or two) when the active backend registers the kernels it needs; on every other backend it
  * runs the plain tfjs ops it replaces, unchanged. A backend opts in by registering kernels under
- * these names (the native backend does, in native-fused.ts); the ops never ask which backend is
+ * these names (the native backend does, in native/fused.ts); the ops never ask which backend is
  * active, only whether the kernels are there.
  */
 export const FUSED = {
@@ -18,6 +19,10 @@ export const FUSED = {
   gelu: 'TunelabGelu',
   /** {dy, x} -> dx */
   geluGrad: 'TunelabGeluGrad',
+  /** {x} -> 0.5·x·(1 + erf(x/√2)), the exact GELU (closed form, not the op chain's bits) */
+  geluErf: 'TunelabGeluErf',
+  /** {dy, x} -> dx */
+  geluErfGrad: 'TunelabGeluErfGrad',
   /** {scores [B, H, S, K], bias [B, 1, 1, K]}, {scale} -> softmax(scores·scale + bias) */
   scaledSoftmax: 'TunelabScaledSoftmax',
   /** {p, dp}, {scale} -> d scores */
@@ -38,8 +43,7 @@ function available(...names: string[]): boolean {
   return true;
 }
 
-const run = (name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown> = {}) =>
-  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
+const run = <A extends object>(name: string, inputs: tf.NamedTensorMap, attrs?: A) => tf.engine().runKernel(name, inputs, attrs ? attrMap(attrs) : {});
 
 const floats = (...ts: tf.Tensor[]) => ts.every((t) => t.dtype === 'float32');
 
@@ -56,7 +60,7 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
   const d = x.shape[x.rank - 1];
   if (x.rank >= 1 && gamma.rank === 1 && beta.rank === 1 && gamma.shape[0] === d && beta.shape[0] === d && floats(x, gamma, beta) &&
     available(FUSED.layerNorm, FUSED.layerNormGrad)) {
-    const [y, mean, rstd] = run(FUSED.layerNorm, { x, gamma, beta }, { eps }) as tf.Tensor[];
+    const [y, mean, rstd] = run<LayerNormAttrs>(FUSED.layerNorm, { x, gamma, beta }, { eps }) as tf.Tensor[];
     mean!.dispose(); // the tape keeps its own references to mean and rstd
     rstd!.dispose();
     return y!;
@@ -72,12 +76,22 @@ export function fusedGelu(x: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * The exact GELU 0.5·x·(1 + erf(x/√2)) (`transformers`' `gelu`). One kernel each way where the
+ * backend has it: it saves only x for the gradient, where the op chain keeps four tensors of x's
+ * size (half the activation memory of a BERT FFN). Elsewhere, the chain.
+ */
+export function fusedGeluErf(x: tf.Tensor): tf.Tensor {
+  if (floats(x) && available(FUSED.geluErf, FUSED.geluErfGrad)) return run(FUSED.geluErf, { x }) as tf.Tensor;
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/**
  * Attention scores per head: q: [B·S, H·dh], k: [B·K, H·dh] (rows grouped by batch item, head h
  * in columns h·dh..) -> [B, H, S, K] with scores[b, h] = q_bh · k_bhᵀ.
  */
 export function headScores(q: tf.Tensor2D, k: tf.Tensor2D, batch: number, heads: number): tf.Tensor4D {
   if (floats(q, k) && available(FUSED.attnScores, FUSED.attnContext)) {
-    return run(FUSED.attnScores, { q, k }, { batch, heads }) as tf.Tensor4D;
+    return run<AttnScoresAttrs>(FUSED.attnScores, { q, k }, { batch, heads }) as tf.Tensor4D;
   }
   const d = q.shape[1];
   const dh = d / heads;
@@ -93,7 +107,7 @@ export function scaledSoftmax(scores: tf.Tensor4D, scale: number, bias: tf.Tenso
   const [B, , , K] = scores.shape;
   const shaped = bias.rank === 4 && bias.shape[0] === B && bias.shape[1] === 1 && bias.shape[2] === 1 && bias.shape[3] === K;
   if (shaped && floats(scores, bias) && available(FUSED.scaledSoftmax, FUSED.scaledSoftmaxGrad)) {
-    return run(FUSED.scaledSoftmax, { scores, bias }, { scale }) as tf.Tensor4D;
+    return run<ScaledSoftmaxAttrs>(FUSED.scaledSoftmax, { scores, bias }, { scale }) as tf.Tensor4D;
   }
   return tf.softmax(tf.add(tf.mul(scores, scale), bias)) as tf.Tensor4D;
 }
@@ -101,7 +115,7 @@ export function scaledSoftmax(scores: tf.Tensor4D, scale: number, bias: tf.Tenso
 /** The attention output per head: probs: [B, H, S, K], v: [B·K, H·dh] -> [B·S, H·dh]. */
 export function headContext(probs: tf.Tensor4D, v: tf.Tensor2D): tf.Tensor2D {
   if (floats(probs, v) && available(FUSED.attnScores, FUSED.attnContext)) {
-    return run(FUSED.attnContext, { p: probs, v }, { transposeP: false }) as tf.Tensor2D;
+    return run<AttnContextAttrs>(FUSED.attnContext, { p: probs, v }, { transposeP: false }) as tf.Tensor2D;
   }
   const [B, H, S, K] = probs.shape;
   const d = v.shape[1];
@@ -152,11 +166,16 @@ export function registerFusedGradients(): void {
       gradFunc: (dy, saved) => ({ x: () => run(FUSED.geluGrad, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor }),
     },
     {
+      kernelName: FUSED.geluErf,
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved) => ({ x: () => run(FUSED.geluErfGrad, { dy: dy as tf.Tensor, x: saved[0]! }) as tf.Tensor }),
+    },
+    {
       kernelName: FUSED.scaledSoftmax,
       outputsToSave: [true],
       gradFunc: (dy, saved, attrs) => {
-        const scale = (attrs as unknown as { scale: number }).scale;
-        const ds = () => run(FUSED.scaledSoftmaxGrad, { p: saved[0]!, dp: dy as tf.Tensor }, { scale }) as tf.Tensor;
+        const { scale } = attrs as unknown as ScaledSoftmaxAttrs;
+        const ds = () => run<ScaledSoftmaxAttrs>(FUSED.scaledSoftmaxGrad, { p: saved[0]!, dp: dy as tf.Tensor }, { scale }) as tf.Tensor;
         return { scores: ds, bias: () => tf.sum(ds(), [1, 2], true) };
       },
     },
@@ -167,8 +186,8 @@ export function registerFusedGradients(): void {
         const [q, k] = saved as [tf.Tensor, tf.Tensor];
         const p = dy as tf.Tensor;
         return {
-          q: () => run(FUSED.attnContext, { p, v: k }, { transposeP: false }) as tf.Tensor, // dS·k_h
-          k: () => run(FUSED.attnContext, { p, v: q }, { transposeP: true }) as tf.Tensor, // dSᵀ·q_h
+          q: () => run<AttnContextAttrs>(FUSED.attnContext, { p, v: k }, { transposeP: false }) as tf.Tensor, // dS·k_h
+          k: () => run<AttnContextAttrs>(FUSED.attnContext, { p, v: q }, { transposeP: true }) as tf.Tensor, // dSᵀ·q_h
         };
       },
     },
@@ -176,13 +195,13 @@ export function registerFusedGradients(): void {
       kernelName: FUSED.attnContext,
       inputsToSave: ['p', 'v'],
       gradFunc: (dy, saved, attrs) => {
-        if ((attrs as unknown as { transposeP: boolean }).transposeP) throw new Error(`${FUSED.attnContext} with transposeP has no gradient`);
+        if ((attrs as unknown as AttnContextAttrs).transposeP) throw new Error(`${FUSED.attnContext} with transposeP has no gradient`);
         const [p, v] = saved as [tf.Tensor4D, tf.Tensor];
         const g = dy as tf.Tensor;
         const [batch, heads] = p.shape;
         return {
-          p: () => run(FUSED.attnScores, { q: g, k: v }, { batch, heads }) as tf.Tensor, // dC_h·v_hᵀ
-          v: () => run(FUSED.attnContext, { p, v: g }, { transposeP: true }) as tf.Tensor, // pᵀ·dC_h
+          p: () => run<AttnScoresAttrs>(FUSED.attnScores, { q: g, k: v }, { batch, heads }) as tf.Tensor, // dC_h·v_hᵀ
+          v: () => run<AttnContextAttrs>(FUSED.attnContext, { p, v: g }, { transposeP: true }) as tf.Tensor, // pᵀ·dC_h
         };
       },
     },

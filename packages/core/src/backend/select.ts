@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendChoice, type BackendInfo, type BackendName } from '../contracts/backend.js';
 import { UserError } from '../util/errors.js';
 import { registerFastGradients } from './gradients.js';
-import { NATIVE_BACKEND, registerNativeBackend } from './native.js';
+import { NATIVE_BACKEND, registerNativeBackend } from './native/index.js';
 import { determinismOf } from './determinism.js';
 import { registerWebGpuBackend, webGpuAdapter, WEBGPU_BACKEND } from './webgpu/load.js';
 

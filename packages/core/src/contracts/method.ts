@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Adapter } from './adapter.js';
-import type { Backbone } from './model.js';
+import type { Backbone, EncoderConfig } from './model.js';
 import type { TaskKind } from './task.js';
 import type { Rng } from '../util/rng.js';
 
@@ -41,4 +41,17 @@ export interface MethodPlugin<C = Record<string, unknown>> {
   readonly schema: z.ZodType<C>;
   /** Install the method on a backbone. Throw `UserError` for configs that do not fit the model. */
   apply(ctx: MethodContext<C>): Adapter;
+  /**
+   * Optional closed form of what `apply` gives for a parsed config on a model of this shape: the
+   * conformance suite checks the adapter against it (the head is core's and never included).
+   */
+  expectedParams?(config: C, model: EncoderConfig): ExpectedParams;
+}
+
+/** A method's parameter counts in closed form, without the task head. */
+export interface ExpectedParams {
+  /** elements of the parameters the method creates (`adapter.params`) */
+  adapter: number;
+  /** elements of the backbone weights it trains (`adapter.trainableBackbone()`) */
+  trainableBackbone: number;
 }

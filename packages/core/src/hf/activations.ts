@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGeluErf } from '../backend/fused-ops.js';
 import type { HfActivation } from './config.js';
 
-const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** GELU as `transformers` computes it: exact erf form. */
-function geluErf(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT_HALF))));
-}
+/** GELU as `transformers` computes it: exact erf form (one fused kernel where the backend has it). */
+const geluErf = fusedGeluErf;
 
 /** The tanh approximation (`gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`). */
 function geluTanh(x: tf.Tensor): tf.Tensor {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EncoderConfig } from '../contracts/model.js';
+import type { TaskKind } from '../contracts/task.js';
 import { UserError } from '../util/errors.js';
 import { formatZodError } from '../util/zod.js';
 
@@ -123,4 +124,28 @@ export function encoderShape(c: HfConfig): EncoderConfig {
     dropout: c.hiddenDropout,
     layerNormEps: c.layerNormEps,
   };
+}
+
+/** Whether transformers' fine-tuning head for `kind` uses the pooler (BERT's sequence heads do). */
+export function hfUsesPooler(c: HfConfig, kind: TaskKind): boolean {
+  return kind !== 'tagging' && c.modelType === 'bert';
+}
+
+/**
+ * Parameters of the encoder in closed form: embeddings (word, position, token type, LayerNorm),
+ * per layer 4 attention linears, the FFN and two LayerNorms, and the pooler when present.
+ */
+export function hfParamCount(c: HfConfig, pooler: boolean): number {
+  const d = c.hidden;
+  const f = c.intermediate;
+  const embeddings = (c.vocabSize + c.maxPositionEmbeddings + c.typeVocabSize) * d + 2 * d;
+  const layer = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 2 * 2 * d;
+  return embeddings + c.layers * layer + (pooler ? d * d + d : 0);
+}
+
+/** The head's parameters: a d x C classifier, and RoBERTa's extra dense d x d for sequences. */
+export function hfHeadParamCount(c: HfConfig, kind: TaskKind, numLabels: number): number {
+  const d = c.hidden;
+  const classifier = d * numLabels + numLabels;
+  return kind !== 'tagging' && c.modelType === 'roberta' ? d * d + d + classifier : classifier;
 }

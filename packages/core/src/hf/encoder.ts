@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, EncoderConfig, ForwardOptions, Head, ParamMap } from '../contracts/model.js';
 import type { TaskKind } from '../contracts/task.js';
 import { hookContext, keyBiasOf, selfAttention } from '../model/attention.js';
-import { dense, dropout, layerNorm, normalInit, residual } from '../model/ops.js';
+import { HookedBackbone } from '../model/hooked.js';
+import { dense, dropout, normalInit, residual } from '../model/ops.js';
 import { disposeParams } from '../model/params.js';
 import type { Rng } from '../util/rng.js';
 import { activation } from './activations.js';
@@ -16,20 +17,17 @@ import { weightSlots } from './names.js';
  * activation and epsilon, and the pooler tanh(dense(h[:, 0])). The linears carry the zoo
  * encoder's names and go through the same hooks, so every method works on it unchanged.
  */
-export class HfEncoder implements Backbone {
+export class HfEncoder extends HookedBackbone implements Backbone {
   readonly config: EncoderConfig;
   private readonly act: (x: tf.Tensor) => tf.Tensor;
-  private readonly linears = new Map<string, [number, number]>();
 
   constructor(
     readonly hf: HfConfig,
-    readonly params: ParamMap,
+    params: ParamMap,
   ) {
+    super(params, hfLinears(hf));
     this.config = encoderShape(hf);
     this.act = activation(hf.activation);
-    for (const s of weightSlots(hf)) {
-      if (s.transpose && s.name.startsWith('layers.')) this.linears.set(s.name.slice(0, -'.weight'.length), s.shape as [number, number]);
-    }
   }
 
   /** Random weights of this shape (BERT's init: N(0, initializer_range), zero biases, unit gains). */
@@ -43,31 +41,6 @@ export class HfEncoder implements Backbone {
       v.dispose();
     }
     return new HfEncoder(hf, params);
-  }
-
-  linearNames(): string[] {
-    return [...this.linears.keys()];
-  }
-
-  linearShape(name: string): [number, number] {
-    const s = this.linears.get(name);
-    if (s === undefined) throw new Error(`no linear named '${name}'`);
-    return s;
-  }
-
-  private p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (v === undefined) throw new Error(`backbone parameter '${name}' is missing`);
-    return v;
-  }
-
-  private linear(name: string, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
-    const base = (h: tf.Tensor2D) => dense(h, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
-    return o.hooks?.linear ? o.hooks.linear(name, x, base, hookContext(o)) : base(x);
-  }
-
-  private norm(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    return layerNorm(x, this.p(`${name}.gamma`), this.p(`${name}.beta`), this.hf.layerNormEps) as tf.Tensor2D;
   }
 
   /**
@@ -103,14 +76,14 @@ export class HfEncoder implements Backbone {
     const pos = tf.reshape(tf.gather(this.p('embeddings.position'), tf.reshape(this.positions(keep), [-1])), [B, S, d]);
     const typ = tf.reshape(tf.gather(this.p('embeddings.token_type'), tf.reshape(types, [-1])), [B, S, d]);
     const emb = tf.reshape(tf.add(tf.add(x, pos), typ), [B * S, d]) as tf.Tensor2D;
-    let h = dropout(this.norm('embeddings.ln', emb), c.hiddenDropout, o.training, o.dropoutRng); // [B*S, d]
+    let h = dropout(this.norm('embeddings.ln', emb, c.layerNormEps), c.hiddenDropout, o.training, o.dropoutRng); // [B*S, d]
     const keyBias = keyBiasOf(keep); // [B, 1, 1, S]
     for (let i = 0; i < c.layers; i++) {
       const a = selfAttention(h, B, S, keyBias, { layer: i, hidden: d, heads: c.heads, dropout: c.attentionDropout }, (n, t) => this.linear(n, t, o), o);
-      h = this.norm(`layers.${i}.ln1`, residual(h, a, c.hiddenDropout, o.training, o.dropoutRng));
+      h = this.norm(`layers.${i}.ln1`, residual(h, a, c.hiddenDropout, o.training, o.dropoutRng), c.layerNormEps);
       const up = this.act(this.linear(`layers.${i}.ffn.up`, h, o)) as tf.Tensor2D; // [B*S, f]
       const f = this.linear(`layers.${i}.ffn.down`, up, o); // [B*S, d]
-      h = this.norm(`layers.${i}.ln2`, residual(h, f, c.hiddenDropout, o.training, o.dropoutRng));
+      h = this.norm(`layers.${i}.ln2`, residual(h, f, c.hiddenDropout, o.training, o.dropoutRng), c.layerNormEps);
     }
     const out = tf.reshape(h, [B, S, d]) as tf.Tensor3D;
     return P === 0 ? out : tf.slice(out, [0, P, 0], [B, T, d]);
@@ -143,4 +116,13 @@ export class HfEncoder implements Backbone {
   dispose(): void {
     disposeParams(this.params);
   }
+}
+
+/** The encoder's linears (not the pooler: it is no hook target) with their [dIn, dOut]. */
+function hfLinears(hf: HfConfig): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const s of weightSlots(hf)) {
+    if (s.transpose && s.name.startsWith('layers.')) out.set(s.name.slice(0, -'.weight'.length), s.shape as [number, number]);
+  }
+  return out;
 }

@@ -40,7 +40,11 @@ export function checkPluginModule(ns: unknown, from: string): CheckedPluginModul
   const mod = (ns ?? {}) as Record<string, unknown>;
   if (!('default' in mod) || mod.default === undefined) {
     const named = Object.keys(mod).filter((k) => k !== CONTAINER_MODULE_EXPORT);
-    const hint = named.length ? ` (it exports ${named.slice(0, 5).map((k) => `'${k}'`).join(', ')}; add \`export default ${named[0]}\`)` : '';
+    // name the export that looks like a method, not merely the first one
+    const method = named.find((k) => looksLikeMethod(mod[k]));
+    const hint = named.length
+      ? ` (it exports ${named.slice(0, 5).map((k) => `'${k}'`).join(', ')}${method ? `; '${method}' is shaped { meta, schema, apply }: add \`export default ${method}\`` : '; none is shaped { meta, schema, apply }'})`
+      : '';
     throw new UserError(`method plugin ${from}: no default export; export the method object as \`export default { meta, schema, apply }\`${hint}`);
   }
   const method = checkMethodPlugin(mod.default, from);
@@ -58,6 +62,11 @@ export function checkPluginModule(ns: unknown, from: string): CheckedPluginModul
   }
   const extraMethods = probe.isBound(METHOD) ? probe.getAll(METHOD).map((m) => checkMethodPlugin(m, `${from} (bound by its ${CONTAINER_MODULE_EXPORT})`)) : [];
   return { method, extraMethods, containerModule: cm };
+}
+
+function looksLikeMethod(x: unknown): boolean {
+  const m = x as { meta?: unknown; schema?: unknown; apply?: unknown } | null;
+  return typeof m === 'object' && m !== null && typeof m.meta === 'object' && m.schema !== undefined && typeof m.apply === 'function';
 }
 
 function describe(x: unknown): string {

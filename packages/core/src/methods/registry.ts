@@ -1,7 +1,9 @@
 import semver from 'semver';
 import type { MethodPlugin } from '../contracts/method.js';
 import { UserError } from '../util/errors.js';
-import { formatZodError } from '../util/zod.js';
+import { formatPath, formatZodError } from '../util/zod.js';
+import { coerceLists } from './coerce.js';
+import { schemaProblem } from './contract.js';
 import { CORE_VERSION } from '../version.js';
 
 const ID = /^[a-z][a-z0-9-]*$/;
@@ -11,7 +13,7 @@ const PREFIX = /^[a-z][a-z0-9_]*$/;
 export function checkMethodPlugin(m: unknown, from: string): MethodPlugin {
   const p = m as Partial<MethodPlugin> | null;
   const fail = (what: string) => {
-    throw new UserError(`method plugin ${from}: ${what}`);
+    throw new UserError(`method plugin ${from}: ${what}`, { code: 'E_PLUGIN_CONTRACT' });
   };
   if (p === null || typeof p !== 'object') fail('the default export must be a method object { meta, schema, apply }');
   const meta = p!.meta;
@@ -26,7 +28,41 @@ export function checkMethodPlugin(m: unknown, from: string): MethodPlugin {
   if (typeof meta!.defaultLearningRate !== 'number' || !(meta!.defaultLearningRate > 0)) fail('meta.defaultLearningRate must be a positive number');
   if (p!.schema === undefined || typeof (p!.schema as { safeParse?: unknown }).safeParse !== 'function') fail('missing `schema` (a zod object schema)');
   if (typeof p!.apply !== 'function') fail('missing `apply(context)` function');
+  if (p!.expectedParams !== undefined && typeof p!.expectedParams !== 'function') fail('`expectedParams` must be a function (config, modelShape) => { adapter, trainableBackbone }');
+  const problem = schemaProblem(p!.schema);
+  if (problem !== null) fail(problem);
   return p as MethodPlugin;
+}
+
+/** How a clash is told; the defaults name the two packages. */
+export interface UniqueMessages<T> {
+  duplicateId(m: T, other: T): string;
+  duplicatePrefix(m: T, other: T): string;
+}
+
+/**
+ * Unique method ids and parameter prefixes (PEFT's `register_peft_method`): the one check, used by
+ * the registry and by bench's plugin loader (which names the modules and where they were listed).
+ */
+export function checkUniqueMethods<T>(items: readonly T[], plugin: (t: T) => MethodPlugin, messages?: UniqueMessages<T>): void {
+  const ids = new Map<string, T>();
+  const prefixes = new Map<string, T>();
+  for (const item of items) {
+    const { id, paramPrefix } = plugin(item).meta;
+    const other = ids.get(id);
+    if (other !== undefined) {
+      throw new UserError(messages?.duplicateId(item, other) ?? `method id '${id}' is provided by both ${plugin(other).meta.packageName} and ${plugin(item).meta.packageName}; rename one`);
+    }
+    const taken = prefixes.get(paramPrefix);
+    if (taken !== undefined) {
+      throw new UserError(
+        messages?.duplicatePrefix(item, taken) ??
+          `parameter prefix '${paramPrefix}' of ${plugin(item).meta.packageName} is already used by method '${plugin(taken).meta.id}'; choose another meta.paramPrefix`,
+      );
+    }
+    ids.set(id, item);
+    prefixes.set(paramPrefix, item);
+  }
 }
 
 /** The installed methods by id, with unique ids and parameter prefixes. Core never names one. */
@@ -34,16 +70,9 @@ export class MethodRegistry {
   private readonly byId = new Map<string, MethodPlugin>();
 
   constructor(methods: readonly MethodPlugin[]) {
-    const prefixes = new Map<string, string>();
-    for (const m of methods) {
-      checkMethodPlugin(m, m?.meta?.packageName ?? '(unnamed)');
-      const other = this.byId.get(m.meta.id);
-      if (other) throw new UserError(`method id '${m.meta.id}' is provided by both ${other.meta.packageName} and ${m.meta.packageName}; rename one`);
-      const taken = prefixes.get(m.meta.paramPrefix);
-      if (taken) throw new UserError(`parameter prefix '${m.meta.paramPrefix}' of ${m.meta.packageName} is already used by method '${taken}'; choose another meta.paramPrefix`);
-      this.byId.set(m.meta.id, m);
-      prefixes.set(m.meta.paramPrefix, m.meta.id);
-    }
+    for (const m of methods) checkMethodPlugin(m, m?.meta?.packageName ?? '(unnamed)');
+    checkUniqueMethods(methods, (m) => m);
+    for (const m of methods) this.byId.set(m.meta.id, m);
   }
 
   ids(): string[] {
@@ -60,11 +89,19 @@ export class MethodRegistry {
     return m;
   }
 
-  /** Validate and default a method's config; errors name the field (`params.rank: ...`). */
+  /**
+   * Validate and default a method's config; errors name the field (`params.rank: ...`) and carry
+   * a stable code: `E_CONFIG_UNKNOWN_KEY` for a key the schema does not have, else `E_CONFIG_INVALID`.
+   */
   parseParams(id: string, raw: unknown): Record<string, unknown> {
     const m = this.get(id);
-    const r = m.schema.safeParse(raw ?? {});
-    if (!r.success) throw new UserError(`method '${id}': ${formatZodError(r.error, 'params')}`);
+    const r = m.schema.safeParse(coerceLists(m.schema, raw ?? {}));
+    if (!r.success) {
+      const first = r.error.issues[0];
+      const unknown = r.error.issues.some((i) => i.code === 'unrecognized_keys');
+      const path = formatPath(['params', ...(first?.path ?? [])]);
+      throw new UserError(`method '${id}': ${formatZodError(r.error, 'params')}`, { code: unknown ? 'E_CONFIG_UNKNOWN_KEY' : 'E_CONFIG_INVALID', path });
+    }
     return r.data as Record<string, unknown>;
   }
 }

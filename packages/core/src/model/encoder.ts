@@ -2,47 +2,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, EncoderConfig, ForwardOptions, ParamMap } from '../contracts/model.js';
 import type { Rng } from '../util/rng.js';
 import { hookContext, keyBiasOf, selfAttention } from './attention.js';
-import { dense, dropout, gelu, layerNorm, residual } from './ops.js';
+import { HookedBackbone } from './hooked.js';
+import { dropout, gelu, residual } from './ops.js';
 import { encoderLinears, initEncoderParams } from './params.js';
 
 /**
  * A BERT-style pre-LN Transformer encoder in plain tfjs-core ops. Methods hook in through
  * `ForwardHooks` (linear wrapping, per-layer prefix keys/values, input prefix vectors).
  */
-export class Encoder implements Backbone {
-  private readonly linears: Map<string, [number, number]>;
-
+export class Encoder extends HookedBackbone implements Backbone {
   constructor(
     readonly config: EncoderConfig,
-    readonly params: ParamMap,
+    params: ParamMap,
   ) {
-    this.linears = encoderLinears(config);
+    super(params, encoderLinears(config));
   }
 
   static init(config: EncoderConfig, rng: Rng): Encoder {
     return new Encoder(config, initEncoderParams(config, rng));
-  }
-
-  linearNames(): string[] {
-    return [...this.linears.keys()];
-  }
-
-  linearShape(name: string): [number, number] {
-    const s = this.linears.get(name);
-    if (s === undefined) throw new Error(`no linear named '${name}'`);
-    return s;
-  }
-
-  private p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (v === undefined) throw new Error(`backbone parameter '${name}' is missing`);
-    return v;
-  }
-
-  /** The one place every linear runs; an adapter may wrap it. x: [N, dIn] */
-  private linear(name: string, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
-    const base = (h: tf.Tensor2D) => dense(h, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
-    return o.hooks?.linear ? o.hooks.linear(name, x, base, hookContext(o)) : base(x);
   }
 
   forward(ids: tf.Tensor2D, mask: tf.Tensor2D, o: ForwardOptions): tf.Tensor3D {
@@ -65,19 +42,16 @@ export class Encoder implements Backbone {
     let h = dropout(tf.reshape(x, [B * S, d]) as tf.Tensor2D, c.dropout, o.training, o.dropoutRng); // [B*S, d]
     const keyBias = keyBiasOf(keep); // [B, 1, 1, S]
     for (let i = 0; i < c.layers; i++) {
-      const a = this.attention(i, this.norm(`layers.${i}.ln1`, h), B, S, keyBias, o);
+      const a = this.attention(i, this.norm(`layers.${i}.ln1`, h, c.layerNormEps), B, S, keyBias, o);
       h = residual(h, a, c.dropout, o.training, o.dropoutRng);
-      const f = this.ffn(i, this.norm(`layers.${i}.ln2`, h), o);
+      const f = this.ffn(i, this.norm(`layers.${i}.ln2`, h, c.layerNormEps), o);
       h = residual(h, f, c.dropout, o.training, o.dropoutRng);
     }
-    h = this.norm('final_ln', h);
+    h = this.norm('final_ln', h, c.layerNormEps);
     const out = tf.reshape(h, [B, S, d]) as tf.Tensor3D;
     return P === 0 ? out : tf.slice(out, [0, P, 0], [B, T, d]);
   }
 
-  private norm(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    return layerNorm(x, this.p(`${name}.gamma`), this.p(`${name}.beta`), this.config.layerNormEps) as tf.Tensor2D;
-  }
 
   private ffn(i: number, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
     const up = gelu(this.linear(`layers.${i}.ffn.up`, x, o)) as tf.Tensor2D; // [N, 4d]

@@ -8,20 +8,23 @@ import type { BackendChoice } from '../contracts/backend.js';
 import { loadAdapterWeights, saveAdapter } from '../checkpoint/adapter.js';
 import type { Adapter } from '../contracts/adapter.js';
 import type { MethodPlugin } from '../contracts/method.js';
-import type { Backbone } from '../contracts/model.js';
 import type { TaskKind } from '../contracts/task.js';
-import type { Tokenizer } from '../contracts/tokenizer.js';
+import { applyMethod } from '../methods/apply.js';
+import { checkParamNames } from '../methods/probe.js';
 import { MethodRegistry, checkMethodPlugin } from '../methods/registry.js';
-import { Encoder } from '../model/encoder.js';
+import type { Backbone } from '../contracts/model.js';
 import { createHead, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
 import { predict } from '../train/evaluate.js';
 import { train, trainableParamMap, type TrainResult } from '../train/loop.js';
-import { isUserError } from '../util/errors.js';
-import { createRng, rngStreams } from '../util/rng.js';
-import { TINY_ENCODER, tinyTask, tinyTokenizer } from './fixtures.js';
+import { isUserError, type UserErrorCode } from '../util/errors.js';
+import { rngStreams } from '../util/rng.js';
+import { TINY_BASE, type ConformanceBase, type ConformanceModel } from './bases.js';
+import { tinyTask } from './fixtures.js';
+
+export type { ConformanceBase, ConformanceModel } from './bases.js';
 
 export interface ConformanceRow {
   /** shown in the test name */
@@ -34,8 +37,15 @@ export interface ConformanceRow {
 
 export interface InvalidRow {
   config: Record<string, unknown>;
-  /** the error message must match this (name the field) */
-  message: RegExp;
+  /**
+   * the stable code of the `UserError`: `E_CONFIG_UNKNOWN_KEY` and `E_CONFIG_INVALID` come from the
+   * schema, `E_CONFIG_MISFIT` from `apply` (a valid config that does not fit the model)
+   */
+  code: UserErrorCode;
+  /** the field it names (`params.rank`, `params.targets[0]`; `params` for an unknown key) */
+  path?: string;
+  /** optionally, text the message must also match */
+  message?: RegExp;
 }
 
 export interface ConformanceOptions {
@@ -51,21 +61,18 @@ export interface ConformanceOptions {
    */
   backend?: BackendChoice;
   /**
-   * Backbones the rows run on besides core's tiny zoo encoder (a Hugging Face checkpoint, say;
-   * left out when $TUNELAB_CONFORMANCE_MODELS is `tiny`):
-   * each gives a fresh backbone with the same weights on every call, and its tokenizer.
+   * opt in when the adapted model equals the base model before training (LoRA's B = 0, IA³'s
+   * vectors at 1, methods that only choose what trains): eval outputs with the adapter's hooks
+   * must equal those without, exactly
+   */
+  identityAtInit?: boolean;
+  /**
+   * Backbones the rows run on besides core's tiny zoo encoder (Hugging Face checkpoints, say). On
+   * them the adapter's own parameters are checked against `expectedParams` too; the backbone
+   * weights a method trains are checked by name (the closed forms describe the zoo encoder). Left
+   * out when $TUNELAB_CONFORMANCE_MODELS is `tiny`.
    */
   models?: ConformanceModel[];
-}
-
-/** A backbone family's fixture for the suite. */
-export interface ConformanceModel {
-  name: string;
-  /** how many of the rows run on it, from the first (default 1: the method's first row) */
-  rows?: number;
-  /** training steps of the "loss goes down" check on it (default 20) */
-  steps?: number;
-  load(): Promise<{ instantiate(): Backbone; tokenizer: Tokenizer }>;
 }
 
 interface Built {
@@ -74,19 +81,11 @@ interface Built {
   adapter: Adapter;
 }
 
-interface Base {
-  instantiate(): Backbone;
-  tokenizer: Tokenizer;
-}
-
-/** Core's tiny pre-LN encoder: the same base weights every time, so adapters compare on identical backbones. */
-const TINY_BASE: Base = { instantiate: () => Encoder.init(TINY_ENCODER, createRng('conformance-base')), tokenizer: tinyTokenizer() };
-
-function build(base: Base, method: MethodPlugin<any>, params: Record<string, unknown>, kind: TaskKind, seed: number): Built {
+function build(base: ConformanceBase, method: MethodPlugin<any>, params: Record<string, unknown>, kind: TaskKind, seed: number): Built {
   const model = base.instantiate();
   const streams = rngStreams(seed);
   const head = model.createHead?.(kind, 2, streams.init) ?? createHead(kind, model.config.hidden, 2, streams.init);
-  const adapter = method.apply({ model, config: params, rng: streams.init, task: { kind, numLabels: 2 }, sequenceLength: 16 });
+  const adapter = applyMethod(method, { model, config: params, rng: streams.init, task: { kind, numLabels: 2 }, sequenceLength: 16 });
   return { model, head, adapter };
 }
 
@@ -104,6 +103,13 @@ async function snapshot(params: Map<string, tf.Variable>): Promise<Map<string, F
 
 function same(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
 }
 
 /**
@@ -124,12 +130,13 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
       await selectBackend(backend);
     });
 
-    it('has valid meta (id, semver version, core API range, parameter prefix)', () => {
+    it('keeps the contract it is checked against at load (meta, strict described defaulted schema, parameter names)', async () => {
       expect(() => checkMethodPlugin(method, method.meta.packageName)).not.toThrow();
+      await checkParamNames(method, method.meta.packageName);
     });
 
     for (const bad of options.invalid) {
-      it(`rejects config ${JSON.stringify(bad.config)} naming the field`, () => {
+      it(`rejects config ${JSON.stringify(bad.config)} with ${bad.code}${bad.path ? ` at ${bad.path}` : ''}`, () => {
         let error: unknown;
         try {
           const params = registry().parseParams(method.meta.id, bad.config);
@@ -138,7 +145,9 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
           error = e;
         }
         expect(isUserError(error), `expected a UserError, got ${String(error)}`).toBe(true);
-        expect((error as Error).message).toMatch(bad.message);
+        const e = error as { code?: string; path?: string; message: string };
+        expect({ code: e.code, ...(bad.path ? { path: e.path } : {}) }, e.message).toEqual({ code: bad.code, ...(bad.path ? { path: bad.path } : {}) });
+        if (bad.message) expect(e.message).toMatch(bad.message);
       });
     }
 
@@ -148,8 +157,8 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
       const suffix = m.name ? ` (${m.name})` : '';
       const rows = m.name ? options.rows.slice(0, m.rows ?? 1) : options.rows;
       const steps = m.name ? (m.steps ?? 20) : stepsDefault;
-      let loaded: Base | undefined;
-      const fixture = (): Base => loaded ?? TINY_BASE;
+      let loaded: ConformanceBase | undefined;
+      const base = (): ConformanceBase => loaded ?? TINY_BASE;
       if (m.name) {
         beforeAll(async () => {
           loaded = await m.load();
@@ -161,12 +170,12 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
             const params = () => registry().parseParams(method.meta.id, row.config);
 
             it('trains only what it reports: frozen weights bit-identical, trainable ones changed, loss goes down', async () => {
-              const b = build(fixture(), method, params(), kind, 1);
+              const b = build(base(), method, params(), kind, 1);
               try {
                 const trainable = trainableParamMap(b.adapter, b.head);
                 const all = new Map([...b.model.params, ...b.adapter.params, ...b.head.params]);
                 const before = await snapshot(all);
-                const data = encodeSplit(tinyTask(kind).train, kind, fixture().tokenizer, 16);
+                const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
                 const r: TrainResult = await train({ ...b, data, config: training(steps), streams: rngStreams(1) });
                 const after = await snapshot(all);
                 for (const [name, v] of before) {
@@ -182,15 +191,28 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               }
             });
 
-            it('counts parameters exactly: trainable = elements handed to the optimizer, total = backbone + head + adapter', async () => {
-              const b = build(fixture(), method, params(), kind, 1);
+            it('counts parameters exactly: against the closed forms (backbone, head, and the method\'s expectedParams)', async () => {
+              const b = build(base(), method, params(), kind, 1);
               try {
-                const varList = [...trainableParamMap(b.adapter, b.head).values()];
-                const data = encodeSplit(tinyTask(kind).train, kind, fixture().tokenizer, 16);
+                const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
                 const r = await train({ ...b, data, config: training(1), streams: rngStreams(1) });
-                expect(r.trainableParams).toBe(varList.reduce((n, v) => n + v.size, 0));
-                const total = countParams(b.model.params) + countParams(b.head.params) + countParams(b.adapter.params);
-                expect(r.memory.weightsBytes).toBe(total * 4);
+                const { backbone, head } = base().counts(kind, 2);
+                expect(countParams(b.model.params), 'backbone').toBe(backbone);
+                expect(countParams(b.head.params), 'head').toBe(head);
+                const adapter = countParams(b.adapter.params);
+                const trainedBackbone = countParams(b.adapter.trainableBackbone());
+                const expected = method.expectedParams?.(params(), b.model.config);
+                if (expected !== undefined && m.name) {
+                  expect(adapter, 'adapter.params vs expectedParams().adapter').toBe(expected.adapter);
+                  expect(r.trainableParams, 'trainable').toBe(adapter + trainedBackbone + head);
+                } else if (expected !== undefined) {
+                  expect(adapter, 'adapter.params vs expectedParams().adapter').toBe(expected.adapter);
+                  expect(trainedBackbone, 'trainableBackbone() vs expectedParams().trainableBackbone').toBe(expected.trainableBackbone);
+                  expect(r.trainableParams, 'trainable').toBe(expected.adapter + expected.trainableBackbone + head);
+                } else {
+                  expect(r.trainableParams, 'trainable').toBe(adapter + trainedBackbone + head);
+                }
+                expect(r.memory.weightsBytes).toBe((backbone + head + adapter) * 4);
                 for (const name of b.adapter.params.keys()) expect(name.startsWith(`${method.meta.paramPrefix}.`), name).toBe(true);
                 for (const name of b.adapter.trainableBackbone().keys()) expect(b.model.params.has(name), name).toBe(true);
               } finally {
@@ -198,26 +220,67 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               }
             });
 
+            if (options.identityAtInit) {
+              it('equals the base model before training (eval outputs with and without its hooks)', async () => {
+                const b = build(base(), method, params(), kind, 1);
+                try {
+                  const split = encodeSplit(tinyTask(kind).test, kind, base().tokenizer, 16);
+                  const hooked = await predict(b.model, b.head, b.adapter.hooks, split, 8);
+                  const plain = await predict(b.model, b.head, {}, split, 8);
+                  expect(maxDiff(hooked.logits, plain.logits), 'max |adapted - base|').toBe(0);
+                } finally {
+                  free(b);
+                }
+              });
+            }
+
+            it('merge() then unmerge(), when it has them: merged outputs equal hooked ones within 1e-5, every backbone weight restored bit for bit', async (t) => {
+              const b = build(base(), method, params(), kind, 1);
+              try {
+                if (b.adapter.merge === undefined) {
+                  t.skip();
+                  return;
+                }
+                expect(b.adapter.unmerge, 'merge() without unmerge()').toBeTypeOf('function');
+                const task = tinyTask(kind);
+                // trained first, so the update is not zero and merging changes the weights
+                await train({ ...b, data: encodeSplit(task.train, kind, base().tokenizer, 16), config: training(4), streams: rngStreams(1) });
+                const split = encodeSplit(task.test, kind, base().tokenizer, 16);
+                const before = await snapshot(b.model.params);
+                const hooked = await predict(b.model, b.head, b.adapter.hooks, split, 8);
+                b.adapter.merge();
+                const changed = [...(await snapshot(b.model.params))].filter(([k, v]) => !same(v, before.get(k)!)).length;
+                const merged = await predict(b.model, b.head, {}, split, 8); // the backbone alone: no hooks
+                b.adapter.unmerge!();
+                const after = await snapshot(b.model.params);
+                expect(changed, 'merge() changed no backbone weight').toBeGreaterThan(0);
+                expect(maxDiff(merged.logits, hooked.logits), 'max |merged - hooked|').toBeLessThanOrEqual(1e-5);
+                for (const [name, v] of before) expect(same(v, after.get(name)!), `${name} after unmerge()`).toBe(true);
+              } finally {
+                free(b);
+              }
+            });
+
             it('leaks no tensor per step, and dispose() frees everything it made', async () => {
-              const base = tf.memory().numTensors;
-              const b = build(fixture(), method, params(), kind, 1);
-              const data = encodeSplit(tinyTask(kind).train, kind, fixture().tokenizer, 16);
+              const tensors = tf.memory().numTensors;
+              const b = build(base(), method, params(), kind, 1);
+              const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
               const counts: number[] = [];
               await train({ ...b, data, config: training(6), streams: rngStreams(1), onStep: () => counts.push(tf.memory().numTensors) });
               // step 1 creates the optimizer's moments; from then on the count is flat
               expect(new Set(counts.slice(1)).size, `tensor counts per step: ${counts.join(', ')}`).toBe(1);
               free(b);
-              expect(tf.memory().numTensors).toBe(base);
+              expect(tf.memory().numTensors).toBe(tensors);
             });
 
             it('saves and loads its state (safetensors + adapter_config.json) with bit-identical eval outputs', async () => {
               const dir = await mkdtemp(join(tmpdir(), 'tunelab-conformance-'));
               const task = tinyTask(kind);
-              const evalSplit = encodeSplit(task.test, kind, fixture().tokenizer, 16);
-              const a = build(fixture(), method, params(), kind, 1);
-              const b = build(fixture(), method, params(), kind, 2); // other seed: other head and adapter init
+              const evalSplit = encodeSplit(task.test, kind, base().tokenizer, 16);
+              const a = build(base(), method, params(), kind, 1);
+              const b = build(base(), method, params(), kind, 2); // other seed: other head and adapter init
               try {
-                await train({ ...a, data: encodeSplit(task.train, kind, fixture().tokenizer, 16), config: training(4), streams: rngStreams(1) });
+                await train({ ...a, data: encodeSplit(task.train, kind, base().tokenizer, 16), config: training(4), streams: rngStreams(1) });
                 await saveAdapter(dir, { meta: method.meta, params: params(), adapter: a.adapter, head: a.head });
                 await loadAdapterWeights(dir, b.adapter, b.head, method.meta.id);
                 const pa = await predict(a.model, a.head, a.adapter.hooks, evalSplit, 8);

@@ -1,9 +1,10 @@
+import { hfHeadParamCount, hfParamCount, hfUsesPooler } from '../hf/config.js';
 import { readHfCheckpoint } from '../hf/load.js';
-import type { ConformanceModel } from './conformance.js';
+import type { ConformanceModel } from './bases.js';
 
 /**
  * A Hugging Face checkpoint folder as a conformance backbone: read once, a fresh copy of its
- * weights for every check, its own tokenizer.
+ * weights for every check, its own tokenizer, transformers' heads, closed-form counts.
  */
 export function huggingFaceModel(name: string, dir: string | URL): ConformanceModel {
   const path = dir instanceof URL ? decodeURIComponent(dir.pathname) : dir;
@@ -11,7 +12,11 @@ export function huggingFaceModel(name: string, dir: string | URL): ConformanceMo
     name,
     async load() {
       const c = await readHfCheckpoint(path);
-      return { instantiate: () => c.instantiate(), tokenizer: c.tokenizer };
+      return {
+        instantiate: () => c.instantiate(),
+        tokenizer: c.tokenizer,
+        counts: (kind, numLabels) => ({ backbone: hfParamCount(c.config, hfUsesPooler(c.config, kind)), head: hfHeadParamCount(c.config, kind, numLabels) }),
+      };
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamWStep } from '../backend/adamw-native.js';
+import { fusedAdamWStep } from '../backend/adamw-op.js';
 import { sumOfSquares } from '../backend/fused-ops.js';
 
 export interface AdamWOptions {

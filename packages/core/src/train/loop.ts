@@ -4,11 +4,11 @@ import type { Backbone, ParamMap } from '../contracts/model.js';
 import type { Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import { shuffle, type RngStreams } from '../util/rng.js';
-import { AdamW, warmupLinearDecay } from './adamw.js';
 import type { ResolvedTraining } from './config.js';
 import { disposeBatch, makeBatch, type EncodedSplit } from './encode.js';
 import { crossEntropy } from './loss.js';
 import { memorySplit, profilePeak, type MemoryReport } from './memory.js';
+import { adamWStepper } from './optimizer.js';
 
 export interface TrainInputs {
   model: Backbone;
@@ -40,11 +40,6 @@ export function trainableParamMap(adapter: Adapter, head: Head): ParamMap {
   return new Map([...adapter.trainableBackbone(), ...adapter.params, ...head.params]);
 }
 
-/** No weight decay on biases and LayerNorm (gamma/beta), as in BERT and the HF Trainer. */
-export function decays(name: string): boolean {
-  return !/\.(bias|gamma|beta)$/.test(name);
-}
-
 /** Row order for `steps` batches: a fresh seeded permutation each epoch. */
 function* batchRows(n: number, batchSize: number, rng: RngStreams['data']): Generator<number[]> {
   let order: number[] = [];
@@ -67,15 +62,9 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
   const { model, head, adapter, data, config, streams } = inp;
   if (data.n === 0) throw new Error('training split is empty');
   const named = trainableParamMap(adapter, head);
-  const varList = [...named.values()];
-  const trainableParams = countParams(varList);
+  const trainableParams = countParams(named.values());
   const totalParams = countParams(model.params) + countParams(head.params) + countParams(adapter.params);
-  const optimizer = new AdamW({
-    schedule: warmupLinearDecay(config.lr, Math.round(config.warmupRatio * config.steps), config.steps),
-    weightDecay: config.weightDecay,
-    clipNorm: config.clipNorm,
-    decayed: new Set([...named].filter(([k]) => decays(k)).map(([, v]) => v.name)),
-  });
+  const stepper = adamWStepper(named, config);
   const rows = batchRows(data.n, Math.min(config.batchSize, data.n), streams.data);
   const losses: number[] = [];
   let peakBytes = 0;
@@ -85,11 +74,11 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
     for (let step = 1; step <= config.steps; step++) {
       const batch = makeBatch(data, rows.next().value!);
       const loss = () =>
-        optimizer.minimize(() => {
+        stepper.step(() => {
           const h = model.forward(batch.ids, batch.mask, { training: true, hooks: adapter.hooks, dropoutRng: streams.dropout, ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
           const logits = head.logits(h, batch.mask, { training: true, dropoutRng: streams.dropout });
           return crossEntropy(tf.reshape(logits, [-1, head.numLabels]), batch.labels, batch.weights);
-        }, true, varList)!;
+        });
       let lossT: tf.Scalar;
       try {
         if (step === Math.min(2, config.steps)) {
@@ -113,7 +102,7 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
     }
     return result('ok');
   } finally {
-    optimizer.dispose();
+    stepper.dispose();
   }
 
   function result(status: TrainResult['status'], diverged?: TrainResult['diverged']): TrainResult {

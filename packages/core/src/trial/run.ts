@@ -3,6 +3,7 @@ import type { MethodPlugin } from '../contracts/method.js';
 import type { Backbone } from '../contracts/model.js';
 import type { Example, TaskData } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
+import { applyMethod } from '../methods/apply.js';
 import { createHead, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
@@ -55,7 +56,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const head = model.createHead?.(task.kind, numLabels, streams.init) ?? createHead(task.kind, model.config.hidden, numLabels, streams.init);
   let adapter: Adapter | undefined;
   try {
-    adapter = inp.method.apply({ model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels }, sequenceLength: cfg.maxLength });
+    adapter = applyMethod(inp.method, { model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels }, sequenceLength: cfg.maxLength });
     const counts = {
       trainableParams: countParams(trainableParamMap(adapter, head).values()),
       totalParams: countParams(model.params) + countParams(head.params) + countParams(adapter.params),

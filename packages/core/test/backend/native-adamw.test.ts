@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fusedAdamWStep } from '../../src/backend/adamw-native.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
+import { fusedAdamWStep } from '../../src/backend/adamw-op.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { AdamW } from '../../src/train/adamw.js';
 import { createRng } from '../../src/util/rng.js';
 
@@ -34,7 +35,7 @@ function train(backend: string, clipNorm: number): Float32Array[] {
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
-describe.skipIf(!loaded.ok)(`fused AdamW on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`fused AdamW on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   beforeAll(async () => {
     await registerNativeBackend();
   });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { loadNativeKernels } from '../../src/backend/native.js';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
+import { loadNativeKernels } from '../../src/backend/native/index.js';
 import { selectBackend } from '../../src/backend/select.js';
 
 /** Selecting `native`, the untouched cpu reference, and the safety of native's array pool. */
@@ -9,7 +10,7 @@ const loaded = await loadNativeKernels();
 // captured before anything registers `native`: the cpu kernels must still be these afterwards
 const cpuBefore = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k.kernelFunc]));
 
-describe.skipIf(!loaded.ok)(`native backend${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`native backend${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   it('--backend native activates it: single-threaded, named in the record', async () => {
     const info = await selectBackend('native');
     expect(info).toMatchObject({ name: 'native', tfBackend: 'native', threads: 1, skipped: [] });
@@ -54,7 +55,7 @@ describe.skipIf(!loaded.ok)(`native backend${loaded.ok ? '' : ` — SKIPPED: ${l
   });
 
   it('the pool stays under its cap, dropping the least recently requested sizes first', async () => {
-    const { NativeBackend } = await import('../../src/backend/native-backend.js');
+    const { NativeBackend } = await import('../../src/backend/native/backend.js');
     const b = new NativeBackend(4096); // bytes: room for a few small arrays
     const release = (n: number) => {
       const id = b.write(b.alloc(n), [n], 'float32');

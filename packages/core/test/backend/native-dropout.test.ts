@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { dropoutOp } from '../../src/backend/dropout.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 
 /** dropoutOp on native replays tf.dropout's random stream: the same bits as tf.dropout on cpu. */
 const loaded = await loadNativeKernels();
@@ -21,7 +22,7 @@ function run(backend: string, shape: number[], rate: number, seed: number, fn: '
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
-describe.skipIf(!loaded.ok)(`dropout on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`dropout on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   beforeAll(async () => {
     registerFastGradients();
     await registerNativeBackend();

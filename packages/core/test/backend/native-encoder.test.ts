@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import type { Adapter } from '../../src/contracts/adapter.js';
 import type { EncoderConfig } from '../../src/contracts/model.js';
 import { Encoder } from '../../src/model/encoder.js';
@@ -69,7 +70,7 @@ function relErr(got: Float32Array, want: Float32Array, floor: number): number {
 
 const bitIdentical = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
-describe.skipIf(!loaded.ok)(`tiny encoder on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`tiny encoder on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   beforeAll(async () => {
     registerFastGradients();
     await registerNativeBackend();

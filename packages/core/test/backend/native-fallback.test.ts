@@ -17,7 +17,7 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('@tunelab/kernels install fallback', () => {
   it('a failed build leaves the package unbuilt, exits 0 and says why', () => {
-    const r = spawnSync(process.execPath, ['scripts/build.cjs'], { cwd: copy, env: { ...process.env, TUNELAB_KERNELS_SKIP_BUILD: '1' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['scripts/build.cjs'], { cwd: copy, env: { ...process.env, TUNELAB_KERNELS_SKIP_BUILD: '1', TUNELAB_REQUIRE_NATIVE: '' }, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/native kernels NOT built \(TUNELAB_KERNELS_SKIP_BUILD is set\)/);
     expect(r.stderr).toMatch(/falls back to wasm/);
@@ -30,10 +30,14 @@ describe('@tunelab/kernels install fallback', () => {
     try {
       cpSync(copy, broken, { recursive: true });
       writeFileSync(join(broken, 'binding.gyp'), '{ "targets": [ broken');
-      const r = spawnSync(process.execPath, ['scripts/build.cjs'], { cwd: broken, env: { ...process.env, TUNELAB_KERNELS_SKIP_BUILD: '' }, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['scripts/build.cjs'], { cwd: broken, env: { ...process.env, TUNELAB_KERNELS_SKIP_BUILD: '', TUNELAB_REQUIRE_NATIVE: '' }, encoding: 'utf8' });
       expect(r.status).toBe(0);
       expect(r.stderr).toMatch(/native kernels NOT built \(node-gyp exited with \d+/);
       expect(readFileSync(join(broken, 'build-error.txt'), 'utf8')).toMatch(/node-gyp exited with/);
+      // TUNELAB_REQUIRE_NATIVE=1 (.ci/run): the same failure fails the install
+      const strict = spawnSync(process.execPath, ['scripts/build.cjs'], { cwd: broken, env: { ...process.env, TUNELAB_KERNELS_SKIP_BUILD: '', TUNELAB_REQUIRE_NATIVE: '1' }, encoding: 'utf8' });
+      expect(strict.status).toBe(1);
+      expect(strict.stderr).toMatch(/native kernels NOT built \(node-gyp exited with \d+.*\), and TUNELAB_REQUIRE_NATIVE=1 requires them/);
     } finally {
       rmSync(broken, { recursive: true, force: true });
     }

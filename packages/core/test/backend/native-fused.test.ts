@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { addDropoutOp, DROPOUT_KERNELS } from '../../src/backend/dropout.js';
-import { FUSED, fusedDense, fusedGelu, fusedLayerNorm, headContext, headScores, scaledSoftmax, sumOfSquares } from '../../src/backend/fused-ops.js';
+import { FUSED, fusedDense, fusedGelu, fusedGeluErf, fusedLayerNorm, headContext, headScores, scaledSoftmax, sumOfSquares } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
 
 /**
  * The fused Transformer ops (fused-ops.ts) on `native`, where they run fused kernels, against
  * (1) the plain tfjs ops they replace on the pure-JS cpu backend: values and every gradient within
  * a normwise 1e-5; (2) the same plain ops on native: bit for bit (the fused kernels replay the
- * chains), except LayerNorm's gradient, which is a closed form (within 1e-5).
+ * chains), except LayerNorm's gradient and the exact GELU, which are closed forms (within 1e-5).
  */
 const loaded = await loadNativeKernels();
 const TOL = 1e-5;
@@ -28,6 +29,8 @@ interface Case {
   kernels: string[];
   /** gradients may differ from the plain chain on native by rounding (closed-form gradient) */
   gradExact?: boolean;
+  /** the forward may differ from the plain chain on native by rounding (a closed form) */
+  forwardExact?: boolean;
 }
 
 const plainLayerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) => {
@@ -79,6 +82,18 @@ function cases(): Case[] {
   }
   for (const [shape, lo, hi] of [[[1], -3, 3], [[7, 5], -3, 3], [[3, 67], -6, 6], [[1031], -4, 4], [[4, 9], -60, 60]] as const) {
     out.push({ name: `gelu [${shape}] in [${lo}, ${hi}]`, inputs: [{ shape: [...shape], lo, hi }], fused: (x) => fusedGelu(x!), plain: (x) => plainGelu(x!), kernels: [FUSED.gelu, FUSED.geluGrad] });
+  }
+  const plainGeluErf = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  for (const [shape, lo, hi] of [[[1], -3, 3], [[7, 5], -3, 3], [[3, 67], -6, 6], [[4099], -4, 4], [[4, 9], -60, 60]] as const) {
+    out.push({
+      name: `gelu (exact, erf) [${shape}] in [${lo}, ${hi}]`,
+      inputs: [{ shape: [...shape], lo, hi }],
+      fused: (x) => fusedGeluErf(x!),
+      plain: (x) => plainGeluErf(x!),
+      kernels: [FUSED.geluErf, FUSED.geluErfGrad],
+      forwardExact: false,
+      gradExact: false,
+    });
   }
   for (const [B, H, S, K] of [[1, 1, 1, 1], [2, 3, 4, 9], [3, 2, 5, 7], [2, 4, 32, 48]]) {
     const scale = 1 / Math.sqrt(8);
@@ -146,7 +161,7 @@ function relErr(got: Float32Array, want: Float32Array): number {
 
 const bitIdentical = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
-describe.skipIf(!loaded.ok)(`fused ops on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`fused ops on native${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   beforeAll(async () => {
     registerFastGradients();
     await registerNativeBackend();
@@ -160,7 +175,9 @@ describe.skipIf(!loaded.ok)(`fused ops on native${loaded.ok ? '' : ` — SKIPPED
       const plainNative = evaluate('native', c, c.plain);
       const fused = evaluate('native', c, c.fused);
       fused.forEach((g, i) => expect(relErr(g, cpu[i]!), i === 0 ? 'forward vs cpu' : `gradient ${i} vs cpu`).toBeLessThanOrEqual(TOL));
-      expect(bitIdentical(fused[0]!, plainNative[0]!), 'forward bit-identical to the plain ops on native').toBe(true);
+      if (c.forwardExact === false) expect(relErr(fused[0]!, plainNative[0]!), 'forward vs plain native').toBeLessThanOrEqual(TOL);
+      else expect(bitIdentical(fused[0]!, plainNative[0]!), 'forward bit-identical to the plain ops on native').toBe(true);
+      expect(bitIdentical(fused[0]!, evaluate('native', c, c.fused)[0]!), 'deterministic').toBe(true);
       fused.slice(1).forEach((g, i) => {
         if (c.gradExact === false) expect(relErr(g, plainNative[i + 1]!), `gradient ${i + 1} vs plain native`).toBeLessThanOrEqual(TOL);
         else expect(bitIdentical(g, plainNative[i + 1]!), `gradient ${i + 1} bit-identical to the plain ops on native`).toBe(true);

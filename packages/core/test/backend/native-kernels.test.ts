@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { DROPOUT_KERNELS } from '../../src/backend/dropout.js';
 import { FUSED } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
-import { loadNativeKernels, NATIVE_KERNEL_NAMES, registerNativeBackend } from '../../src/backend/native.js';
+import { loadNativeKernels, NATIVE_KERNEL_NAMES, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
 
 /**
@@ -181,7 +182,7 @@ function relErr(got: Float32Array, want: Float32Array): number {
   return err === 0 ? 0 : err / Math.max(scale, 1e-30);
 }
 
-describe.skipIf(!loaded.ok)(`native kernels match the cpu backend${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
+describe.skipIf(skipNativeSuite(loaded))(`native kernels match the cpu backend${loaded.ok ? '' : ` — SKIPPED: ${loaded.reason}`}`, () => {
   beforeAll(async () => {
     registerFastGradients();
     await registerNativeBackend();

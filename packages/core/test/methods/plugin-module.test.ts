@@ -24,8 +24,11 @@ describe('checkPluginModule', () => {
 
   it('names the named exports when the default one is missing', () => {
     expect(userError(() => checkPluginModule({ ia3: fakeMethod('ia3') }, 'pkg'))).toBe(
-      "method plugin pkg: no default export; export the method object as `export default { meta, schema, apply }` (it exports 'ia3'; add `export default ia3`)",
+      "method plugin pkg: no default export; export the method object as `export default { meta, schema, apply }` (it exports 'ia3'; 'ia3' is shaped { meta, schema, apply }: add `export default ia3`)",
     );
+    // the method object, not merely the first export (regression: the hint named 'VERSION')
+    expect(userError(() => checkPluginModule({ VERSION: '1.0.0', helpers: {}, dora: fakeMethod('dora') }, 'pkg'))).toMatch(/\(it exports 'VERSION', 'helpers', 'dora'; 'dora' is shaped \{ meta, schema, apply \}: add `export default dora`\)$/);
+    expect(userError(() => checkPluginModule({ VERSION: '1.0.0' }, 'pkg'))).toMatch(/\(it exports 'VERSION'; none is shaped \{ meta, schema, apply \}\)$/);
     expect(userError(() => checkPluginModule({}, 'pkg'))).toMatch(/no default export; export the method object as `export default \{ meta, schema, apply \}`$/);
   });
 

@@ -1,7 +1,6 @@
 import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { logger, names, offsetFromRoot, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { conformanceTest, indexTs, packageJson, projectJson, readme, tsconfigJson, type MethodTemplateVars } from './templates.js';
+import { logger, offsetFromRoot, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { corePackage, methodPackageFiles, methodTemplateVars, type MethodTemplateVars } from './templates.js';
 
 /** `nx g @tunelab/core:method <name>` options (generators/method/schema.json). */
 export interface MethodGeneratorSchema {
@@ -13,35 +12,17 @@ export interface MethodGeneratorSchema {
   skipInstall?: boolean;
 }
 
-const ID = /^[a-z][a-z0-9-]*$/;
-
-/** The running core's package.json: the generated method supports this core's minor line. */
-function corePackage(): { version: string; zod: string } {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-    dependencies: Record<string, string>;
-  };
-  return { version: pkg.version, zod: pkg.dependencies.zod ?? '^4.0.0' };
-}
-
 export function templateVars(schema: MethodGeneratorSchema): MethodTemplateVars {
-  if (!ID.test(schema.name)) throw new Error(`method name '${schema.name}': use lower-case letters, digits and '-', starting with a letter (it is the method id)`);
   const dir = (schema.directory ?? 'packages').replace(/\/+$/, '');
   const root = `${dir}/method-${schema.name}`;
-  const n = names(schema.name);
-  const core = corePackage();
-  return {
+  return methodTemplateVars({
     id: schema.name,
-    camel: n.propertyName,
-    pascal: n.className,
-    paramPrefix: schema.name.replace(/-/g, '_'),
-    packageName: `@tunelab/method-${schema.name}`,
+    layout: 'workspace',
     root,
     offset: offsetFromRoot(root),
-    description: schema.description ?? `${schema.name}: a tunelab fine-tuning method`,
-    coreRange: `^${core.version}`,
-    zodRange: core.zod,
-  };
+    ...(schema.description !== undefined ? { description: schema.description } : {}),
+    core: corePackage(),
+  });
 }
 
 /**
@@ -53,15 +34,7 @@ export function templateVars(schema: MethodGeneratorSchema): MethodTemplateVars 
 export async function methodGenerator(tree: Tree, schema: MethodGeneratorSchema): Promise<GeneratorCallback> {
   const v = templateVars(schema);
   if (tree.exists(v.root)) throw new Error(`${v.root} already exists; choose another name or remove it`);
-  const files: [string, string][] = [
-    ['package.json', packageJson(v)],
-    ['tsconfig.json', tsconfigJson(v)],
-    ['project.json', projectJson(v)],
-    ['README.md', readme(v)],
-    ['src/index.ts', indexTs(v)],
-    ['test/conformance.test.ts', conformanceTest(v)],
-  ];
-  for (const [path, content] of files) tree.write(`${v.root}/${path}`, content);
+  for (const [path, content] of methodPackageFiles(v)) tree.write(`${v.root}/${path}`, content);
 
   // `tsc -b` (npm run build, npm ci's prepare) builds what the root references
   if (tree.exists('tsconfig.json')) {

@@ -1,5 +1,20 @@
-/** What the templates need; every string is already validated by the generator. */
+import { readFileSync } from 'node:fs';
+
+/**
+ * The one template source of a method package, with two writers: the Nx generator
+ * (`nx g @tunelab/core:method`, a workspace package in this repository) and `tunelab new-method
+ * <dir>` (a standalone package anywhere, against a published or a local tunelab).
+ */
+
+/** Where the package lives: inside this workspace (npm workspaces, tsc -b references) or on its own. */
+export type MethodLayout = 'workspace' | 'standalone';
+
+/** Versions a standalone package pins: the ones this core is built and tested with. */
+export const STANDALONE_VERSIONS = { tfjsCore: '4.22.0', vitest: '^4.1.12', typescript: '5.9.3', typesNode: '^20.19.0' } as const;
+
+/** What the templates need; every string is already validated by `methodTemplateVars`. */
 export interface MethodTemplateVars {
+  layout: MethodLayout;
   /** the method id (`bitfit`) */
   id: string;
   /** `bitfit`: identifiers in the generated code (`bitfitSchema`, `BitfitConfig`) */
@@ -16,11 +31,76 @@ export interface MethodTemplateVars {
   /** the @tunelab/core range the method supports (its peer dependency, and so its meta.coreApi) */
   coreRange: string;
   zodRange: string;
+  /** the exact @tensorflow/tfjs-core version core uses (one tfjs engine per process) */
+  tfjsRange: string;
+}
+
+export const METHOD_ID = /^[a-z][a-z0-9-]*$/;
+
+/** The running core's package.json: the generated method supports this core's minor line. */
+export function corePackage(): { version: string; zod: string; tfjs: string } {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+  };
+  return { version: pkg.version, zod: pkg.dependencies.zod ?? '^4.0.0', tfjs: pkg.dependencies['@tensorflow/tfjs-core'] ?? STANDALONE_VERSIONS.tfjsCore };
+}
+
+const words = (id: string) => id.split('-').filter(Boolean);
+const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+
+export interface MethodTemplateInput {
+  /** the method id */
+  id: string;
+  layout: MethodLayout;
+  /** workspace: `packages/method-<id>` relative to the workspace root; standalone: the folder's name */
+  root: string;
+  /** standalone: the npm package name (default: the folder's name) */
+  packageName?: string;
+  /** `../../` from the package to the workspace root (workspace layout only) */
+  offset?: string;
+  description?: string;
+  /** the running core's version, zod range and tfjs-core version (from core's package.json) */
+  core: { version: string; zod: string; tfjs: string };
+}
+
+/** Validate the input once and derive every name the templates use. */
+export function methodTemplateVars(i: MethodTemplateInput): MethodTemplateVars {
+  if (!METHOD_ID.test(i.id)) throw new Error(`method name '${i.id}': use lower-case letters, digits and '-', starting with a letter (it is the method id)`);
+  const pascal = words(i.id).map(cap).join('');
+  return {
+    layout: i.layout,
+    id: i.id,
+    camel: pascal.charAt(0).toLowerCase() + pascal.slice(1),
+    pascal,
+    paramPrefix: i.id.replace(/-/g, '_'),
+    packageName: i.packageName ?? (i.layout === 'workspace' ? `@tunelab/method-${i.id}` : i.root),
+    root: i.root,
+    offset: i.offset ?? '',
+    description: i.description ?? `${i.id}: a tunelab fine-tuning method`,
+    coreRange: `^${i.core.version}`,
+    zodRange: i.core.zod,
+    tfjsRange: i.core.tfjs,
+  };
+}
+
+/** Every file of the package, relative to its folder, in the order they are written. */
+export function methodPackageFiles(v: MethodTemplateVars): [path: string, content: string][] {
+  const files: [string, string][] = [
+    ['package.json', packageJson(v)],
+    ['tsconfig.json', tsconfigJson(v)],
+    ...(v.layout === 'workspace' ? [['project.json', projectJson(v)] as [string, string]] : standaloneExtras()),
+    ['README.md', readme(v)],
+    ['src/index.ts', indexTs(v)],
+    ['test/conformance.test.ts', conformanceTest(v)],
+  ];
+  return files;
 }
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
 export function packageJson(v: MethodTemplateVars): string {
+  if (v.layout === 'standalone') return standalonePackageJson(v);
   return json({
     name: v.packageName,
     version: '0.1.0',
@@ -37,7 +117,50 @@ export function packageJson(v: MethodTemplateVars): string {
   });
 }
 
+/**
+ * A package of its own: core, tfjs-core and zod are peer dependencies (the host's copies: one
+ * tfjs engine and one zod per process), typescript and vitest dev dependencies.
+ */
+function standalonePackageJson(v: MethodTemplateVars): string {
+  return json({
+    name: v.packageName,
+    version: '0.1.0',
+    description: v.description,
+    type: 'module',
+    license: 'MIT',
+    main: './dist/index.js',
+    types: './dist/index.d.ts',
+    exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
+    files: ['dist', 'README.md'],
+    scripts: { build: 'tsc -p tsconfig.json', typecheck: 'tsc -p tsconfig.test.json', test: 'vitest run', prepare: 'tsc -p tsconfig.json' },
+    peerDependencies: { '@tunelab/core': v.coreRange, '@tensorflow/tfjs-core': v.tfjsRange, zod: v.zodRange },
+    devDependencies: { typescript: STANDALONE_VERSIONS.typescript, vitest: STANDALONE_VERSIONS.vitest, '@types/node': STANDALONE_VERSIONS.typesNode },
+  });
+}
+
+/** The compiler settings of tunelab's own packages, spelled out (a standalone package extends nothing). */
+const STANDALONE_COMPILER = {
+  target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], strict: true,
+  noUncheckedIndexedAccess: true, noImplicitOverride: true, esModuleInterop: true, skipLibCheck: true, declaration: true, sourceMap: true,
+  resolveJsonModule: true, forceConsistentCasingInFileNames: true,
+};
+
+/** The files only a package of its own needs: test type-check, vitest settings, .gitignore. */
+function standaloneExtras(): [string, string][] {
+  return [
+    ['tsconfig.test.json', tsconfigTestJson()],
+    // tfjs engines are process-global: one fork per test file; a conformance check trains for seconds
+    ['vitest.config.mjs', `export default { test: { include: ['test/**/*.test.ts'], pool: 'forks', testTimeout: 120000 } };\n`],
+    ['.gitignore', 'node_modules/\ndist/\n'],
+  ];
+}
+
+function tsconfigTestJson(): string {
+  return json({ extends: './tsconfig.json', compilerOptions: { noEmit: true, rootDir: '.' }, include: ['src/**/*.ts', 'test/**/*.ts'] });
+}
+
 export function tsconfigJson(v: MethodTemplateVars): string {
+  if (v.layout === 'standalone') return json({ compilerOptions: { ...STANDALONE_COMPILER, rootDir: 'src', outDir: 'dist' }, include: ['src/**/*.ts'] });
   return json({
     extends: `${v.offset}tsconfig.base.json`,
     compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo' },
@@ -99,6 +222,8 @@ export const ${v.camel}: MethodPlugin<${v.pascal}Config> = {
     defaultLearningRate: 1e-2,
   },
   schema: ${v.camel}Schema,
+  // the closed form the conformance suite checks apply() against (the head is core's, not counted)
+  expectedParams: () => ({ adapter: 0, trainableBackbone: 0 }),
   apply() {
     return {
       hooks: {},
@@ -117,11 +242,14 @@ export function conformanceTest(v: MethodTemplateVars): string {
   return `import { runConformance } from '@tunelab/core/testing';
 import { ${v.camel} } from '../src/index.js';
 
-// core's shared checks: meta, config errors, trains only what it reports, exact parameter counts,
-// no tensor leaks, save/load. Add a row per interesting config, and an invalid row per check.
+// core's shared checks: the load-time contract, config errors (by stable code), trains only what
+// it reports, parameter counts against expectedParams, no tensor leaks, save/load, merge/unmerge.
+// Add a row per interesting config, and an invalid row per check.
 runConformance(${v.camel}, {
   rows: [{ name: 'default', config: {} }],
-  invalid: [{ config: { notAField: 1 }, message: /params: .*Unrecognized key.*notAField/ }],
+  // as generated it only trains the head: the model is the base model until the first step
+  identityAtInit: true,
+  invalid: [{ config: { notAField: 1 }, code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' }],
 });
 `;
 }
@@ -132,7 +260,7 @@ export function readme(v: MethodTemplateVars): string {
 ${v.description}
 
 A tunelab method plugin (method id \`${v.id}\`, parameter prefix \`${v.paramPrefix}\`). As generated it
-trains only the new task head; see \`src/index.ts\` and [docs/plugins.md](${v.offset}docs/plugins.md).
+trains only the new task head; see \`src/index.ts\` and ${v.layout === 'workspace' ? `[docs/plugins.md](${v.offset}docs/plugins.md)` : "tunelab's docs/plugins.md"}.
 
 ## Config
 
@@ -142,12 +270,34 @@ trains only the new task head; see \`src/index.ts\` and [docs/plugins.md](${v.of
 
 Unknown keys are rejected.
 
-## Run it
+${v.layout === 'workspace' ? workspaceRun(v) : standaloneRun(v)}`;
+}
+
+function workspaceRun(v: MethodTemplateVars): string {
+  return `## Run it
 
 \`\`\`sh
 npx tsc -b ${v.root}
 npx tunelab train --plugin ./${v.root} --method ${v.id} --model nano --task wn-supersense --json
 npx vitest run ${v.root}
 \`\`\`
+`;
+}
+
+function standaloneRun(v: MethodTemplateVars): string {
+  return `## Install, test, run
+
+\`@tunelab/core\` (${v.coreRange}), \`@tensorflow/tfjs-core\` (${v.tfjsRange}) and \`zod\` (${v.zodRange}) are
+peer dependencies: the host's copies are used, so there is one tfjs engine and one zod in the process.
+
+\`\`\`sh
+npm install                                   # against a published tunelab (npm installs the peers)
+# or against a local checkout of tunelab, built (npm ci there):
+npm install --install-links /path/to/tunelab/packages/core
+npm run build && npm run typecheck && npm test   # the conformance suite
+npx tunelab train --plugin ./ --method ${v.id} --model nano --task wn-supersense --json   # from this folder
+\`\`\`
+
+See docs/plugins.md in tunelab for the contract and the checks run when the plugin loads.
 `;
 }

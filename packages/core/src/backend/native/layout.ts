@@ -1,6 +1,79 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NativeBackend } from './native-backend.js';
-import { f32, output, sizeOf, type NativeDeps } from './native-math.js';
+import type { NativeBackend } from './backend.js';
+import { f32, i32, output, sizeOf, type NativeDeps } from './deps.js';
+
+function transposeKernel(d: NativeDeps): tf.KernelConfig {
+  const fallback = d.cpu('Transpose');
+  return {
+    kernelName: 'Transpose',
+    backendName: 'native',
+    kernelFunc: (args) => {
+      const backend = args.backend as NativeBackend;
+      const x = (args.inputs as { x: tf.TensorInfo }).x;
+      const { perm } = args.attrs as { perm: number[] };
+      const v = f32(backend, x);
+      if (v === null || x.shape.length === 0 || x.shape.length > 8) return fallback(args);
+      const values = backend.alloc(v.length);
+      d.k.transpose(v, [...x.shape], [...perm], values);
+      return output(backend, perm.map((p) => x.shape[p]!), values);
+    },
+  };
+}
+
+function checkIndices(idx: Int32Array, rows: number, what: (i: number) => string): void {
+  for (let i = 0; i < idx.length; i++) {
+    const k = idx[i]!;
+    if (k < 0 || k >= rows) throw new Error(what(k));
+  }
+}
+
+/** GatherV2 on axis 0 (the embedding lookup): whole rows copied. */
+function gatherKernel(d: NativeDeps): tf.KernelConfig {
+  const fallback = d.cpu('GatherV2');
+  return {
+    kernelName: 'GatherV2',
+    backendName: 'native',
+    kernelFunc: (args) => {
+      const backend = args.backend as NativeBackend;
+      const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+      const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+      const vx = f32(backend, x);
+      const vi = i32(backend, indices);
+      if (vx === null || vi === null || x.shape.length === 0 || (batchDims ?? 0) !== 0) return fallback(args);
+      if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return fallback(args);
+      const rows = x.shape[0]!;
+      checkIndices(vi, rows, (k) => `GatherV2: the index value ${k} is not in [0, ${rows - 1}]`); // the cpu kernel's message
+      const width = sizeOf(x.shape.slice(1));
+      const values = backend.alloc(vi.length * width);
+      d.k.gatherRows(vx, rows, width, vi, values);
+      return output(backend, [...indices.shape, ...x.shape.slice(1)], values);
+    },
+  };
+}
+
+/** ScatterNd with one index per row (the embedding gradient): duplicate rows summed in order. */
+function scatterKernel(d: NativeDeps): tf.KernelConfig {
+  const fallback = d.cpu('ScatterNd');
+  return {
+    kernelName: 'ScatterNd',
+    backendName: 'native',
+    kernelFunc: (args) => {
+      const backend = args.backend as NativeBackend;
+      const { indices, updates } = args.inputs as { indices: tf.TensorInfo; updates: tf.TensorInfo };
+      const { shape } = args.attrs as { shape: number[] };
+      const vi = i32(backend, indices);
+      const vu = f32(backend, updates);
+      if (vi === null || vu === null || shape.length === 0 || indices.shape[indices.shape.length - 1] !== 1) return fallback(args);
+      const rows = shape[0]!;
+      const width = sizeOf(shape.slice(1));
+      if (vu.length !== vi.length * width) return fallback(args);
+      checkIndices(vi, rows, (k) => `Invalid indices: ${k} does not index into ${shape}`);
+      const values = backend.alloc(rows * width).fill(0); // scatter-add needs zeros
+      d.k.scatterAddRows(vu, width, vi, values, rows);
+      return output(backend, [...shape], values);
+    },
+  };
+}
 
 /**
  * Data movement as strided box copies: Slice (the non-contiguous case), SplitV (the gradient of
@@ -136,6 +209,7 @@ function padKernel(d: NativeDeps): tf.KernelConfig {
   };
 }
 
-export function copyKernels(d: NativeDeps): tf.KernelConfig[] {
-  return [sliceKernel(d), splitKernel(d), concatKernel(d), tileKernel(d), padKernel(d)];
+/** Data movement (layout.cc): transpose, row gather and scatter-add, and strided box copies. */
+export function layoutKernels(d: NativeDeps): tf.KernelConfig[] {
+  return [transposeKernel(d), gatherKernel(d), scatterKernel(d), sliceKernel(d), splitKernel(d), concatKernel(d), tileKernel(d), padKernel(d)];
 }

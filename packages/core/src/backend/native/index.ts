@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as KernelsModule from '@tunelab/kernels';
-import { NativeBackend } from './native-backend.js';
-import { copyKernels } from './native-copy.js';
-import { adamWKernel } from './adamw-native.js';
-import { dropoutKernels } from './dropout.js';
-import { fusedKernels } from './native-fused.js';
-import { registerNativeGradients } from './native-gradients.js';
-import { layoutKernels } from './native-layout.js';
-import { mathKernels, type NativeDeps } from './native-math.js';
+import { NativeBackend } from './backend.js';
+import type { NativeDeps } from './deps.js';
+import { elementwiseKernels } from './elementwise.js';
+import { exactKernels } from './exact.js';
+import { fusedKernels } from './fused.js';
+import { gemmKernels } from './gemm.js';
+import { registerNativeGradients } from './gradients.js';
+import { layoutKernels } from './layout.js';
+import { reduceKernels } from './reduce.js';
 
 /** The tfjs backend id of the native kernels. */
 export const NATIVE_BACKEND = 'native';
@@ -36,7 +37,7 @@ export async function loadNativeKernels(): Promise<{ ok: true; mod: typeof Kerne
  * Register the `native` backend: the tfjs CPU backend (NativeBackend extends MathBackendCPU: the
  * same storage and TypedArrays, plus an array pool) with every cpu kernel copied and the hot ones
  * replaced by the addon's, which work on the backend's arrays in place, plus fused kernels
- * (dropout and dropout + residual add, AdamW, and the Transformer ops of fused-ops.ts: dense with bias, LayerNorm,
+ * (dropout and dropout + residual add, AdamW, and the Transformer ops of ../fused-ops.ts: dense with bias, LayerNorm,
  * GELU, scaled softmax, per-head attention matmuls, sum of squares) and cheaper Sum/Mean/Tile
  * gradients used only while `native` is active.
  * The `cpu` backend is not touched: it stays the pure-JS reference. Throws with the reason when
@@ -61,7 +62,8 @@ export async function registerNativeBackend(): Promise<void> {
   // low priority: tfjs never picks it on its own; selectBackend sets it by name
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   const native = new Map<string, tf.KernelConfig>();
-  const own = [...mathKernels(deps), ...layoutKernels(deps), ...copyKernels(deps), ...dropoutKernels(deps), adamWKernel(deps), ...fusedKernels(deps)];
+  // one list per addon source file (packages/kernels/src/<name>.cc)
+  const own = [...gemmKernels(deps), ...elementwiseKernels(deps), ...reduceKernels(deps), ...layoutKernels(deps), ...exactKernels(deps), ...fusedKernels(deps)];
   for (const k of own) {
     native.set(k.kernelName, k);
   }

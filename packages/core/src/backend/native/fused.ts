@@ -1,10 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { NativeBackend } from './native-backend.js';
-import { FUSED } from './fused-ops.js';
-import { f32, output, type NativeDeps } from './native-math.js';
+import { FUSED } from '../fused-ops.js';
+import type { AttnContextAttrs, AttnScoresAttrs, LayerNormAttrs, ScaledSoftmaxAttrs } from '../kernel-attrs.js';
+import type { NativeBackend } from './backend.js';
+import { f32, output, type NativeDeps } from './deps.js';
 
 /**
- * The native backend's fused Transformer kernels (the backend-neutral ops in fused-ops.ts use
+ * The native backend's fused Transformer kernels (fused.cc, and gemm.cc's dense and attention
+ * products; the backend-neutral ops in ../fused-ops.ts use
  * them, and register their gradients). Each is one addon call on the backend's own arrays.
  */
 
@@ -18,13 +20,14 @@ function floats(backend: NativeBackend, name: string, inputs: Record<string, tf.
   return out;
 }
 
-type Func = (backend: NativeBackend, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) => tf.TensorInfo | tf.TensorInfo[];
+type Func<A> = (backend: NativeBackend, inputs: Record<string, tf.TensorInfo>, attrs: A) => tf.TensorInfo | tf.TensorInfo[];
 
-function kernel(kernelName: string, f: Func): tf.KernelConfig {
+/** A kernel whose attributes have the type the op that runs it gives them (../kernel-attrs.ts). */
+function kernel<A extends object = Record<string, never>>(kernelName: string, f: Func<A>): tf.KernelConfig {
   return {
     kernelName,
     backendName: 'native',
-    kernelFunc: (args) => f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as Record<string, unknown>),
+    kernelFunc: (args) => f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as unknown as A),
   };
 }
 
@@ -39,13 +42,13 @@ export function fusedKernels(d: NativeDeps): tf.KernelConfig[] {
       if (N * M > 0) d.k.gemm(x!, w!, values, 1, 1, 1, N, M, K, false, false, b!);
       return output(backend, [N, M], values);
     }),
-    kernel(FUSED.layerNorm, (backend, inputs, attrs) => {
+    kernel<LayerNormAttrs>(FUSED.layerNorm, (backend, inputs, attrs) => {
       const { x, gamma, beta } = floats(backend, FUSED.layerNorm, inputs);
       const shape = inputs.x!.shape;
       const dim = shape[shape.length - 1]!;
       const rows = dim === 0 ? 0 : x!.length / dim;
       const [y, mean, rstd] = [backend.alloc(x!.length), backend.alloc(rows), backend.alloc(rows)];
-      d.k.layerNorm(x!, gamma!, beta!, rows, dim, attrs.eps as number, y, mean, rstd);
+      d.k.layerNorm(x!, gamma!, beta!, rows, dim, attrs.eps, y, mean, rstd);
       return [output(backend, [...shape], y), output(backend, [rows], mean), output(backend, [rows], rstd)];
     }),
     kernel(FUSED.layerNormGrad, (backend, inputs) => {
@@ -69,28 +72,39 @@ export function fusedKernels(d: NativeDeps): tf.KernelConfig[] {
       d.k.geluGrad(dy!, x!, dx);
       return output(backend, [...inputs.x!.shape], dx);
     }),
+    kernel(FUSED.geluErf, (backend, inputs) => {
+      const { x } = floats(backend, FUSED.geluErf, inputs);
+      const y = backend.alloc(x!.length);
+      d.k.geluErf(x!, y);
+      return output(backend, [...inputs.x!.shape], y);
+    }),
+    kernel(FUSED.geluErfGrad, (backend, inputs) => {
+      const { dy, x } = floats(backend, FUSED.geluErfGrad, inputs);
+      const dx = backend.alloc(x!.length);
+      d.k.geluErfGrad(dy!, x!, dx);
+      return output(backend, [...inputs.x!.shape], dx);
+    }),
     // scores [B, H, S, K], bias [B, 1, 1, K]
-    kernel(FUSED.scaledSoftmax, (backend, inputs, attrs) => {
+    kernel<ScaledSoftmaxAttrs>(FUSED.scaledSoftmax, (backend, inputs, attrs) => {
       const { scores, bias } = floats(backend, FUSED.scaledSoftmax, inputs);
       const shape = inputs.scores!.shape;
       const [B, H, S, K] = shape as [number, number, number, number];
       const p = backend.alloc(scores!.length);
-      d.k.scaledSoftmax(scores!, bias!, B, H * S, K, attrs.scale as number, p);
+      d.k.scaledSoftmax(scores!, bias!, B, H * S, K, attrs.scale, p);
       return output(backend, [...shape], p);
     }),
-    kernel(FUSED.scaledSoftmaxGrad, (backend, inputs, attrs) => {
+    kernel<ScaledSoftmaxAttrs>(FUSED.scaledSoftmaxGrad, (backend, inputs, attrs) => {
       const { p, dp } = floats(backend, FUSED.scaledSoftmaxGrad, inputs);
       const shape = inputs.p!.shape;
       const n = shape[shape.length - 1]!;
       const ds = backend.alloc(p!.length);
-      if (n > 0) d.k.scaledSoftmaxGrad(p!, dp!, p!.length / n, n, attrs.scale as number, ds);
+      if (n > 0) d.k.scaledSoftmaxGrad(p!, dp!, p!.length / n, n, attrs.scale, ds);
       return output(backend, [...shape], ds);
     }),
     // q [B·S, H·dh], k [B·K, H·dh] -> [B, H, S, K]
-    kernel(FUSED.attnScores, (backend, inputs, attrs) => {
+    kernel<AttnScoresAttrs>(FUSED.attnScores, (backend, inputs, attrs) => {
       const { q, k } = floats(backend, FUSED.attnScores, inputs);
-      const B = attrs.batch as number;
-      const H = attrs.heads as number;
+      const { batch: B, heads: H } = attrs;
       const [rowsQ, dim] = inputs.q!.shape as [number, number];
       const S = rowsQ / B;
       const K = inputs.k!.shape[0]! / B;
@@ -99,7 +113,7 @@ export function fusedKernels(d: NativeDeps): tf.KernelConfig[] {
       return output(backend, [B, H, S, K], out);
     }),
     // p [B, H, R, C], v [B·inner, H·dh] -> [B·rows, H·dh]
-    kernel(FUSED.attnContext, (backend, inputs, attrs) => {
+    kernel<AttnContextAttrs>(FUSED.attnContext, (backend, inputs, attrs) => {
       const { p, v } = floats(backend, FUSED.attnContext, inputs);
       const [B, H, R, C] = inputs.p!.shape as [number, number, number, number];
       const dim = inputs.v!.shape[1]!;

@@ -1,0 +1,44 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { EncoderConfig, ForwardOptions, ParamMap } from '../contracts/model.js';
+import { hookContext } from './attention.js';
+import { dense, layerNorm } from './ops.js';
+
+/**
+ * What every encoder family shares: named parameters, named linears that run through the
+ * method's `linear` hook, and LayerNorms by name. A family adds its forward pass.
+ */
+export abstract class HookedBackbone {
+  constructor(
+    readonly params: ParamMap,
+    /** every linear's [dIn, dOut], in forward order */
+    private readonly linears: ReadonlyMap<string, [number, number]>,
+  ) {}
+
+  abstract readonly config: EncoderConfig;
+
+  linearNames(): string[] {
+    return [...this.linears.keys()];
+  }
+
+  linearShape(name: string): [number, number] {
+    const s = this.linears.get(name);
+    if (s === undefined) throw new Error(`no linear named '${name}'`);
+    return s;
+  }
+
+  protected p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (v === undefined) throw new Error(`backbone parameter '${name}' is missing`);
+    return v;
+  }
+
+  /** The one place every linear runs; an adapter may wrap it. x: [N, dIn] */
+  protected linear(name: string, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
+    const base = (h: tf.Tensor2D) => dense(h, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
+    return o.hooks?.linear ? o.hooks.linear(name, x, base, hookContext(o)) : base(x);
+  }
+
+  protected norm(name: string, x: tf.Tensor2D, eps: number): tf.Tensor2D {
+    return layerNorm(x, this.p(`${name}.gamma`), this.p(`${name}.beta`), eps) as tf.Tensor2D;
+  }
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Golden numbers for tunelab's encoder from an independent reference: PyTorch, float64.
+
+Builds the same tiny pre-LN Transformer encoder as packages/core/src/model/encoder.ts, written
+here in plain torch tensor ops (no tunelab code, no nn.Module): token + position embeddings;
+per layer h += attn(LN1(h)), h += ffn(LN2(h)); a final LayerNorm. Attention scores are scaled by
+1/sqrt(d/H) (the head width), padded keys get a -1e9 bias; the FFN's GELU is the sigmoid form
+x*sigmoid(1.702x) (packages/core/src/model/ops.ts). No dropout (eval).
+
+The script draws its own weights and inputs (seeded, rounded to float32 so that tunelab reads the
+very same numbers), computes the outputs [B, T, d] and the gradients of the scalar
+loss = sum(outputs * R) for a fixed random R with respect to every weight, and writes all of it
+to packages/core/test/golden/pre-ln-tiny.json. Regenerate: see tools/golden/README.md.
+"""
+import json
+import math
+import os
+import sys
+
+import torch
+
+CONFIG = {"vocabSize": 11, "maxPositions": 8, "layers": 2, "hidden": 8, "heads": 2, "ffnMultiplier": 4, "dropout": 0.0, "layerNormEps": 1e-5}
+IDS = [[2, 5, 7, 9, 3, 6], [2, 10, 4, 3, 0, 0]]
+MASK = [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]]
+MASKED = -1e9
+
+torch.manual_seed(17)
+DT = torch.float64
+
+
+def f32(t):
+    """Round to float32 and back: both sides then start from identical values."""
+    return t.to(torch.float32).to(DT)
+
+
+def param_shapes(c):
+    """Names, shapes and init kinds in tunelab's order (packages/core/src/model/params.ts)."""
+    d, f = c["hidden"], c["ffnMultiplier"] * c["hidden"]
+    out = [("embeddings.token", [c["vocabSize"], d], "e"), ("embeddings.position", [c["maxPositions"], d], "e")]
+    for i in range(c["layers"]):
+        out += [(f"layers.{i}.ln1.gamma", [d], "g"), (f"layers.{i}.ln1.beta", [d], "b")]
+        for n in ("query", "key", "value", "output"):
+            out += [(f"layers.{i}.attn.{n}.weight", [d, d], "w"), (f"layers.{i}.attn.{n}.bias", [d], "b")]
+        out += [(f"layers.{i}.ln2.gamma", [d], "g"), (f"layers.{i}.ln2.beta", [d], "b")]
+        out += [(f"layers.{i}.ffn.up.weight", [d, f], "w"), (f"layers.{i}.ffn.up.bias", [f], "b")]
+        out += [(f"layers.{i}.ffn.down.weight", [f, d], "w"), (f"layers.{i}.ffn.down.bias", [d], "b")]
+    out += [("final_ln.gamma", [d], "g"), ("final_ln.beta", [d], "b")]
+    return out
+
+
+def init(shape, kind):
+    # large enough that attention is far from uniform and GELU far from linear: the scale and the
+    # GELU form then change the outputs by far more than float32 rounding
+    if kind == "e":
+        return f32(torch.randn(shape, dtype=DT))
+    if kind == "w":  # [d_in, d_out], so that every linear keeps its input's scale
+        return f32(torch.randn(shape, dtype=DT) * (1.2 / math.sqrt(shape[0])))
+    if kind == "g":
+        return f32(1 + 0.2 * torch.randn(shape, dtype=DT))
+    return f32(0.2 * torch.randn(shape, dtype=DT))
+
+
+def layer_norm(x, g, b, eps):
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(-1, keepdim=True)  # biased, as tf.moments
+    return (x - mean) / torch.sqrt(var + eps) * g + b
+
+
+def gelu(x):
+    return x * torch.sigmoid(1.702 * x)
+
+
+def forward(p, ids, mask, c):
+    B, T = ids.shape
+    d, H = c["hidden"], c["heads"]
+    dh = d // H
+    x = p["embeddings.token"][ids] + p["embeddings.position"][:T]  # [B, T, d]
+    key_bias = ((1 - mask) * MASKED).view(B, 1, 1, T)  # [B, 1, 1, T]
+    lin = lambda h, n: h @ p[f"{n}.weight"] + p[f"{n}.bias"]
+    heads = lambda t: t.view(B, T, H, dh).transpose(1, 2)  # [B, H, T, dh]
+    h = x
+    for i in range(c["layers"]):
+        a_in = layer_norm(h, p[f"layers.{i}.ln1.gamma"], p[f"layers.{i}.ln1.beta"], c["layerNormEps"])
+        q, k, v = (heads(lin(a_in, f"layers.{i}.attn.{n}")) for n in ("query", "key", "value"))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(dh) + key_bias  # [B, H, T, T]
+        ctx = torch.softmax(scores, -1) @ v  # [B, H, T, dh]
+        h = h + lin(ctx.transpose(1, 2).reshape(B, T, d), f"layers.{i}.attn.output")
+        f_in = layer_norm(h, p[f"layers.{i}.ln2.gamma"], p[f"layers.{i}.ln2.beta"], c["layerNormEps"])
+        h = h + lin(gelu(lin(f_in, f"layers.{i}.ffn.up")), f"layers.{i}.ffn.down")
+    return layer_norm(h, p["final_ln.gamma"], p["final_ln.beta"], c["layerNormEps"])
+
+
+def main():
+    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "packages", "core", "test", "golden", "pre-ln-tiny.json")
+    c = CONFIG
+    params = {name: init(shape, kind).requires_grad_(True) for name, shape, kind in param_shapes(c)}
+    ids = torch.tensor(IDS)
+    mask = torch.tensor(MASK, dtype=DT)
+    r = f32(torch.randn(len(IDS), len(IDS[0]), c["hidden"], dtype=DT))
+    out = forward(params, ids, mask, c)
+    loss = (out * r).sum()
+    loss.backward()
+    flat = lambda t: [float(v) for v in t.detach().reshape(-1).tolist()]
+    data = {
+        "$comment": "Generated by tools/golden/make_golden.py with PyTorch (float64, plain tensor ops); do not edit. See tools/golden/README.md.",
+        "torch": torch.__version__,
+        "config": c,
+        "ids": IDS,
+        "mask": MASK,
+        "weights": {n: {"shape": list(params[n].shape), "values": flat(params[n])} for n, _, _ in param_shapes(c)},
+        "r": {"shape": list(r.shape), "values": flat(r)},
+        "outputs": {"shape": list(out.shape), "values": flat(out)},
+        "loss": float(loss),
+        "grads": {n: flat(params[n].grad) for n, _, _ in param_shapes(c)},
+    }
+    with open(out_path, "w") as fh:
+        json.dump(data, fh, separators=(",", ":"))
+        fh.write("\n")
+    print(f"wrote {os.path.normpath(out_path)}: loss {float(loss):.6f}, {sum(p.numel() for p in params.values())} weights")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,15 +10,16 @@ import { perfCommand } from './commands/perf.js';
 import { sweepCommand } from './commands/sweep.js';
 import { verifyCommand } from './commands/verify.js';
 import { reportCommand } from './commands/report.js';
+import { backendsCommand } from './commands/backends.js';
 import { modelInfoCommand } from './commands/model-info.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, backendsCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method')
+      .demandCommand(1, 'name a command: train, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends')
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial) collect
       .middleware(lastWins, true)

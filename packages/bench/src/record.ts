@@ -1,4 +1,7 @@
-import { CORE_VERSION, canonicalJson, sha256, type BackendInfo, type EncoderConfig, type MemoryReport, type Metrics, type ModelIdentity, type ResolvedTraining } from '@tunelab/core';
+import {
+  CORE_VERSION, canonicalJson, sha256, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type MemoryReport, type Metrics,
+  type ModelIdentity, type ResolvedTraining, type TfMemory,
+} from '@tunelab/core';
 
 export const RECORD_FORMAT_VERSION = 1;
 
@@ -55,13 +58,22 @@ export interface TrialRecord {
   headParams: number;
   adapterParams: number;
   peakBytes: number;
+  /** peak tensor bytes of a training step (source `tf.profile`) and its analytic split */
   memory: MemoryReport;
+  /** driver-level GPU memory (source `nvml`: total, used before the trial, peak used over the steps), or why there is none */
+  deviceMemory?: DeviceMemory;
+  /** tfjs's allocator figures after training (source `tf.memory`; on webgpu its buffer pool, not the driver's bytes) */
+  tfMemory?: TfMemory;
   steps: number;
   wallMs: number;
   tokensPerSec: number;
   backend: BackendInfo['name'];
   threads: number;
   backendSkipped: BackendInfo['skipped'];
+  /** webgpu: the adapter (vendor, architecture, device, description, driver, software or not, limits) */
+  adapter?: GpuAdapterInfo;
+  /** whether reruns on this backend are bit-identical, as measured (null: not measured on this kind of device) */
+  deterministic?: boolean | null;
   coreVersion: string;
   node: string;
   finishedAt: string;
@@ -72,7 +84,7 @@ export interface TrialRecord {
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
 export function trialId(
   spec: TrialSpec,
-  ctx: { methodVersion: string; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: BackendInfo },
+  ctx: { methodVersion: string; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
 ): string {
   const identity = {
     spec: { ...spec, fromScratch: spec.fromScratch ?? false },
@@ -82,9 +94,14 @@ export function trialId(
     // absent for the zoo (its tokenizer is part of the checkpoint's recipe), so zoo ids are unchanged
     tokenizerSha256: ctx.tokenizerSha256,
     dataHash: ctx.dataHash,
-    backend: { name: ctx.backend.name, threads: ctx.backend.threads },
+    backend: { name: ctx.backend.name, threads: ctx.backend.threads, ...(ctx.backend.adapter ? { adapter: adapterIdentity(ctx.backend.adapter) } : {}) },
   };
   return sha256(canonicalJson(identity)).slice(0, 20);
+}
+
+/** What of an adapter changes a trial's numbers: which device, which driver, through which Dawn backend. */
+export function adapterIdentity(a: GpuAdapterInfo): Record<string, string> {
+  return { vendor: a.vendor, architecture: a.architecture, device: a.device, driver: a.driver, dawnBackend: a.dawnBackend };
 }
 
 /** PEFT's familiar line. */

@@ -3,6 +3,7 @@ import {
   type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
   type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample,
 } from '@tunelab/core';
+import { startGpuRecording } from './gpu-record.js';
 import { peftLine, RECORD_FORMAT_VERSION, recordedIdentity, trialId, type TrialRecord, type TrialSpec } from './record.js';
 import { loadTask } from './tasks.js';
 import type { Zoo } from './zoo.js';
@@ -127,9 +128,13 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
   const model = p.spec.fromScratch ? p.model.random(rngStreams(p.spec.seed).init) : p.model.instantiate();
   let saved: TrialRecord['saved'];
   try {
+    const gpu = await startGpuRecording(env.backend);
     const out = await runTrial({
       method: p.method, params: p.spec.params, model, tokenizer: p.model.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
-      ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+      onStep: (step, loss) => {
+        gpu.sample();
+        hooks.onStep?.(step, loss);
+      },
       onReady: (c) => env.log(peftLine(c.trainableParams, c.totalParams)),
       ...(hooks.saveDir
         ? {
@@ -141,6 +146,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
           }
         : {}),
     });
+    const { deviceMemory, tfMemory } = gpu.finish();
     return {
       format: 'tunelab-record',
       formatVersion: RECORD_FORMAT_VERSION,
@@ -174,12 +180,16 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       adapterParams: out.adapterParams,
       peakBytes: out.train.memory.peakBytes,
       memory: out.train.memory,
+      deviceMemory,
+      tfMemory,
       steps: out.train.steps,
       wallMs: Math.round(out.train.wallMs),
       tokensPerSec: out.train.tokens / (out.train.wallMs / 1000),
       backend: env.backend.name,
       threads: env.backend.threads,
       backendSkipped: env.backend.skipped,
+      ...(env.backend.adapter ? { adapter: env.backend.adapter } : {}),
+      deterministic: env.backend.determinism.deterministic,
       coreVersion: CORE_VERSION,
       node: process.version,
       finishedAt: new Date().toISOString(),

@@ -38,6 +38,8 @@ interface Case {
   args: () => string[];
   message: RegExp;
   cwd?: string;
+  /** environment variables set for this case only */
+  env?: Record<string, string>;
 }
 
 const cases: Case[] = [
@@ -56,7 +58,9 @@ const cases: Case[] = [
   { name: 'an unknown method', args: () => sweep('unknown-method', row('lorra', {})), message: /methods\[0\]\.method: unknown method 'lorra'; installed: .*lora/ },
   { name: 'an unknown task', args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })), message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/ },
   { name: 'an unknown model', args: () => sweep('unknown-model', withGood({ models: ['huge'] })), message: /models\[0\]: unknown model 'huge'; known: tiny, hf:<folder>, hf:<hub id>/ },
-  { name: 'an unknown backend', args: () => sweep('unknown-backend', good, ['--backend', 'tpu']), message: /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, tensorflow, native, wasm, cpu/ },
+  { name: 'an unknown backend', args: () => sweep('unknown-backend', good, ['--backend', 'tpu']), message: /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, webgpu, tensorflow, native, wasm, cpu/ },
+  // Dawn asked for a backend this machine lacks (as on a box without a GPU or Mesa): webgpu cannot load
+  { name: '--backend webgpu where no adapter loads', args: () => sweep('no-webgpu', good, ['--backend', 'webgpu']), env: { TUNELAB_WEBGPU_DAWN: 'backend=d3d12' }, message: /--backend webgpu: cannot load it \(Dawn found no WebGPU adapter \(d3d12: no adapter\)\); use --backend auto/ },
   { name: 'LoRA rank 0', args: () => sweep('rank-0', row('lora', { rank: [0] })), message: /methods\[0\]\.grid\.rank\[0\]: method 'lora': .*>=1/ },
   { name: 'LoRA rank not an integer', args: () => sweep('rank-float', row('lora', { rank: [2.5] })), message: /methods\[0\]\.grid\.rank\[0\]: method 'lora': .*int/i },
   { name: 'a prefix length of 0', args: () => sweep('prefix-0', row('ptuning-v2', { prefixLength: [0] })), message: /methods\[0\]\.grid\.prefixLength\[0\]: method 'ptuning-v2': .*>=1/ },
@@ -156,10 +160,13 @@ describe('the bad-input catalogue: a clear message, a non-zero exit, nothing wri
       const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
       const cwd = process.cwd();
       let code: number;
+      const saved = Object.keys(c.env ?? {}).map((k) => [k, process.env[k]] as const);
       try {
+        Object.assign(process.env, c.env);
         if (c.cwd) process.chdir(c.cwd);
         code = await main(args);
       } finally {
+        for (const [k, v] of saved) v === undefined ? delete process.env[k] : (process.env[k] = v);
         process.chdir(cwd);
         o.mockRestore();
         e.mockRestore();

@@ -14,7 +14,7 @@ const cases: [string, string[], RegExp][] = [
   ['unknown method', [...base, '--method', 'nope'], /--method: unknown method 'nope'; installed: .*lora.*sft/],
   ['unknown task', ['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-nope', ...ws.args], /--task: unknown task 'wn-nope'; available: wn-supersense/],
   ['unknown model size', ['train', '--method', 'sft', '--model', 'huge', '--task', 'wn-supersense', ...ws.args], /--model: unknown model 'huge'; known: tiny, hf:<folder>, hf:<hub id>/],
-  ['unknown backend', [...base, '--method', 'sft', '--backend', 'tpu'], /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, tensorflow, native, wasm, cpu/],
+  ['unknown backend', [...base, '--method', 'sft', '--backend', 'tpu'], /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, webgpu, tensorflow, native, wasm, cpu/],
   ['a backend that cannot load', [...base, '--method', 'sft', '--backend', 'tensorflow'], /--backend tensorflow: cannot load it/],
   ['a config key that does not exist', [...base, '--method', 'sft', '--set', 'rank=4'], /method 'sft': params: Unrecognized key.*rank/],
   ['a value of the wrong type', [...base, '--method', 'lora', '--set', 'rank=abc'], /params\.rank: .*expected number/],

@@ -17,6 +17,12 @@ export { checkPluginModule, CONTAINER_MODULE_EXPORT, type CheckedPluginModule, t
 export { TaskRegistry } from './tasks/registry.js';
 export { selectBackend, type SelectOptions } from './backend/select.js';
 export { registerFastGradients } from './backend/gradients.js';
+export { adapterLine, softwareReason, type GpuAdapterInfo } from './backend/webgpu/adapter.js';
+export { gpuPresence, unusedGpuHint, type GpuPresence } from './backend/webgpu/presence.js';
+export { webGpuAdapter, webGpuErrors } from './backend/webgpu/load.js';
+export { determinismOf } from './backend/determinism.js';
+export { openNvml, nvmlStatus, type NvmlStatus, type NvmlDevice, type NvmlSession } from './backend/webgpu/nvml.js';
+export { startDeviceMemory, tfMemory, type DeviceMemory, type DeviceMemorySampler, type TfMemory } from './backend/webgpu/device-memory.js';
 export { Encoder } from './model/encoder.js';
 export { encoderConfigSchema, parseEncoderConfig, encoderParamCount } from './model/config.js';
 export { encoderLinears, encoderParamShapes, initEncoderParams, countParams, disposeParams, ATTN_LINEARS, FFN_LINEARS } from './model/params.js';

@@ -16,7 +16,7 @@ export interface CommonArgs {
 
 export function commonOptions<T>(y: Argv<T>) {
   return y
-    .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | native | wasm | cpu' })
+    .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | webgpu | tensorflow | native | wasm | cpu (auto takes webgpu only on a hardware adapter)' })
     .option('threads', { type: 'number', describe: 'threads for the wasm backend (default 1: parallelise trials, not ops)' })
     .option('cache', { type: 'string', describe: 'folder for checkpoints and built tasks (default $TUNELAB_CACHE or <workspace>/.cache/tunelab)' })
     .option('zoo', { type: 'string', describe: 'model zoo file (default <workspace>/configs/zoo.json)' })

@@ -17,7 +17,7 @@ function list(flag: string | undefined): string[] | undefined {
 
 /** `L4` or `L4 d128 seq32` picks that model. */
 function pickModels(names: readonly string[] | undefined, quick: boolean): PerfModel[] {
-  if (names === undefined || names.length === 0) return quick ? PERF_MODELS.slice(0, 2) : [...PERF_MODELS];
+  if (names === undefined || names.length === 0) return quick ? PERF_MODELS.slice(0, 2) : PERF_MODELS.filter((m) => !m.gpuOnly);
   return names.map((n) => {
     const m = PERF_MODELS.find((x) => x.name === n || x.name.startsWith(`${n} `));
     if (m === undefined) throw new UserError(`--models: unknown '${n}'; allowed: ${PERF_MODELS.map((x) => x.name.split(' ')[0]).join(', ')}`);
@@ -35,7 +35,7 @@ export function perfCommand(y: Argv) {
         .option('steps', { type: 'number', describe: 'timed steps per cell (default 10; --quick 5)' })
         .option('warmup', { type: 'number', describe: 'untimed steps first (default 3; --quick 2); the 2nd measures peak memory' })
         .option('backends', { type: 'string', describe: `comma list of backends to try (default all: ${BACKEND_NAMES.join(',')})` })
-        .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,BERT-base (default all; --quick: L2,L4)' })
+        .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,BERT-base,BERT-base-b32 (default all; BERT-base-b32, batch 32, only where a GPU trains; --quick: L2,L4)' })
         .option('methods', { type: 'string', describe: `comma list of methods: ${PERF_METHODS.map((m) => m.id).join(',')} (default all)` })
         .option('max-step-ms', { type: 'number', default: 20_000, describe: 'skip a backend/model whose full fine-tuning step is slower' })
         .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)' })
@@ -61,7 +61,8 @@ export function perfCommand(y: Argv) {
       const { registry } = await loadMethods();
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const dir = a.out ?? join(findWorkspace() ?? process.cwd(), 'reports', 'perf');
-      const { rows, skipped } = await runPerf({ registry, backends, models, methods, warmup, steps, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
+      // the default list leaves out GPU-only shapes for CPU backends; runPerf adds them where a GPU runs
+      const { rows, skipped } = await runPerf({ registry, backends, models: a.models === undefined && !quick ? undefined : models, methods, warmup, steps, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
       const machine = describeMachine(loadStart);
       const files = await writePerfReport(dir, rows, skipped, machine);
       log(`perf: wrote ${files.json} and ${files.md}`);

@@ -48,8 +48,11 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skippe
   const skipped: PerfSkip[] = [];
   for (const backend of o.backends) {
     let threads: number;
+    let onGpu: boolean;
     try {
-      threads = (await selectBackend(backend, { threads: 1 })).threads;
+      const info = await selectBackend(backend, { threads: 1 });
+      threads = info.threads;
+      onGpu = backend === 'tensorflow-gpu' || (info.adapter !== undefined && !info.adapter.software);
     } catch (e) {
       skipped.push({ backend, reason: (e as Error).message });
       o.log(`perf: ${backend} skipped: ${(e as Error).message}`);
@@ -57,6 +60,10 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skippe
     }
     let last: { model: PerfModel; ms: number } | undefined;
     for (const model of o.models ?? PERF_MODELS) {
+      if (model.gpuOnly && !onGpu) {
+        if (o.models !== undefined) skipped.push({ backend, model: model.name, reason: 'measured on a GPU only (this backend runs on the CPU or a software adapter)' });
+        continue;
+      }
       // a bigger model whose step, scaled from the last one by its work, would be over the limit
       const guess = last === undefined ? 0 : (last.ms * work(model)) / work(last.model);
       if (guess > o.maxStepMs) {

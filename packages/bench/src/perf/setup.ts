@@ -14,6 +14,8 @@ export interface PerfModel {
   batch?: number;
   /** `bert`: a post-LN BERT (Hugging Face layout, vocabulary 30,522, exact GELU) instead of the zoo's pre-LN encoder */
   family?: 'bert';
+  /** measured only on a GPU (tensorflow-gpu, or webgpu on a hardware adapter): far too slow on any CPU */
+  gpuOnly?: boolean;
 }
 
 export interface PerfMethod {
@@ -29,6 +31,8 @@ export const PERF_MODELS: readonly PerfModel[] = [
   { name: 'L6 d256 seq64', layers: 6, hidden: 256, heads: 4, seq: 64 },
   // issue 12: a BERT-base-shaped model (random weights), batch 8, 128 tokens
   { name: 'BERT-base seq128', layers: 12, hidden: 768, heads: 12, seq: 128, batch: 8, family: 'bert' },
+  // issue 13: the same shape at the batch of GPU runs (32), measured only where a GPU trains
+  { name: 'BERT-base-b32 seq128', layers: 12, hidden: 768, heads: 12, seq: 128, batch: 32, family: 'bert', gpuOnly: true },
 ];
 
 /** bert-base-uncased's config.json, as transformers writes it. */

@@ -126,7 +126,7 @@ export function memorySpec(t: TaskReport): TopLevelSpec {
       mark: 'bar',
       encoding: {
         x: { field: 'variant', type: 'nominal', title: null, sort: t.variants.map((v) => v.label), axis: { labelAngle: -40, labelLimit: 160 } },
-        y: { field: 'mb', type: 'quantitative', aggregate: 'sum', title: 'peak memory (MB)' },
+        y: { field: 'mb', type: 'quantitative', aggregate: 'sum', title: 'peak tensor memory (MB, tf.profile)' },
         color: { field: 'component', type: 'nominal', title: 'held by', scale: { domain: [...COMPONENTS] } },
         order: { field: 'order', type: 'quantitative' },
         tooltip: [{ field: 'variant' }, { field: 'component' }, { field: 'mb', format: '.2f', aggregate: 'sum' }],

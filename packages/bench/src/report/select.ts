@@ -16,6 +16,14 @@ export interface Setting {
   trainableParams: number;
   peakBytes: number;
   memory: { weights: number; gradients: number; optimizer: number; activations: number };
+  /** driver-level device memory a trial added at its peak (NVML: peak used − used before), when every seed has it */
+  vramBytes?: number;
+}
+
+/** NVML's peak used minus used before the trial, or undefined without NVML figures. */
+export function vramOf(r: TrialRecord): number | undefined {
+  const d = r.deviceMemory;
+  return d !== undefined && 'peakUsedBytes' in d ? d.peakUsedBytes - d.usedBeforeBytes : undefined;
 }
 
 export function summarizeSetting(values: Record<string, number>, trials: TrialRecord[], metric: MetricSpec): Setting {
@@ -35,6 +43,7 @@ export function summarizeSetting(values: Record<string, number>, trials: TrialRe
       optimizer: avg((r) => r.memory.optimizerBytes),
       activations: avg((r) => r.memory.activationBytes),
     },
+    ...(trials.length > 0 && trials.every((r) => vramOf(r) !== undefined) ? { vramBytes: avg((r) => vramOf(r)!) } : {}),
   };
 }
 

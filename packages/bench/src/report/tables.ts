@@ -50,13 +50,17 @@ export function mainTable(t: TaskReport): Table {
     const means = t.cells.filter((x) => x.model === m.name && x.best).map((x) => x.best!.test.mean).filter(Number.isFinite);
     if (means.length) best.set(m.name, Math.max(...means));
   }
+  // a VRAM column only where a GPU driver reported it (NVML): never mixed up with tensor bytes
+  const hasVram = t.cells.some((x) => x.best?.vramBytes !== undefined);
+  const perSize = hasVram ? 4 : 3;
   const rows = t.variants.map((v) => [
     c(v.label),
     ...t.models.flatMap((m) => {
       const cell = cellOf(t, v.id, m.name);
       const s = cell?.best;
-      if (!cell) return [c('—'), c('—'), c('—')];
-      return [c(`${s ? meanStd(s.test) : '—'} ${nText(cell)}`, s !== undefined && s.test.mean === best.get(m.name)), c(s ? sharePct(s.trainableShare) : '—'), c(s ? mb(s.peakBytes) : '—')];
+      const vram = hasVram ? [c(s?.vramBytes !== undefined ? mb(s.vramBytes) : '—')] : [];
+      if (!cell) return [c('—'), c('—'), c('—'), ...vram];
+      return [c(`${s ? meanStd(s.test) : '—'} ${nText(cell)}`, s !== undefined && s.test.mean === best.get(m.name)), c(s ? sharePct(s.trainableShare) : '—'), c(s ? mb(s.peakBytes) : '—'), ...vram];
     }),
   ]);
   const chosen = t.cells.filter((x) => x.settings.length > 1 && x.best).map((x) => {
@@ -66,13 +70,14 @@ export function mainTable(t: TaskReport): Table {
   return {
     id: `main-${t.task}`,
     title: `${t.task}: ${t.metric.label} by method and model size`,
-    groups: [{ label: '', span: 1 }, ...t.models.map((m) => ({ label: `${m.name} (${count(m.backboneParams)} params)`, span: 3 }))],
-    header: ['method', ...t.models.flatMap(() => [metricHeading(t), 'trainable %', 'peak MB'])],
-    align: ['l', ...t.models.flatMap(() => ['r', 'r', 'r'] as const)],
+    groups: [{ label: '', span: 1 }, ...t.models.map((m) => ({ label: `${m.name} (${count(m.backboneParams)} params)`, span: perSize }))],
+    header: ['method', ...t.models.flatMap(() => [metricHeading(t), 'trainable %', 'peak MB (tf.profile)', ...(hasVram ? ['VRAM MB (NVML)'] : [])])],
+    align: ['l', ...t.models.flatMap(() => Array(perSize).fill('r') as 'r'[])],
     rows,
     notes: [
       `Test ${t.metric.label} in %, mean ± sample std over seeds (n seeds; failed or diverged trials counted beside n). Bold: best mean per size.`,
-      'Each cell shows the hyperparameter setting with the best mean DEV metric over seeds (never test). trainable %: trainable / all parameters, the new task head included. peak MB: peak tensor bytes of a training step, 10^6 bytes.',
+      'Each cell shows the hyperparameter setting with the best mean DEV metric over seeds (never test). trainable %: trainable / all parameters, the new task head included. peak MB (tf.profile): peak tensor bytes of a training step as tfjs counts them, 10^6 bytes.',
+      ...(hasVram ? ['VRAM MB (NVML): device memory the trial added at its peak as the NVIDIA driver reports it (peak used over the steps − used before), 10^6 bytes.'] : []),
       baselineNote(t),
       ...(chosen.length ? [`Chosen on dev (dev ${t.metric.label} %): ${chosen.join('; ')}.`] : []),
     ],
@@ -131,7 +136,7 @@ export function sizeTable(t: TaskReport): Table | undefined {
   return {
     id: `size-${t.task}`,
     title: `${t.task}: model size`,
-    header: ['method', 'size', 'backbone params', metricHeading(t), 'n', '95% CI', 'trainable %', 'peak MB', 'setting (chosen on dev)'],
+    header: ['method', 'size', 'backbone params', metricHeading(t), 'n', '95% CI', 'trainable %', 'peak MB (tf.profile)', 'setting (chosen on dev)'],
     align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     rows,
     notes: ["95% CI: mean ± t(0.975, n−1)·std/√n (Student's t)."],

@@ -10,7 +10,7 @@ export type FailedRecord = Pick<
   TrialRecord,
   | 'format' | 'formatVersion' | 'trialId' | 'sweep' | 'method' | 'methodVersion' | 'methodPackage' | 'params' | 'model'
   | 'modelSha256' | 'fromScratch' | 'task' | 'taskKind' | 'dataHash' | 'seed' | 'training' | 'wallMs' | 'backend'
-  | 'threads' | 'coreVersion' | 'node' | 'finishedAt'
+  | 'threads' | 'coreVersion' | 'node' | 'finishedAt' | 'adapter'
 > & { status: 'failed'; error: { message: string; stack?: string } };
 
 /** One line of results*.jsonl. */
@@ -40,6 +40,7 @@ export function failedRecord(cell: PlannedCell, ctx: { sweep: string; backend: B
     wallMs: Math.round(ctx.wallMs),
     backend: ctx.backend.name,
     threads: ctx.backend.threads,
+    ...(ctx.backend.adapter ? { adapter: ctx.backend.adapter } : {}),
     coreVersion: CORE_VERSION,
     node: process.version,
     finishedAt: new Date().toISOString(),

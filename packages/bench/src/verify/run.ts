@@ -7,7 +7,7 @@ import { trialId, type TrialRecord, type TrialSpec } from '../record.js';
 import { loadTask } from '../tasks.js';
 import { executeTrial, sourceContext, type TrialEnv } from '../trial.js';
 import type { Zoo } from '../zoo.js';
-import { environmentProblems, outcomeDifferences } from './compare.js';
+import { describeTolerance, environmentProblems, outcomeDifferences, toleranceFor } from './compare.js';
 import { chooseTrials, readVerifiable } from './select.js';
 
 export interface VerifyOptions {
@@ -30,6 +30,8 @@ export interface VerifyResult {
   identical: number;
   /** trialId -> differences */
   differences: Map<string, string[]>;
+  /** on GPU backends: the tolerance the comparison used, in words (absent: bit for bit) */
+  tolerance?: string;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
     coreVersion: CORE_VERSION,
     node: process.version,
     methodVersion: (m: string) => (registry.ids().includes(m) ? registry.get(m).meta.version : undefined),
+    ...(backend.adapter ? { adapter: backend.adapter } : {}),
   };
   const blocking = new Set<string>();
   for (const r of chosen) {
@@ -89,16 +92,17 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   if (blocking.size > 0) {
     throw new UserError(`cannot verify here, the environment differs from the records':\n  ${[...blocking].join('\n  ')}`);
   }
-  o.log(`verifying ${chosen.length} of ${set.records.length} finished trials on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`);
+  const tolerance = toleranceFor(backend.name);
+  o.log(`verifying ${chosen.length} of ${set.records.length} finished trials on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ${describeTolerance(tolerance)}`);
 
   const env: TrialEnv = { registry, models: modelRegistry(o.zoo, container), zoo: o.zoo, cache: o.cache, backend, log: () => {} };
-  const result: VerifyResult = { checked: 0, identical: 0, differences: new Map() };
+  const result: VerifyResult = { checked: 0, identical: 0, differences: new Map(), ...(tolerance ? { tolerance: `agree ${describeTolerance(tolerance)}` } : {}) };
   for (const r of chosen) {
     result.checked++;
-    const diffs = await rerunOne(r, env, o.log);
+    const diffs = await rerunOne(r, env, o.log, tolerance);
     if (diffs.length === 0) {
       result.identical++;
-      o.log(`identical  ${r.trialId}  ${label(r)}: ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', ')}, final loss ${r.finalTrainLoss}`);
+      o.log(`${tolerance === null ? 'identical' : 'agrees   '}  ${r.trialId}  ${label(r)}: ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', ')}, final loss ${r.finalTrainLoss}`);
     } else {
       result.differences.set(r.trialId, diffs);
       o.log(`DIFFERENT  ${r.trialId}  ${label(r)}:\n    ${diffs.join('\n    ')}`);
@@ -107,7 +111,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   return result;
 }
 
-async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => void): Promise<string[]> {
+async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => void, tolerance: ReturnType<typeof toleranceFor>): Promise<string[]> {
   const method = env.registry.get(r.method);
   const task = await loadTask(r.task, env.cache);
   if (task.hash !== r.dataHash) return [`data: task '${r.task}' hashes to ${task.hash.slice(0, 12)}…, the record has ${r.dataHash.slice(0, 12)}… (the data changed)`];
@@ -120,5 +124,5 @@ async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => vo
   const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}), dataHash: task.hash, backend: env.backend });
   if (id !== r.trialId) return [`trialId: recorded ${r.trialId}, recomputed ${id} (the record's spec or identity fields were edited)`];
   const rerun = await executeTrial({ spec, method, model, task, id }, env);
-  return outcomeDifferences(r, rerun);
+  return outcomeDifferences(r, rerun, tolerance);
 }

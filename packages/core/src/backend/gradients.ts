@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // them against the same (CommonJS) tfjs-core instance. (`tfjs-core/dist/register_all_gradients`
 // is ESM with extensionless imports and cannot be loaded by plain Node.)
 import '@tensorflow/tfjs';
+import { embeddingGradOneHot } from './webgpu/embedding-grad.js';
 
 /**
  * Gradient overrides that keep every matmul on the backends' fast path and avoid kernels the wasm
@@ -50,6 +51,8 @@ export function registerFastGradients(): void {
       if (axis !== 0 || batchDims !== 0) return stockGather.gradFunc(dy, saved, attrs);
       return {
         x: () => {
+          // webgpu: ScatterNd sums duplicates with atomics (nondeterministic order)
+          if (tf.getBackend() === 'webgpu') return embeddingGradOneHot(indices, dy as tf.Tensor, x.shape);
           const n = indices.size;
           const rows = tf.reshape(indices, [n, 1]);
           const updates = tf.reshape(dy as tf.Tensor, [n, ...x.shape.slice(1)]);

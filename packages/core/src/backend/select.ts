@@ -3,16 +3,20 @@ import { BACKEND_NAMES, type BackendChoice, type BackendInfo, type BackendName }
 import { UserError } from '../util/errors.js';
 import { registerFastGradients } from './gradients.js';
 import { NATIVE_BACKEND, registerNativeBackend } from './native/index.js';
+import { determinismOf } from './determinism.js';
+import { registerWebGpuBackend, webGpuAdapter, WEBGPU_BACKEND } from './webgpu/load.js';
 
 interface Candidate {
-  /** import the package that registers the backend */
-  load: () => Promise<unknown>;
+  /** import the package that registers the backend (`named`: asked for by name, not by auto) */
+  load: (named: boolean) => Promise<unknown>;
   /** the tfjs backend id it registers */
   tfName: string;
 }
 
 const CANDIDATES: Record<BackendName, Candidate> = {
   'tensorflow-gpu': { load: () => import('@tensorflow/tfjs-node-gpu' as string), tfName: 'tensorflow' },
+  // auto takes only a hardware adapter; a software one (llvmpipe, SwiftShader) only by name
+  webgpu: { load: (named) => registerWebGpuBackend({ allowSoftware: named }), tfName: WEBGPU_BACKEND },
   tensorflow: { load: () => import('@tensorflow/tfjs-node' as string), tfName: 'tensorflow' },
   // single-threaded addon kernels: `threads` is always 1 (parallelise trials, not ops)
   native: { load: () => registerNativeBackend(), tfName: NATIVE_BACKEND },
@@ -30,13 +34,13 @@ function reasonOf(e: unknown): string {
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
-async function tryBackend(name: BackendName, options: SelectOptions): Promise<{ threads: number }> {
+async function tryBackend(name: BackendName, options: SelectOptions, named: boolean): Promise<{ threads: number }> {
   const c = CANDIDATES[name];
   if (name === 'wasm') {
-    const wasm = (await c.load()) as { setThreadsCount?: (n: number) => void };
+    const wasm = (await c.load(named)) as { setThreadsCount?: (n: number) => void };
     wasm.setThreadsCount?.(options.threads ?? 1);
   } else {
-    await c.load();
+    await c.load(named);
   }
   const ok = await tf.setBackend(c.tfName);
   if (!ok) throw new Error(`tfjs could not initialise the '${c.tfName}' backend`);
@@ -62,8 +66,9 @@ function wasmThreads(): number {
 
 /**
  * Activate a tfjs backend. `auto` takes the first that loads in the order tensorflow-gpu,
- * tensorflow, native, wasm, cpu, and records why the others were skipped (for native: the addon
- * is not built, with the build's own reason). A named backend that cannot
+ * webgpu (hardware adapters only), tensorflow, native, wasm, cpu, and records why the others were
+ * skipped (for native: the addon is not built, with the build's own reason; for webgpu: no adapter,
+ * or only a software one). A named backend that cannot
  * load is an error, never a silent fallback.
  */
 export async function selectBackend(choice: BackendChoice, options: SelectOptions = {}): Promise<BackendInfo> {
@@ -76,9 +81,10 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     try {
-      const { threads } = await tryBackend(name, options);
+      const { threads } = await tryBackend(name, options, choice !== 'auto');
       warnWithoutNative(name, skipped);
-      return { name, tfBackend: tf.getBackend(), threads, skipped };
+      const adapter = name === 'webgpu' ? webGpuAdapter() : undefined;
+      return { name, tfBackend: tf.getBackend(), threads, skipped, ...(adapter ? { adapter } : {}), determinism: determinismOf(name, adapter) };
     } catch (e) {
       if (choice !== 'auto') {
         throw new UserError(`--backend ${name}: cannot load it (${reasonOf(e)}); use --backend auto to take the first that loads`);

@@ -1,14 +1,29 @@
-/** In `auto` order: the first that loads is used. `native` = the cpu backend with native kernels. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+import type { GpuAdapterInfo } from '../backend/webgpu/adapter.js';
+
+/**
+ * In `auto` order: the first that loads is used (`webgpu` only on a hardware adapter).
+ * `native` = the cpu backend with native kernels.
+ */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = BackendName | 'auto';
 
 /** What ran a trial; goes into every record. */
 export interface BackendInfo {
   name: BackendName;
-  /** the tfjs backend id actually active (`native`, `wasm`, `cpu`, `tensorflow`) */
+  /** the tfjs backend id actually active (`native`, `wasm`, `cpu`, `tensorflow`, `webgpu`) */
   tfBackend: string;
   threads: number;
   /** backends tried before this one and why they were not used */
   skipped: { name: BackendName; reason: string }[];
+  /** webgpu: the adapter it runs on (vendor, architecture, device, description, driver, software or not) */
+  adapter?: GpuAdapterInfo;
+  /** whether two runs of the same trial here give the same bits, and the evidence for that answer */
+  determinism: Determinism;
+}
+
+export interface Determinism {
+  /** true: bit-identical reruns measured; false: measured to differ; null: not measured on this kind of device */
+  deterministic: boolean | null;
+  evidence: string;
 }

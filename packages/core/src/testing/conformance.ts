@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select.js';
+import type { BackendChoice } from '../contracts/backend.js';
 import { loadAdapterWeights, saveAdapter } from '../checkpoint/adapter.js';
 import type { Adapter } from '../contracts/adapter.js';
 import type { MethodPlugin } from '../contracts/method.js';
@@ -55,6 +56,11 @@ export interface ConformanceOptions {
   /** learning rate for the checks (default: max(meta.defaultLearningRate, 1e-3)) */
   lr?: number;
   /**
+   * the backend the checks run on (default: $TUNELAB_CONFORMANCE_BACKEND, else 'cpu'); a named
+   * backend that cannot load fails the suite, it never skips
+   */
+  backend?: BackendChoice;
+  /**
    * opt in when the adapted model equals the base model before training (LoRA's B = 0, IA³'s
    * vectors at 1, methods that only choose what trains): eval outputs with the adapter's hooks
    * must equal those without, exactly
@@ -63,7 +69,8 @@ export interface ConformanceOptions {
   /**
    * Backbones the rows run on besides core's tiny zoo encoder (Hugging Face checkpoints, say). On
    * them the adapter's own parameters are checked against `expectedParams` too; the backbone
-   * weights a method trains are checked by name (the closed forms describe the zoo encoder).
+   * weights a method trains are checked by name (the closed forms describe the zoo encoder). Left
+   * out when $TUNELAB_CONFORMANCE_MODELS is `tiny`.
    */
   models?: ConformanceModel[];
 }
@@ -117,9 +124,10 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
     steps: n, batchSize: 8, lr, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,
   });
 
-  describe(`conformance: method '${method.meta.id}'`, () => {
+  const backend = options.backend ?? ((process.env.TUNELAB_CONFORMANCE_BACKEND || 'cpu') as BackendChoice);
+  describe(`conformance: method '${method.meta.id}'${backend === 'cpu' ? '' : ` on ${backend}`}`, () => {
     beforeAll(async () => {
-      await selectBackend('cpu');
+      await selectBackend(backend);
     });
 
     it('keeps the contract it is checked against at load (meta, strict described defaulted schema, parameter names)', async () => {
@@ -143,7 +151,9 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
       });
     }
 
-    for (const m of [{ name: '', load: async () => TINY_BASE } as ConformanceModel, ...(options.models ?? [])]) {
+    // TUNELAB_CONFORMANCE_MODELS=tiny: only core's tiny encoder (a slow backend's run of every method's rows)
+    const extra = process.env.TUNELAB_CONFORMANCE_MODELS === 'tiny' ? [] : (options.models ?? []);
+    for (const m of [{ name: '', load: async () => TINY_BASE } as ConformanceModel, ...extra]) {
       const suffix = m.name ? ` (${m.name})` : '';
       const rows = m.name ? options.rows.slice(0, m.rows ?? 1) : options.rows;
       const steps = m.name ? (m.steps ?? 20) : stepsDefault;

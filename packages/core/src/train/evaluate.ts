@@ -30,11 +30,13 @@ export async function predict(model: Backbone, head: Head, hooks: ForwardHooks |
   for (let i = 0; i < s.n; i += batchSize) {
     const rows = [...Array(Math.min(batchSize, s.n - i)).keys()].map((k) => i + k);
     const batch = makeBatch(s, rows);
+    // read before the tidy: a synchronous read would block (and on webgpu in Node cannot read the device at all)
+    const labelled = s.kind === 'tagging' ? whereWeighted((await batch.weights.data()) as Float32Array) : [];
     const out = tf.tidy(() => {
       const h = model.forward(batch.ids, batch.mask, { training: false, ...(hooks ? { hooks } : {}), ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
       const logits = tf.reshape(head.logits(h, batch.mask), [-1, C]);
       if (s.kind !== 'tagging') return logits;
-      return tf.gather(logits, tf.tensor1d(whereWeighted(batch.weights.dataSync() as Float32Array), 'int32'));
+      return tf.gather(logits, tf.tensor1d(labelled, 'int32'));
     });
     disposeBatch(batch);
     chunks.push((await out.data()) as Float32Array);

@@ -17,11 +17,11 @@ describe.skipIf(skipNativeSuite(loaded))(`native backend${loaded.ok ? '' : ` —
     expect(tf.getBackend()).toBe('native');
   });
 
-  it('auto takes native unless a tensorflow (libtensorflow) backend loads first', async () => {
+  it('auto takes native unless a tensorflow (libtensorflow) backend or webgpu on a hardware adapter loads first', async () => {
     const info = await selectBackend('auto');
     expect(info.skipped.map((s) => s.name)).not.toContain('native');
-    if (info.name !== 'native') expect(['tensorflow-gpu', 'tensorflow']).toContain(info.name);
-    else expect(info.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    if (info.name !== 'native') expect(['tensorflow-gpu', 'webgpu', 'tensorflow']).toContain(info.name);
+    else expect(info.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
   });
 
   it('leaves every cpu kernel as it was: cpu stays the pure-JS reference', async () => {

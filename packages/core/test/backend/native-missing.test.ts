@@ -19,7 +19,7 @@ describe('when the native addon is not built', () => {
     process.off('warning', onWarning);
     expect(info.name).not.toBe('native');
     expect(info.skipped).toContainEqual({ name: 'native', reason: '@tunelab/kernels is not built (node-gyp exited with 1)' });
-    if (!['tensorflow-gpu', 'tensorflow'].includes(info.name)) {
+    if (!['tensorflow-gpu', 'webgpu', 'tensorflow'].includes(info.name)) {
       expect(info.name).toBe('wasm');
       expect(warnings).toEqual(['native kernels unavailable (@tunelab/kernels is not built (node-gyp exited with 1)); training runs on wasm, several times slower']);
     }

@@ -29,7 +29,7 @@ const REF = join(ws.dir, 'reference');
 const OUT = join(ws.dir, 'crashed');
 
 /** Start the sweep, SIGKILL it after `ms` (unless it ended first); resolves when it is gone. */
-function runAndKill(ms: number, after: () => boolean = () => true): Promise<{ killed: boolean }> {
+function runAndKill(ms: number, after: () => boolean = () => true): Promise<{ killed: boolean; elapsedMs: number }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...sweep(OUT)], { stdio: 'ignore' });
     let killed = false;
@@ -42,7 +42,7 @@ function runAndKill(ms: number, after: () => boolean = () => true): Promise<{ ki
     }, 5);
     child.on('close', () => {
       clearInterval(tick);
-      resolve({ killed });
+      resolve({ killed, elapsedMs: Date.now() - t0 });
     });
   });
 }
@@ -80,7 +80,10 @@ describe('crash harness', () => {
       // 14 moments anywhere in a run; 6 once every record is in, when the report is being written
       const inReport = k % 10 >= 7;
       const ms = inReport ? rng() * 1500 : rng() * refMs * 1.1;
-      const r = await runAndKill(ms, inReport ? () => lines(results).length >= 4 : undefined);
+      let r = await runAndKill(ms, inReport ? () => lines(results).length >= 4 : undefined);
+      // a run with less work left (or a faster machine) may end before its moment: try again,
+      // up to twice, at a seeded moment inside the length such a run just took
+      for (let retry = 0; !r.killed && retry < 2; retry++) r = await runAndKill(rng() * 0.9 * r.elapsedMs);
       if (r.killed) kills++;
       // after every kill: whole lines only (a torn tail is dropped, never parsed), no id twice as ok
       const read = readResults(OUT);

@@ -31,6 +31,26 @@ function kernel<A extends object = Record<string, never>>(kernelName: string, f:
   };
 }
 
+/** An element-wise kernel {x} -> y of x's shape. */
+function pointwise(kernelName: string, f: (x: Float32Array, y: Float32Array) => void): tf.KernelConfig {
+  return kernel(kernelName, (backend, inputs) => {
+    const { x } = floats(backend, kernelName, inputs);
+    const y = backend.alloc(x!.length);
+    f(x!, y);
+    return output(backend, [...inputs.x!.shape], y);
+  });
+}
+
+/** An element-wise gradient kernel {dy, x} -> dx of x's shape. */
+function pointwiseGrad(kernelName: string, f: (dy: Float32Array, x: Float32Array, dx: Float32Array) => void): tf.KernelConfig {
+  return kernel(kernelName, (backend, inputs) => {
+    const { dy, x } = floats(backend, kernelName, inputs);
+    const dx = backend.alloc(x!.length);
+    f(dy!, x!, dx);
+    return output(backend, [...inputs.x!.shape], dx);
+  });
+}
+
 export function fusedKernels(d: NativeDeps): tf.KernelConfig[] {
   return [
     // x [N, dIn] · w [dIn, dOut] + b [dOut]: the bias is added in the GEMM's store
@@ -60,30 +80,10 @@ export function fusedKernels(d: NativeDeps): tf.KernelConfig[] {
       d.k.layerNormGrad(dy!, x!, gamma!, mean!, rstd!, rows, dim, dx, dg, db);
       return [output(backend, [...shape], dx), output(backend, [dim], dg), output(backend, [dim], db)];
     }),
-    kernel(FUSED.gelu, (backend, inputs) => {
-      const { x } = floats(backend, FUSED.gelu, inputs);
-      const y = backend.alloc(x!.length);
-      d.k.gelu(x!, y);
-      return output(backend, [...inputs.x!.shape], y);
-    }),
-    kernel(FUSED.geluGrad, (backend, inputs) => {
-      const { dy, x } = floats(backend, FUSED.geluGrad, inputs);
-      const dx = backend.alloc(x!.length);
-      d.k.geluGrad(dy!, x!, dx);
-      return output(backend, [...inputs.x!.shape], dx);
-    }),
-    kernel(FUSED.geluErf, (backend, inputs) => {
-      const { x } = floats(backend, FUSED.geluErf, inputs);
-      const y = backend.alloc(x!.length);
-      d.k.geluErf(x!, y);
-      return output(backend, [...inputs.x!.shape], y);
-    }),
-    kernel(FUSED.geluErfGrad, (backend, inputs) => {
-      const { dy, x } = floats(backend, FUSED.geluErfGrad, inputs);
-      const dx = backend.alloc(x!.length);
-      d.k.geluErfGrad(dy!, x!, dx);
-      return output(backend, [...inputs.x!.shape], dx);
-    }),
+    pointwise(FUSED.gelu, (x, y) => d.k.gelu(x, y)),
+    pointwiseGrad(FUSED.geluGrad, (dy, x, dx) => d.k.geluGrad(dy, x, dx)),
+    pointwise(FUSED.geluErf, (x, y) => d.k.geluErf(x, y)),
+    pointwiseGrad(FUSED.geluErfGrad, (dy, x, dx) => d.k.geluErfGrad(dy, x, dx)),
     // scores [B, H, S, K], bias [B, 1, 1, K]
     kernel<ScaledSoftmaxAttrs>(FUSED.scaledSoftmax, (backend, inputs, attrs) => {
       const { scores, bias } = floats(backend, FUSED.scaledSoftmax, inputs);

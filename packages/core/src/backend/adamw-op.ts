@@ -1,23 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAMW_KERNEL, attrMap, type AdamWAttrs } from './kernel-attrs.js';
 
-/** One variable's AdamW step, as train/adamw.ts computes it. */
-export interface AdamWStep {
+/** One variable's AdamW step, as train/adamw.ts computes it: the tensors and the kernel's named hyperparameters. */
+export interface AdamWStep extends Omit<AdamWAttrs, 'scale'> {
   w: tf.Tensor;
   g: tf.Tensor;
   m: tf.Tensor;
   v: tf.Tensor;
   /** the global-norm clip factor, or null when clipping is off */
   scale: tf.Scalar | null;
-  b1: number;
-  b2: number;
-  eps: number;
-  /** bias corrections 1 - b1^t and 1 - b2^t */
-  c1: number;
-  c2: number;
-  lr: number;
-  /** 0 for variables without weight decay */
-  weightDecay: number;
 }
 
 /**

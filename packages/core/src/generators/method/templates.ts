@@ -99,9 +99,9 @@ export function methodPackageFiles(v: MethodTemplateVars): [path: string, conten
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
-export function packageJson(v: MethodTemplateVars): string {
-  if (v.layout === 'standalone') return standalonePackageJson(v);
-  return json({
+/** What every generated package.json starts with, in the workspace or standalone. */
+function packageBase(v: MethodTemplateVars): Record<string, unknown> {
+  return {
     name: v.packageName,
     version: '0.1.0',
     description: v.description,
@@ -111,6 +111,13 @@ export function packageJson(v: MethodTemplateVars): string {
     types: './dist/index.d.ts',
     exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
     files: ['dist', 'README.md'],
+  };
+}
+
+export function packageJson(v: MethodTemplateVars): string {
+  if (v.layout === 'standalone') return standalonePackageJson(v);
+  return json({
+    ...packageBase(v),
     peerDependencies: { '@tunelab/core': v.coreRange },
     devDependencies: { '@tunelab/core': '*' },
     dependencies: { zod: v.zodRange },
@@ -123,15 +130,7 @@ export function packageJson(v: MethodTemplateVars): string {
  */
 function standalonePackageJson(v: MethodTemplateVars): string {
   return json({
-    name: v.packageName,
-    version: '0.1.0',
-    description: v.description,
-    type: 'module',
-    license: 'MIT',
-    main: './dist/index.js',
-    types: './dist/index.d.ts',
-    exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
-    files: ['dist', 'README.md'],
+    ...packageBase(v),
     scripts: { build: 'tsc -p tsconfig.json', typecheck: 'tsc -p tsconfig.test.json', test: 'vitest run', prepare: 'tsc -p tsconfig.json' },
     peerDependencies: { '@tunelab/core': v.coreRange, '@tensorflow/tfjs-core': v.tfjsRange, zod: v.zodRange },
     devDependencies: { typescript: STANDALONE_VERSIONS.typescript, vitest: STANDALONE_VERSIONS.vitest, '@types/node': STANDALONE_VERSIONS.typesNode },

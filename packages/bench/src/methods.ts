@@ -1,4 +1,4 @@
-import { checkParamNames, checkPluginModule, checkUniqueMethods, createContainer, isUserError, METHOD_REGISTRY, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry } from '@tunelab/core';
+import { checkParamNames, checkPluginModule, checkUniqueMethods, checkUniqueTrainers, createContainer, isUserError, METHOD_REGISTRY, TRAINER, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry, type Trainer } from '@tunelab/core';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePlugin, type PluginRequest } from './plugins.js';
 
@@ -28,6 +28,8 @@ export interface LoadedMethods {
   loaded: LoadedMethod[];
   /** the run's container: every method multi-bound, plus the plugins' container modules */
   container: ReturnType<typeof createContainer>;
+  /** the training loops bound under TRAINER (core's `adamw`, and any a plugin module adds) */
+  trainers: Trainer[];
 }
 
 /** `plugin 'x' (/abs/x.mjs)`: how messages name a loaded module. */
@@ -113,7 +115,9 @@ export async function loadMethods(plugins: readonly PluginRequest[] = []): Promi
     });
   }
   const container = createContainer({ methods: direct, modules });
-  return { registry: container.get(METHOD_REGISTRY), loaded, container };
+  const trainers = container.getAll(TRAINER);
+  checkUniqueTrainers(trainers);
+  return { registry: container.get(METHOD_REGISTRY), loaded, container, trainers };
 }
 
 /** `--plugin` values: resolved from the working directory. */

@@ -1,9 +1,10 @@
 import {
   CORE_VERSION, canonicalJson, sha256, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type MemoryReport, type Metrics,
-  type ModelIdentity, type ResolvedTraining, type TfMemory,
+  type ModelIdentity, type ResolvedTraining, type TfMemory, type CurvePoint, type EarlyStop, type SelectedPoint,
 } from '@tunelab/core';
 
-export const RECORD_FORMAT_VERSION = 1;
+/** 2: curves, the selected point, pruning, adapter bytes (format-1 records still load) */
+export const RECORD_FORMAT_VERSION = 2;
 
 /** What the user asked for: one cell of a sweep, or one `tunelab train`. */
 export interface TrialSpec {
@@ -24,9 +25,17 @@ export interface TrialRecord {
   formatVersion: number;
   trialId: string;
   sweep?: string;
-  status: 'ok' | 'failed' | 'diverged';
+  /** `pruned`: stopped by successive halving at a rung; `paused`: waiting at a rung (never in results.jsonl, only in rungs.jsonl) */
+  status: 'ok' | 'failed' | 'diverged' | 'pruned' | 'paused';
   error?: { message: string; stack?: string };
   diverged?: { step: number; loss: number };
+  /** one point per dev evaluation */
+  curve?: CurvePoint[];
+  /** the point `metrics` and `devMetrics` come from */
+  selected?: SelectedPoint;
+  stoppedEarly?: EarlyStop;
+  /** successive halving stopped it at this rung: rung index (1-based), its step, its setting's mean dev metric there, and the bracket it competed in */
+  pruned?: PrunedAt;
   method: string;
   methodVersion: string;
   methodPackage: string;
@@ -65,8 +74,15 @@ export interface TrialRecord {
   /** tfjs's allocator figures after training (source `tf.memory`; on webgpu its buffer pool, not the driver's bytes) */
   tfMemory?: TfMemory;
   steps: number;
+  /** training wall time, dev evaluations included */
   wallMs: number;
+  /** the training steps' share of wallMs */
+  trainMs?: number;
+  /** training tokens per second of trainMs */
   tokensPerSec: number;
+  /** bytes of the weight file `train --save` writes for this trial (adapter + head), and the base model's weights */
+  adapterBytes?: number;
+  baseCheckpointBytes?: number;
   backend: BackendInfo['name'];
   threads: number;
   backendSkipped: BackendInfo['skipped'];
@@ -79,6 +95,13 @@ export interface TrialRecord {
   finishedAt: string;
   /** where `train --save` put the trained adapter + head, and its size next to the base checkpoint's */
   saved?: { dir: string; adapterBytes: number; baseCheckpointBytes: number };
+}
+
+export interface PrunedAt {
+  rung: number;
+  step: number;
+  rungValue: number;
+  bracket: string;
 }
 
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */

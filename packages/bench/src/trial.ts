@@ -1,7 +1,7 @@
 import {
-  CORE_VERSION, applyMethod, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  CORE_VERSION, applyMethod, resolveBudget, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
   type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
-  type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample,
+  type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample, type Trainer, type TrainState, pickTrainer,
 } from '@tunelab/core';
 import { startGpuRecording } from './gpu-record.js';
 import { peftLine, RECORD_FORMAT_VERSION, recordedIdentity, trialId, type TrialRecord, type TrialSpec } from './record.js';
@@ -15,6 +15,8 @@ export interface TrialEnv {
   zoo: Zoo;
   cache: string;
   backend: BackendInfo;
+  /** the training loops `training.trainer` picks from (the container's TRAINER bindings) */
+  trainers: readonly Trainer[];
   log: (line: string) => void;
 }
 
@@ -51,8 +53,12 @@ export function parseSetValue(raw: string): unknown {
   }
 }
 
-/** Split `--set` into method params and training settings, and validate both. */
-export function resolveSettings(registry: MethodRegistry, methodId: string, set: Record<string, unknown>, sequenceLength: number): { params: Record<string, unknown>; training: ResolvedTraining } {
+/**
+ * Split `--set` into method params and training settings, validate both, and resolve every
+ * default: the method's learning rate, the model's length, the budget in steps (`epochs` needs the
+ * training split's size) and the evaluation interval.
+ */
+export function resolveSettings(registry: MethodRegistry, methodId: string, set: Record<string, unknown>, sequenceLength: number, trainExamples?: number): { params: Record<string, unknown>; training: ResolvedTraining } {
   const method = registry.get(methodId);
   const trainingRaw: Record<string, unknown> = {};
   const paramsRaw: Record<string, unknown> = {};
@@ -60,7 +66,8 @@ export function resolveSettings(registry: MethodRegistry, methodId: string, set:
   const t = trainingSchema.safeParse(trainingRaw);
   if (!t.success) throw new UserError(`training settings: ${formatZodError(t.error, 'training')}`);
   const params = registry.parseParams(methodId, paramsRaw);
-  const training: ResolvedTraining = { ...t.data, lr: t.data.lr ?? method.meta.defaultLearningRate, maxLength: t.data.maxLength ?? sequenceLength };
+  if (t.data.epochs !== undefined && trainExamples === undefined) throw new UserError('training.epochs: the training split is not known here; give the budget as steps');
+  const training: ResolvedTraining = { ...t.data, ...resolveBudget(t.data, trainExamples ?? 1), lr: t.data.lr ?? method.meta.defaultLearningRate, maxLength: t.data.maxLength ?? sequenceLength };
   return { params, training };
 }
 
@@ -70,11 +77,12 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
   const source = env.models.source(req.model);
   if (!Number.isInteger(req.seed)) throw new UserError(`--seed: must be an integer (got ${req.seed})`);
   const shape = await source.shape(req.model, sourceContext(env));
-  const { params, training } = resolveSettings(env.registry, req.method, req.set, shape.sequenceLength);
+  resolveSettings(env.registry, req.method, req.set, shape.sequenceLength, 1); // every mistake in --set before a task is built
+  const task = await loadTask(req.task, env.cache);
+  const { params, training } = resolveSettings(env.registry, req.method, req.set, shape.sequenceLength, task.train.length);
   if (training.maxLength > shape.config.maxPositions) {
     throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${shape.config.maxPositions})`);
   }
-  const task = await loadTask(req.task, env.cache);
   dryApply(method, params, shape, task, training.maxLength);
   const model = await source.load(req.model, sourceContext(env));
   const spec: TrialSpec = { method: req.method, params, model: req.model, task: task.name, seed: req.seed, training, ...(req.fromScratch ? { fromScratch: true } : {}) };
@@ -122,6 +130,12 @@ export interface ExecuteOptions {
   sweep?: string;
   /** save what the trial trained (adapter + head) into this folder */
   saveDir?: string;
+  /** pause after this step (a successive-halving rung): the record says `paused`, `onPause` gets the state */
+  stopAt?: number;
+  /** continue from a paused state */
+  resume?: TrainState;
+  /** called with a paused trial's state before its record is returned (the sweep writes it to disk) */
+  onPause?: (state: TrainState) => Promise<void>;
 }
 
 export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: ExecuteOptions = {}): Promise<TrialRecord> {
@@ -131,6 +145,9 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
     const gpu = await startGpuRecording(env.backend);
     const out = await runTrial({
       method: p.method, params: p.spec.params, model, tokenizer: p.model.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
+      trainer: pickTrainer(env.trainers, p.spec.training.trainer ?? 'adamw'),
+      ...(hooks.stopAt !== undefined ? { stopAt: hooks.stopAt } : {}),
+      ...(hooks.resume ? { resume: hooks.resume } : {}),
       onStep: (step, loss) => {
         gpu.sample();
         hooks.onStep?.(step, loss);
@@ -147,6 +164,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
         : {}),
     });
     const { deviceMemory, tfMemory } = gpu.finish();
+    if (out.train.state) await hooks.onPause?.(out.train.state);
     return {
       format: 'tunelab-record',
       formatVersion: RECORD_FORMAT_VERSION,
@@ -154,6 +172,9 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       ...(hooks.sweep ? { sweep: hooks.sweep } : {}),
       status: out.status,
       ...(out.train.diverged ? { diverged: out.train.diverged } : {}),
+      curve: out.train.curve,
+      ...(out.train.selected ? { selected: out.train.selected } : {}),
+      ...(out.train.stoppedEarly ? { stoppedEarly: out.train.stoppedEarly } : {}),
       method: p.method.meta.id,
       methodVersion: p.method.meta.version,
       methodPackage: p.method.meta.packageName,
@@ -184,7 +205,10 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       tfMemory,
       steps: out.train.steps,
       wallMs: Math.round(out.train.wallMs),
-      tokensPerSec: out.train.tokens / (out.train.wallMs / 1000),
+      trainMs: Math.round(out.train.trainMs),
+      tokensPerSec: out.train.tokens / (out.train.trainMs / 1000),
+      adapterBytes: out.adapterBytes,
+      baseCheckpointBytes: p.model.checkpointBytes,
       backend: env.backend.name,
       threads: env.backend.threads,
       backendSkipped: env.backend.skipped,

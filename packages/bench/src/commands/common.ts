@@ -25,10 +25,10 @@ export function commonOptions<T>(y: Argv<T>) {
 
 export async function makeEnv(a: CommonArgs): Promise<TrialEnv & { zoo: Zoo; backend: BackendInfo }> {
   const zoo = await loadZoo(zooFile(a.zoo));
-  const { registry, container } = await loadMethods(flagPlugins(a.plugin));
+  const { registry, container, trainers } = await loadMethods(flagPlugins(a.plugin));
   if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
   const backend = await selectBackend(a.backend as BackendChoice, a.threads ? { threads: a.threads } : {});
-  return { registry, models: modelRegistry(zoo, container), zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) };
+  return { registry, trainers, models: modelRegistry(zoo, container), zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) };
 }
 
 /** `key=value` pairs from repeated --set flags. */

@@ -7,7 +7,7 @@ import type { SweepRecord } from '../sweep/records.js';
 import { readResults } from '../sweep/store.js';
 
 /** A record the report can use, with the `file:line` it came from. */
-export type Loaded = { where: string } & ({ status: 'ok'; record: TrialRecord } | { status: 'failed' | 'diverged'; record: SweepRecord });
+export type Loaded = { where: string } & ({ status: 'ok'; record: TrialRecord } | { status: 'failed' | 'diverged' | 'pruned' | 'paused'; record: SweepRecord });
 
 export interface LoadResult {
   trials: Loaded[];

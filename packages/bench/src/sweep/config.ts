@@ -20,6 +20,15 @@ const methodEntry = z
   })
   .strict();
 
+/** Successive halving (see sweep/halving.ts): settings of a row compete at rungs of minSteps·η^k. */
+const pruneSchema = z
+  .object({
+    type: z.literal('successive-halving', { error: "expected 'successive-halving' (the only pruner)" }),
+    reductionFactor: z.number().int('expected an integer').min(2, 'expected at least 2').max(100).default(3).describe('η: keep the best 1/η of the settings at each rung'),
+    minSteps: z.number().int('expected an integer').min(1, 'expected at least 1').describe('the first rung, in optimizer steps (a multiple of training.evalEvery)'),
+  })
+  .strict();
+
 export const sweepConfigSchema = z
   .object({
     $comment: z.string().optional(),
@@ -30,6 +39,8 @@ export const sweepConfigSchema = z
     /** settings for every trial; a grid key of the same name overrides it */
     training: trainingSchema.prefault({}),
     methods: z.array(methodEntry).min(1, atLeastOne('method')),
+    /** stop the worse settings of each row early (absent: every trial runs to its budget) */
+    prune: pruneSchema.optional(),
     /** output folder, relative to the workspace and confined to it (default reports/<name>; --out overrides) */
     out: z.string().min(1, 'expected a non-empty path').optional(),
     /** extra method plugin modules: package names, or paths relative to this file */

@@ -121,7 +121,14 @@ function methodKeys(schema: unknown): Record<string, unknown> {
  * smallest model first, then seed, then task, then method row, then grid value. Identical specs
  * (e.g. a grid value equal to the default) are kept once.
  */
-export function expandGrid(config: SweepConfig, registry: MethodRegistry, modelsOrZoo: Zoo | ModelShapes, taskNames: readonly string[] = taskProviders().map((t) => t.name)): SweepCell[] {
+export function expandGrid(
+  config: SweepConfig,
+  registry: MethodRegistry,
+  modelsOrZoo: Zoo | ModelShapes,
+  taskNames: readonly string[] = taskProviders().map((t) => t.name),
+  /** training examples per task: an `epochs` budget needs them */
+  trainSizes: ReadonlyMap<string, number> = new Map(),
+): SweepCell[] {
   const models = 'shapes' in modelsOrZoo ? modelsOrZoo : zooShapes(modelsOrZoo);
   const problems = checkNames(config, registry, models, taskNames);
   if (problems.length) throw new SweepConfigError(problems);
@@ -142,7 +149,12 @@ export function expandGrid(config: SweepConfig, registry: MethodRegistry, models
         for (const { entry, i, combos } of rows) {
           if (entry.models && !entry.models.includes(model)) continue;
           for (const c of combos) {
-            const { params, training } = resolveSettings(registry, entry.method, { ...config.training, ...c.values }, shape.sequenceLength);
+            const set = { ...config.training, ...c.values };
+            if (set.epochs !== undefined && !trainSizes.has(task)) {
+              problems.push(`${'epochs' in c.values ? `methods[${i}].grid.epochs` : 'training.epochs'}: task '${task}' has no known training split size here; give the budget as steps`);
+              continue;
+            }
+            const { params, training } = resolveSettings(registry, entry.method, set, shape.sequenceLength, trainSizes.get(task) ?? 1);
             if (training.maxLength > shape.config.maxPositions) {
               const at = 'maxLength' in c.values ? `methods[${i}].grid.maxLength[${c.choice.maxLength}]` : 'training.maxLength';
               problems.push(`${at}: ${training.maxLength} exceeds model '${model}' positions (${shape.config.maxPositions})`);

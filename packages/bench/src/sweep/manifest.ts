@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, hostname, totalmem, type as osType, release, arch } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { SweepConfig } from './config.js';
-import type { SweepPlan } from './plan.js';
+import { shardIndexOf, type SweepPlan } from './plan.js';
 import { shardOfCell, type Shard } from './shard.js';
 
 export interface RunCounts {
@@ -16,6 +16,8 @@ export interface RunCounts {
   ok: number;
   failed: number;
   diverged: number;
+  /** stopped by successive halving */
+  pruned: number;
 }
 
 export interface SweepManifest {
@@ -26,7 +28,7 @@ export interface SweepManifest {
   /** the config after validation and defaults */
   config: SweepConfig;
   /** every trial of the sweep in run order, with the shard (1..n) it belongs to */
-  trials: { index: number; id: string; shard: number; label: string; spec: SweepPlan['cells'][number]['spec'] }[];
+  trials: { index: number; id: string; shard: number; label: string; spec: SweepPlan['cells'][number]['spec']; bracket?: string }[];
   git: { commit: string | null; dirty: boolean | null };
   versions: { core: string; bench: string; node: string; methods: Record<string, { package: string; version: string; from: string; path: string; builtin: boolean }> };
   backend: BackendInfo;
@@ -63,7 +65,7 @@ export function buildManifest(plan: SweepPlan, run: { workers: number; shard: Sh
     sweep: plan.config.name,
     configPath: resolve(plan.configPath),
     config: plan.config,
-    trials: plan.cells.map((c) => ({ index: c.index, id: c.id, shard: shardOfCell(c.index, count), label: c.label, spec: c.spec })),
+    trials: plan.cells.map((c) => ({ index: c.index, id: c.id, shard: shardOfCell(shardIndexOf(c), count), label: c.label, spec: c.spec, ...(c.bracket ? { bracket: c.bracket.label } : {}) })),
     git: { commit, dirty: status === null ? null : status !== '' },
     versions: { core: CORE_VERSION, bench: readPackageVersion(new URL('../../package.json', import.meta.url)).version, node: process.version, methods },
     backend: plan.backend,

@@ -1,13 +1,14 @@
-import { isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelShape, type TaskData } from '@tunelab/core';
+import { canonicalJson, isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelShape, type TaskData } from '@tunelab/core';
 import { flagPlugins, loadMethods, type LoadedMethod } from '../methods.js';
 import { modelRegistry } from '../models/registry.js';
 import { trialId } from '../record.js';
-import { loadTask } from '../tasks.js';
+import { loadTask, taskProviders } from '../tasks.js';
 import { dryApply, modelKey } from '../trial.js';
 import { loadZoo, type Zoo } from '../zoo.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import { expandGrid, type SweepCell } from './expand.js';
+import { rungSteps, type PruneConfig } from './halving.js';
 
 /** What a trial's id and its records need besides the spec: computed once, in the parent. */
 export interface CellIdentity {
@@ -20,9 +21,24 @@ export interface CellIdentity {
   taskKind: string;
 }
 
+/** Where a cell competes under successive halving: its row on one model and task. */
+export interface Bracket {
+  key: string;
+  /** position of the bracket in the sweep (shards take whole brackets) */
+  index: number;
+  /** `methods[1] lora micro wn-supersense` */
+  label: string;
+  /** its grid combination; seeds of one setting are averaged */
+  setting: string;
+  /** the rung steps below the budget */
+  rungs: number[];
+}
+
 export interface PlannedCell extends SweepCell {
   id: string;
   identity: CellIdentity;
+  /** set when the sweep prunes */
+  bracket?: Bracket;
 }
 
 export interface SweepPlan {
@@ -88,16 +104,12 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     }
   }
   if (modelProblems.length) throw new SweepConfigError(modelProblems, o.configPath);
-  let cells: SweepCell[];
-  try {
-    cells = expandGrid(config, registry, { shapes, known: models.sources.flatMap((s) => s.forms()) });
-  } catch (e) {
-    throw e instanceof SweepConfigError ? e.withSource(o.configPath) : e;
-  }
-
+  // tasks before the grid: an `epochs` budget needs each training split's size (unknown names are the grid's to report)
   const tasks = new Map<string, TaskData>();
   const problems: string[] = [];
+  const taskNames = taskProviders().map((t) => t.name);
   for (const [i, name] of config.tasks.entries()) {
+    if (!name.startsWith('file:') && !taskNames.includes(name)) continue;
     try {
       tasks.set(name, await loadTask(name, o.cache));
     } catch (e) {
@@ -105,7 +117,14 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
       problems.push(`tasks[${i}]: ${e.message}`);
     }
   }
+  let cells: SweepCell[];
+  try {
+    cells = expandGrid(config, registry, { shapes, known: models.sources.flatMap((s) => s.forms()) }, taskNames, new Map([...tasks].map(([k, t]) => [k, t.train.length])));
+  } catch (e) {
+    throw e instanceof SweepConfigError ? e.withSource(o.configPath) : e;
+  }
   if (problems.length) throw new SweepConfigError(problems, o.configPath);
+
 
   const tried = new Set<string>();
   for (const cell of cells) {
@@ -142,5 +161,36 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     const id = trialId(cell.spec, { methodVersion: identity.methodVersion, modelSha256: identity.modelSha256, ...(identity.tokenizerSha256 ? { tokenizerSha256: identity.tokenizerSha256 } : {}), dataHash: identity.dataHash, backend });
     return { ...cell, id, identity };
   });
+  if (config.prune) {
+    const problems = assignBrackets(planned, config.prune);
+    if (problems.length) throw new SweepConfigError(problems, o.configPath);
+  }
   return { configPath: o.configPath, config, plugins, registry, loaded, zoo, backend, cells: planned };
+}
+
+/**
+ * Put every cell in its bracket and check what successive halving needs: each rung must be a dev
+ * point of the trial (a multiple of evalEvery), and the settings of a bracket share one budget.
+ */
+export function assignBrackets(cells: PlannedCell[], prune: PruneConfig): string[] {
+  const problems = new Set<string>();
+  const index = new Map<string, { index: number; steps: number }>();
+  for (const c of cells) {
+    const key = JSON.stringify([c.entry, c.spec.model, c.spec.task]);
+    const t = c.spec.training;
+    const evalEvery = t.evalEvery ?? t.steps;
+    if (prune.minSteps % evalEvery !== 0) {
+      problems.add(`prune.minSteps: ${prune.minSteps} is not a multiple of training.evalEvery (${evalEvery}, of ${c.label}): every rung must be a dev point`);
+    }
+    let b = index.get(key);
+    if (!b) index.set(key, (b = { index: index.size, steps: t.steps }));
+    else if (b.steps !== t.steps) problems.add(`methods[${c.entry}]: the settings of a pruned row must share one budget (${b.steps} and ${t.steps} steps): successive halving compares them at the same steps`);
+    c.bracket = { key, index: b.index, label: `methods[${c.entry}] ${c.spec.method} ${c.spec.model} ${c.spec.task}`, setting: canonicalJson(c.choice), rungs: rungSteps(prune, t.steps) };
+  }
+  return [...problems];
+}
+
+/** The index shards split on: whole brackets when pruning (their trials decide together), else the cell's. */
+export function shardIndexOf(c: PlannedCell): number {
+  return c.bracket?.index ?? c.index;
 }

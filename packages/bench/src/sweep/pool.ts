@@ -2,7 +2,7 @@ import { UserError, type BackendInfo } from '@tunelab/core';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PlannedCell } from './plan.js';
-import type { FromWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, Segment, WorkerInit } from './protocol.js';
 import { failedRecord, type SweepRecord } from './records.js';
 
 /**
@@ -14,12 +14,34 @@ const WORKER_EXEC_ARGV = [...process.execArgv, '--max-semi-space-size=64'];
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
+/** One piece of work: a whole trial, or a segment of one between rungs. */
+export interface WorkItem {
+  cell: PlannedCell;
+  segment?: Segment;
+}
+
+/**
+ * Where the pool takes work from. Results can add work (a rung decided): the pool asks again after
+ * every result, and finishes when every worker is idle and `take` has nothing.
+ */
+export interface WorkSource {
+  take(): WorkItem | undefined;
+  /** an item whose worker was stopped (not crashed) goes back to the front */
+  putBack(item: WorkItem): void;
+}
+
+/** A fixed list, in order. */
+export function listSource(items: readonly WorkItem[]): WorkSource & { items: WorkItem[] } {
+  const q = [...items];
+  return { items: q, take: () => q.shift(), putBack: (i) => void q.unshift(i) };
+}
+
 export interface PoolOptions {
   size: number;
   init: Omit<WorkerInit, 'type'>;
   backend: BackendInfo;
-  /** called once per cell, in completion order, with the trial's time on its worker; a throw (e.g. disk full) stops the pool */
-  onResult: (cell: PlannedCell, record: SweepRecord, elapsedMs: number) => void;
+  /** called once per item, in completion order, with its time on its worker; a throw (e.g. disk full) stops the pool */
+  onResult: (item: WorkItem, record: SweepRecord, elapsedMs: number) => void;
 }
 
 export interface Pool {
@@ -32,7 +54,7 @@ export interface Pool {
 interface Slot {
   child: ChildProcess;
   ready: boolean;
-  held?: { cell: PlannedCell; t0: number };
+  held?: { item: WorkItem; t0: number };
 }
 
 /**
@@ -45,11 +67,10 @@ function threadEnv(threads: number): NodeJS.ProcessEnv {
 }
 
 /**
- * Run cells on a pool of long-lived worker processes. A worker that dies (crash, OOM kill) costs
+ * Run work on a pool of long-lived worker processes. A worker that dies (crash, OOM kill) costs
  * only the trial it held: that trial is recorded as failed and a new worker takes its place.
  */
-export function startPool(cells: readonly PlannedCell[], o: PoolOptions): Pool {
-  const queue = [...cells];
+export function startPool(source: WorkSource, o: PoolOptions, expected: number): Pool {
   const slots = new Set<Slot>();
   let stopped = false;
   let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -66,25 +87,30 @@ export function startPool(cells: readonly PlannedCell[], o: PoolOptions): Pool {
   };
   let finishing = false;
   const finishIfIdle = () => {
-    if (!stopped && queue.length === 0 && [...slots].every((s) => !s.held)) {
+    if (!stopped && [...slots].every((s) => !s.held)) {
       stopped = finishing = true;
       // the worker exits on disconnect; wait for that, so no worker outlives the sweep
       for (const s of slots) if (s.child.connected) s.child.disconnect();
       if (slots.size === 0) settle!.resolve();
     }
   };
-  const record = (cell: PlannedCell, r: SweepRecord, t0: number) => {
+  const record = (item: WorkItem, r: SweepRecord, t0: number) => {
     try {
-      o.onResult(cell, r, performance.now() - t0);
+      o.onResult(item, r, performance.now() - t0);
     } catch (e) {
       fail(e);
     }
   };
   const next = (s: Slot) => {
-    const cell = queue.shift();
-    if (!cell) return finishIfIdle();
-    s.held = { cell, t0: performance.now() };
-    s.child.send({ type: 'run', cell });
+    if (stopped || s.held || !s.ready) return;
+    const item = source.take();
+    if (!item) return finishIfIdle();
+    s.held = { item, t0: performance.now() };
+    s.child.send({ type: 'run', cell: item.cell, ...(item.segment ? { segment: item.segment } : {}) });
+  };
+  /** a result may have added work: every idle worker asks again */
+  const wakeIdle = () => {
+    for (const s of slots) if (!stopped && s.ready && !s.held) next(s);
   };
   const spawn = () => {
     const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: threadEnv(o.init.threads), execArgv: WORKER_EXEC_ARGV });
@@ -98,10 +124,11 @@ export function startPool(cells: readonly PlannedCell[], o: PoolOptions): Pool {
       } else if (m.type === 'fatal') {
         fail(new UserError(`sweep worker could not start: ${m.message}`));
       } else if (m.type === 'result' && s.held) {
-        const { cell, t0 } = s.held;
+        const { item, t0 } = s.held;
         s.held = undefined;
-        record(cell, m.record, t0);
+        record(item, m.record, t0);
         if (!stopped) next(s);
+        wakeIdle();
       }
     });
     child.on('exit', (code, signal) => {
@@ -112,18 +139,19 @@ export function startPool(cells: readonly PlannedCell[], o: PoolOptions): Pool {
       if (s.held && (signal === 'SIGINT' || signal === 'SIGTERM')) {
         // stopped, not crashed (Ctrl-C reaches the whole process group): the trial is not at fault, so
         // it goes back to the queue, and gets no record if the sweep itself is stopping
-        queue.unshift(s.held.cell);
+        source.putBack(s.held.item);
         s.held = undefined;
       } else if (s.held) {
-        const { cell, t0 } = s.held;
+        const { item, t0 } = s.held;
         s.held = undefined;
         const why = `worker process died (${signal ?? `exit code ${code}`}) while running this trial; out of memory?`;
         const error = new Error(why);
         error.stack = undefined; // the parent's stack says nothing about the worker's death
-        record(cell, failedRecord(cell, { sweep: o.init.sweep, backend: o.backend, wallMs: performance.now() - t0 }, error), t0);
+        record(item, failedRecord(item.cell, { sweep: o.init.sweep, backend: o.backend, wallMs: performance.now() - t0 }, error), t0);
       }
-      if (queue.length > 0) spawn();
-      else finishIfIdle();
+      if (stopped) return;
+      // a replacement while there may be work; an idle pool of survivors finishes instead
+      spawn();
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
       // a send that raced the worker's death: its 'exit' follows and records the trial
@@ -132,7 +160,7 @@ export function startPool(cells: readonly PlannedCell[], o: PoolOptions): Pool {
     child.send({ type: 'init', ...o.init });
   };
 
-  const n = Math.min(o.size, queue.length);
+  const n = Math.min(o.size, expected);
   if (n === 0) settle!.resolve();
   for (let i = 0; i < n; i++) spawn();
   return { done, stop };

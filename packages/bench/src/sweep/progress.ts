@@ -1,10 +1,13 @@
 import cliProgress from 'cli-progress';
 import type { PlannedCell } from './plan.js';
 import type { SweepRecord } from './records.js';
+import type { RungLine } from './rungs.js';
 
 export interface SweepProgress {
   /** one trial finished (in completion order) */
   finished(cell: PlannedCell, record: SweepRecord, elapsedMs: number): void;
+  /** a trial reached a rung of successive halving and waits for its bracket */
+  rung(cell: PlannedCell, line: RungLine, elapsedMs: number): void;
   stop(): void;
 }
 
@@ -14,6 +17,7 @@ const pct = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
 export function outcome(r: SweepRecord): string {
   if (r.status === 'failed') return `FAILED: ${(r.error?.message ?? 'unknown error').split('\n')[0]}`;
   if (r.status === 'diverged') return `DIVERGED at step ${r.diverged?.step ?? '?'} (loss ${r.diverged?.loss ?? 'NaN'})`;
+  if (r.status === 'pruned') return `pruned at rung ${r.pruned?.rung} (step ${r.pruned?.step}; its setting's mean dev ${pct(r.pruned?.rungValue ?? NaN)})`;
   return `acc ${pct(r.metrics.accuracy)} (${pct(r.trainableShare, r.trainableShare < 0.01 ? 2 : 1)} trainable)`;
 }
 
@@ -47,9 +51,10 @@ export function sweepProgress(total: number, prior: Iterable<SweepRecord>, strea
     return {
       finished(_cell, r) {
         score(r);
-        if (r.status !== 'ok') failed++;
+        if (r.status !== 'ok' && r.status !== 'pruned') failed++;
         bar.update(++done, { failed, best: bestLine(best) });
       },
+      rung() {},
       stop: () => bar.stop(),
     };
   }
@@ -59,6 +64,9 @@ export function sweepProgress(total: number, prior: Iterable<SweepRecord>, strea
       score(r);
       done++;
       stream.write(`[${String(done).padStart(width)}/${total}] ${cellName(cell)}: ${outcome(r)} ${(elapsedMs / 1000).toFixed(0)}s\n`);
+    },
+    rung(cell, line, elapsedMs) {
+      stream.write(`[${' '.repeat(width)} ${' '.repeat(width)}] ${cellName(cell)}: rung ${line.rung} (step ${line.step}) dev ${pct(line.value)}, waits for its bracket ${(elapsedMs / 1000).toFixed(0)}s\n`);
     },
     stop() {},
   };

@@ -16,9 +16,21 @@ export interface WorkerInit {
   sweep: string;
 }
 
+/** Part of a trial under successive halving: from a rung checkpoint (or the start) to the next rung (or the budget). */
+export interface Segment {
+  /** the training state to continue from (absent: from the start) */
+  resumeFile?: string;
+  /** pause after this step (a rung) and write the state here */
+  stopAt?: number;
+  saveFile?: string;
+  /** the rung `stopAt` is (1-based) */
+  rung?: number;
+}
+
 export interface WorkerRun {
   type: 'run';
   cell: PlannedCell;
+  segment?: Segment;
 }
 
 export type ToWorker = WorkerInit | WorkerRun;

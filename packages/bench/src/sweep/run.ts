@@ -1,13 +1,15 @@
 import { UserError, type BackendChoice } from '@tunelab/core';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
 import { loadSweepConfig } from './config.js';
 import { acquireLock } from './lock.js';
 import { confinedOut } from './out-path.js';
 import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
-import { planSweep, type PlannedCell } from './plan.js';
+import { planSweep, shardIndexOf, type PlannedCell } from './plan.js';
 import { startPool, type Pool } from './pool.js';
+import { openRungs, readRungs, rungsFile, type RungWriter } from './rungs.js';
+import { Scheduler } from './scheduler.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
 import type { SweepRecord } from './records.js';
 import { inShard, RESULTS_FILE, sweepFiles, type Shard } from './shard.js';
@@ -78,7 +80,8 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function toRun(o: SweepOptions, cell: PlannedCell, prior: SweepRecord | undefined): boolean {
   if (prior === undefined || o.force) return true;
-  return prior.status !== 'ok' && o.retryFailed;
+  // a pruned trial is a finished one: successive halving stopped it, nothing failed
+  return prior.status !== 'ok' && prior.status !== 'pruned' && o.retryFailed;
 }
 
 /**
@@ -111,6 +114,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let writer: ResultsWriter | undefined;
+  let rungWriter: RungWriter | undefined;
   try {
     // this run's own file: cut a torn tail first, so reading and appending see whole lines only
     const results = (writer = openResultsFile(resultsFile, o.log));
@@ -118,13 +122,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     if (prior.errors.length) {
       throw new UserError(`${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`);
     }
-    const mine = plan.cells.filter((c) => inShard(c.index, o.shard));
-    const todo = mine.filter((c) => toRun(o, c, prior.records.get(c.id)));
+    const mine = plan.cells.filter((c) => inShard(shardIndexOf(c), o.shard));
+    const done = new Set(mine.filter((c) => !toRun(o, c, prior.records.get(c.id))).map((c) => c.id));
+    const todo = mine.filter((c) => !done.has(c.id));
     const workers = Math.max(1, Math.min(o.workers, todo.length));
-    const counts: RunCounts = { cells: plan.cells.length, inShard: mine.length, skipped: mine.length - todo.length, ok: 0, failed: 0, diverged: 0 };
+    const counts: RunCounts = { cells: plan.cells.length, inShard: mine.length, skipped: done.size, ok: 0, failed: 0, diverged: 0, pruned: 0 };
     const shardText = o.shard ? ` (shard ${o.shard.index}/${o.shard.count}: ${mine.length})` : '';
     const how = todo.length ? `${todo.length} to run on ${workers} worker(s) (${plan.backend.name}, ${o.threads} thread(s) each)` : 'nothing to run';
-    o.log(`sweep '${plan.config.name}': ${plan.cells.length} trials${shardText}; ${counts.skipped} already recorded, ${how} -> ${out}`);
+    const pruneText = plan.config.prune ? `; successive halving (η=${plan.config.prune.reductionFactor}, first rung at step ${plan.config.prune.minSteps})` : '';
+    o.log(`sweep '${plan.config.name}': ${plan.cells.length} trials${shardText}; ${counts.skipped} already recorded, ${how}${pruneText} -> ${out}`);
 
     const startedAt = new Date().toISOString();
     const manifest = buildManifest(plan, { workers, shard: o.shard, startedAt, endedAt: null, counts });
@@ -133,17 +139,31 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     const failures: SweepSummary['failures'] = [];
     const bar = sweepProgress(todo.length, mine.map((c) => prior.records.get(c.id)).filter((r): r is SweepRecord => r !== undefined));
     progress = bar;
-    pool = startPool(todo, {
+    const rungPath = join(out, rungsFile(o.shard));
+    if (o.force) rmSync(rungPath, { force: true }); // --force reruns every rung too
+    rungWriter = plan.config.prune ? openRungs(rungPath) : undefined;
+    const scheduler = new Scheduler({
+      out,
+      cells: mine,
+      done,
+      prior: prior.records,
+      ...(plan.config.prune ? { prune: plan.config.prune } : {}),
+      rungLines: plan.config.prune ? readRungs(rungPath, o.log) : new Map(),
+      ...(rungWriter ? { rungs: rungWriter } : {}),
+      onTerminal(cell, record, elapsedMs) {
+        results.append(record); // saved before it is counted: a kill right after loses nothing
+        counts[record.status as keyof RunCounts]++;
+        if (record.status !== 'ok' && record.status !== 'pruned') failures.push({ cell, record });
+        bar.finished(cell, record, elapsedMs);
+      },
+      onRung: (cell, line, elapsedMs) => bar.rung(cell, line, elapsedMs),
+    });
+    pool = startPool(scheduler, {
       size: workers,
       backend: plan.backend,
       init: { backend: o.backend, threads: o.threads, expect: { name: plan.backend.name, threads: plan.backend.threads }, cache: o.cache, zoo: plan.zoo, plugins: plan.plugins, sweep: plan.config.name },
-      onResult(cell, record, elapsedMs) {
-        results.append(record); // saved before it is counted: a kill right after loses nothing
-        counts[record.status]++;
-        if (record.status !== 'ok') failures.push({ cell, record });
-        bar.finished(cell, record, elapsedMs);
-      },
-    });
+      onResult: (item, record, elapsedMs) => scheduler.handle(item, record, elapsedMs),
+    }, todo.length);
     try {
       await pool.done;
     } finally {
@@ -151,11 +171,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     }
     await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);
-    o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
+    const prunedText = plan.config.prune ? `, ${counts.pruned} pruned` : '';
+    o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok${prunedText}, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
     const report = o.report === false ? undefined : await reportAfterSweep(out, o.log);
     return { out, resultsFile, manifestFile, counts, failures, ...(report ? { report } : {}) };
   } finally {
     writer?.close();
+    rungWriter?.close();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     lock.release();

@@ -1,4 +1,4 @@
-import { selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData } from '@tunelab/core';
 import { modelRegistry } from '../models/registry.js';
 import { loadMethods } from '../methods.js';
 import { trialId } from '../record.js';
@@ -27,9 +27,9 @@ async function setUp(init: WorkerInit): Promise<Ready> {
     throw new Error(`worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`);
   }
   // the parent resolved them: absolute module files
-  const { registry, container } = await loadMethods(init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
+  const { registry, container, trainers } = await loadMethods(init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
   // the parent reports progress; a worker's per-trial log lines would only interleave with it
-  const env: TrialEnv = { registry, models: modelRegistry(init.zoo, container), zoo: init.zoo, cache: init.cache, backend, log: () => {} };
+  const env: TrialEnv = { registry, trainers, models: modelRegistry(init.zoo, container), zoo: init.zoo, cache: init.cache, backend, log: () => {} };
   return { init, env, backend, registry, checkpoints: new Map(), tasks: new Map() };
 }
 
@@ -49,7 +49,7 @@ async function task(w: Ready, name: string): Promise<TaskData> {
   return t;
 }
 
-async function run(w: Ready, { cell }: WorkerRun): Promise<void> {
+async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
   const t0 = performance.now();
   try {
     const pretrained = await checkpoint(w, cell.spec.model);
@@ -57,7 +57,14 @@ async function run(w: Ready, { cell }: WorkerRun): Promise<void> {
     const method = w.registry.get(cell.spec.method);
     const id = trialId(cell.spec, { methodVersion: method.meta.version, ...modelKey(pretrained), dataHash: data.hash, backend: w.backend });
     if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
-    const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, { sweep: w.init.sweep });
+    const resume = segment?.resumeFile ? await loadTrainState(segment.resumeFile, id) : undefined;
+    const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, {
+      sweep: w.init.sweep,
+      ...(resume ? { resume } : {}),
+      ...(segment?.stopAt !== undefined && segment.saveFile
+        ? { stopAt: segment.stopAt, onPause: async (state) => void (await saveTrainState(segment.saveFile!, state, id)) }
+        : {}),
+    });
     await send({ type: 'result', index: cell.index, record });
   } catch (e) {
     const record = failedRecord(cell, { sweep: w.init.sweep, backend: w.backend, wallMs: performance.now() - t0 }, e);

@@ -74,7 +74,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const backend = await selectBackend(choice, threads !== undefined ? { threads } : {});
 
   // the same module from several manifests (or also --plugin) is loaded once
-  const { registry, container } = await loadMethods([...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
+  const { registry, container, trainers } = await loadMethods([...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
   const here = {
     backend: backend.name,
     threads: backend.threads,
@@ -95,7 +95,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const tolerance = toleranceFor(backend.name);
   o.log(`verifying ${chosen.length} of ${set.records.length} finished trials on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ${describeTolerance(tolerance)}`);
 
-  const env: TrialEnv = { registry, models: modelRegistry(o.zoo, container), zoo: o.zoo, cache: o.cache, backend, log: () => {} };
+  const env: TrialEnv = { registry, trainers, models: modelRegistry(o.zoo, container), zoo: o.zoo, cache: o.cache, backend, log: () => {} };
   const result: VerifyResult = { checked: 0, identical: 0, differences: new Map(), ...(tolerance ? { tolerance: `agree ${describeTolerance(tolerance)}` } : {}) };
   for (const r of chosen) {
     result.checked++;

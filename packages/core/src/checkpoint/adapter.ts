@@ -6,7 +6,8 @@ import type { TaskKind } from '../contracts/task.js';
 import type { Head } from '../model/heads.js';
 import { trainableParamMap } from '../train/loop.js';
 import { UserError } from '../util/errors.js';
-import { assignParams, readJsonFile, readSafetensorsFile, writeJsonAtomic, writeSafetensorsFile } from './io.js';
+import { assignParams, paramsToTensors, readJsonFile, readSafetensorsFile, writeJsonAtomic, writeSafetensorsFile } from './io.js';
+import { encodeSafetensors } from './safetensors.js';
 
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 export const ADAPTER_CONFIG = 'adapter_config.json';
@@ -22,6 +23,15 @@ export interface AdapterConfigFile {
   baseModelSha256?: string;
 }
 
+function adapterMetadata(meta: MethodMeta): Record<string, string> {
+  return { format: 'tunelab-adapter', method: meta.id };
+}
+
+/** The size of the weight file `saveAdapter` would write for this adapter and head, without writing it. */
+export async function adapterWeightBytes(meta: MethodMeta, adapter: Adapter, head: Head): Promise<number> {
+  return encodeSafetensors(await paramsToTensors(trainableParamMap(adapter, head)), adapterMetadata(meta)).length;
+}
+
 /**
  * Save what a trial trained (the adapter's own parameters, the backbone weights it trains, and the
  * head) as safetensors + adapter_config.json. Returns the weight file's size in bytes.
@@ -31,7 +41,7 @@ export async function saveAdapter(
   args: { meta: MethodMeta; params: Record<string, unknown>; adapter: Adapter; head: Head; baseModelSha256?: string },
 ): Promise<{ bytes: number }> {
   const weights = join(dir, ADAPTER_WEIGHTS);
-  await writeSafetensorsFile(weights, trainableParamMap(args.adapter, args.head), { format: 'tunelab-adapter', method: args.meta.id });
+  await writeSafetensorsFile(weights, trainableParamMap(args.adapter, args.head), adapterMetadata(args.meta));
   const config: AdapterConfigFile = {
     format: 'tunelab-adapter',
     formatVersion: 1,

@@ -5,3 +5,4 @@ export * from './task.js';
 export * from './backend.js';
 export * from './tokenizer.js';
 export * from './model-source.js';
+export * from './trainer.js';

@@ -1,6 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { MethodPlugin } from '../contracts/method.js';
 import type { ModelSource } from '../contracts/model-source.js';
+import type { Trainer } from '../contracts/trainer.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { TaskProvider } from '../contracts/task.js';
 import type { MethodRegistry } from '../methods/registry.js';
@@ -16,3 +17,5 @@ export const TASK_REGISTRY = Symbol.for('@tunelab/core/TaskRegistry') as Service
 /** Multi-bound: every model family (`--model` specs), the zoo and Hugging Face among them. */
 export const MODEL_SOURCE = Symbol.for('@tunelab/core/ModelSource') as ServiceIdentifier<ModelSource>;
 export const MODEL_REGISTRY = Symbol.for('@tunelab/core/ModelRegistry') as ServiceIdentifier<ModelRegistry>;
+/** Multi-bound: every training loop; `training.trainer` picks one by id (core binds `adamw`). */
+export const TRAINER = Symbol.for('@tunelab/core/Trainer') as ServiceIdentifier<Trainer>;

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamWStep } from '../backend/adamw-op.js';
 import { sumOfSquares } from '../backend/fused-ops.js';
+import { paramsToTensors } from '../checkpoint/io.js';
+import type { RawTensor } from '../checkpoint/safetensors.js';
+
+/** Optimizer state as plain arrays: the step count and both moments by variable name. */
+export interface AdamWState {
+  step: number;
+  m: Map<string, RawTensor>;
+  v: Map<string, RawTensor>;
+}
 
 export interface AdamWOptions {
   /** learning rate for a 1-based step */
@@ -102,6 +111,20 @@ export class AdamW extends tf.Optimizer {
     for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
     this.m.clear();
     this.v.clear();
+  }
+
+  /** Adam's moments by variable name and the step count: everything `importState` needs to continue bit for bit. */
+  async exportState(): Promise<AdamWState> {
+    return { step: this.step, m: await paramsToTensors(this.m), v: await paramsToTensors(this.v) };
+  }
+
+  /** Continue from `exportState` (by variable name: `rename` maps a saved name to this run's). */
+  importState(s: AdamWState, rename: (saved: string) => string = (n) => n): void {
+    this.dispose();
+    for (const [store, saved] of [[this.m, s.m], [this.v, s.v]] as const) {
+      for (const [name, raw] of saved) store.set(rename(name), tf.keep(tf.variable(tf.tensor(raw.data, raw.shape, 'float32'), false)));
+    }
+    this.step = s.step;
   }
 
   override async getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> {

@@ -1,14 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assignParams, paramsToTensors } from '../checkpoint/io.js';
+import type { RawTensor } from '../checkpoint/safetensors.js';
 import type { Adapter } from '../contracts/adapter.js';
 import type { Backbone, ParamMap } from '../contracts/model.js';
 import type { Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
-import { shuffle, type RngStreams } from '../util/rng.js';
+import { restoreRng, shuffle, type Rng, type RngStreams } from '../util/rng.js';
 import type { ResolvedTraining } from './config.js';
+import { BestTracker, isEvalStep, selectedPoint, type CurvePoint, type EarlyStop, type SelectedPoint } from './curve.js';
 import { disposeBatch, makeBatch, type EncodedSplit } from './encode.js';
 import { crossEntropy } from './loss.js';
 import { memorySplit, profilePeak, type MemoryReport } from './memory.js';
+import type { Metrics } from './metrics.js';
 import { adamWStepper } from './optimizer.js';
+import type { TrainState } from './state.js';
 
 export interface TrainInputs {
   model: Backbone;
@@ -19,19 +24,41 @@ export interface TrainInputs {
   streams: RngStreams;
   /** called after every step with the step (1-based) and its loss */
   onStep?: (step: number, loss: number) => void;
+  /**
+   * Dev evaluation of the current weights. With it the loop evaluates every `config.evalEvery`
+   * steps and at the last, records the curve, selects a point (`config.select`) and stops early
+   * after `config.patience` points without improvement.
+   */
+  evaluate?: () => Promise<Metrics>;
+  /** the number points are compared by, higher is better (default: accuracy) */
+  score?: (m: Metrics) => number;
+  /** pause after this step (an evaluation point): the result carries the state to resume from */
+  stopAt?: number;
+  /** continue a paused run: its values, moments, streams and curve replace the fresh ones */
+  resume?: TrainState;
 }
 
 export interface TrainResult {
-  status: 'ok' | 'diverged';
+  /** `paused`: stopped at `stopAt`, with `state` to continue from */
+  status: 'ok' | 'diverged' | 'paused';
   steps: number;
   finalLoss: number;
   /** loss at every step */
   losses: number[];
   /** set when a loss was NaN or infinite */
   diverged?: { step: number; loss: number };
+  /** one point per dev evaluation (empty without `evaluate`) */
+  curve: CurvePoint[];
+  /** the point whose weights the model holds at the end (best dev, or the last) */
+  selected?: SelectedPoint;
+  stoppedEarly?: EarlyStop;
+  state?: TrainState;
   memory: MemoryReport;
   trainableParams: number;
+  /** wall time, evaluations included */
   wallMs: number;
+  /** the training steps' share of it (tokens/s is computed from this) */
+  trainMs: number;
   tokens: number;
 }
 
@@ -40,43 +67,79 @@ export function trainableParamMap(adapter: Adapter, head: Head): ParamMap {
   return new Map([...adapter.trainableBackbone(), ...adapter.params, ...head.params]);
 }
 
-/** Row order for `steps` batches: a fresh seeded permutation each epoch. */
-function* batchRows(n: number, batchSize: number, rng: RngStreams['data']): Generator<number[]> {
-  let order: number[] = [];
-  for (;;) {
+/** Row order for batches: a fresh seeded permutation each epoch, drawn from the end. */
+class BatchRows {
+  constructor(
+    private readonly n: number,
+    private readonly batchSize: number,
+    private readonly rng: Rng,
+    public order: number[] = [],
+  ) {}
+
+  next(): number[] {
     const rows: number[] = [];
-    while (rows.length < batchSize) {
-      if (order.length === 0) order = shuffle([...Array(n).keys()], rng);
-      rows.push(order.pop()!);
+    while (rows.length < this.batchSize) {
+      if (this.order.length === 0) this.order = shuffle([...Array(this.n).keys()], this.rng);
+      rows.push(this.order.pop()!);
     }
-    yield rows;
+    return rows;
   }
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+function byName(named: ParamMap): Map<string, string> {
+  return new Map([...named].map(([k, v]) => [v.name, k]));
+}
+
+function rekey<T>(m: ReadonlyMap<string, T>, names: ReadonlyMap<string, string>): Map<string, T> {
+  return new Map([...m].map(([k, v]) => [names.get(k) ?? k, v]));
 }
 
 /**
  * Fine-tune with AdamW through `optimizer.minimize(loss, true, varList)`, where varList is exactly
  * the trainable variables; everything else is never touched. Step 2 (after a warm-up step) runs
- * under tf.profile for the peak memory.
+ * under tf.profile for the peak memory. With `evaluate`, the loop follows the protocol of
+ * `TrainInputs.evaluate`; with `select: 'best-dev'` the model ends holding the best point's values
+ * (kept as a copy of the trainable tensors when a point improves: the test split is evaluated
+ * once, on the selected weights, never at every point).
  */
 export async function train(inp: TrainInputs): Promise<TrainResult> {
-  const { model, head, adapter, data, config, streams } = inp;
+  const { model, head, adapter, data, config } = inp;
   if (data.n === 0) throw new Error('training split is empty');
   const named = trainableParamMap(adapter, head);
   const trainableParams = countParams(named.values());
   const totalParams = countParams(model.params) + countParams(head.params) + countParams(adapter.params);
   const stepper = adamWStepper(named, config);
-  const rows = batchRows(data.n, Math.min(config.batchSize, data.n), streams.data);
-  const losses: number[] = [];
-  let peakBytes = 0;
-  let tokens = 0;
-  const start = performance.now();
+  const r = inp.resume;
+  const dataRng = r ? restoreRng(r.rng.data) : inp.streams.data;
+  const dropoutRng = r ? restoreRng(r.rng.dropout) : inp.streams.dropout;
+  const rows = new BatchRows(data.n, Math.min(config.batchSize, data.n), dataRng, r ? [...r.order] : []);
+  const losses: number[] = r ? [...r.losses] : [];
+  const curve: CurvePoint[] = r ? [...r.curve] : [];
+  const tracker = r ? new BestTracker(r.best.index, r.best.value, r.best.sinceBest) : new BestTracker();
+  let bestValues: Map<string, RawTensor> | undefined = r?.best.params;
+  let peakBytes = r?.peakBytes ?? 0;
+  let tokens = r?.tokens ?? 0;
+  let trainMs = r?.trainMs ?? 0;
+  const start = performance.now() - (r?.elapsedMs ?? 0);
+  const select = config.select ?? 'best-dev';
+  const score = inp.score ?? ((m: Metrics) => m.accuracy);
+  const evalEvery = config.evalEvery ?? config.steps;
+  let lastPointStep = curve.at(-1)?.step ?? 0;
+  let stoppedEarly: EarlyStop | undefined;
+  if (r) {
+    assignParams(named, r.params, 'train state');
+    stepper.optimizer.importState(r.optimizer, (key) => named.get(key)?.name ?? key);
+  }
   try {
-    for (let step = 1; step <= config.steps; step++) {
-      const batch = makeBatch(data, rows.next().value!);
+    for (let step = (r?.step ?? 0) + 1; step <= config.steps; step++) {
+      const t0 = performance.now();
+      const batch = makeBatch(data, rows.next());
       const loss = () =>
         stepper.step(() => {
-          const h = model.forward(batch.ids, batch.mask, { training: true, hooks: adapter.hooks, dropoutRng: streams.dropout, ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
-          const logits = head.logits(h, batch.mask, { training: true, dropoutRng: streams.dropout });
+          const h = model.forward(batch.ids, batch.mask, { training: true, hooks: adapter.hooks, dropoutRng, ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
+          const logits = head.logits(h, batch.mask, { training: true, dropoutRng });
           return crossEntropy(tf.reshape(logits, [-1, head.numLabels]), batch.labels, batch.weights);
         });
       let lossT: tf.Scalar;
@@ -93,28 +156,59 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
       }
       const value = (await lossT.data())[0]!;
       lossT.dispose();
+      trainMs += performance.now() - t0;
       tokens += batch.tokens;
       losses.push(value);
       inp.onStep?.(step, value);
-      if (!Number.isFinite(value)) {
-        return result('diverged', { step, loss: value });
+      if (!Number.isFinite(value)) return await result('diverged', step, { step, loss: value });
+      if (!inp.evaluate || !isEvalStep(step, { evalEvery, steps: config.steps, ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}) })) continue;
+      const dev = await inp.evaluate();
+      curve.push({ step, epoch: (step * Math.min(config.batchSize, data.n)) / data.n, trainLoss: mean(losses.slice(lastPointStep)), dev, elapsedMs: performance.now() - start });
+      lastPointStep = step;
+      if (tracker.offer(curve.length - 1, score(dev)) && select === 'best-dev' && step < config.steps) bestValues = await paramsToTensors(named);
+      if (tracker.exhausted(config.patience ?? 0) && step < config.steps) {
+        stoppedEarly = { step, patience: config.patience! };
+        break;
       }
+      if (step === inp.stopAt && step < config.steps) return await result('paused', step);
     }
-    return result('ok');
+    return await result('ok', losses.length);
   } finally {
     stepper.dispose();
   }
 
-  function result(status: TrainResult['status'], diverged?: TrainResult['diverged']): TrainResult {
+  async function result(status: TrainResult['status'], step: number, diverged?: TrainResult['diverged']): Promise<TrainResult> {
+    const wallMs = performance.now() - start;
+    let state: TrainState | undefined;
+    if (status === 'paused') {
+      const opt = await stepper.optimizer.exportState();
+      const names = byName(named);
+      state = {
+        step, losses: [...losses], curve: [...curve], tokens, peakBytes, elapsedMs: wallMs, trainMs,
+        rng: { data: dataRng.state(), dropout: dropoutRng.state() },
+        order: [...rows.order],
+        params: await paramsToTensors(named),
+        optimizer: { step: opt.step, m: rekey(opt.m, names), v: rekey(opt.v, names) },
+        best: { index: tracker.bestIndex, value: tracker.bestValue, sinceBest: tracker.sinceBest, ...(bestValues ? { params: bestValues } : {}) },
+      };
+    }
+    const selected = status === 'diverged' ? undefined : selectedPoint(curve, select, tracker.bestIndex);
+    // the model ends holding the selected point's values (a paused run keeps its current ones)
+    if (status === 'ok' && selected && selected.index !== curve.length - 1 && bestValues) assignParams(named, bestValues, 'best dev point');
     return {
       status,
       steps: losses.length,
       finalLoss: losses[losses.length - 1] ?? NaN,
       losses,
       ...(diverged ? { diverged } : {}),
+      curve,
+      ...(selected ? { selected } : {}),
+      ...(stoppedEarly ? { stoppedEarly } : {}),
+      ...(state ? { state } : {}),
       memory: memorySplit(peakBytes, totalParams, trainableParams),
       trainableParams,
-      wallMs: performance.now() - start,
+      wallMs,
+      trainMs,
       tokens,
     };
   }

@@ -79,3 +79,17 @@ export function taggingMetrics(gold: readonly number[][], pred: readonly number[
 export function metricsFor(kind: TaskKind): (keyof Metrics)[] {
   return kind === 'tagging' ? ['accuracy', 'spanF1'] : ['accuracy', 'macroF1'];
 }
+
+/**
+ * The metric dev points are compared by (best-dev selection, early stopping, successive halving):
+ * accuracy for classification, span F1 for tagging (token accuracy is dominated by the outside tag).
+ */
+export function primaryMetricKey(kind: TaskKind): 'accuracy' | 'spanF1' {
+  return kind === 'tagging' ? 'spanF1' : 'accuracy';
+}
+
+/** A point's primary metric; NaN when it is missing. */
+export function primaryScore(kind: TaskKind): (m: Metrics) => number {
+  const key = primaryMetricKey(kind);
+  return (m) => (typeof m[key] === 'number' ? m[key]! : NaN);
+}

@@ -3,14 +3,18 @@ import type { MethodPlugin } from '../contracts/method.js';
 import type { Backbone } from '../contracts/model.js';
 import type { Example, TaskData } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
+import { adapterWeightBytes } from '../checkpoint/adapter.js';
 import { applyMethod } from '../methods/apply.js';
 import { createHead, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
+import type { Trainer } from '../contracts/trainer.js';
 import { predict, score } from '../train/evaluate.js';
-import { train, trainableParamMap, type TrainResult } from '../train/loop.js';
-import type { Metrics } from '../train/metrics.js';
+import { trainableParamMap, type TrainResult } from '../train/loop.js';
+import { primaryScore, type Metrics } from '../train/metrics.js';
+import type { TrainState } from '../train/state.js';
+import { adamWTrainer } from '../train/trainer.js';
 import { rngStreams } from '../util/rng.js';
 
 export interface TrialInputs {
@@ -24,6 +28,12 @@ export interface TrialInputs {
   seed: number;
   training: ResolvedTraining;
   onStep?: (step: number, loss: number) => void;
+  /** the training loop (default: core's `adamw`) */
+  trainer?: Trainer;
+  /** pause after this step (a dev point, e.g. a successive-halving rung): no test evaluation, the outcome carries the state */
+  stopAt?: number;
+  /** continue a paused trial from its state */
+  resume?: TrainState;
   /** called once the method is applied, before training, with the parameter counts */
   onReady?: (counts: { trainableParams: number; totalParams: number }) => void;
   /** called with the adapter and head after training, before they are freed (checkpoints, tests) */
@@ -32,8 +42,9 @@ export interface TrialInputs {
 
 export interface TrialOutcome {
   status: TrainResult['status'];
-  /** on the test split */
+  /** on the test split, with the selected point's weights (not evaluated for a paused trial) */
   metrics: Metrics;
+  /** the selected point's dev metrics (a paused trial: its last point's) */
   devMetrics: Metrics;
   train: TrainResult;
   trainableParams: number;
@@ -42,13 +53,18 @@ export interface TrialOutcome {
   adapterParams: number;
   headParams: number;
   backboneParams: number;
+  /** bytes of the weight file `saveAdapter` writes for what this trial trains (adapter + head) */
+  adapterBytes: number;
 }
 
 function limit<E extends Example>(xs: E[], n: number): E[] {
   return n > 0 ? xs.slice(0, n) : xs;
 }
 
-/** One trial: new head, method.apply, train on train, evaluate on dev and test. */
+/**
+ * One trial: new head, method.apply, train on train with dev points (the trainer's protocol),
+ * then test once, on the weights of the selected point.
+ */
 export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const { model, task, training: cfg } = inp;
   const streams = rngStreams(inp.seed);
@@ -63,28 +79,32 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
     };
     inp.onReady?.(counts);
     const enc = (xs: Example[]) => encodeSplit(xs, task.kind, inp.tokenizer, cfg.maxLength);
-    const trainResult = await train({
+    const outside = task.outsideLabel === undefined ? 0 : Math.max(0, task.labels.indexOf(task.outsideLabel));
+    const evalOn = async (s: ReturnType<typeof enc>) => score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
+    const dev = enc(limit(task.dev, cfg.evalLimit));
+    const trainResult = await (inp.trainer ?? adamWTrainer).train({
       model,
       head,
       adapter,
       data: enc(task.train),
       config: cfg,
       streams,
+      evaluate: () => evalOn(dev),
+      score: primaryScore(task.kind),
       ...(inp.onStep ? { onStep: inp.onStep } : {}),
+      ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}),
+      ...(inp.resume ? { resume: inp.resume } : {}),
     });
-    await inp.afterTrain?.(adapter, head);
-    const outside = task.outsideLabel === undefined ? 0 : Math.max(0, task.labels.indexOf(task.outsideLabel));
-    const evalOn = async (xs: Example[]) => {
-      const s = enc(limit(xs, cfg.evalLimit));
-      return score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
-    };
-    const diverged = trainResult.status === 'diverged';
-    const devMetrics = diverged ? { accuracy: NaN } : await evalOn(task.dev);
-    const metrics = diverged ? { accuracy: NaN } : await evalOn(task.test);
+    const done = trainResult.status === 'ok';
+    if (done) await inp.afterTrain?.(adapter, head);
+    const point = trainResult.selected ? trainResult.curve[trainResult.selected.index] : trainResult.curve.at(-1);
+    const devMetrics = trainResult.status === 'diverged' ? { accuracy: NaN } : (point?.dev ?? (await evalOn(dev)));
+    const metrics = done ? await evalOn(enc(limit(task.test, cfg.evalLimit))) : { accuracy: NaN };
     const backboneParams = countParams(model.params);
     const headParams = countParams(head.params);
     const adapterParams = countParams(adapter.params);
     const totalParams = backboneParams + headParams + adapterParams;
+    const adapterBytes = await adapterWeightBytes(inp.method.meta, adapter, head);
     return {
       status: trainResult.status,
       metrics,
@@ -96,6 +116,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       adapterParams,
       headParams,
       backboneParams,
+      adapterBytes,
     };
   } finally {
     adapter?.dispose();

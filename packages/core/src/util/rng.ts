@@ -8,15 +8,33 @@ export interface Rng {
   int(n: number): number;
   /** a 32-bit seed for a tfjs random op */
   seed(): number;
+  /** the generator's whole state (JSON-safe): `restoreRng` continues the stream exactly from here */
+  state(): RngState;
 }
 
-export function createRng(seed: number | string): Rng {
-  const prng = seedrandom(String(seed));
+/** seedrandom's ARC4 state: the permutation and its two indices. */
+export interface RngState {
+  i: number;
+  j: number;
+  S: number[];
+}
+
+function wrap(prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>): Rng {
   return {
     next: () => prng.quick(),
     int: (n: number) => Math.floor(prng.quick() * n),
     seed: () => prng.int32() >>> 0,
+    state: () => prng.state() as RngState,
   };
+}
+
+export function createRng(seed: number | string): Rng {
+  return wrap(seedrandom(String(seed), { state: true }));
+}
+
+/** A stream that continues from a saved `state()`, number for number. */
+export function restoreRng(state: RngState): Rng {
+  return wrap(seedrandom('', { state: state as seedrandom.State.Arc4 }));
 }
 
 /** One trial seed drives independent streams, so changing one consumer never shifts another. */

@@ -1,0 +1,80 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrialRecord } from '../record.js';
+import { shardName, type Shard } from './shard.js';
+
+/** One line of rungs.jsonl: a trial reached a rung; its state is in `checkpointFile(out, id, rung)`. */
+export interface RungLine {
+  format: 'tunelab-rung';
+  trialId: string;
+  rung: number;
+  step: number;
+  /** the primary dev metric at the rung */
+  value: number;
+  /** the trial's record at the rung (status `paused`): what a pruned record is made from */
+  record: TrialRecord;
+}
+
+export function rungsFile(shard: Shard | null): string {
+  return shard ? `rungs.${shardName(shard)}.jsonl` : 'rungs.jsonl';
+}
+
+/** `<out>/checkpoints/<trial id>.rung<k>.safetensors` */
+export function checkpointFile(out: string, trialId: string, rung: number): string {
+  return join(out, 'checkpoints', `${trialId}.rung${rung}.safetensors`);
+}
+
+export function removeCheckpoints(out: string, trialId: string, rungs: Iterable<number>): void {
+  for (const k of rungs) rmSync(checkpointFile(out, trialId, k), { force: true });
+}
+
+/**
+ * Every rung line of this run's file, by trial and rung. A torn last line (a kill mid-write) is
+ * cut off, as results files are; lines that are not rung lines are errors, named by line.
+ */
+export function readRungs(file: string, warn: (line: string) => void): Map<string, Map<number, RungLine>> {
+  const out = new Map<string, Map<number, RungLine>>();
+  if (!existsSync(file)) return out;
+  const buf = readFileSync(file);
+  let text = buf.toString('utf8');
+  if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
+    const keep = buf.lastIndexOf(0x0a) + 1;
+    truncateSync(file, keep);
+    warn(`${file}: cut an unterminated last line (${buf.length - keep} bytes) left by a killed sweep`);
+    text = buf.subarray(0, keep).toString('utf8');
+  }
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let v: RungLine;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${file}:${i + 1}: invalid JSON (${(e as Error).message}); delete the file to rerun the rungs`);
+    }
+    if (v?.format !== 'tunelab-rung' || typeof v.trialId !== 'string' || !Number.isInteger(v.rung)) throw new Error(`${file}:${i + 1}: not a rung line; delete the file to rerun the rungs`);
+    const m = out.get(v.trialId) ?? new Map<number, RungLine>();
+    m.set(v.rung, v);
+    out.set(v.trialId, m);
+  });
+  return out;
+}
+
+export interface RungWriter {
+  append(line: RungLine): void;
+  close(): void;
+}
+
+/** Append-only, one fsynced line per rung (the checkpoint is on disk before its line). */
+export function openRungs(file: string): RungWriter {
+  const fd = openSync(file, 'a');
+  return {
+    append(line) {
+      // NaN (a diverged metric) is written as null and read back as NaN by the scheduler
+      const bytes = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    },
+    close: () => closeSync(fd),
+  };
+}

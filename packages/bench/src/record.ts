@@ -3,7 +3,7 @@ import {
   type ModelIdentity, type ResolvedTraining, type TfMemory,
 } from '@tunelab/core';
 
-export const RECORD_FORMAT_VERSION = 1;
+export const RECORD_FORMAT_VERSION = 2;
 
 /** What the user asked for: one cell of a sweep, or one `tunelab train`. */
 export interface TrialSpec {

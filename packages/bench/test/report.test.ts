@@ -227,7 +227,7 @@ describe('tunelab report: input problems', () => {
 
   const newer = () => {
     const recs = fixtureRecords().slice(0, 5);
-    recs[3]!.formatVersion = 2;
+    recs[3]!.formatVersion = 3;
     return recs;
   };
   const missingMetric = () => {
@@ -239,7 +239,7 @@ describe('tunelab report: input problems', () => {
     ['a missing folder', () => ['--in', join(root, 'nope')], /--in .*nope: no such folder/],
     ['a folder without results files', () => ['--in', folder('empty', 'x', 'notes.txt')], /--in .*empty: no results\*\.jsonl files there/],
     ['results files without records', () => ['--in', folder('blank', '')], /results\.jsonl: no records/],
-    ['a record of a newer format', () => ['--in', folder('newer', newer())], /newer[/\\]results\.jsonl:4: formatVersion: 2 is newer than this tunelab reads \(1\)/],
+    ['a record of a newer format', () => ['--in', folder('newer', newer())], /newer[/\\]results\.jsonl:4: formatVersion: 3 is newer than this tunelab reads \(2\)/],
     ['a record without a metric', () => ['--in', folder('nometric', missingMetric())], /nometric[/\\]results\.jsonl:2: devMetrics\.accuracy: /],
     ['a malformed line', () => ['--in', folder('garbage', `${fixtureLines[0]}\n{"trialId": 1\n`)], /garbage[/\\]results\.jsonl:2: invalid JSON/],
     ['--out that is not a report', () => ['--in', good, '--out', folder('someone-else', 'data', 'notes.txt')], /--out .*someone-else: exists and is not a tunelab report/],

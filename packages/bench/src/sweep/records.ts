@@ -47,7 +47,7 @@ export function failedRecord(cell: PlannedCell, ctx: { sweep: string; backend: B
   };
 }
 
-const STATUSES = new Set(['ok', 'failed', 'diverged']);
+const STATUSES = new Set(['ok', 'failed', 'diverged', 'pruned']);
 
 /** Why a parsed line is not a record, or undefined when it is one. */
 export function recordProblem(v: unknown): string | undefined {

@@ -52,13 +52,22 @@ describe('tunelab report on real sweep records', () => {
   it('writes every file, one CSV row per trial with params and metrics flattened', () => {
     const files = readdirSync(out).sort();
     expect(files).toEqual(
-      ['chart-memory-wn-supersense.svg', 'chart-memory-wn-truecase.svg', 'chart-share-wn-supersense.svg', 'chart-share-wn-truecase.svg', 'chart-size-wn-supersense.svg', 'chart-size-wn-truecase.svg', 'report.html', 'report.json', 'results.csv', 'results.jsonl', 'summary.md', 'summary.tex'],
+      [
+        'chart-memory-wn-supersense.svg', 'chart-memory-wn-truecase.svg', 'chart-pareto-memory-wn-supersense.svg', 'chart-pareto-memory-wn-truecase.svg',
+        'chart-pareto-share-wn-supersense.svg', 'chart-pareto-share-wn-truecase.svg', 'chart-share-wn-supersense.svg', 'chart-share-wn-truecase.svg',
+        'chart-size-wn-supersense.svg', 'chart-size-wn-truecase.svg', 'report.html', 'report.json', 'results.csv', 'results.jsonl', 'summary.md', 'summary.tex',
+      ],
     );
     expect(rows).toHaveLength(72);
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['param.rank', 'param.mode', 'param.trainableLayers', 'test.accuracy', 'dev.accuracy', 'test.spanF1', 'dev.spanF1', 'training.lr', 'memory.activationBytes']));
     const lora = rows.find((r) => r.method === 'lora')!;
     expect(lora['param.targets']).toBe('["query","value"]');
     expect(new Set(rows.map((r) => r.variant))).toEqual(new Set(['sft', 'lora', 'freeze', 'ptuning-v2 (mode=deep)', 'ptuning-v2 (mode=shallow)']));
+    // format-1 records: no curve chart, and each section that needs a format-2 field says so once per task
+    expect(files.filter((f) => f.startsWith('chart-curve'))).toEqual([]);
+    for (const line of ['Learning curves: no trial of the chosen settings carries a `curve`', 'Adapter bytes: no record carries `adapterBytes`', 'Pruning: no trial of this task was stopped']) {
+      expect(md.split('\n').filter((l) => l.startsWith(line)), line).toHaveLength(2);
+    }
     // the report folder is itself a results folder: the merged records
     expect(readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(72);
   });

@@ -73,6 +73,8 @@ export function paretoSpec(t: TaskReport, entries: readonly ParetoEntry[], cost:
     config: CONFIG,
     data: { values: rows },
     facet: sizeColumn(t, new Set(entries.map((e) => e.model))),
+    // sizes differ in memory by orders of magnitude: each panel its own x range
+    ...(cost === 'memory' ? { resolve: { scale: { x: 'independent' as const } } } : {}),
     spec: {
       ...PANEL,
       layer: [

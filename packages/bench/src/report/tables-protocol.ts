@@ -16,6 +16,7 @@ import type { Table, TableCell } from './tables.js';
 const c = (text: string): TableCell => ({ text });
 const finite = (xs: readonly (number | undefined)[]) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
 const avg = (xs: readonly (number | undefined)[]) => mean(finite(xs));
+const whole = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '—');
 const settingCol = (cell: Cell) => (cell.best && cell.best.label !== 'default' ? cell.best.label : '');
 
 /** The budget as the record states it: `600 steps`, or `3 epochs (600 steps)`. */
@@ -39,13 +40,11 @@ export function timeTable(t: TaskReport): Table | undefined {
     });
     trials += rs.length;
     withSelected += sel.length;
-    const run = avg(rs.map(stepsRun));
     const stopped = rs.filter((r) => curved(r).stoppedEarly).length;
     return [
       c(cell.variant.label), c(cell.model), c(settingCol(cell)), c(String(rs.length)),
-      c(seconds(avg(rs.map((r) => r.wallMs)))), c(sel.length ? seconds(avg(sel.map((p) => p.elapsedMs))) : '—'),
-      c(sel.length ? avg(sel.map((p) => p.step)).toFixed(0) : '—'), c(Number.isFinite(run) ? run.toFixed(0) : '—'),
-      c([...new Set(rs.map(budgetText))].join(', ')), c(String(stopped)), c(Number.isFinite(avg(rs.map((r) => r.tokensPerSec))) ? avg(rs.map((r) => r.tokensPerSec)).toFixed(0) : '—'),
+      c(seconds(avg(rs.map((r) => r.wallMs)))), c(seconds(avg(sel.map((p) => p.elapsedMs)))), c(whole(avg(sel.map((p) => p.step)))),
+      c(whole(avg(rs.map(stepsRun)))), c([...new Set(rs.map(budgetText))].join(', ')), c(String(stopped)), c(whole(avg(rs.map((r) => r.tokensPerSec)))),
     ];
   });
   return {
@@ -115,9 +114,8 @@ function smallerBy(adapter: number, base: number): string {
 const rungOf = (t: Loaded) => curved(t.record).pruned;
 
 /** Per (variant, size): settings tried, the ones successive halving stopped and where, and trials that ran their whole budget. */
-export function pruningTable(t: TaskReport, grouping: Grouping): { table: Table | undefined; note: string } {
-  const pruned = t.cells.flatMap((x) => x.pruned);
-  if (!pruned.length) return { table: undefined, note: 'Pruning: no trial of this task was stopped by successive halving.' };
+export function pruningTable(t: TaskReport, grouping: Grouping): Table | undefined {
+  if (!t.cells.some((x) => x.pruned.length)) return undefined;
   const rows = t.cells.map((cell) => {
     const bySetting = new Map<string, { label: string; at: Set<string> }>();
     for (const p of cell.pruned) {
@@ -134,17 +132,14 @@ export function pruningTable(t: TaskReport, grouping: Grouping): { table: Table 
     return [c(cell.variant.label), c(cell.model), c(String(tried.size)), c(String(bySetting.size)), c(stoppedAt || '—'), c(String(cell.pruned.length)), c(String(ok.length - early)), c(String(early))];
   });
   return {
-    note: `Pruning: successive halving stopped ${pruned.length} trial(s) of this task; they are in no mean and no failure count.`,
-    table: {
-      id: `pruning-${t.task}`,
-      title: `${t.task}: successive halving`,
-      header: ['method', 'size', 'settings tried', 'settings stopped', 'stopped at', 'pruned trials', 'full budget', 'stopped early'],
-      align: ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r'],
-      rows,
-      notes: [
-        'Settings of one method row on one size and task are compared at each rung by mean dev metric over their seeds; the bottom ones stop there (status `pruned`). A pruned trial is never counted in a mean or as a failure. full budget: finished trials that ran to their budget; stopped early: finished trials early stopping ended (patience).',
-      ],
-    },
+    id: `pruning-${t.task}`,
+    title: `${t.task}: successive halving`,
+    header: ['method', 'size', 'settings tried', 'settings stopped', 'stopped at', 'pruned trials', 'full budget', 'stopped early'],
+    align: ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r'],
+    rows,
+    notes: [
+      'Settings of one method row on one size and task are compared at each rung by mean dev metric over their seeds; the bottom ones stop there (status `pruned`). A pruned trial is never counted in a mean or as a failure. full budget: finished trials that ran to their budget; stopped early: finished trials early stopping ended (patience).',
+    ],
   };
 }
 
@@ -159,6 +154,7 @@ export interface ProtocolTables {
 
 export function protocolTables(t: TaskReport, grouping: Grouping): ProtocolTables {
   const b = bytesTable(t);
-  const p = pruningTable(t, grouping);
-  return { time: timeTable(t), bytes: b.table, pruning: p.table, skipped: [...(b.table ? [] : b.note ? [b.note] : []), ...(p.table ? [] : [p.note])] };
+  const pruning = pruningTable(t, grouping);
+  const skipped = [...(!b.table && b.note ? [b.note] : []), ...(pruning ? [] : ['Pruning: no trial of this task was stopped by successive halving.'])];
+  return { time: timeTable(t), bytes: b.table, pruning, skipped };
 }

@@ -52,13 +52,22 @@ describe('tunelab report on real sweep records', () => {
   it('writes every file, one CSV row per trial with params and metrics flattened', () => {
     const files = readdirSync(out).sort();
     expect(files).toEqual(
-      ['chart-memory-wn-supersense.svg', 'chart-memory-wn-truecase.svg', 'chart-share-wn-supersense.svg', 'chart-share-wn-truecase.svg', 'chart-size-wn-supersense.svg', 'chart-size-wn-truecase.svg', 'report.html', 'report.json', 'results.csv', 'results.jsonl', 'summary.md', 'summary.tex'],
+      [
+        'chart-memory-wn-supersense.svg', 'chart-memory-wn-truecase.svg', 'chart-pareto-memory-wn-supersense.svg', 'chart-pareto-memory-wn-truecase.svg',
+        'chart-pareto-share-wn-supersense.svg', 'chart-pareto-share-wn-truecase.svg', 'chart-share-wn-supersense.svg', 'chart-share-wn-truecase.svg',
+        'chart-size-wn-supersense.svg', 'chart-size-wn-truecase.svg', 'report.html', 'report.json', 'results.csv', 'results.jsonl', 'summary.md', 'summary.tex',
+      ],
     );
     expect(rows).toHaveLength(72);
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['param.rank', 'param.mode', 'param.trainableLayers', 'test.accuracy', 'dev.accuracy', 'test.spanF1', 'dev.spanF1', 'training.lr', 'memory.activationBytes']));
     const lora = rows.find((r) => r.method === 'lora')!;
     expect(lora['param.targets']).toBe('["query","value"]');
     expect(new Set(rows.map((r) => r.variant))).toEqual(new Set(['sft', 'lora', 'freeze', 'ptuning-v2 (mode=deep)', 'ptuning-v2 (mode=shallow)']));
+    // format-1 records: no curve chart, and each section that needs a format-2 field says so once per task
+    expect(files.filter((f) => f.startsWith('chart-curve'))).toEqual([]);
+    for (const line of ['Learning curves: no trial of the chosen settings carries a `curve`', 'Adapter bytes: no record carries `adapterBytes`', 'Pruning: no trial of this task was stopped']) {
+      expect(md.split('\n').filter((l) => l.startsWith(line)), line).toHaveLength(2);
+    }
     // the report folder is itself a results folder: the merged records
     expect(readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(72);
   });
@@ -227,7 +236,7 @@ describe('tunelab report: input problems', () => {
 
   const newer = () => {
     const recs = fixtureRecords().slice(0, 5);
-    recs[3]!.formatVersion = 2;
+    recs[3]!.formatVersion = 3;
     return recs;
   };
   const missingMetric = () => {
@@ -239,7 +248,7 @@ describe('tunelab report: input problems', () => {
     ['a missing folder', () => ['--in', join(root, 'nope')], /--in .*nope: no such folder/],
     ['a folder without results files', () => ['--in', folder('empty', 'x', 'notes.txt')], /--in .*empty: no results\*\.jsonl files there/],
     ['results files without records', () => ['--in', folder('blank', '')], /results\.jsonl: no records/],
-    ['a record of a newer format', () => ['--in', folder('newer', newer())], /newer[/\\]results\.jsonl:4: formatVersion: 2 is newer than this tunelab reads \(1\)/],
+    ['a record of a newer format', () => ['--in', folder('newer', newer())], /newer[/\\]results\.jsonl:4: formatVersion: 3 is newer than this tunelab reads \(2\)/],
     ['a record without a metric', () => ['--in', folder('nometric', missingMetric())], /nometric[/\\]results\.jsonl:2: devMetrics\.accuracy: /],
     ['a malformed line', () => ['--in', folder('garbage', `${fixtureLines[0]}\n{"trialId": 1\n`)], /garbage[/\\]results\.jsonl:2: invalid JSON/],
     ['--out that is not a report', () => ['--in', good, '--out', folder('someone-else', 'data', 'notes.txt')], /--out .*someone-else: exists and is not a tunelab report/],

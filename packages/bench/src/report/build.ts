@@ -20,6 +20,10 @@ export interface Cell {
   best: Setting | undefined;
   /** failed and diverged trials of the cell, every setting */
   problems: Loaded[];
+  /** trials successive halving stopped (status `pruned`): in no mean and no problem count */
+  pruned: Loaded[];
+  /** every trial of the cell, any status */
+  trials: Loaded[];
 }
 
 /** Everything about one task: the report has one section per task (tasks are never pooled). */
@@ -85,7 +89,10 @@ export function buildReport(loaded: LoadResult): ReportModel {
           const ts = cellTrials.get(m.name);
           if (!ts) continue;
           const settings = settingsOfTrials(ts, grouping, metric);
-          cells.push({ variant: v, model: m.name, settings, best: bestOnDev(settings), problems: ts.filter((t) => t.status !== 'ok') });
+          cells.push({
+            variant: v, model: m.name, settings, best: bestOnDev(settings),
+            problems: ts.filter((t) => t.status === 'failed' || t.status === 'diverged'), pruned: ts.filter((t) => t.status === 'pruned'), trials: ts,
+          });
         }
       }
       const baselines = trials.flatMap((t) => (t.status === 'ok' ? [t.record.baselines.majority] : []));

@@ -1,8 +1,11 @@
 import { Error as VegaError, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ReportModel, TaskReport } from './build.js';
+import { curveSpec, paretoSpec } from './charts-protocol.js';
+import { taskCurves } from './curves.js';
 import { slug } from './format.js';
 import { settingLabel } from './group.js';
+import { taskPareto } from './pareto.js';
 import { metricOf } from './select.js';
 
 /** One chart of a task: a file name, a title, and the SVG vega rendered headless. */
@@ -135,7 +138,10 @@ export function memorySpec(t: TaskReport): TopLevelSpec {
   };
 }
 
-/** Every chart of the report; names carry the task only when there is more than one. */
+/**
+ * Every chart of the report; names carry the task only when there is more than one. The curve
+ * charts exist only where a chosen setting's records carry a `curve` (format 2).
+ */
 export async function renderCharts(model: ReportModel): Promise<Map<string, Chart[]>> {
   const out = new Map<string, Chart[]>();
   const many = model.tasks.length > 1;
@@ -146,6 +152,16 @@ export async function renderCharts(model: ReportModel): Promise<Map<string, Char
       ['size', `test ${t.metric.label} vs model size`, sizeSpec(t)],
       ['memory', 'peak memory by method and size', memorySpec(t)],
     ];
+    const curves = taskCurves(t);
+    if (curves.series.length) {
+      specs.push(['curve-step', `learning curves: dev ${t.metric.label} vs step`, curveSpec(t, curves, 'step')]);
+      specs.push(['curve-time', `learning curves: dev ${t.metric.label} vs elapsed time`, curveSpec(t, curves, 'time')]);
+    }
+    const pareto = taskPareto(t);
+    if (pareto.length) {
+      specs.push(['pareto-share', `Pareto view: test ${t.metric.label} vs trainable share`, paretoSpec(t, pareto, 'share')]);
+      specs.push(['pareto-memory', `Pareto view: test ${t.metric.label} vs peak memory`, paretoSpec(t, pareto, 'memory')]);
+    }
     const charts: Chart[] = [];
     for (const [kind, title, spec] of specs) charts.push({ file: name(kind), title, svg: await renderSvg(spec) });
     out.set(t.task, charts);

@@ -4,6 +4,7 @@ import { lora, loraSchema, loraTargetShapes } from '@tunelab/method-lora';
 import type { TrialRecord } from '../record.js';
 import type { Cell, ReportModel, TaskReport } from './build.js';
 import { count, pct, sharePct } from './format.js';
+import { protocolOf, protocolText } from './protocol.js';
 
 /**
  * The seed article's checklist, tested on this sweep's numbers. This is the one part of the
@@ -18,8 +19,16 @@ export interface Claim {
   verdict: Verdict;
   /** for a verdict of "not testable": what the sweep would need */
   needs?: string;
+  /** the protocol the verdict rests on: budget, selection, rates tried, settings pruned (see protocol.ts) */
+  protocol: string;
   evidence: string[];
 }
+
+/** The protocol line of a claim about parameter counts: training settings cannot change them. */
+export const COUNTS_PROTOCOL = 'none needed: parameter counts, the same at any budget, selection or learning rate';
+
+/** The protocol line of a claim that compares these cells' numbers. */
+const protocolLine = (m: ReportModel, cells: Cell[]) => protocolText(protocolOf([...new Set(cells)], m.grouping));
 
 /** "Comparable to fine-tuning": P-tuning v2 (deep) within this many points of SFT. */
 export const PTUNING_MARGIN_POINTS = 1;
@@ -65,7 +74,7 @@ export function loraClosedForm(e: EncoderConfig, params: Record<string, unknown>
 }
 
 function loraCount(m: ReportModel): Claim {
-  const base = { title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices", source: 'LoRA (Hu et al. 2021), §4' };
+  const base = { title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices", source: 'LoRA (Hu et al. 2021), §4', protocol: COUNTS_PROTOCOL };
   const recs = okTrials(m, LORA).filter((r) => r.encoder);
   if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished lora trials whose records carry `encoder`', evidence: [] };
   const wrong = recs.filter((r) => loraClosedForm(r.encoder!, r.params) !== r.adapterParams);
@@ -93,6 +102,8 @@ function ptuning(m: ReportModel): Claim[] {
   const b = { title: 'The shallow prompt (prompt tuning) falls further behind SFT than P-tuning v2: at the smallest size, and on token labelling', source: 'P-tuning v2 (Liu et al. 2022), §1 and §4.2: prompt tuning lags on small models and on sequence labelling' };
   const evA: string[] = [];
   const evB: string[] = [];
+  const cellsA: Cell[] = [];
+  const cellsB: Cell[] = [];
   let holdsA = true;
   let holdsB = true;
   let testedB = false;
@@ -105,22 +116,24 @@ function ptuning(m: ReportModel): Claim[] {
       const gapDeep = sft.best!.test.mean - deep.best!.test.mean;
       const ok = 100 * gapDeep <= PTUNING_MARGIN_POINTS;
       holdsA &&= ok;
+      cellsA.push(sft, deep);
       evA.push(`${t.task} @ ${model.name}: SFT ${show(sft)}, deep ${show(deep)}: ${t.metric.label} gap ${points(gapDeep)} points (${ok ? 'within' : 'beyond'} ${PTUNING_MARGIN_POINTS})`);
       if (!shallow || (i > 0 && t.kind !== 'tagging')) return;
       testedB = true;
       const gapShallow = sft.best!.test.mean - shallow.best!.test.mean;
       const further = gapShallow > gapDeep;
       holdsB &&= further;
+      cellsB.push(sft, deep, shallow);
       const why = [i === 0 ? 'smallest size' : '', t.kind === 'tagging' ? 'token labelling' : ''].filter(Boolean).join(', ');
       evB.push(`${t.task} @ ${model.name} (${why}): shallow ${show(shallow)}, gap to SFT ${points(gapShallow)} points vs deep ${points(gapDeep)}: ${further ? 'further behind' : 'not further behind'}`);
     });
   }
   const claimA: Claim = evA.length
-    ? { ...a, verdict: holdsA ? 'held' : 'did not hold', evidence: evA }
-    : { ...a, verdict: 'not testable in this sweep', needs: 'sft and ptuning-v2 (mode=deep) trials on the same task and size', evidence: [] };
+    ? { ...a, verdict: holdsA ? 'held' : 'did not hold', protocol: protocolLine(m, cellsA), evidence: evA }
+    : { ...a, verdict: 'not testable in this sweep', needs: 'sft and ptuning-v2 (mode=deep) trials on the same task and size', protocol: protocolLine(m, []), evidence: [] };
   const claimB: Claim = testedB
-    ? { ...b, verdict: holdsB ? 'held' : 'did not hold', evidence: evB }
-    : { ...b, verdict: 'not testable in this sweep', needs: 'sft, ptuning-v2 mode=deep and mode=shallow trials on the same task and size', evidence: [] };
+    ? { ...b, verdict: holdsB ? 'held' : 'did not hold', protocol: protocolLine(m, cellsB), evidence: evB }
+    : { ...b, verdict: 'not testable in this sweep', needs: 'sft, ptuning-v2 mode=deep and mode=shallow trials on the same task and size', protocol: protocolLine(m, []), evidence: [] };
   return [claimA, claimB];
 }
 
@@ -135,7 +148,7 @@ export function layerParams(e: EncoderConfig): { layer: number; ffn: number; att
 }
 
 function freezeShare(m: ReportModel): Claim {
-  const base = { title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters", source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)' };
+  const base = { title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters", source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)', protocol: COUNTS_PROTOCOL };
   const recs = okTrials(m, FREEZE).filter((r) => r.encoder && (r.params.modules ?? 'ffn') === 'ffn');
   if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished freeze trials with modules=ffn whose records carry `encoder`', evidence: [] };
   const seen = new Map<string, { share: number; line: string }>();
@@ -161,6 +174,7 @@ function freezeShare(m: ReportModel): Claim {
 function loraMemory(m: ReportModel): Claim {
   const base = { title: 'LoRA needs less training memory than SFT (no gradients or optimizer state for the frozen weights)', source: 'LoRA (Hu et al. 2021), §4.2: up to 2/3 less VRAM on GPT-3 175B' };
   const ev: string[] = [];
+  const cells: Cell[] = [];
   let held = true;
   for (const t of m.tasks) {
     for (const model of t.models) {
@@ -171,20 +185,21 @@ function loraMemory(m: ReportModel): Claim {
       const l = lora.best!;
       const ratio = l.peakBytes / s.peakBytes;
       held &&= ratio < 1;
+      cells.push(sft, lora);
       const state = (x: typeof s) => x.memory.gradients + x.memory.optimizer;
       ev.push(
         `${t.task} @ ${model.name}: LoRA ${(l.peakBytes / 1e6).toFixed(2)} MB / SFT ${(s.peakBytes / 1e6).toFixed(2)} MB = ${ratio.toFixed(3)} (gradients + optimizer state ${(state(l) / 1e6).toFixed(3)} vs ${(state(s) / 1e6).toFixed(3)} MB; activations ${(l.memory.activations / 1e6).toFixed(2)} vs ${(s.memory.activations / 1e6).toFixed(2)} MB)`,
       );
     }
   }
-  if (!ev.length) return { ...base, verdict: 'not testable in this sweep', needs: 'sft and lora trials on the same task and size', evidence: [] };
-  return { ...base, verdict: held ? 'held' : 'did not hold', evidence: [`held means LoRA's peak below SFT's at every size; the paper's 2/3 saving needs a model whose weights and optimizer state, not activations, fill the memory.`, ...ev] };
+  if (!ev.length) return { ...base, verdict: 'not testable in this sweep', needs: 'sft and lora trials on the same task and size', protocol: protocolLine(m, []), evidence: [] };
+  return { ...base, verdict: held ? 'held' : 'did not hold', protocol: protocolLine(m, cells), evidence: [`held means LoRA's peak below SFT's at every size; the paper's 2/3 saving needs a model whose weights and optimizer state, not activations, fill the memory.`, ...ev] };
 }
 
 // ---- (5) Trainable share of each PEFT method
 
 function shares(m: ReportModel): Claim {
-  const base = { title: 'P-tuning v2 trains 0.1%–3% of the parameters (and the share of every PEFT method)', source: 'P-tuning v2 (Liu et al. 2022), abstract and §4' };
+  const base = { title: 'P-tuning v2 trains 0.1%–3% of the parameters (and the share of every PEFT method)', source: 'P-tuning v2 (Liu et al. 2022), abstract and §4', protocol: COUNTS_PROTOCOL };
   const ev: string[] = [];
   const ptuningShares: number[] = [];
   for (const t of m.tasks) {

@@ -7,7 +7,8 @@ const FIXED = ['trialId', 'status', 'task', 'taskKind', 'method', 'variant', 'mo
 const NUMBERS = [
   'trainableParams', 'totalParams', 'trainableShare', 'backboneParams', 'headParams', 'adapterParams', 'peakBytes',
   'memory.weightsBytes', 'memory.gradientBytes', 'memory.optimizerBytes', 'memory.activationBytes',
-  'baseline.majority', 'finalTrainLoss', 'steps', 'wallMs', 'tokensPerSec',
+  'baseline.majority', 'finalTrainLoss', 'steps', 'wallMs', 'tokensPerSec', 'adapterBytes', 'baseCheckpointBytes',
+  'selected.step', 'selected.elapsedMs', 'stoppedEarly.step', 'pruned.rung', 'pruned.step',
 ] as const;
 const TAIL = ['diverged.step', 'error', 'methodVersion', 'coreVersion', 'backend', 'threads', 'fromScratch', 'finishedAt', 'source'] as const;
 

@@ -38,7 +38,7 @@ export function primaryMetric(taskKind: string): MetricSpec {
 }
 
 /** A record's settings, flattened: params by name, training settings as `training.<key>`, and the method's version. */
-export function settingsOf(r: SweepRecord): Record<string, unknown> {
+export function settingsOf(r: Pick<SweepRecord, 'params' | 'training' | 'fromScratch' | 'methodVersion'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r.params)) out[k] = v;
   for (const [k, v] of Object.entries(r.training)) out[`training.${k}`] = v;

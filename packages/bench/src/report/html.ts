@@ -2,7 +2,7 @@ import type { ReportModel } from './build.js';
 import type { Chart } from './charts.js';
 import type { Claim } from './claims.js';
 import { slug } from './format.js';
-import { reportNotes, type Table, type TaskTables } from './tables.js';
+import { protocolTableList, reportNotes, trialCounts, type Table, type TaskTables } from './tables.js';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -49,7 +49,7 @@ function claimsHtml(claims: Claim[]): string {
   const items = claims.map(
     (c) =>
       `<li class="claim ${verdictClass(c)}"><span class="verdict">${esc(c.verdict)}</span>${c.needs ? ` (needs ${esc(c.needs)})` : ''}: ${esc(c.title)}. <em>${esc(c.source)}</em>` +
-      (c.evidence.length ? `<ul>${c.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '') +
+      `<ul><li class="protocol">protocol: ${esc(c.protocol)}</li>${c.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` +
       '</li>',
   );
   return `<section id="claims"><h2>Claims of the seed article</h2><ol>${items.join('\n')}</ol></section>`;
@@ -66,7 +66,10 @@ export function reportHtml(model: ReportModel, tables: TaskTables[], charts: Map
       `<h2>${esc(t.task.task)} (${esc(t.task.kind)})</h2>`,
       tableHtml(t.main),
       `<div class="charts">${figs}</div>`,
+      ...(t.frontier.length ? [`<p class="note">Pareto frontier (setting chosen on dev, per size):</p><ul class="frontier">${t.frontier.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`] : []),
       ...(t.ablations.length ? ['<h3>Ablations</h3>', ...t.ablations.map((a) => tableHtml(a, 4))] : []),
+      ...protocolTableList(t).map((p) => tableHtml(p)),
+      ...t.protocol.skipped.map((line) => `<p class="note skipped">${esc(line)}</p>`),
       ...(t.failures ? [tableHtml(t.failures)] : []),
       '</section>',
     ].join('\n');
@@ -82,7 +85,7 @@ export function reportHtml(model: ReportModel, tables: TaskTables[], charts: Map
 </head>
 <body>
 <h1>Sweep report</h1>
-<p>${model.trials.length} trials (${model.trials.filter((t) => t.status === 'ok').length} ok) on ${model.tasks.length} task(s), from ${esc(sources.join(', '))}. Tables are also in <code>summary.md</code> and <code>summary.tex</code>, every trial in <code>results.csv</code>.</p>
+<p>${model.trials.length} trials (${esc(trialCounts(model))}) on ${model.tasks.length} task(s), from ${esc(sources.join(', '))}. Tables are also in <code>summary.md</code> and <code>summary.tex</code>, every trial in <code>results.csv</code>.</p>
 <nav>${nav}</nav>
 ${sections.join('\n')}
 ${claimsHtml(claims)}

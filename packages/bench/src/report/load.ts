@@ -5,9 +5,17 @@ import { z } from 'zod';
 import { RECORD_FORMAT_VERSION, type TrialRecord } from '../record.js';
 import type { SweepRecord } from '../sweep/records.js';
 import { readResults } from '../sweep/store.js';
+import type { PrunedRecord } from './record-v2.js';
 
-/** A record the report can use, with the `file:line` it came from. */
-export type Loaded = { where: string } & ({ status: 'ok'; record: TrialRecord } | { status: 'failed' | 'diverged' | 'pruned' | 'paused'; record: SweepRecord });
+/**
+ * A record the report can use, with the `file:line` it came from. `pruned` (stopped by successive
+ * halving) is neither a result nor a failure: never in a mean, listed in the pruning section.
+ */
+export type Loaded = { where: string } & (
+  | { status: 'ok'; record: TrialRecord }
+  | { status: 'failed' | 'diverged'; record: SweepRecord }
+  | { status: 'pruned'; record: PrunedRecord }
+);
 
 export interface LoadResult {
   trials: Loaded[];
@@ -33,8 +41,21 @@ const identity = z.looseObject({
   training: z.record(z.string(), z.unknown()),
 });
 
+/** Format 2's fields, each optional; when present, checked (a report reads them). */
+const optional = {
+  curve: z.array(z.looseObject({ step: num, elapsedMs: num, dev: z.record(z.string(), z.unknown()) })).optional(),
+  selected: z.looseObject({ index: z.number().int().min(0), step: num, elapsedMs: num }).optional(),
+  stoppedEarly: z.looseObject({ step: num }).optional(),
+  adapterBytes: num.optional(),
+  baseCheckpointBytes: num.optional(),
+};
+
+/** A pruned trial: its identity, where it stopped (when recorded) and its curve so far. */
+const prunedTrial = identity.extend({ ...optional, pruned: z.looseObject({ rung: num, step: num }).optional() });
+
 /** And what a finished (`ok`) one adds: the numbers every table and chart reads. */
 const finished = identity.extend({
+  ...optional,
   metrics,
   devMetrics: metrics,
   baselines: z.looseObject({ majority: num }),
@@ -83,14 +104,21 @@ export function loadTrials(dirs: readonly string[], warn: (line: string) => void
   const kinds = new Map<string, { kind: string; where: string }>();
   for (const [id, record] of read.records) {
     const where = read.where.get(id) ?? read.files[0]!;
-    const parsed = (record.status === 'ok' ? finished : identity).safeParse(record);
+    const status = record.status as Loaded['status'];
+    const parsed = (status === 'ok' ? finished : status === 'pruned' ? prunedTrial : identity).safeParse(record);
     if (!parsed.success) throw new UserError(`${where}: ${formatZodError(parsed.error)}`);
     const seen = kinds.get(record.task);
     if (seen && seen.kind !== record.taskKind) {
       throw new UserError(`${where}: taskKind: task '${record.task}' is '${record.taskKind}' here but '${seen.kind}' at ${seen.where}`);
     }
     kinds.set(record.task, { kind: record.taskKind, where });
-    trials.push(record.status === 'ok' ? { where, status: 'ok', record: record as TrialRecord } : { where, status: record.status, record });
+    trials.push(
+      status === 'ok'
+        ? { where, status, record: record as TrialRecord }
+        : status === 'pruned'
+          ? { where, status, record: record as unknown as PrunedRecord }
+          : { where, status, record },
+    );
   }
   const sources = read.files.map((file) => {
     const bytes = readFileSync(file);

@@ -48,7 +48,7 @@ export function summarizeSetting(values: Record<string, number>, trials: TrialRe
 }
 
 /** A metric that a record lacks (an old record, a diverged trial's null) reads as NaN. */
-export function metricOf(m: TrialRecord['metrics'], metric: MetricSpec): number {
+export function metricOf(m: Partial<TrialRecord['metrics']>, metric: MetricSpec): number {
   const v = m[metric.key];
   return typeof v === 'number' ? v : NaN;
 }

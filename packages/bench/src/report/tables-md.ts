@@ -1,7 +1,7 @@
 import type { ReportModel } from './build.js';
 import type { Chart } from './charts.js';
 import type { Claim } from './claims.js';
-import { reportNotes, type Table, type TaskTables } from './tables.js';
+import { protocolTableList, reportNotes, trialCounts, type Table, type TaskTables } from './tables.js';
 
 /** Markdown cells may not hold a pipe or a newline. */
 export function mdEscape(s: string): string {
@@ -39,18 +39,22 @@ export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Clai
   const parts = [
     '# Sweep report',
     '',
-    `${model.trials.length} trials (${model.trials.filter((t) => t.status === 'ok').length} ok) on ${model.tasks.length} task(s), from ${sources.length} results file(s): ${sources.join(', ')}.`,
+    `${model.trials.length} trials (${trialCounts(model)}) on ${model.tasks.length} task(s), from ${sources.length} results file(s): ${sources.join(', ')}.`,
     '',
   ];
   for (const t of tables) {
     parts.push(`## ${mdEscape(t.task.task)} (${t.task.kind})`, '', tableMd(t.main));
     for (const c of charts.get(t.task.task) ?? []) parts.push(`![${mdEscape(c.title)}](${c.file})`, '');
+    if (t.frontier.length) parts.push('Pareto frontier (setting chosen on dev, per size):', '', ...t.frontier.map((l) => `- ${mdEscape(l)}`), '');
     for (const a of t.ablations) parts.push(tableMd(a, 4));
+    for (const p of protocolTableList(t)) parts.push(tableMd(p));
+    for (const line of t.protocol.skipped) parts.push(mdEscape(line), '');
     if (t.failures) parts.push(tableMd(t.failures));
   }
   parts.push('## Claims of the seed article', '');
   claims.forEach((c, i) => {
     parts.push(`${i + 1}. **${c.verdict}**${c.needs ? ` (needs ${mdEscape(c.needs)})` : ''}: ${mdEscape(c.title)}. _${mdEscape(c.source)}_`);
+    parts.push(`   - protocol: ${mdEscape(c.protocol)}`);
     for (const e of c.evidence) parts.push(`   - ${mdEscape(e)}`);
   });
   parts.push('', '## How to read this report', '', ...reportNotes().flatMap((n) => [`- ${n}`]), '');

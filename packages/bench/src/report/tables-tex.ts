@@ -1,4 +1,4 @@
-import { reportNotes, type Table, type TaskTables } from './tables.js';
+import { protocolTableList, reportNotes, type Table, type TaskTables } from './tables.js';
 
 const SPECIAL: Record<string, string> = {
   '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_', '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}',
@@ -42,6 +42,7 @@ export function summaryTex(tables: TaskTables[]): string {
   for (const t of tables) {
     parts.push(tableTex(t.main));
     for (const a of t.ablations) parts.push(tableTex(a));
+    for (const p of protocolTableList(t)) parts.push(tableTex(p));
     if (t.failures) parts.push(tableTex(t.failures));
   }
   parts.push(...reportNotes().map((n) => `% ${n}`), '');

@@ -1,7 +1,10 @@
 import { cellOf, type Cell, type ReportModel, type TaskReport } from './build.js';
 import { count, ci, mb, meanStd, pct, problemCounts, sharePct } from './format.js';
 import { displayKey, ROW_RULE, settingLabel, type Grouping } from './group.js';
+import { curvesSkipNote, taskCurves } from './curves.js';
+import { frontierLines } from './pareto.js';
 import { bestOnDev } from './select.js';
+import { protocolTables, type ProtocolTables } from './tables-protocol.js';
 
 /**
  * A table as data, rendered three ways (Markdown, LaTeX, HTML), so the numbers in summary.md,
@@ -93,10 +96,11 @@ export function axisTables(t: TaskReport, grouping: Grouping): Table[] {
       for (const m of t.models) {
         const cell = cellOf(t, v.id, m.name);
         if (!cell) continue;
-        const values = new Set([...cell.settings.map((s) => s.values[axis]!), ...cell.problems.map((p) => grouping.settingOf(p)[axis]!)]);
+        const values = new Set([...cell.settings.map((s) => s.values[axis]!), ...[...cell.problems, ...cell.pruned].map((p) => grouping.settingOf(p)[axis]!)]);
         for (const value of [...values].sort((a, b) => a - b)) {
           const s = bestOnDev(cell.settings.filter((x) => x.values[axis] === value));
-          const problems = problemCounts(cell.problems.filter((p) => grouping.settingOf(p)[axis] === value).map((p) => p.status));
+          const prunedHere = cell.pruned.filter((p) => grouping.settingOf(p)[axis] === value).length;
+          const problems = [problemCounts(cell.problems.filter((p) => grouping.settingOf(p)[axis] === value).map((p) => p.status)), prunedHere ? `${prunedHere} pruned` : ''].filter(Boolean).join(', ');
           const rest = s && Object.keys(s.values).length > 1 ? settingLabel(Object.fromEntries(Object.entries(s.values).filter(([k]) => k !== axis))) : '';
           rows.push([
             c(m.name), c(String(value)), c(s ? meanStd(s.test) : '—'), c(String(s?.test.n ?? 0)), c(s ? ci(s.test) : '—'),
@@ -108,7 +112,7 @@ export function axisTables(t: TaskReport, grouping: Grouping): Table[] {
       tables.push({
         id: `axis-${t.task}-${v.id}-${axis}`,
         title: `${t.task}: ${v.label}, ${displayKey(axis)}`,
-        header: ['size', displayKey(axis), metricHeading(t), 'n', '95% CI', `dev ${t.metric.label} (%)`, 'trainable %', 'failed', ...(more ? ['other settings (chosen on dev)'] : [])],
+        header: ['size', displayKey(axis), metricHeading(t), 'n', '95% CI', `dev ${t.metric.label} (%)`, 'trainable %', 'failed / pruned', ...(more ? ['other settings (chosen on dev)'] : [])],
         align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(more ? ['l' as const] : [])],
         rows,
         notes: [`95% CI: mean ± t(0.975, n−1)·std/√n (Student's t).${more ? ' For each value the other settings are the ones best on dev.' : ''}`],
@@ -172,12 +176,31 @@ export interface TaskTables {
   main: Table;
   ablations: Table[];
   failures: Table | undefined;
+  /** time, checkpoint bytes, successive halving; and a line per section that skipped records */
+  protocol: ProtocolTables;
+  /** who is on the Pareto frontier, per size and view */
+  frontier: string[];
 }
 
 /** All tables of a task, in report order. */
 export function taskTables(t: TaskReport, model: ReportModel): TaskTables {
   const size = sizeTable(t);
-  return { task: t, main: mainTable(t), ablations: [...axisTables(t, model.grouping), ...(size ? [size] : [])], failures: failureTable(t, model.grouping) };
+  const protocol = protocolTables(t, model.grouping);
+  const curves = curvesSkipNote(taskCurves(t));
+  return {
+    task: t, main: mainTable(t), ablations: [...axisTables(t, model.grouping), ...(size ? [size] : [])], failures: failureTable(t, model.grouping),
+    protocol: { ...protocol, skipped: [...(curves ? [curves] : []), ...protocol.skipped] },
+    frontier: frontierLines(t),
+  };
+}
+
+/** The protocol tables of a task that exist, in report order. */
+export const protocolTableList = (t: TaskTables): Table[] => [t.protocol.time, t.protocol.bytes, t.protocol.pruning].filter((x): x is Table => x !== undefined);
+
+/** `70 ok, 2 pruned, 1 failed`: the statuses of the report's trials. */
+export function trialCounts(model: ReportModel): string {
+  const n = (s: string) => model.trials.filter((t) => t.status === s).length;
+  return [`${n('ok')} ok`, ...(['pruned', 'failed', 'diverged'] as const).flatMap((s) => (n(s) ? [`${n(s)} ${s}`] : []))].join(', ');
 }
 
 /** How to read every table: the footer of summary.md, summary.tex and report.html. */
@@ -188,6 +211,9 @@ export function reportNotes(): string[] {
     'Statistics: mean and sample standard deviation (n − 1) over seeds; 95% confidence intervals of the mean use Student\'s t quantile with n − 1 degrees of freedom.',
     'Tasks are never pooled: records of several tasks give one section (main table, ablations, charts) per task.',
     'Failed and diverged trials are left out of every mean, counted in their cell, and listed with their error or the step where the loss stopped being finite.',
+    'Pruned trials (stopped by successive halving) are neither results nor failures: left out of every mean and every failure count, listed with their rung in the successive-halving table.',
+    "Learning curves: the dev metric at each evaluation of the setting chosen on dev, mean over seeds with a min–max band, on the steps all its seeds share; dots mark each seed's selected point (best dev or last), whose test metrics the tables report.",
+    'Pareto views: per size, the test metric of each cell\'s chosen setting against its trainable share and its peak memory; a point is on the frontier when no other has a higher or equal metric at a lower or equal cost, one of the two strictly.',
     'Columns are model sizes ordered by parameter count; rows are ordered by decreasing trainable share.',
   ];
 }

@@ -49,15 +49,23 @@ function runAndKill(ms: number, after: () => boolean = () => true): Promise<{ ki
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
 /** What must not change between runs: everything but timing and timestamps. */
-const stable = (r: TrialRecord) => ({ ...r, wallMs: 0, tokensPerSec: 0, finishedAt: '' });
+const stable = (r: TrialRecord) => ({
+  ...r, wallMs: 0, trainMs: 0, tokensPerSec: 0, finishedAt: '',
+  curve: r.curve?.map((p) => ({ ...p, elapsedMs: 0 })),
+  ...(r.selected ? { selected: { ...r.selected, elapsedMs: 0 } } : {}),
+});
+/** files that hold wall times (the time table, curves against elapsed time) are compared with the times masked or not at all */
+const TIMED = new Set(['report.html', 'summary.tex', 'chart-curve-time.svg']);
 const reportFiles = (dir: string) =>
   readdirSync(join(dir, 'report'))
-    .filter((f) => f !== 'report.json' && f !== 'results.csv' && f !== 'results.jsonl' && !f.endsWith('.png'))
+    .filter((f) => f !== 'report.json' && f !== 'results.csv' && f !== 'results.jsonl' && !f.endsWith('.png') && !TIMED.has(f))
     .sort();
+/** summary.md's training-time table rows: their numbers are times */
+const maskTimes = (md: string) => md.replace(/(### [^\n]*training time\n[\s\S]*?)(?=\n### |\n## )/g, (sec) => sec.replace(/\d+(\.\d+)?/g, '#'));
 /** results.csv without the columns that hold times (parsed: params may hold quoted commas) */
 function csvWithoutTimes(file: string): Record<string, string>[] {
   const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
-  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !['wallMs', 'tokensPerSec', 'finishedAt'].includes(k))));
+  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !['wallMs', 'trainMs', 'tokensPerSec', 'finishedAt', 'selected.elapsedMs'].includes(k))));
 }
 
 let refMs = 0;
@@ -104,9 +112,10 @@ describe('crash harness', () => {
     // the report equals the uninterrupted run's, file for file (timing columns aside)
     expect(reportFiles(OUT)).toEqual(reportFiles(REF));
     // (the report names the folder it was built from: the two folders' names are the one difference)
-    const text = (dir: string, f: string) => readFileSync(join(dir, 'report', f), 'utf8').replaceAll(dir, '<sweep>').replaceAll(dir.split('/').at(-1)!, '<sweep>');
+    const text = (dir: string, f: string) => maskTimes(readFileSync(join(dir, 'report', f), 'utf8').replaceAll(dir, '<sweep>').replaceAll(dir.split('/').at(-1)!, '<sweep>'));
     for (const f of reportFiles(REF)) expect(text(OUT, f), f).toBe(text(REF, f));
     expect(csvWithoutTimes(join(OUT, 'report', 'results.csv'))).toEqual(csvWithoutTimes(join(REF, 'report', 'results.csv')));
+    expect(reportFiles(REF)).toContain('chart-curve-step.svg');
     // no lock, temp report or moved-aside report of a killed writer is left behind
     expect(readdirSync(OUT).filter((n) => n.startsWith('.')).sort()).toEqual([]);
   });

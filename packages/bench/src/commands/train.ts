@@ -28,6 +28,12 @@ export function trainCommand(y: Argv) {
       const record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }), ...(a.save ? { saveDir: resolve(a.save) } : {}) });
       bar.stop();
       const m = record.metrics;
+      const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+      for (const p of record.curve ?? []) {
+        const mark = record.selected?.step === p.step ? '  <- selected' : '';
+        env.log(`  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${Object.entries(p.dev).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}${mark}`);
+      }
+      if (record.selected) env.log(`selected: ${record.selected.select} point, step ${record.selected.step}${record.stoppedEarly ? `; stopped early at step ${record.stoppedEarly.step} (patience ${record.stoppedEarly.patience})` : ''}`);
       env.log(
         `${record.status}: test accuracy ${(m.accuracy * 100).toFixed(2)}%` +
           (m.macroF1 !== undefined ? `, macro-F1 ${(m.macroF1 * 100).toFixed(2)}%` : '') +

@@ -32,6 +32,14 @@ function outcome(r: TrialRecord): Record<string, unknown> {
   for (const [k, v] of Object.entries(r.metrics ?? {})) flat[`metrics.${k}`] = v;
   for (const [k, v] of Object.entries(r.devMetrics ?? {})) flat[`devMetrics.${k}`] = v;
   if (r.diverged) (flat['diverged.step'] = r.diverged.step), (flat['diverged.loss'] = r.diverged.loss);
+  // the learning curve, point by point (its elapsed times are the one thing allowed to differ)
+  r.curve?.forEach((p, i) => {
+    flat[`curve[${i}].step`] = p.step;
+    flat[`curve[${i}].trainLoss`] = p.trainLoss;
+    for (const [k, v] of Object.entries(p.dev)) flat[`curve[${i}].dev.${k}`] = v;
+  });
+  if (r.selected) flat['selected.step'] = r.selected.step;
+  if (r.stoppedEarly) flat['stoppedEarly.step'] = r.stoppedEarly.step;
   return flat;
 }
 
@@ -44,7 +52,8 @@ const show = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify
  */
 export function outcomeDifferences(recorded: TrialRecord, rerun: TrialRecord, tolerance: Tolerance = null): string[] {
   const a = outcome(recorded);
-  const b = outcome(rerun);
+  // a pruned trial is re-run to its rung, where it pauses: the same numbers, its status aside; it has no test metrics
+  const b = outcome(recorded.status === 'pruned' && rerun.status === 'paused' ? { ...rerun, status: 'pruned', metrics: recorded.metrics } : rerun);
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const diffs: string[] = [];
   for (const k of keys) {

@@ -102,7 +102,8 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
     const diffs = await rerunOne(r, env, o.log, tolerance);
     if (diffs.length === 0) {
       result.identical++;
-      o.log(`${tolerance === null ? 'identical' : 'agrees   '}  ${r.trialId}  ${label(r)}: ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', ')}, final loss ${r.finalTrainLoss}`);
+      const what = r.status === 'pruned' ? `pruned at rung ${r.pruned?.rung} (step ${r.pruned?.step}), dev ${Object.entries(r.devMetrics).map(([k, v]) => `${k} ${v}`).join(', ')}` : Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', ');
+      o.log(`${tolerance === null ? 'identical' : 'agrees   '}  ${r.trialId}  ${label(r)}: ${what}, final loss ${r.finalTrainLoss}`);
     } else {
       result.differences.set(r.trialId, diffs);
       o.log(`DIFFERENT  ${r.trialId}  ${label(r)}:\n    ${diffs.join('\n    ')}`);
@@ -123,6 +124,7 @@ async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => vo
   const tokenizerSha256 = r.modelIdentity?.tokenizerSha256;
   const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}), dataHash: task.hash, backend: env.backend });
   if (id !== r.trialId) return [`trialId: recorded ${r.trialId}, recomputed ${id} (the record's spec or identity fields were edited)`];
-  const rerun = await executeTrial({ spec, method, model, task, id }, env);
+  // a pruned trial re-runs to the rung it stopped at (its curve and dev metric there are what it recorded)
+  const rerun = await executeTrial({ spec, method, model, task, id }, env, r.status === 'pruned' && r.pruned ? { stopAt: r.pruned.step } : {});
   return outcomeDifferences(r, rerun, tolerance);
 }

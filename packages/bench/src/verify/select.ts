@@ -2,7 +2,7 @@ import { UserError, sha256 } from '@tunelab/core';
 import { readResults } from '../sweep/store.js';
 import type { TrialRecord } from '../record.js';
 
-/** Records that can be re-run and compared: finished ones (`ok` or `diverged`), which carry metrics. */
+/** Records that can be re-run and compared: finished ones (`ok`, `diverged`, `pruned` at its rung), which carry metrics. */
 export interface VerifiableSet {
   records: TrialRecord[];
   /** failed records, which have nothing to compare */

@@ -29,6 +29,11 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
   ['an unknown task', (c) => (c.tasks = ['wn-nope']), /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/],
   ['a training setting out of range in the grid', (c) => (c.methods[0].grid = { steps: [5, 0] }), /methods\[0\]\.grid\.steps\[1\]: Too small/],
   ['a value that does not fit the model', (c) => (c.methods[3].grid.trainableLayers = [1, 3]), /methods\[3\]\.grid\.trainableLayers\[1\]: freeze trainableLayers=3 does not fit model 'tiny'/],
+  ['a rung that is not a dev point', (c) => ((c.prune = { type: 'successive-halving', minSteps: 3 }), (c.training.evalEvery = 2), (c.training.steps = 12)), /prune\.minSteps: 3 is not a multiple of training\.evalEvery \(2, of sft\): every rung must be a dev point/],
+  ['a pruned row whose settings have different budgets', (c) => ((c.prune = { type: 'successive-halving', minSteps: 2 }), (c.training.evalEvery = 2), (c.methods[0].grid = { steps: [8, 12] })), /methods\[0\]: the settings of a pruned row must share one budget \(8 and 12 steps\)/],
+  ['an unknown pruner', (c) => (c.prune = { type: 'hyperband', minSteps: 2 }), /prune\.type: expected 'successive-halving'/],
+  ['a reduction factor below 2', (c) => (c.prune = { type: 'successive-halving', minSteps: 2, reductionFactor: 1 }), /prune\.reductionFactor: expected at least 2/],
+  ['a budget given twice', (c) => (c.training.epochs = 1), /training\.epochs: give the budget as steps or as epochs, not both/],
   ['a plugin that cannot be loaded', (c) => (c.plugins = ['./missing-plugin.mjs']), /plugins\[0\]: cannot load '\.\/missing-plugin\.mjs'/],
 ];
 

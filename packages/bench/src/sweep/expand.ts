@@ -6,6 +6,7 @@ import { resolveSettings } from '../trial.js';
 import type { Zoo } from '../zoo.js';
 import type { MethodEntry, SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
+import type { Bracket } from './plan.js';
 
 /** One trial of a sweep, before its id is known (that needs the checkpoint and data hashes). */
 export interface SweepCell {
@@ -18,6 +19,8 @@ export interface SweepCell {
   label: string;
   /** grid key -> index of the value this cell uses (error messages name `grid.rank[1]`) */
   choice: Record<string, number>;
+  /** where it competes, when the sweep prunes (set by assignBrackets) */
+  bracket?: Bracket;
 }
 
 interface Combo {

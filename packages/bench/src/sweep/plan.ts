@@ -37,8 +37,6 @@ export interface Bracket {
 export interface PlannedCell extends SweepCell {
   id: string;
   identity: CellIdentity;
-  /** set when the sweep prunes */
-  bracket?: Bracket;
 }
 
 export interface SweepPlan {
@@ -141,6 +139,11 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   }
   if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);
 
+  if (config.prune) {
+    const pruneProblems = assignBrackets(cells, config.prune);
+    if (pruneProblems.length) throw new SweepConfigError(pruneProblems, o.configPath);
+  }
+
   // pretrain missing zoo models one at a time here, so workers never build; read every identity
   const keys = new Map<string, ReturnType<typeof modelKey>>();
   for (const cell of cells) {
@@ -161,10 +164,6 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     const id = trialId(cell.spec, { methodVersion: identity.methodVersion, modelSha256: identity.modelSha256, ...(identity.tokenizerSha256 ? { tokenizerSha256: identity.tokenizerSha256 } : {}), dataHash: identity.dataHash, backend });
     return { ...cell, id, identity };
   });
-  if (config.prune) {
-    const problems = assignBrackets(planned, config.prune);
-    if (problems.length) throw new SweepConfigError(problems, o.configPath);
-  }
   return { configPath: o.configPath, config, plugins, registry, loaded, zoo, backend, cells: planned };
 }
 
@@ -172,7 +171,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
  * Put every cell in its bracket and check what successive halving needs: each rung must be a dev
  * point of the trial (a multiple of evalEvery), and the settings of a bracket share one budget.
  */
-export function assignBrackets(cells: PlannedCell[], prune: PruneConfig): string[] {
+export function assignBrackets(cells: SweepCell[], prune: PruneConfig): string[] {
   const problems = new Set<string>();
   const index = new Map<string, { index: number; steps: number }>();
   for (const c of cells) {

@@ -53,7 +53,7 @@ export interface ConformanceOptions {
   invalid: InvalidRow[];
   /** training steps for the "loss goes down" check (default 25) */
   steps?: number;
-  /** learning rate for the checks (default: max(meta.defaultLearningRate, 1e-3)) */
+  /** learning rate for the checks (default: the method's own `meta.defaultLearningRate`, as a user gets it) */
   lr?: number;
   /**
    * the backend the checks run on (default: $TUNELAB_CONFORMANCE_BACKEND, else 'cpu'); a named
@@ -118,7 +118,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
  */
 export function runConformance(method: MethodPlugin<any>, options: ConformanceOptions): void {
   const registry = () => new MethodRegistry([method]);
-  const lr = options.lr ?? Math.max(method.meta.defaultLearningRate, 1e-3);
+  const lr = options.lr ?? method.meta.defaultLearningRate;
   const stepsDefault = options.steps ?? 25;
   const training = (n: number): ResolvedTraining => ({
     steps: n, batchSize: 8, lr, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,

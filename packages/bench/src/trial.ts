@@ -80,6 +80,7 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
   resolveSettings(env.registry, req.method, req.set, shape.sequenceLength, 1); // every mistake in --set before a task is built
   const task = await loadTask(req.task, env.cache);
   const { params, training } = resolveSettings(env.registry, req.method, req.set, shape.sequenceLength, task.train.length);
+  pickTrainer(env.trainers, training.trainer ?? 'adamw');
   if (training.maxLength > shape.config.maxPositions) {
     throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${shape.config.maxPositions})`);
   }

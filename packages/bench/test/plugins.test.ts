@@ -110,6 +110,21 @@ describe('plugin loading', () => {
     expect(container.get(Symbol.for('@fixture/Greeting'))).toBe('hello from a plugin');
   });
 
+  it("binds a plugin's trainer: `training.trainer` picks it, an unknown one is an error naming the installed ones", async () => {
+    const { trainers } = await loadMethods([at('./with-trainer.mjs')]);
+    expect(trainers.map((t) => t.id)).toEqual(['adamw', 'half-budget']);
+    const ws = tinyWorkspace();
+    const run = (trainer: string) => tunelab(['train', '--method', 'lora', '--model', 'tiny', '--task', 'wn-supersense', '--steps', '6', '--set', 'evalLimit=8', '--set', `trainer=${trainer}`, '--plugin', './with-trainer.mjs', '--json', ...ws.args], { cwd: FIXTURES });
+    const r = run('half-budget');
+    expect(r.code, r.stderr).toBe(0);
+    const rec = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(rec.training.trainer).toBe('half-budget');
+    expect(rec.steps).toBe(3);
+    const bad = run('fp16');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe("tunelab: training.trainer: no trainer 'fp16' (installed: adamw, half-budget)");
+  });
+
   it('two different modules with one id: the second names the first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunelab-plugins-'));
     cpSync(join(FIXTURES, 'good'), join(dir, 'a'), { recursive: true });

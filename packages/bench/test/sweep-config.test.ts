@@ -33,6 +33,7 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
   ['a pruned row whose settings have different budgets', (c) => ((c.prune = { type: 'successive-halving', minSteps: 2 }), (c.training.evalEvery = 2), (c.methods[0].grid = { steps: [8, 12] })), /methods\[0\]: the settings of a pruned row must share one budget \(8 and 12 steps\)/],
   ['an unknown pruner', (c) => (c.prune = { type: 'hyperband', minSteps: 2 }), /prune\.type: expected 'successive-halving'/],
   ['a reduction factor below 2', (c) => (c.prune = { type: 'successive-halving', minSteps: 2, reductionFactor: 1 }), /prune\.reductionFactor: expected at least 2/],
+  ['an unknown trainer', (c) => (c.training.trainer = 'fp16'), /training\.trainer: no trainer 'fp16' \(installed: adamw\)/],
   ['a budget given twice', (c) => (c.training.epochs = 1), /training\.epochs: give the budget as steps or as epochs, not both/],
   ['a plugin that cannot be loaded', (c) => (c.plugins = ['./missing-plugin.mjs']), /plugins\[0\]: cannot load '\.\/missing-plugin\.mjs'/],
 ];

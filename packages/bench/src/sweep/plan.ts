@@ -84,7 +84,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     // a plugin of the config: the message names the config file too
     throw isUserError(e) && e.message.startsWith('plugins[') ? new SweepConfigError([e.message], o.configPath) : e;
   }
-  const { registry, loaded, container } = methods;
+  const { registry, loaded, container, trainers } = methods;
   const plugins = [...new Set(loaded.filter((m) => !m.builtin).map((m) => m.path))];
   const zoo = await loadZoo(o.zooPath);
   const models = modelRegistry(zoo, container);
@@ -139,6 +139,9 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   }
   if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);
 
+  const trainerIds = new Set(trainers.map((t) => t.id));
+  const trainerProblems = [...new Set(cells.filter((c) => !trainerIds.has(c.spec.training.trainer ?? 'adamw')).map((c) => `${'trainer' in c.choice ? `methods[${c.entry}].grid.trainer[${c.choice.trainer}]` : 'training.trainer'}: no trainer '${c.spec.training.trainer}' (installed: ${[...trainerIds].join(', ')})`))];
+  if (trainerProblems.length) throw new SweepConfigError(trainerProblems, o.configPath);
   if (config.prune) {
     const pruneProblems = assignBrackets(cells, config.prune);
     if (pruneProblems.length) throw new SweepConfigError(pruneProblems, o.configPath);

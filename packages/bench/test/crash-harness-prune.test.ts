@@ -4,14 +4,14 @@
  * each. At the end every trial has exactly one record, the same as an uninterrupted run's (pruned
  * ones included, at the same rung), no rung was decided twice, and no checkpoint is left behind.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/record.js';
 import { readResults } from '../src/sweep/store.js';
-import { BIN, tinyWorkspace, tunelab } from './helpers.js';
+import { tinyWorkspace, tunelab } from './helpers.js';
+import { lines, runAndKill as kill, stable } from './kill.js';
 
 const ws = tinyWorkspace();
 const config = join(ws.dir, 'crash-prune.json');
@@ -28,28 +28,7 @@ const sweep = (out: string) => ['sweep', '--config', config, '--out', out, '--wo
 const REF = join(ws.dir, 'reference');
 const OUT = join(ws.dir, 'crashed');
 
-function runAndKill(ms: number): Promise<{ killed: boolean; elapsedMs: number }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...sweep(OUT)], { stdio: 'ignore' });
-    let killed = false;
-    const t0 = Date.now();
-    const timer = setTimeout(() => {
-      if (child.exitCode === null) killed = child.kill('SIGKILL');
-    }, ms);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve({ killed, elapsedMs: Date.now() - t0 });
-    });
-  });
-}
-
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
-/** Everything but timing and timestamps. */
-const stable = (r: TrialRecord) => ({
-  ...r, wallMs: 0, trainMs: 0, tokensPerSec: 0, finishedAt: '',
-  curve: r.curve?.map((p) => ({ ...p, elapsedMs: 0 })),
-  ...(r.selected ? { selected: { ...r.selected, elapsedMs: 0 } } : {}),
-});
+const runAndKill = (ms: number) => kill(sweep(OUT), ms);
 
 let refMs = 0;
 beforeAll(() => {

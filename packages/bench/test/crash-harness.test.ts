@@ -4,15 +4,17 @@
  * trial is lost, none is recorded twice, every line parses, and the records and the report equal
  * those of an uninterrupted run.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/record.js';
 import { readResults } from '../src/sweep/store.js';
-import { BIN, tinyWorkspace, tunelab } from './helpers.js';
+import { tinyWorkspace, tunelab } from './helpers.js';
+import { lines, runAndKill as kill, stable } from './kill.js';
+
+const runAndKill = (ms: number, after?: () => boolean) => kill(sweep(OUT), ms, after);
 
 const ws = tinyWorkspace();
 const config = join(ws.dir, 'crash.json');
@@ -28,32 +30,6 @@ const sweep = (out: string) => ['sweep', '--config', config, '--out', out, '--wo
 const REF = join(ws.dir, 'reference');
 const OUT = join(ws.dir, 'crashed');
 
-/** Start the sweep, SIGKILL it after `ms` (unless it ended first); resolves when it is gone. */
-function runAndKill(ms: number, after: () => boolean = () => true): Promise<{ killed: boolean; elapsedMs: number }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...sweep(OUT)], { stdio: 'ignore' });
-    let killed = false;
-    const t0 = Date.now();
-    const tick = setInterval(() => {
-      if (after() && Date.now() - t0 >= ms && child.exitCode === null) {
-        killed = child.kill('SIGKILL');
-        clearInterval(tick);
-      }
-    }, 5);
-    child.on('close', () => {
-      clearInterval(tick);
-      resolve({ killed, elapsedMs: Date.now() - t0 });
-    });
-  });
-}
-
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
-/** What must not change between runs: everything but timing and timestamps. */
-const stable = (r: TrialRecord) => ({
-  ...r, wallMs: 0, trainMs: 0, tokensPerSec: 0, finishedAt: '',
-  curve: r.curve?.map((p) => ({ ...p, elapsedMs: 0 })),
-  ...(r.selected ? { selected: { ...r.selected, elapsedMs: 0 } } : {}),
-});
 /** files that hold wall times (the time table, curves against elapsed time) are compared with the times masked or not at all */
 const TIMED = new Set(['report.html', 'summary.tex', 'chart-curve-time.svg']);
 const reportFiles = (dir: string) =>

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../record.js';
 import { shardName, type Shard } from './shard.js';
+import { appendJsonLines } from './store.js';
 
 /** One line of rungs.jsonl: a trial reached a rung; its state is in `checkpointFile(out, id, rung)`. */
 export interface RungLine {
@@ -66,15 +67,6 @@ export interface RungWriter {
 
 /** Append-only, one fsynced line per rung (the checkpoint is on disk before its line). */
 export function openRungs(file: string): RungWriter {
-  const fd = openSync(file, 'a');
-  return {
-    append(line) {
-      // NaN (a diverged metric) is written as null and read back as NaN by the scheduler
-      const bytes = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    },
-    close: () => closeSync(fd),
-  };
+  // NaN (a diverged metric) is written as null and read back as NaN by the scheduler
+  return appendJsonLines<RungLine>(file);
 }

@@ -92,11 +92,15 @@ export function openResultsFile(file: string, warn: (line: string) => void): Res
       warn(`${file}: cut an unterminated last line (${buf.length - keep} bytes) left by a killed sweep`);
     }
   }
+  return appendJsonLines<SweepRecord>(file);
+}
+
+/** One JSON value per line, each written whole and fsynced: after a crash a line is either there or not. */
+export function appendJsonLines<T>(file: string): { append(value: T): void; close(): void } {
   const fd = openSync(file, 'a');
   return {
-    append(record) {
-      // one whole line per write, then fsync: after a crash the line is either there or not
-      const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    append(value) {
+      const bytes = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
       fsyncSync(fd);

@@ -77,7 +77,7 @@ export async function paramsToTensors(params: ReadonlyMap<string, tf.Tensor>): P
  * within one filesystem), fsync so the rename never exposes unflushed bytes, then rename.
  * The temp name carries pid and randomness so concurrent writers never share a temp file.
  */
-async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     await fs.mkdir(nodePath.dirname(path), { recursive: true });

@@ -1,9 +1,6 @@
-import * as fs from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import * as nodePath from 'node:path';
 import type { TrainState } from '../train/state.js';
 import { UserError } from '../util/errors.js';
-import { readSafetensorsFile } from './io.js';
+import { readSafetensorsFile, writeFileAtomic } from './io.js';
 import { encodeSafetensors, type RawTensor } from './safetensors.js';
 
 const FORMAT = 'tunelab-train-state';
@@ -34,21 +31,7 @@ export async function saveTrainState(path: string, state: TrainState, identity: 
   const { params: _p, optimizer, best, ...rest } = state;
   const meta = { ...rest, optimizerStep: optimizer.step, best: { index: best.index, value: best.value, sinceBest: best.sinceBest, hasParams: best.params !== undefined } };
   const bytes = encodeSafetensors(tensors, { format: FORMAT, formatVersion: String(FORMAT_VERSION), identity, state: JSON.stringify(meta) });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  await fs.mkdir(nodePath.dirname(path), { recursive: true });
-  try {
-    const h = await fs.open(tmp, 'w');
-    try {
-      await h.writeFile(bytes);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(path, bytes);
   return bytes.length;
 }
 

@@ -20,8 +20,8 @@ export const freeze: MethodPlugin<FreezeConfig> = {
     coreApi: '^0.1.0',
     paramPrefix: 'freeze',
     description: "partial fine-tuning: only the last N layers' chosen modules (default FFN) and the new head train",
-    // it trains backbone weights, as full fine-tuning does, so it takes the same rate
-    defaultLearningRate: 1e-4,
+    // measured on micro (configs/sweeps/lr-micro.json; README): 30x SFT's best, since a few frozen-context layers must move far
+    defaultLearningRate: 3e-2,
   },
   schema: freezeSchema,
   expectedParams: (config, shape) => ({ adapter: 0, trainableBackbone: freezeParamCount(shape, config) }),

@@ -27,7 +27,7 @@ export const lora = {
     paramPrefix: PARAM_PREFIX,
     description: 'LoRA: frozen backbone, trainable low-rank updates W0 + (alpha/r)·A·B on chosen linears',
     // PEFT recipes train the small A/B matrices with ~10x the full fine-tuning rate
-    defaultLearningRate: 1e-3,
+    defaultLearningRate: 3e-3,
   },
   schema: loraSchema,
   apply: applyLora,

@@ -36,7 +36,7 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
     paramPrefix: PARAM_PREFIX,
     description: 'P-tuning v2: trainable prefix keys/values at every layer, backbone frozen (mode=shallow: input prompt only)',
     // the reference uses 5e-3..1e-2: prefixes start near zero and are the only thing adapting
-    defaultLearningRate: 5e-3,
+    defaultLearningRate: 1e-1,
   },
   schema: ptuningSchema,
   expectedParams: (config, shape) => ({ adapter: PTUNING_MODES[config.mode].paramCount(shape, config), trainableBackbone: 0 }),

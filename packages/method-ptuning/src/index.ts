@@ -35,8 +35,8 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
     coreApi: '^0.1.0',
     paramPrefix: PARAM_PREFIX,
     description: 'P-tuning v2: trainable prefix keys/values at every layer, backbone frozen (mode=shallow: input prompt only)',
-    // the reference uses 5e-3..1e-2: prefixes start near zero and are the only thing adapting
-    defaultLearningRate: 1e-1,
+    // measured on micro (configs/sweeps/lr-micro.json; README): our unprojected prefixes want more than the reference's 5e-3..1e-2
+    defaultLearningRate: 3e-2,
   },
   schema: ptuningSchema,
   expectedParams: (config, shape) => ({ adapter: PTUNING_MODES[config.mode].paramCount(shape, config), trainableBackbone: 0 }),

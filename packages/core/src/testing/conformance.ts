@@ -121,7 +121,8 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
   const lr = options.lr ?? method.meta.defaultLearningRate;
   const stepsDefault = options.steps ?? 25;
   const training = (n: number): ResolvedTraining => ({
-    steps: n, batchSize: 8, lr, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,
+    // a user's defaults: the method's own rate, 10% warm-up
+    steps: n, batchSize: 8, lr, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,
   });
 
   const backend = options.backend ?? ((process.env.TUNELAB_CONFORMANCE_BACKEND || 'cpu') as BackendChoice);

@@ -36,7 +36,7 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
     paramPrefix: PARAM_PREFIX,
     description: 'P-tuning v2: trainable prefix keys/values at every layer, backbone frozen (mode=shallow: input prompt only)',
     // measured on micro (configs/sweeps/lr-micro.json; README): our unprojected prefixes want more than the reference's 5e-3..1e-2
-    defaultLearningRate: 3e-2,
+    defaultLearningRate: 1e-2,
   },
   schema: ptuningSchema,
   expectedParams: (config, shape) => ({ adapter: PTUNING_MODES[config.mode].paramCount(shape, config), trainableBackbone: 0 }),

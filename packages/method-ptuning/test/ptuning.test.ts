@@ -119,7 +119,7 @@ describe('config', () => {
   it('defaults: deep, 16 prefixes, no projection, dropout 0.1; every field has help text', () => {
     expect(ptuningSchema.parse({})).toEqual({ mode: 'deep', prefixLength: 16, projection: false, dropout: 0.1 });
     for (const [k, f] of Object.entries(ptuningSchema.shape)) expect(f.description, k).toBeTruthy();
-    expect(ptuningV2.meta.defaultLearningRate).toBe(3e-2); // measured on micro: configs/sweeps/lr-micro.json
+    expect(ptuningV2.meta.defaultLearningRate).toBe(1e-2); // measured on micro: configs/sweeps/lr-micro.json
   });
 
   const misfit = (raw: Record<string, unknown>, over: Record<string, number>, seq: number): unknown => {

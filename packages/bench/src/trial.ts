@@ -1,5 +1,5 @@
 import {
-  CORE_VERSION, applyMethod, isStackedMethod, resolveBudget, saveAdapter, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  CORE_VERSION, applyMethod, isStackedMethod, isUserError, resolveBudget, saveAdapter, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
   type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
   type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample, type Trainer, type TrainState, pickTrainer,
 } from '@tunelab/core';
@@ -83,11 +83,22 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
   if (training.maxLength > shape.config.maxPositions) {
     throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${shape.config.maxPositions})`);
   }
-  dryApply(method, params, shape, task, training.maxLength);
+  try {
+    dryApply(method, params, shape, task, training.maxLength);
+  } catch (e) {
+    // stacked methods that cannot work together: the flag that stacked them is at fault
+    throw isUserError(e) && e.code === 'E_STACK_CONFLICT' ? new UserError(`--method ${req.method}: ${withoutMethodPrefix(e.message, req.method)}`, { code: e.code }) : e;
+  }
   const model = await source.load(req.model, sourceContext(env));
   const spec: TrialSpec = { method: req.method, params, model: req.model, task: task.name, seed: req.seed, training, ...(req.fromScratch ? { fromScratch: true } : {}) };
   const id = trialId(spec, { ...methodIdentity(method), ...modelKey(model), dataHash: task.hash, backend: env.backend });
   return { spec, method, model, task, id };
+}
+
+/** `method 'lora+ptuning-v2': x` -> `x`. */
+export function withoutMethodPrefix(message: string, id: string): string {
+  const own = `method '${id}': `;
+  return message.startsWith(own) ? message.slice(own.length) : message;
 }
 
 /** What of a model goes into trial ids: its weights' hash, and its tokenizer's where that is separate. */

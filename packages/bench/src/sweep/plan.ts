@@ -3,7 +3,7 @@ import { flagPlugins, loadMethods, type LoadedMethod } from '../methods.js';
 import { modelRegistry } from '../models/registry.js';
 import { methodIdentity, trialId, type MethodVersion } from '../record.js';
 import { loadTask, taskProviders } from '../tasks.js';
-import { dryApply, modelKey } from '../trial.js';
+import { dryApply, modelKey, withoutMethodPrefix } from '../trial.js';
 import { loadZoo, type Zoo } from '../zoo.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
@@ -73,7 +73,7 @@ function gridKeyOf(cell: SweepCell, field: string | undefined): string | undefin
 
 /** A method's "does not fit this model" message, placed at the grid value that caused it; a stack's conflict at the row's method. */
 function fitProblem(cell: SweepCell, message: string, path?: string, code?: string): string {
-  if (code === 'E_STACK_CONFLICT') return `methods[${cell.entry}].method: ${message}`;
+  if (code === 'E_STACK_CONFLICT') return `methods[${cell.entry}].method (${cell.spec.method}): ${withoutMethodPrefix(message, cell.spec.method)}`;
   const field = /^params\.(.+)$/.exec(path ?? '')?.[1] ?? /(?:^|: )params\.([A-Za-z0-9_.-]+)/.exec(message)?.[1];
   const key = gridKeyOf(cell, field);
   const at = key !== undefined ? `methods[${cell.entry}].grid.${key}[${cell.choice[key]}]` : `methods[${cell.entry}]`;

@@ -152,7 +152,8 @@ export async function evalAdapters(o: EvalOptions, env: TrialEnv): Promise<EvalR
     throw new UserError(`--max-length: ${maxLength} must be an integer in 4..${shape.config.maxPositions} (model '${o.model}' positions)`);
   }
   const task = await loadTask(o.task, env.cache);
-  const loaded = await source.load(o.model, sourceContext(env));
+  // the base the adapters were trained on exists: a missing zoo checkpoint is an error here, never a pretraining run
+  const loaded = await source.load(o.model, sourceContext(env, false));
   const checked: CheckedAdapter[] = [];
   for (const dir of o.adapters) checked.push(await checkAdapter(dir, { registry: env.registry, model: o.model, baseSha256: loaded.identity.sha256, task, warn: env.log }));
   const test = o.limit > 0 ? task.test.slice(0, o.limit) : task.test;

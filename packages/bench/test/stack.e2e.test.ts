@@ -6,11 +6,13 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
 import { lora } from '@tunelab/method-lora';
 import { ptuningV2 } from '@tunelab/method-ptuning';
 import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/record.js';
-import type { EvalResult } from '../src/eval/run.js';
+import { makeEnv } from '../src/commands/common.js';
+import { evalAdapters, type EvalResult } from '../src/eval/run.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../configs/sweeps/stack-example.json', import.meta.url));
@@ -62,7 +64,7 @@ describe('configs/sweeps/stack-example.json', () => {
 });
 
 describe('tunelab eval: one base, many adapters', () => {
-  it('applies, evaluates and removes each saved adapter on one base, with its bytes and switch time', () => {
+  it('applies, evaluates and removes each saved adapter on one base, with its bytes and switch time', async () => {
     const train = (name: string, args: string[]) => {
       const dir = join(ws.dir, name);
       const r = tunelab(['train', '--model', 'nano', '--task', 'wn-supersense', '--set', 'steps=4', '--set', 'evalLimit=32', '--save', dir, '--json', ...args, ...ws.args], { cwd: ws.dir });
@@ -71,23 +73,27 @@ describe('tunelab eval: one base, many adapters', () => {
     };
     const prefix = train('adapter-prefix', ['--method', 'ptuning-v2', '--set', 'prefixLength=4']);
     const stack = train('adapter-stack', ['--method', 'lora+ptuning-v2', '--set', 'lora.rank=4', '--set', 'ptuning-v2.prefixLength=4']);
+    // trains backbone weights in place: eval must put the base's values back after it
+    const frozen = train('adapter-freeze', ['--method', 'freeze+lora', '--set', 'lora.rank=2']);
     const saved = JSON.parse(readFileSync(join(stack.dir, 'adapter_config.json'), 'utf8')) as { methods: { id: string }[]; params: Record<string, unknown> };
     expect(saved.methods.map((m) => m.id)).toEqual(['lora', 'ptuning-v2']);
     expect(saved.params).toEqual(stack.record.params);
 
-    const r = tunelab(['eval', '--model', 'nano', '--task', 'wn-supersense', '--adapter', prefix.dir, '--adapter', stack.dir, '--limit', '32', '--json', ...ws.args], { cwd: ws.dir });
+    const r = tunelab(['eval', '--model', 'nano', '--task', 'wn-supersense', '--adapter', prefix.dir, '--adapter', stack.dir, '--adapter', frozen.dir, '--limit', '32', '--json', ...ws.args], { cwd: ws.dir });
     expect(r.code, r.stderr).toBe(0);
     const res = lastJson<EvalResult>(r.stdout);
     expect(res.baseAfter).toBe(res.baseBefore);
     expect(r.stderr).toContain('base weights after the last adapter: bit-identical to before');
     expect(res.modelSha256).toBe(stack.record.modelSha256);
-    const [a, b] = res.adapters;
+    const [a, b, c] = res.adapters;
     // P-tuning has no merge: the same computation as the trial's own test evaluation
     expect(a).toMatchObject({ method: 'ptuning-v2', merged: false, metrics: prefix.record.metrics, examples: 32, adapterBytes: prefix.record.saved!.adapterBytes, baseCheckpointBytes: prefix.record.baseCheckpointBytes });
     // the stack merges LoRA into the weights and keeps the prefix: at most one of 32 predictions may flip
     expect(b).toMatchObject({ method: 'lora+ptuning-v2', merged: true, adapterBytes: stack.record.saved!.adapterBytes });
     expect(Math.abs(b!.metrics.accuracy - stack.record.metrics.accuracy)).toBeLessThanOrEqual(1 / 32);
-    for (const x of [a!, b!]) {
+    expect(c).toMatchObject({ method: 'freeze+lora', merged: true });
+    expect(Math.abs(c!.metrics.accuracy - frozen.record.metrics.accuracy)).toBeLessThanOrEqual(1 / 32);
+    for (const x of [a!, b!, c!]) {
       expect(x.switchMs.in).toBeGreaterThan(0);
       expect(x.switchMs.in).toBeCloseTo(x.switchMs.apply + x.switchMs.load + x.switchMs.merge, 6);
       expect(x.switchMs.remove).toBeGreaterThanOrEqual(0);
@@ -107,5 +113,14 @@ describe('tunelab eval: one base, many adapters', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim()).toMatch(new RegExp(`^tunelab: --adapter .*adapter-other-version: it was saved by method 'ptuning-v2' @tunelab/method-ptuning@9\\.9\\.9, but @tunelab/method-ptuning@${ptuningV2.meta.version.replace(/\./g, '\\.')} is installed`));
     expect(refused.stdout).toBe(''); // refused before the first adapter was evaluated
+
+    // in-process: a second pass over the same adapters leaves no tensor behind, and the base is restored each time
+    const env = { ...(await makeEnv({ backend: 'wasm', cache: ws.cache, zoo: ws.zoo })), log: () => {} };
+    const o = { model: 'nano', adapters: [prefix.dir, stack.dir, frozen.dir], task: 'wn-supersense', limit: 8, batchSize: 8 };
+    await evalAdapters(o, env);
+    const tensors = tf.memory().numTensors;
+    const again = await evalAdapters(o, env);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(again.baseAfter).toBe(again.baseBefore);
   });
 });

@@ -43,7 +43,7 @@ export function stackClaim(m: ReportModel): Claim {
         cells.push(whole, ...parts.map((p) => p.cell!));
         evidence.push(
           `${t.task} @ ${model.name}: ${stack} ${show(whole)}; ${parts.map((p) => `${p.id} ${show(p.cell!)}`).join('; ')}: ` +
-            `${(100 * gap).toFixed(1)} points ${ok ? 'at or above' : 'below'} the better part (${better.id}) on ${t.metric.label}`,
+            `${(100 * Math.abs(gap)).toFixed(1)} points ${ok ? 'at or above' : 'below'} the better part (${better.id}) on ${t.metric.label}`,
         );
       }
     }

@@ -111,7 +111,7 @@ describe('tunelab eval: one base, many adapters', () => {
     writeFileSync(join(other, 'adapter_config.json'), JSON.stringify(config));
     const refused = tunelab(['eval', '--model', 'nano', '--task', 'wn-supersense', '--adapter', prefix.dir, '--adapter', other, ...ws.args], { cwd: ws.dir });
     expect(refused.code).toBe(2);
-    expect(refused.stderr.trim()).toMatch(new RegExp(`^tunelab: --adapter .*adapter-other-version: it was saved by method 'ptuning-v2' @tunelab/method-ptuning@9\\.9\\.9, but @tunelab/method-ptuning@${ptuningV2.meta.version.replace(/\./g, '\\.')} is installed`));
+    expect(refused.stderr).toMatch(new RegExp(`(^|\\n)tunelab: --adapter .*adapter-other-version: it was saved by method 'ptuning-v2' @tunelab/method-ptuning@9\\.9\\.9, but @tunelab/method-ptuning@${ptuningV2.meta.version.replace(/\./g, '\\.')} is installed`));
     expect(refused.stdout).toBe(''); // refused before the first adapter was evaluated
 
     // in-process: a second pass over the same adapters leaves no tensor behind, and the base is restored each time

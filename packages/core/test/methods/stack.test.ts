@@ -1,7 +1,7 @@
 /** The stacking rules (issue 15), on fake methods: nothing here names a real method. */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/backend/select.js';
 import type { Adapter } from '../../src/contracts/adapter.js';
 import type { MethodPlugin } from '../../src/contracts/method.js';
 import type { Backbone, ForwardHooks, HookContext } from '../../src/contracts/model.js';
@@ -39,7 +39,7 @@ function userError(f: () => unknown): UserError {
 
 let model: Backbone;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('cpu');
   model = Encoder.init(TINY_ENCODER, createRng('stack-test'));
 });
 afterAll(() => model.dispose());

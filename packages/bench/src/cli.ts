@@ -5,6 +5,7 @@ import { methodsCommand } from './commands/methods.js';
 import { newMethodCommand } from './commands/new-method.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
 import { pretrainingGainCommand } from './commands/pretraining-gain.js';
 import { perfCommand } from './commands/perf.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -16,12 +17,12 @@ import { modelInfoCommand } from './commands/model-info.js';
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, backendsCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, evalCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, backendsCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends')
+      .demandCommand(1, 'name a command: train, eval, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends')
       .strict()
-      // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial) collect
+      // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter) collect
       .middleware(lastWins, true)
       .fail((msg, err) => {
         throw err ?? new CliUsageError(msg);
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
 
 class CliUsageError extends Error {}
 
-const ARRAY_FLAGS = new Set(['set', 'plugin', 'size', 'in', 'trial']);
+const ARRAY_FLAGS = new Set(['set', 'plugin', 'size', 'in', 'trial', 'adapter']);
 
 function lastWins(argv: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(argv)) {

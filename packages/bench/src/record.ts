@@ -1,5 +1,5 @@
 import {
-  CORE_VERSION, canonicalJson, sha256, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type MemoryReport, type Metrics,
+  CORE_VERSION, canonicalJson, isStackedMethod, sha256, type MethodPlugin, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type MemoryReport, type Metrics,
   type ModelIdentity, type ResolvedTraining, type TfMemory, type CurvePoint, type EarlyStop, type SelectedPoint,
 } from '@tunelab/core';
 
@@ -36,10 +36,15 @@ export interface TrialRecord {
   stoppedEarly?: EarlyStop;
   /** successive halving stopped it at this rung: rung index (1-based), its step, its setting's mean dev metric there, and the bracket it competed in */
   pruned?: PrunedAt;
+  /** a method id, or a stack's ids joined by '+' (`lora+ptuning-v2`) */
   method: string;
+  /** a stack's: the parts' versions joined by '+' */
   methodVersion: string;
   methodPackage: string;
+  /** a stack's: each part's params under its method id */
   params: Record<string, unknown>;
+  /** a stack's parts, in the listed order, with each part's parameter counts (absent for a single method) */
+  methods?: StackedMethodRecord[];
   model: string;
   modelSha256: string;
   /** the backbone's shape (layers, hidden, heads, ...), so closed-form parameter counts can be checked from the record alone */
@@ -97,6 +102,18 @@ export interface TrialRecord {
   saved?: { dir: string; adapterBytes: number; baseCheckpointBytes: number };
 }
 
+/** One method of a stacked trial. */
+export interface StackedMethodRecord {
+  id: string;
+  version: string;
+  package: string;
+  params: Record<string, unknown>;
+  /** elements of the parameters this method creates */
+  adapterParams?: number;
+  /** elements of the backbone weights this method trains (the stack trains their union) */
+  trainableBackboneParams?: number;
+}
+
 export interface PrunedAt {
   rung: number;
   step: number;
@@ -107,11 +124,13 @@ export interface PrunedAt {
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
 export function trialId(
   spec: TrialSpec,
-  ctx: { methodVersion: string; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
+  ctx: { methodVersion: string; methods?: readonly MethodVersion[]; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
 ): string {
   const identity = {
     spec: { ...spec, fromScratch: spec.fromScratch ?? false },
     methodVersion: ctx.methodVersion,
+    // a stack's parts by id, version and package; absent for one method, so its ids are unchanged
+    ...(ctx.methods ? { methods: ctx.methods } : {}),
     coreVersion: CORE_VERSION,
     modelSha256: ctx.modelSha256,
     // absent for the zoo (its tokenizer is part of the checkpoint's recipe), so zoo ids are unchanged
@@ -120,6 +139,30 @@ export function trialId(
     backend: { name: ctx.backend.name, threads: ctx.backend.threads, ...(ctx.backend.adapter ? { adapter: adapterIdentity(ctx.backend.adapter) } : {}) },
   };
   return sha256(canonicalJson(identity)).slice(0, 20);
+}
+
+export interface MethodVersion {
+  id: string;
+  version: string;
+  package: string;
+}
+
+/** What of a method goes into trial ids: its version, and for a stack every part's id, version and package. */
+export function methodIdentity(m: MethodPlugin): { methodVersion: string; methods?: MethodVersion[] } {
+  if (!isStackedMethod(m)) return { methodVersion: m.meta.version };
+  return { methodVersion: m.meta.version, methods: m.parts.map((p) => ({ id: p.meta.id, version: p.meta.version, package: p.meta.packageName })) };
+}
+
+/** A stacked trial's `methods` field: each part's id, version, package, params and counts. */
+export function stackedMethodRecords(m: MethodPlugin, params: Record<string, unknown>, counts?: readonly { id: string; adapterParams: number; trainableBackboneParams: number }[]): StackedMethodRecord[] | undefined {
+  if (!isStackedMethod(m)) return undefined;
+  return m.parts.map((p) => {
+    const c = counts?.find((x) => x.id === p.meta.id);
+    return {
+      id: p.meta.id, version: p.meta.version, package: p.meta.packageName, params: (params[p.meta.id] ?? {}) as Record<string, unknown>,
+      ...(c ? { adapterParams: c.adapterParams, trainableBackboneParams: c.trainableBackboneParams } : {}),
+    };
+  });
 }
 
 /** What of an adapter changes a trial's numbers: which device, which driver, through which Dawn backend. */

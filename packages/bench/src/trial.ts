@@ -1,10 +1,11 @@
 import {
-  CORE_VERSION, applyMethod, resolveBudget, saveAdapter, TRAINING_KEYS, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  CORE_VERSION, applyMethod, isStackedMethod, isUserError, resolveBudget, saveAdapter, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
   type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
   type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample, type Trainer, type TrainState, pickTrainer,
 } from '@tunelab/core';
 import { startGpuRecording } from './gpu-record.js';
-import { peftLine, RECORD_FORMAT_VERSION, recordedIdentity, trialId, type TrialRecord, type TrialSpec } from './record.js';
+import { methodIdentity, peftLine, RECORD_FORMAT_VERSION, recordedIdentity, stackedMethodRecords, trialId, type TrialRecord, type TrialSpec } from './record.js';
+import { splitSettings } from './stack-settings.js';
 import { loadTask } from './tasks.js';
 import type { Zoo } from './zoo.js';
 
@@ -26,11 +27,12 @@ export function sourceContext(env: TrialEnv, build = true): ModelSourceContext {
 
 /** What a user asks for before defaults: raw params and training overrides. */
 export interface TrialRequest {
+  /** a method id, or ids joined by '+' to stack them (`lora+ptuning-v2`) */
   method: string;
   model: string;
   task: string;
   seed: number;
-  /** method params and training settings, mixed (`--set`); training keys are routed by name */
+  /** method params and training settings, mixed (`--set`); training keys are routed by name, a stack's params are `<id>.<param>` */
   set: Record<string, unknown>;
   fromScratch?: boolean;
 }
@@ -56,13 +58,11 @@ export function parseSetValue(raw: string): unknown {
 /**
  * Split `--set` into method params and training settings, validate both, and resolve every
  * default: the method's learning rate, the model's length, the budget in steps (`epochs` needs the
- * training split's size) and the evaluation interval.
+ * training split's size) and the evaluation interval. A stack's rate is the smallest of its parts'.
  */
 export function resolveSettings(registry: MethodRegistry, methodId: string, set: Record<string, unknown>, sequenceLength: number, trainExamples?: number): { params: Record<string, unknown>; training: ResolvedTraining } {
   const method = registry.get(methodId);
-  const trainingRaw: Record<string, unknown> = {};
-  const paramsRaw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(set)) (TRAINING_KEYS.has(k) ? trainingRaw : paramsRaw)[k] = v;
+  const { training: trainingRaw, params: paramsRaw } = splitSettings(methodId, set);
   const t = trainingSchema.safeParse(trainingRaw);
   if (!t.success) throw new UserError(`training settings: ${formatZodError(t.error, 'training')}`);
   const params = registry.parseParams(methodId, paramsRaw);
@@ -84,11 +84,22 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
   if (training.maxLength > shape.config.maxPositions) {
     throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${shape.config.maxPositions})`);
   }
-  dryApply(method, params, shape, task, training.maxLength);
+  try {
+    dryApply(method, params, shape, task, training.maxLength);
+  } catch (e) {
+    // stacked methods that cannot work together: the flag that stacked them is at fault
+    throw isUserError(e) && e.code === 'E_STACK_CONFLICT' ? new UserError(`--method ${req.method}: ${withoutMethodPrefix(e.message, req.method)}`, { code: e.code }) : e;
+  }
   const model = await source.load(req.model, sourceContext(env));
   const spec: TrialSpec = { method: req.method, params, model: req.model, task: task.name, seed: req.seed, training, ...(req.fromScratch ? { fromScratch: true } : {}) };
-  const id = trialId(spec, { methodVersion: method.meta.version, ...modelKey(model), dataHash: task.hash, backend: env.backend });
+  const id = trialId(spec, { ...methodIdentity(method), ...modelKey(model), dataHash: task.hash, backend: env.backend });
   return { spec, method, model, task, id };
+}
+
+/** `method 'lora+ptuning-v2': x` -> `x`. */
+export function withoutMethodPrefix(message: string, id: string): string {
+  const own = `method '${id}': `;
+  return message.startsWith(own) ? message.slice(own.length) : message;
 }
 
 /** What of a model goes into trial ids: its weights' hash, and its tokenizer's where that is separate. */
@@ -157,7 +168,8 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       ...(hooks.saveDir
         ? {
             afterTrain: async (adapter, head) => {
-              const { bytes } = await saveAdapter(hooks.saveDir!, { meta: p.method.meta, params: p.spec.params, adapter, head, baseModelSha256: p.model.identity.sha256 });
+              const parts = isStackedMethod(p.method) ? { parts: p.method.parts.map((m) => m.meta) } : {};
+              const { bytes } = await saveAdapter(hooks.saveDir!, { meta: p.method.meta, params: p.spec.params, adapter, head, baseModelSha256: p.model.identity.sha256, ...parts });
               saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: p.model.checkpointBytes };
               env.log(`saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`);
             },
@@ -166,6 +178,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
     });
     const { deviceMemory, tfMemory } = gpu.finish();
     if (out.train.state) await hooks.onPause?.(out.train.state);
+    const methods = stackedMethodRecords(p.method, p.spec.params, out.parts);
     return {
       format: 'tunelab-record',
       formatVersion: RECORD_FORMAT_VERSION,
@@ -180,6 +193,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       methodVersion: p.method.meta.version,
       methodPackage: p.method.meta.packageName,
       params: p.spec.params,
+      ...(methods ? { methods } : {}),
       model: p.spec.model,
       modelSha256: p.model.identity.sha256,
       encoder: p.model.config,

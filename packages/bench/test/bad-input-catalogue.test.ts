@@ -7,6 +7,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { lora } from '@tunelab/method-lora';
 import { main } from '../src/cli.js';
 import { tinyWorkspace } from './helpers.js';
 import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
@@ -32,6 +33,20 @@ const dataTask = (dir: string) => `file:${join(DATA, dir, 'train.jsonl')}`;
 /** a cache holding a tampered copy of the tiny checkpoint */
 const tampered = (name: string) => ['--cache', join(ws.dir, `cache-${name}`)];
 const withCache = (args: string[], cache: string[]) => args.map((a, i) => (args[i - 1] === '--cache' ? cache[1]! : a));
+
+/** A saved-adapter folder holding only its adapter_config.json (refused before any weight is read). */
+function adapterFolder(name: string, over: { version?: string; baseModelSha256?: string }): string {
+  const dir = join(ws.dir, `adapter-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const config = {
+    format: 'tunelab-adapter', formatVersion: 1,
+    method: { id: 'lora', version: over.version ?? lora.meta.version, packageName: lora.meta.packageName },
+    params: { rank: 2 }, task: { kind: 'pair', numLabels: 2 }, baseModelSha256: over.baseModelSha256 ?? 'f'.repeat(64),
+  };
+  writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify(config));
+  return dir;
+}
+const evalArgs = (dir: string) => ['eval', '--model', 'tiny', '--task', 'wn-wic', '--adapter', dir, ...ws.args];
 
 interface Case {
   name: string;
@@ -96,6 +111,20 @@ const cases: Case[] = [
   { name: 'zero training steps', args: () => train(['--method', 'sft', '--set', 'steps=0']), message: /training\.steps: .*>=1/ },
   { name: 'an unknown flag', args: () => train(['--method', 'sft', '--stepz', '3']), message: /Unknown argument: stepz/ },
   { name: 'new-method into a folder that is not empty', args: () => ['new-method', ws.dir], message: /new-method: .* already exists and is not empty; choose a new folder/ },
+  // stacked methods (issue 15)
+  { name: 'the same method stacked twice', args: () => train(['--method', 'lora+lora']), message: /--method lora\+lora: 'lora' is listed twice \(positions 0 and 1\); a stack takes each method once/ },
+  { name: 'an unknown method in a stack', args: () => train(['--method', 'lora+lorra']), message: /--method lora\+lorra: unknown method 'lorra'; installed: .*ptuning-v2/ },
+  { name: 'SFT stacked with another method', args: () => train(['--method', 'sft+lora']), message: /--method sft\+lora: 'sft' trains every backbone weight, so nothing stays frozen for 'lora'; run 'sft' on its own/ },
+  { name: 'an unqualified --set with stacked methods', args: () => train(['--method', 'lora+ptuning-v2', '--set', 'rank=2']), message: /--set rank: 'lora\+ptuning-v2' stacks methods, so name the method the setting is for: lora\.rank or ptuning-v2\.rank/ },
+  { name: 'a --set for a method the stack does not have', args: () => train(['--method', 'lora+ptuning-v2', '--set', 'freeze.trainableLayers=1']), message: /--set freeze\.trainableLayers: 'freeze' is not one of the stacked methods \(lora, ptuning-v2\)/ },
+  { name: "a stacked method's value out of range", args: () => train(['--method', 'lora+ptuning-v2', '--set', 'ptuning-v2.prefixLength=0']), message: /method 'lora\+ptuning-v2': params\.ptuning-v2\.prefixLength: .*>=1/ },
+  { name: "a stacked method's value that does not fit the model", args: () => train(['--method', 'lora+ptuning-v2', '--set', 'lora.rank=64']), message: /method 'lora\+ptuning-v2': params\.lora\.rank: 64 exceeds min\(d_in, d_out\) = 16/ },
+  { name: 'a stacked sweep row listing a method twice', args: () => sweep('stack-dup', withGood({ methods: [{ method: ['lora', 'lora'], grid: {} }] })), message: /methods\[0\]\.method\[1\]: 'lora' is listed twice/ },
+  { name: 'a stacked sweep row with an unqualified param', args: () => sweep('stack-unqualified', withGood({ methods: [{ method: ['lora', 'ptuning-v2'], grid: { prefixLength: [4] } }] })), message: /methods\[0\]\.grid\.prefixLength: 'lora\+ptuning-v2' stacks methods, so name the method the setting is for: lora\.prefixLength or ptuning-v2\.prefixLength/ },
+  // tunelab eval: adapters that do not fit the base or the installed methods
+  { name: 'eval of an adapter saved for another base checkpoint', args: () => evalArgs(adapterFolder('other-base', {})), message: /--adapter .*adapter-other-base: saved for base checkpoint ffffffffffff…, but --model tiny is [0-9a-f]{12}…; evaluate it on the base it was trained on/ },
+  { name: 'eval of an adapter saved by another method version', args: () => evalArgs(adapterFolder('other-version', { version: '9.9.9' })), message: /--adapter .*adapter-other-version: it was saved by method 'lora' @tunelab\/method-lora@9\.9\.9, but @tunelab\/method-lora@\d+\.\d+\.\d+ is installed/ },
+  { name: 'eval without a saved adapter there', args: () => evalArgs(join(ws.dir, 'no-adapter-here')), message: /--adapter .*no-adapter-here: .*adapter_config\.json/ },
   // records
   { name: 'verify on a folder without results', args: () => ['verify', '--in', join(ws.dir, 'no-results'), ...ws.args], message: /no results\*\.jsonl files there/ },
   { name: 'verify on a folder that holds no records', args: () => ['verify', '--in', join(DATA, 'not-records'), ...ws.args], message: /results\.jsonl:1: not a tunelab record/ },

@@ -164,7 +164,7 @@ describe('tunelab report on real sweep records', () => {
     const share = (freeze.trainableParams - freeze.headParams) / perLayer;
     expect(md).toContain(`= ${share.toFixed(3)}; closed-form FFN share`);
     for (const verdict of md.match(/^\d\. \*\*([a-z ]+)\*\*/gm)!) expect(verdict).toMatch(/held|did not hold|not testable in this sweep/);
-    expect(md.match(/^\d\. \*\*/gm)).toHaveLength(6);
+    expect(md.match(/^\d\. \*\*/gm)).toHaveLength(7);
   });
 
   it('merges shard folders: the same tables as the single folder, and the same report twice', async () => {

@@ -36,6 +36,17 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
   ['an unknown trainer', (c) => (c.training.trainer = 'fp16'), /training\.trainer: no trainer 'fp16' \(installed: adamw\)/],
   ['a budget given twice', (c) => (c.training.epochs = 1), /training\.epochs: give the budget as steps or as epochs, not both/],
   ['a plugin that cannot be loaded', (c) => (c.plugins = ['./missing-plugin.mjs']), /plugins\[0\]: cannot load '\.\/missing-plugin\.mjs'/],
+  // stacked rows (issue 15)
+  ['a method listed twice in a stacked row', (c) => c.methods.push({ method: ['lora', 'lora'] }), /methods\[4\]\.method\[1\]: 'lora' is listed twice \(positions 0 and 1\); a stack takes each method once/],
+  ['a method listed twice in a stacked id', (c) => c.methods.push({ method: 'lora+lora' }), /methods\[4\]\.method: 'lora' is listed twice/],
+  ['an unknown method in a stacked row', (c) => c.methods.push({ method: ['lora', 'lorra'] }), /methods\[4\]\.method\[1\]: unknown method 'lorra'; installed: .*ptuning-v2/],
+  ['an empty stacked row', (c) => c.methods.push({ method: [] }), /methods\[4\]\.method: expected at least one method/],
+  ['an unqualified param in a stacked row', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { rank: [2] } }), /methods\[4\]\.grid\.rank: 'lora\+ptuning-v2' stacks methods, so name the method the setting is for: lora\.rank or ptuning-v2\.rank/],
+  ['a param of a method the row does not stack', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'freeze.trainableLayers': [1] } }), /methods\[4\]\.grid\.freeze\.trainableLayers: 'freeze' is not one of the stacked methods \(lora, ptuning-v2\)/],
+  ['an unknown param of a stacked method', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'lora.rnak': [2] } }), /methods\[4\]\.grid\.lora\.rnak: not a parameter of method 'lora' \(rank, alpha/],
+  ['a value a stacked method rejects', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'ptuning-v2.prefixLength': [4, 0] } }), /methods\[4\]\.grid\.ptuning-v2\.prefixLength\[1\]: method 'ptuning-v2': .*>=1/],
+  ['a stacked value that does not fit the model', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'lora.rank': [2, 64] } }), /methods\[4\]\.grid\.lora\.rank\[1\]: lora\+ptuning-v2 lora\.rank=64 does not fit model 'tiny': method 'lora\+ptuning-v2': params\.lora\.rank: 64 exceeds min\(d_in, d_out\) = 16/],
+  ['SFT stacked with another method', (c) => c.methods.push({ method: ['sft', 'lora'] }), /methods\[4\]\.method \(sft\+lora\): 'sft' trains every backbone weight, so nothing stays frozen for 'lora'; run 'sft' on its own/],
 ];
 
 function writeCase(i: number, mutate: (c: Record<string, any>) => void): { file: string; out: string } {
@@ -164,6 +175,23 @@ describe('grid expansion', () => {
     const dup = config({ methods: [{ method: 'lora', grid: { rank: [8] } }, { method: 'lora', grid: {} }] } as Partial<SweepConfig>);
     expect(expandGrid(dup, registry, threeSizes())).toHaveLength(3 * 2 * 2); // rank 8 is lora's default
     expect(JSON.stringify(expandGrid(config(), registry, threeSizes()))).toBe(JSON.stringify(expandGrid(config(), registry, threeSizes())));
+  });
+
+  it('a stacked row: ids joined by +, params grouped by method id, qualified grid keys in the label', () => {
+    const methods = [
+      { method: ['lora', 'ptuning-v2'], grid: { 'lora.rank': [2], 'ptuning-v2.prefixLength': [4, 8], lr: [0.01] } },
+      { method: 'lora+ptuning-v2', grid: { 'lora.rank': [2], 'ptuning-v2.prefixLength': [4, 8], lr: [0.01] } },
+      { method: ['lora'], grid: { rank: [2] } },
+    ];
+    const cells = expandGrid(config({ methods, models: ['tiny'], seeds: [1], tasks: ['wn-wic'] } as unknown as Partial<SweepConfig>), registry, threeSizes());
+    // the id form is the list form: its cells are the same specs, kept once
+    expect(cells.map((c) => c.label)).toEqual(['lora+ptuning-v2 lora.rank=2 ptuning-v2.prefixLength=4 lr=0.01', 'lora+ptuning-v2 lora.rank=2 ptuning-v2.prefixLength=8 lr=0.01', 'lora rank=2']);
+    expect(cells[1]!.spec).toMatchObject({ method: 'lora+ptuning-v2', params: { lora: { rank: 2, alpha: 16, targets: ['query', 'value'] }, 'ptuning-v2': { prefixLength: 8, mode: 'deep' } }, training: { lr: 0.01 } });
+    expect(cells[2]!.spec).toMatchObject({ method: 'lora', params: { rank: 2 } });
+    // without a rate in the grid, a stack trains at the smallest of its parts' default rates
+    const plain = expandGrid(config({ methods: [{ method: ['ptuning-v2', 'lora'] }], models: ['tiny'], seeds: [1], tasks: ['wn-wic'] } as unknown as Partial<SweepConfig>), registry, threeSizes());
+    expect(plain[0]!.spec.training.lr).toBe(Math.min(registry.get('lora').meta.defaultLearningRate, registry.get('ptuning-v2').meta.defaultLearningRate));
+    expect(plain[0]!.spec.method).toBe('ptuning-v2+lora');
   });
 
   it('shards partition the ordered cells', () => {

@@ -10,6 +10,8 @@ export { hfModelSource, type HfAlias } from './models/hf-source.js';
 export { createContainer, type ContainerOptions } from './di/container.js';
 export { MethodRegistry, checkMethodPlugin, checkUniqueMethods, type UniqueMessages } from './methods/registry.js';
 export { applyMethod } from './methods/apply.js';
+export { STACK_SEPARATOR, isStackId, isStackedMethod, stackIds, stackListProblems, stackMethods, type StackConfig, type StackListProblem, type StackedMethod } from './methods/stack.js';
+export { SINGLE_SOURCE_HOOKS, isStackedAdapter, stackAdapters, stackProblem, type StackPart, type StackedAdapter } from './methods/stack-adapter.js';
 export { coerceLists } from './methods/coerce.js';
 export { schemaProblem, PROBE_KEY } from './methods/contract.js';
 export { checkParamNames } from './methods/probe.js';
@@ -41,7 +43,7 @@ export { adamWStepper, decays, decayedNames, type OptimizerSettings, type Steppe
 export { crossEntropy } from './train/loss.js';
 export { memorySplit, profilePeak, type MemoryReport } from './train/memory.js';
 export { classificationMetrics, taggingMetrics, spans, metricsFor, primaryMetricKey, primaryScore, type Metrics } from './train/metrics.js';
-export { runTrial, type TrialInputs, type TrialOutcome } from './trial/run.js';
+export { runTrial, type PartCounts, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';
 export * from './data/index.js';

@@ -33,6 +33,10 @@ export function trainCommand(y: Argv) {
         const mark = record.selected?.step === p.step ? '  <- selected' : '';
         env.log(`  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${Object.entries(p.dev).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}${mark}`);
       }
+      if (record.methods) {
+        const parts = record.methods.map((m) => `${m.id} ${(m.adapterParams ?? 0).toLocaleString('en-US')} params${m.trainableBackboneParams ? ` + ${m.trainableBackboneParams.toLocaleString('en-US')} backbone weights` : ''}`);
+        env.log(`stack (linear hooks in this order): ${parts.join('; ')}; head ${record.headParams.toLocaleString('en-US')}`);
+      }
       if (record.selected) env.log(`selected: ${record.selected.select} point, step ${record.selected.step}${record.stoppedEarly ? `; stopped early at step ${record.stoppedEarly.step} (patience ${record.stoppedEarly.patience})` : ''}`);
       env.log(
         `${record.status}: test accuracy ${(m.accuracy * 100).toFixed(2)}%` +

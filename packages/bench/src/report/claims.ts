@@ -3,6 +3,7 @@ import { freezeParamCount, type FreezeModule } from '@tunelab/method-freeze';
 import { lora, loraSchema, loraTargetShapes } from '@tunelab/method-lora';
 import type { TrialRecord } from '../record.js';
 import type { Cell, ReportModel, TaskReport } from './build.js';
+import { stackClaim } from './claims-stack.js';
 import { count, pct, sharePct } from './format.js';
 import { protocolOf, protocolText } from './protocol.js';
 
@@ -227,5 +228,5 @@ function shares(m: ReportModel): Claim {
 }
 
 export function checkClaims(m: ReportModel): Claim[] {
-  return [loraCount(m), ...ptuning(m), freezeShare(m), loraMemory(m), shares(m)];
+  return [loraCount(m), ...ptuning(m), freezeShare(m), loraMemory(m), shares(m), stackClaim(m)];
 }

@@ -37,10 +37,22 @@ export function primaryMetric(taskKind: string): MetricSpec {
   return taskKind === 'tagging' ? { key: 'spanF1', label: 'span F1' } : { key: 'accuracy', label: 'accuracy' };
 }
 
-/** A record's settings, flattened: params by name, training settings as `training.<key>`, and the method's version. */
-export function settingsOf(r: Pick<SweepRecord, 'params' | 'training' | 'fromScratch' | 'methodVersion'>): Record<string, unknown> {
+/** A stack's params are grouped by method id: each group's keys read as `<id>.<key>` (`lora.rank`), as the grid writes them. */
+function flatParams(r: Pick<SweepRecord, 'params' | 'method'>): [string, unknown][] {
+  const stacked = r.method.includes('+');
+  return Object.entries(r.params).flatMap(([k, v]) =>
+    stacked && v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).map(([kk, vv]): [string, unknown] => [`${k}.${kk}`, vv]) : [[k, v]],
+  );
+}
+
+/**
+ * A record's settings, flattened: params by name (a stack's as `<method id>.<param>`), training
+ * settings as `training.<key>`, and the method's version. A stack is a method of its own here:
+ * `lora+ptuning-v2` is its own variant, next to `lora` and `ptuning-v2`.
+ */
+export function settingsOf(r: Pick<SweepRecord, 'params' | 'training' | 'fromScratch' | 'methodVersion' | 'method'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r.params)) out[k] = v;
+  for (const [k, v] of flatParams(r)) out[k] = v;
   for (const [k, v] of Object.entries(r.training)) out[`training.${k}`] = v;
   if (r.fromScratch) out.fromScratch = true;
   // a string: two versions of one method in a folder are two rows, never averaged in one cell

@@ -10,11 +10,15 @@ const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty
  * One row of the sweep: a method and the values to try. Grid keys are the method's params or
  * training keys (lr, steps, ...); each value list is tried in full (cartesian product). `models`
  * narrows the row to some sizes, for grids that depend on the model (frozen depth 1..L).
+ * `method` may list several methods to stack them in one trial (`["lora", "ptuning-v2"]`, or the
+ * id `lora+ptuning-v2`); the row's method params are then `<method id>.<param>` (`lora.rank`).
  */
 const methodEntry = z
   .object({
     $comment: z.string().optional(),
-    method: name,
+    method: z.union([name, z.array(name, { error: 'expected a method id or a list of method ids to stack' }).min(1, atLeastOne('method'))], {
+      error: 'expected a method id or a list of method ids to stack',
+    }),
     grid: z.record(z.string().min(1), z.array(z.unknown(), { error: 'expected a list of values to try' }).min(1, atLeastOne('value')) as z.ZodType<unknown[]>).default({}),
     models: z.array(name).min(1, atLeastOne('model')).optional(),
   })
@@ -61,6 +65,11 @@ export const sweepConfigSchema = z
 
 export type SweepConfig = z.output<typeof sweepConfigSchema>;
 export type MethodEntry = SweepConfig['methods'][number];
+
+/** A row's method as one id: a listed stack's ids joined by '+' (one listed method is that method). */
+export function entryMethodId(entry: Pick<MethodEntry, 'method'>): string {
+  return typeof entry.method === 'string' ? entry.method : entry.method.join('+');
+}
 
 /** Validate a parsed JSON value; every problem names its path (`methods[2].grid.rank: ...`). */
 export function parseSweepConfig(raw: unknown, source: string): SweepConfig {

@@ -1,10 +1,11 @@
-import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, trainingSchema, type MethodRegistry, type ModelShape } from '@tunelab/core';
+import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, isStackedMethod, stackIds, stackListProblems, trainingSchema, type MethodPlugin, type MethodRegistry, type ModelShape } from '@tunelab/core';
 import type { z } from 'zod';
 import type { TrialSpec } from '../record.js';
 import { taskProviders } from '../tasks.js';
 import { resolveSettings } from '../trial.js';
 import type { Zoo } from '../zoo.js';
-import type { MethodEntry, SweepConfig } from './config.js';
+import { stackKeyProblem } from '../stack-settings.js';
+import { entryMethodId, type MethodEntry, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import type { Bracket } from './plan.js';
 
@@ -73,7 +74,10 @@ function checkNames(config: SweepConfig, registry: MethodRegistry, models: Model
     if (!t.startsWith('file:') && !taskNames.includes(t)) problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>`);
   });
   config.methods.forEach((e, i) => {
-    if (!registry.ids().includes(e.method)) problems.push(`methods[${i}].method: unknown method '${e.method}'; installed: ${registry.ids().join(', ')}`);
+    const ids = typeof e.method === 'string' ? stackIds(e.method) : e.method;
+    const at = (j: number) => `methods[${i}].method${typeof e.method === 'string' ? '' : `[${j}]`}`;
+    if (ids.length === 1 && !registry.ids().includes(ids[0]!)) problems.push(`${at(0)}: unknown method '${ids[0]}'; installed: ${registry.ids().join(', ')}`);
+    if (ids.length > 1) for (const p of stackListProblems(ids, registry.ids())) problems.push(`${at(p.index)}: ${p.message}`);
     e.models?.forEach((m, j) => {
       if (!config.models.includes(m)) problems.push(`methods[${i}].models[${j}]: '${m}' is not one of the sweep's models (${config.models.join(', ')})`);
     });
@@ -81,36 +85,56 @@ function checkNames(config: SweepConfig, registry: MethodRegistry, models: Model
   return problems;
 }
 
+/** The method's own params, or a stack's parts, each with the grid-key prefix its params take (`lora.`). */
+function paramGroups(method: MethodPlugin): { method: MethodPlugin; prefix: string }[] {
+  return isStackedMethod(method) ? method.parts.map((m) => ({ method: m, prefix: `${m.meta.id}.` })) : [{ method, prefix: '' }];
+}
+
 /**
- * Validate one grid combination with the method's schema and the training schema, and name each
- * problem by where the user wrote the value: `methods[1].grid.rank[0]`, else `training.x`, else the row.
+ * Validate one grid combination with the method's schema (each part's, for a stack) and the
+ * training schema, and name each problem by where the user wrote the value:
+ * `methods[1].grid.rank[0]` (a stack's `methods[1].grid.lora.rank[0]`), else `training.x`, else the row.
  */
 function checkCombo(config: SweepConfig, entry: MethodEntry, i: number, combo: Combo, registry: MethodRegistry): string[] {
-  const method = registry.get(entry.method);
+  const methodId = entryMethodId(entry);
+  const method = registry.get(methodId);
+  const stacked = isStackedMethod(method);
+  const problems: string[] = [];
   const trainingRaw: Record<string, unknown> = {};
-  const paramsRaw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries({ ...config.training, ...combo.values })) (TRAINING_KEYS.has(k) ? trainingRaw : paramsRaw)[k] = v;
-  const where = (path: readonly PropertyKey[]) => {
+  const paramsRaw = new Map<string, Record<string, unknown>>(paramGroups(method).map((g) => [g.prefix, {}]));
+  for (const [k, v] of Object.entries({ ...config.training, ...combo.values })) {
+    if (TRAINING_KEYS.has(k)) trainingRaw[k] = v;
+    else if (!stacked) paramsRaw.get('')![k] = v;
+    else {
+      const problem = stackKeyProblem(methodId, k);
+      if (problem) problems.push(`methods[${i}].grid.${k}: ${problem}`);
+      else paramsRaw.get(k.slice(0, k.indexOf('.') + 1))![k.slice(k.indexOf('.') + 1)] = v;
+    }
+  }
+  const where = (prefix: string, path: readonly PropertyKey[]) => {
     const [key, ...rest] = path;
     const tail = rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    if (typeof key === 'string' && key in combo.values) return `methods[${i}].grid.${key}[${combo.choice[key]}]${tail}`;
-    if (typeof key === 'string' && key in config.training) return formatPath(['training', ...path]);
-    return `methods[${i}] (${comboLabel(entry.method, combo.values)})`;
+    const gridKey = `${prefix}${String(key)}`;
+    if (typeof key === 'string' && gridKey in combo.values) return `methods[${i}].grid.${gridKey}[${combo.choice[gridKey]}]${tail}`;
+    if (typeof key === 'string' && prefix === '' && key in config.training) return formatPath(['training', ...path]);
+    return `methods[${i}] (${comboLabel(methodId, combo.values)})`;
   };
-  const problems: string[] = [];
-  const report = (error: z.ZodError, owner: string) => {
+  const report = (error: z.ZodError, owner: string, prefix: string, m?: MethodPlugin) => {
     for (const issue of error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) {
-          problems.push(`methods[${i}].grid.${k}: not a parameter of method '${entry.method}' (${Object.keys(methodKeys(method.schema)).join(', ') || 'it takes none'}) nor a training setting (${[...TRAINING_KEYS].join(', ')})`);
+          const keys = Object.keys(methodKeys(m!.schema)).join(', ') || 'it takes none';
+          problems.push(`methods[${i}].grid.${prefix}${k}: not a parameter of method '${m!.meta.id}' (${keys})${stacked ? '' : ` nor a training setting (${[...TRAINING_KEYS].join(', ')})`}`);
         }
-      } else problems.push(`${where(issue.path)}: ${owner}${issue.message}`);
+      } else problems.push(`${where(prefix, issue.path)}: ${owner}${issue.message}`);
     }
   };
   const t = trainingSchema.safeParse(trainingRaw);
-  if (!t.success) report(t.error, '');
-  const p = method.schema.safeParse(paramsRaw);
-  if (!p.success) report(p.error as z.ZodError, `method '${entry.method}': `);
+  if (!t.success) report(t.error, '', '');
+  for (const g of paramGroups(method)) {
+    const p = g.method.schema.safeParse(paramsRaw.get(g.prefix));
+    if (!p.success) report(p.error as z.ZodError, `method '${g.method.meta.id}': `, g.prefix, g.method);
+  }
   return problems;
 }
 
@@ -151,23 +175,24 @@ export function expandGrid(
       for (const task of config.tasks) {
         for (const { entry, i, combos } of rows) {
           if (entry.models && !entry.models.includes(model)) continue;
+          const methodId = entryMethodId(entry);
           for (const c of combos) {
             const set = { ...config.training, ...c.values };
             if (set.epochs !== undefined && !trainSizes.has(task)) {
               problems.push(`${'epochs' in c.values ? `methods[${i}].grid.epochs` : 'training.epochs'}: task '${task}' has no known training split size here; give the budget as steps`);
               continue;
             }
-            const { params, training } = resolveSettings(registry, entry.method, set, shape.sequenceLength, trainSizes.get(task) ?? 1);
+            const { params, training } = resolveSettings(registry, methodId, set, shape.sequenceLength, trainSizes.get(task) ?? 1);
             if (training.maxLength > shape.config.maxPositions) {
               const at = 'maxLength' in c.values ? `methods[${i}].grid.maxLength[${c.choice.maxLength}]` : 'training.maxLength';
               problems.push(`${at}: ${training.maxLength} exceeds model '${model}' positions (${shape.config.maxPositions})`);
               continue;
             }
-            const spec: TrialSpec = { method: entry.method, params, model, task, seed, training };
+            const spec: TrialSpec = { method: methodId, params, model, task, seed, training };
             const key = canonicalJson(spec);
             if (seen.has(key)) continue;
             seen.add(key);
-            cells.push({ index: cells.length, entry: i, spec, label: comboLabel(entry.method, c.values), choice: c.choice });
+            cells.push({ index: cells.length, entry: i, spec, label: comboLabel(methodId, c.values), choice: c.choice });
           }
         }
       }

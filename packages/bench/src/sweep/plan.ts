@@ -1,9 +1,9 @@
 import { canonicalJson, isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelShape, type TaskData } from '@tunelab/core';
 import { flagPlugins, loadMethods, type LoadedMethod } from '../methods.js';
 import { modelRegistry } from '../models/registry.js';
-import { trialId } from '../record.js';
+import { methodIdentity, trialId, type MethodVersion } from '../record.js';
 import { loadTask, taskProviders } from '../tasks.js';
-import { dryApply, modelKey } from '../trial.js';
+import { dryApply, modelKey, withoutMethodPrefix } from '../trial.js';
 import { loadZoo, type Zoo } from '../zoo.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
@@ -13,6 +13,8 @@ import { rungSteps, type PruneConfig } from './halving.js';
 /** What a trial's id and its records need besides the spec: computed once, in the parent. */
 export interface CellIdentity {
   methodVersion: string;
+  /** a stack's parts (part of the trial id) */
+  methods?: MethodVersion[];
   methodPackage: string;
   modelSha256: string;
   /** a Hugging Face model's tokenizer hash (part of the trial id) */
@@ -62,10 +64,19 @@ export interface PlanOptions {
   log: (line: string) => void;
 }
 
-/** A method's "does not fit this model" message, placed at the grid value that caused it. */
-function fitProblem(cell: SweepCell, message: string, path?: string): string {
-  const key = /^params\.([A-Za-z0-9_]+)/.exec(path ?? '')?.[1] ?? /(?:^|: )params\.([A-Za-z0-9_]+)/.exec(message)?.[1];
-  const at = key !== undefined && key in cell.choice ? `methods[${cell.entry}].grid.${key}[${cell.choice[key]}]` : `methods[${cell.entry}]`;
+/** The grid key a misfit's field came from: `rank` of `params.rank`, `lora.rank` of a stack's `params.lora.rank`. */
+function gridKeyOf(cell: SweepCell, field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  const [a, b] = field.replace(/\[.*$/, '').split('.');
+  return [b !== undefined ? `${a}.${b}` : undefined, a].find((k) => k !== undefined && k in cell.choice);
+}
+
+/** A method's "does not fit this model" message, placed at the grid value that caused it; a stack's conflict at the row's method. */
+function fitProblem(cell: SweepCell, message: string, path?: string, code?: string): string {
+  if (code === 'E_STACK_CONFLICT') return `methods[${cell.entry}].method (${cell.spec.method}): ${withoutMethodPrefix(message, cell.spec.method)}`;
+  const field = /^params\.(.+)$/.exec(path ?? '')?.[1] ?? /(?:^|: )params\.([A-Za-z0-9_.-]+)/.exec(message)?.[1];
+  const key = gridKeyOf(cell, field);
+  const at = key !== undefined ? `methods[${cell.entry}].grid.${key}[${cell.choice[key]}]` : `methods[${cell.entry}]`;
   return `${at}: ${cell.label} does not fit model '${cell.spec.model}': ${message}`;
 }
 
@@ -134,7 +145,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
       dryApply(registry.get(cell.spec.method), cell.spec.params, shapes.get(cell.spec.model)!, task, cell.spec.training.maxLength);
     } catch (e) {
       if (!isUserError(e)) throw e;
-      problems.push(fitProblem(cell, e.message, e.path));
+      problems.push(fitProblem(cell, e.message, e.path, e.code));
     }
   }
   if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);
@@ -158,13 +169,13 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     const method = registry.get(cell.spec.method);
     const task = tasks.get(cell.spec.task)!;
     const identity: CellIdentity = {
-      methodVersion: method.meta.version,
+      ...methodIdentity(method),
       methodPackage: method.meta.packageName,
       ...keys.get(cell.spec.model)!,
       dataHash: task.hash,
       taskKind: task.kind,
     };
-    const id = trialId(cell.spec, { methodVersion: identity.methodVersion, modelSha256: identity.modelSha256, ...(identity.tokenizerSha256 ? { tokenizerSha256: identity.tokenizerSha256 } : {}), dataHash: identity.dataHash, backend });
+    const id = trialId(cell.spec, { methodVersion: identity.methodVersion, ...(identity.methods ? { methods: identity.methods } : {}), modelSha256: identity.modelSha256, ...(identity.tokenizerSha256 ? { tokenizerSha256: identity.tokenizerSha256 } : {}), dataHash: identity.dataHash, backend });
     return { ...cell, id, identity };
   });
   return { configPath: o.configPath, config, plugins, registry, loaded, zoo, backend, cells: planned };

@@ -8,7 +8,7 @@ import type { PlannedCell } from './plan.js';
  */
 export type FailedRecord = Pick<
   TrialRecord,
-  | 'format' | 'formatVersion' | 'trialId' | 'sweep' | 'method' | 'methodVersion' | 'methodPackage' | 'params' | 'model'
+  | 'format' | 'formatVersion' | 'trialId' | 'sweep' | 'method' | 'methodVersion' | 'methodPackage' | 'params' | 'methods' | 'model'
   | 'modelSha256' | 'fromScratch' | 'task' | 'taskKind' | 'dataHash' | 'seed' | 'training' | 'wallMs' | 'backend'
   | 'threads' | 'coreVersion' | 'node' | 'finishedAt' | 'adapter'
 > & { status: 'failed'; error: { message: string; stack?: string } };
@@ -29,6 +29,8 @@ export function failedRecord(cell: PlannedCell, ctx: { sweep: string; backend: B
     methodVersion: cell.identity.methodVersion,
     methodPackage: cell.identity.methodPackage,
     params: cell.spec.params,
+    // a stack's parts (without counts: the trial never got that far)
+    ...(cell.identity.methods ? { methods: cell.identity.methods.map((m) => ({ ...m, params: (cell.spec.params[m.id] ?? {}) as Record<string, unknown> })) } : {}),
     model: cell.spec.model,
     modelSha256: cell.identity.modelSha256,
     fromScratch: false,

@@ -1,7 +1,7 @@
 import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData } from '@tunelab/core';
 import { modelRegistry } from '../models/registry.js';
 import { loadMethods } from '../methods.js';
-import { trialId } from '../record.js';
+import { methodIdentity, trialId } from '../record.js';
 import { loadTask } from '../tasks.js';
 import { executeTrial, modelKey, sourceContext, type TrialEnv } from '../trial.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerRun } from './protocol.js';
@@ -55,7 +55,7 @@ async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
     const pretrained = await checkpoint(w, cell.spec.model);
     const data = await task(w, cell.spec.task);
     const method = w.registry.get(cell.spec.method);
-    const id = trialId(cell.spec, { methodVersion: method.meta.version, ...modelKey(pretrained), dataHash: data.hash, backend: w.backend });
+    const id = trialId(cell.spec, { ...methodIdentity(method), ...modelKey(pretrained), dataHash: data.hash, backend: w.backend });
     if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
     const resume = segment?.resumeFile ? await loadTrainState(segment.resumeFile, id) : undefined;
     const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, {

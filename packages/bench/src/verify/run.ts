@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flagPlugins, loadMethods, type PluginRequest } from '../methods.js';
 import { modelRegistry } from '../models/registry.js';
-import { trialId, type TrialRecord, type TrialSpec } from '../record.js';
+import { methodIdentity, trialId, type TrialRecord, type TrialSpec } from '../record.js';
 import { loadTask } from '../tasks.js';
 import { executeTrial, sourceContext, type TrialEnv } from '../trial.js';
 import type { Zoo } from '../zoo.js';
@@ -80,7 +80,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
     threads: backend.threads,
     coreVersion: CORE_VERSION,
     node: process.version,
-    methodVersion: (m: string) => (registry.ids().includes(m) ? registry.get(m).meta.version : undefined),
+    methodVersion: (m: string) => (registry.has(m) ? registry.get(m).meta.version : undefined),
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
   };
   const blocking = new Set<string>();
@@ -122,7 +122,7 @@ async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => vo
   }
   const spec: TrialSpec = { method: r.method, params: r.params, model: r.model, task: r.task, seed: r.seed, training: r.training, ...(r.fromScratch ? { fromScratch: true } : {}) };
   const tokenizerSha256 = r.modelIdentity?.tokenizerSha256;
-  const id = trialId(spec, { methodVersion: method.meta.version, modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}), dataHash: task.hash, backend: env.backend });
+  const id = trialId(spec, { ...methodIdentity(method), modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}), dataHash: task.hash, backend: env.backend });
   if (id !== r.trialId) return [`trialId: recorded ${r.trialId}, recomputed ${id} (the record's spec or identity fields were edited)`];
   // a pruned trial re-runs to the rung it stopped at (its curve and dev metric there are what it recorded)
   const rerun = await executeTrial({ spec, method, model, task, id }, env, r.status === 'pruned' && r.pruned ? { stopAt: r.pruned.step } : {});

@@ -17,6 +17,8 @@ export interface AdapterConfigFile {
   format: 'tunelab-adapter';
   formatVersion: 1;
   method: { id: string; version: string; packageName: string };
+  /** a stack's parts, in order (its `method` is then the parts' fields joined by '+') */
+  methods?: { id: string; version: string; packageName: string }[];
   params: Record<string, unknown>;
   task: { kind: TaskKind; numLabels: number };
   /** SHA-256 of the base checkpoint the adapter was trained on */
@@ -38,7 +40,7 @@ export async function adapterWeightBytes(meta: MethodMeta, adapter: Adapter, hea
  */
 export async function saveAdapter(
   dir: string,
-  args: { meta: MethodMeta; params: Record<string, unknown>; adapter: Adapter; head: Head; baseModelSha256?: string },
+  args: { meta: MethodMeta; params: Record<string, unknown>; adapter: Adapter; head: Head; baseModelSha256?: string; parts?: readonly MethodMeta[] },
 ): Promise<{ bytes: number }> {
   const weights = join(dir, ADAPTER_WEIGHTS);
   await writeSafetensorsFile(weights, trainableParamMap(args.adapter, args.head), adapterMetadata(args.meta));
@@ -46,6 +48,7 @@ export async function saveAdapter(
     format: 'tunelab-adapter',
     formatVersion: 1,
     method: { id: args.meta.id, version: args.meta.version, packageName: args.meta.packageName },
+    ...(args.parts ? { methods: args.parts.map((m) => ({ id: m.id, version: m.version, packageName: m.packageName })) } : {}),
     params: args.params,
     task: { kind: args.head.kind, numLabels: args.head.numLabels },
     ...(args.baseModelSha256 ? { baseModelSha256: args.baseModelSha256 } : {}),

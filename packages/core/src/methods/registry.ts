@@ -5,6 +5,7 @@ import { formatPath, formatZodError } from '../util/zod.js';
 import { coerceLists } from './coerce.js';
 import { schemaProblem } from './contract.js';
 import { CORE_VERSION } from '../version.js';
+import { isStackId, stackIds, stackListProblems, stackMethods, type StackedMethod } from './stack.js';
 
 const ID = /^[a-z][a-z0-9-]*$/;
 const PREFIX = /^[a-z][a-z0-9_]*$/;
@@ -65,9 +66,13 @@ export function checkUniqueMethods<T>(items: readonly T[], plugin: (t: T) => Met
   }
 }
 
-/** The installed methods by id, with unique ids and parameter prefixes. Core never names one. */
+/**
+ * The installed methods by id, with unique ids and parameter prefixes. Core never names one. An id
+ * of ids joined by '+' (`lora+ptuning-v2`) is a stack of installed methods (see methods/stack.ts).
+ */
 export class MethodRegistry {
   private readonly byId = new Map<string, MethodPlugin>();
+  private readonly stacks = new Map<string, StackedMethod>();
 
   constructor(methods: readonly MethodPlugin[]) {
     for (const m of methods) checkMethodPlugin(m, m?.meta?.packageName ?? '(unnamed)');
@@ -75,6 +80,7 @@ export class MethodRegistry {
     for (const m of methods) this.byId.set(m.meta.id, m);
   }
 
+  /** installed methods only (stacks are made on demand) */
   ids(): string[] {
     return [...this.byId.keys()].sort();
   }
@@ -83,25 +89,55 @@ export class MethodRegistry {
     return this.ids().map((id) => this.byId.get(id)!);
   }
 
+  /** an installed method, or a stack whose parts all are */
+  has(id: string): boolean {
+    return isStackId(id) ? stackListProblems(stackIds(id), this.ids()).length === 0 : this.byId.has(id);
+  }
+
   get(id: string): MethodPlugin {
+    if (isStackId(id)) return this.stack(id);
     const m = this.byId.get(id);
     if (!m) throw new UserError(`--method: unknown method '${id}'; installed: ${this.ids().join(', ') || '(none)'}`);
     return m;
   }
 
+  /** `lora+ptuning-v2` as one method; a listing problem is `--method <id>: <problem>`. */
+  stack(id: string): StackedMethod {
+    const known = this.stacks.get(id);
+    if (known) return known;
+    const ids = stackIds(id);
+    const problem = stackListProblems(ids, this.ids())[0];
+    if (problem) throw new UserError(`--method ${id}: ${problem.message}`, { code: 'E_STACK_CONFLICT' });
+    const s = stackMethods(ids.map((x) => this.byId.get(x)!));
+    this.stacks.set(id, s);
+    return s;
+  }
+
   /**
    * Validate and default a method's config; errors name the field (`params.rank: ...`) and carry
    * a stable code: `E_CONFIG_UNKNOWN_KEY` for a key the schema does not have, else `E_CONFIG_INVALID`.
+   * A stack's config holds each part's under its id, and errors name it (`params.lora.rank: ...`).
    */
   parseParams(id: string, raw: unknown): Record<string, unknown> {
-    const m = this.get(id);
-    const r = m.schema.safeParse(coerceLists(m.schema, raw ?? {}));
-    if (!r.success) {
-      const first = r.error.issues[0];
-      const unknown = r.error.issues.some((i) => i.code === 'unrecognized_keys');
-      const path = formatPath(['params', ...(first?.path ?? [])]);
-      throw new UserError(`method '${id}': ${formatZodError(r.error, 'params')}`, { code: unknown ? 'E_CONFIG_UNKNOWN_KEY' : 'E_CONFIG_INVALID', path });
+    if (!isStackId(id)) return parseWith(this.get(id), raw, 'params', id);
+    const s = this.stack(id);
+    const given = (raw ?? {}) as Record<string, unknown>;
+    const ids = s.parts.map((p) => p.meta.id);
+    const stray = Object.keys(given).filter((k) => !ids.includes(k));
+    if (stray.length) {
+      throw new UserError(`method '${id}': params: ${stray.map((k) => `'${k}'`).join(', ')} is not one of the stacked methods (${ids.join(', ')}); a stack's params are grouped by method id`, { code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' });
     }
-    return r.data as Record<string, unknown>;
+    return Object.fromEntries(s.parts.map((p) => [p.meta.id, parseWith(p, given[p.meta.id], `params.${p.meta.id}`, id)]));
   }
+}
+
+function parseWith(m: MethodPlugin, raw: unknown, root: string, label: string): Record<string, unknown> {
+  const r = m.schema.safeParse(coerceLists(m.schema, raw ?? {}));
+  if (!r.success) {
+    const first = r.error.issues[0];
+    const unknown = r.error.issues.some((i) => i.code === 'unrecognized_keys');
+    const path = formatPath([root, ...(first?.path ?? [])]);
+    throw new UserError(`method '${label}': ${formatZodError(r.error, root)}`, { code: unknown ? 'E_CONFIG_UNKNOWN_KEY' : 'E_CONFIG_INVALID', path });
+  }
+  return r.data as Record<string, unknown>;
 }

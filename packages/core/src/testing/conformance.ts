@@ -12,7 +12,8 @@ import type { TaskKind } from '../contracts/task.js';
 import { applyMethod } from '../methods/apply.js';
 import { checkParamNames } from '../methods/probe.js';
 import { MethodRegistry, checkMethodPlugin } from '../methods/registry.js';
-import type { Backbone } from '../contracts/model.js';
+import { isStackedMethod } from '../methods/stack.js';
+import type { Backbone, ForwardHooks } from '../contracts/model.js';
 import { createHead, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
@@ -112,12 +113,23 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** After merge() the linear updates live in the weights: the hooks that are left (a stack's prefixes), without the linear one. */
+function withoutLinear(hooks: ForwardHooks): ForwardHooks {
+  const { linear: _linear, ...rest } = hooks;
+  return rest;
+}
+
 /**
  * The checks every method package runs (ESLint RuleTester in spirit): call it at the top level of
- * a vitest file with the plugin and a few config rows.
+ * a vitest file with the plugin and a few config rows. A stack (`stackMethods([...])`, or
+ * `registry.get('lora+ptuning-v2')`) runs the same checks; its rows' configs are grouped by method
+ * id (`{ lora: { rank: 2 }, 'ptuning-v2': { prefixLength: 4 } }`) and its parts are each checked
+ * against the contract.
  */
 export function runConformance(method: MethodPlugin<any>, options: ConformanceOptions): void {
-  const registry = () => new MethodRegistry([method]);
+  const parts: readonly MethodPlugin<any>[] = isStackedMethod(method) ? method.parts : [method];
+  const prefixes = parts.map((p) => `${p.meta.paramPrefix}.`);
+  const registry = () => new MethodRegistry(parts);
   const lr = options.lr ?? method.meta.defaultLearningRate;
   const stepsDefault = options.steps ?? 25;
   const training = (n: number): ResolvedTraining => ({
@@ -132,8 +144,10 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
     });
 
     it('keeps the contract it is checked against at load (meta, strict described defaulted schema, parameter names)', async () => {
-      expect(() => checkMethodPlugin(method, method.meta.packageName)).not.toThrow();
-      await checkParamNames(method, method.meta.packageName);
+      for (const p of parts) {
+        expect(() => checkMethodPlugin(p, p.meta.packageName)).not.toThrow();
+        await checkParamNames(p, p.meta.packageName);
+      }
     });
 
     for (const bad of options.invalid) {
@@ -214,7 +228,7 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                   expect(r.trainableParams, 'trainable').toBe(adapter + trainedBackbone + head);
                 }
                 expect(r.memory.weightsBytes).toBe((backbone + head + adapter) * 4);
-                for (const name of b.adapter.params.keys()) expect(name.startsWith(`${method.meta.paramPrefix}.`), name).toBe(true);
+                for (const name of b.adapter.params.keys()) expect(prefixes.some((p) => name.startsWith(p)), name).toBe(true);
                 for (const name of b.adapter.trainableBackbone().keys()) expect(b.model.params.has(name), name).toBe(true);
               } finally {
                 free(b);
@@ -251,7 +265,8 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                 const hooked = await predict(b.model, b.head, b.adapter.hooks, split, 8);
                 b.adapter.merge();
                 const changed = [...(await snapshot(b.model.params))].filter(([k, v]) => !same(v, before.get(k)!)).length;
-                const merged = await predict(b.model, b.head, {}, split, 8); // the backbone alone: no hooks
+                // the backbone alone (a stack keeps its parts' other hooks, prefixes say): no linear hook
+                const merged = await predict(b.model, b.head, parts.length > 1 ? withoutLinear(b.adapter.hooks) : {}, split, 8);
                 b.adapter.unmerge!();
                 const after = await snapshot(b.model.params);
                 expect(changed, 'merge() changed no backbone weight').toBeGreaterThan(0);

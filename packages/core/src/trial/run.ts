@@ -5,6 +5,7 @@ import type { Example, TaskData } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import { adapterWeightBytes } from '../checkpoint/adapter.js';
 import { applyMethod } from '../methods/apply.js';
+import { isStackedAdapter } from '../methods/stack-adapter.js';
 import { createHead, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
@@ -55,6 +56,14 @@ export interface TrialOutcome {
   backboneParams: number;
   /** bytes of the weight file `saveAdapter` writes for what this trial trains (adapter + head) */
   adapterBytes: number;
+  /** a stack's parts, in order, with the parameters each creates and the backbone weights each trains */
+  parts?: PartCounts[];
+}
+
+export interface PartCounts {
+  id: string;
+  adapterParams: number;
+  trainableBackboneParams: number;
 }
 
 function limit<E extends Example>(xs: E[], n: number): E[] {
@@ -105,6 +114,9 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
     const adapterParams = countParams(adapter.params);
     const totalParams = backboneParams + headParams + adapterParams;
     const adapterBytes = await adapterWeightBytes(inp.method.meta, adapter, head);
+    const parts = isStackedAdapter(adapter)
+      ? adapter.parts.map((p) => ({ id: p.id, adapterParams: countParams(p.adapter.params), trainableBackboneParams: countParams(p.adapter.trainableBackbone()) }))
+      : undefined;
     return {
       status: trainResult.status,
       metrics,
@@ -117,6 +129,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       headParams,
       backboneParams,
       adapterBytes,
+      ...(parts ? { parts } : {}),
     };
   } finally {
     adapter?.dispose();

@@ -3,9 +3,11 @@
  * - `E_CONFIG_UNKNOWN_KEY`: a config names a field the schema does not have;
  * - `E_CONFIG_INVALID`: a field's value fails the schema (type, range, refinement);
  * - `E_CONFIG_MISFIT`: the config is valid but does not fit the model (thrown by `apply`);
- * - `E_PLUGIN_CONTRACT`: a method plugin breaks the contract (shape, schema rules, parameter names).
+ * - `E_PLUGIN_CONTRACT`: a method plugin breaks the contract (shape, schema rules, parameter names);
+ * - `E_STACK_CONFLICT`: stacked methods that cannot work together (the same method twice, two
+ *   methods filling one prefix hook, a method that trains every backbone weight next to another).
  */
-export type UserErrorCode = 'E_CONFIG_UNKNOWN_KEY' | 'E_CONFIG_INVALID' | 'E_CONFIG_MISFIT' | 'E_PLUGIN_CONTRACT';
+export type UserErrorCode = 'E_CONFIG_UNKNOWN_KEY' | 'E_CONFIG_INVALID' | 'E_CONFIG_MISFIT' | 'E_PLUGIN_CONTRACT' | 'E_STACK_CONFLICT';
 
 export interface UserErrorOptions {
   code?: UserErrorCode;

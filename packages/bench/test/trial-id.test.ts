@@ -32,7 +32,9 @@ describe('single-method trial ids are unchanged by stacking', () => {
     for (const r of records) {
       const s: TrialSpec = { method: r.method, params: r.params, model: r.model, task: r.task, seed: r.seed, training: r.training, ...(r.fromScratch ? { fromScratch: true } : {}) };
       const tok = r.modelIdentity?.tokenizerSha256;
-      const id = trialId(s, { methodVersion: r.methodVersion, modelSha256: r.modelSha256, ...(tok ? { tokenizerSha256: tok } : {}), dataHash: r.dataHash, backend: { name: r.backend, threads: r.threads, ...(r.adapter ? { adapter: r.adapter } : {}) } });
+      // a stack's id covers each part's id, version and package (its record's `methods`)
+      const parts = (r as TrialRecord & { methods?: { id: string; version: string; package: string }[] }).methods?.map((m) => ({ id: m.id, version: m.version, package: m.package }));
+      const id = trialId(s, { methodVersion: r.methodVersion, ...(parts ? { methods: parts } : {}), modelSha256: r.modelSha256, ...(tok ? { tokenizerSha256: tok } : {}), dataHash: r.dataHash, backend: { name: r.backend, threads: r.threads, ...(r.adapter ? { adapter: r.adapter } : {}) } });
       expect(id, `${r.method} ${JSON.stringify(r.params)} seed ${r.seed}`).toBe(r.trialId);
     }
   });

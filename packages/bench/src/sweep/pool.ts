@@ -30,12 +30,6 @@ export interface WorkSource {
   putBack(item: WorkItem): void;
 }
 
-/** A fixed list, in order. */
-export function listSource(items: readonly WorkItem[]): WorkSource & { items: WorkItem[] } {
-  const q = [...items];
-  return { items: q, take: () => q.shift(), putBack: (i) => void q.unshift(i) };
-}
-
 export interface PoolOptions {
   size: number;
   init: Omit<WorkerInit, 'type'>;

@@ -147,9 +147,4 @@ export class Scheduler implements WorkSource {
     if (front) this.queue.unshift(item);
     else this.queue.push(item);
   }
-
-  /** items waiting (not running) */
-  get queued(): number {
-    return this.queue.length;
-  }
 }

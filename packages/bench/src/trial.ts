@@ -148,6 +148,10 @@ export interface ExecuteOptions {
   resume?: TrainState;
   /** called with a paused trial's state before its record is returned (the sweep writes it to disk) */
   onPause?: (state: TrainState) => Promise<void>;
+  /** mid-trial checkpoints: `save` gets the state after every step where `due` holds */
+  checkpoint?: { due: (step: number, atDevPoint: boolean) => boolean; save: (state: TrainState) => Promise<void> };
+  /** true pauses the trial after the current step (SIGTERM); the record says `paused` and `onPause` gets the state */
+  shouldStop?: () => boolean;
 }
 
 export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: ExecuteOptions = {}): Promise<TrialRecord> {
@@ -160,6 +164,8 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       trainer: pickTrainer(env.trainers, p.spec.training.trainer ?? 'adamw'),
       ...(hooks.stopAt !== undefined ? { stopAt: hooks.stopAt } : {}),
       ...(hooks.resume ? { resume: hooks.resume } : {}),
+      ...(hooks.checkpoint ? { checkpoint: hooks.checkpoint } : {}),
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
       onStep: (step, loss) => {
         gpu.sample();
         hooks.onStep?.(step, loss);

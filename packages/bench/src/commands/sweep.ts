@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { cacheDir, zooFile } from '../paths.js';
+import { EXIT_INTERRUPTED, parseCheckpointEvery } from '../resume.js';
 import { runSweep } from '../sweep/run.js';
 import { parseShard } from '../sweep/shard.js';
 import { commonOptions } from './common.js';
@@ -19,7 +20,8 @@ export function sweepCommand(y: Argv) {
         .option('shard', { type: 'string', describe: 'run only slice i of n (1-based, e.g. 2/4): cell k belongs to shard k mod n + 1' })
         .option('retry-failed', { type: 'boolean', default: false, describe: 'also rerun trials recorded as failed or diverged' })
         .option('force', { type: 'boolean', default: false, describe: 'rerun every trial, even those with an ok record' })
-        .option('report', { type: 'boolean', default: true, describe: 'rebuild <out>/report (tables, charts, report.html) at the end; --no-report skips it' }),
+        .option('report', { type: 'boolean', default: true, describe: 'rebuild <out>/report (tables, charts, report.html) at the end; --no-report skips it' })
+        .option('checkpoint-every', { type: 'string', describe: "when running trials save their state: 'auto' (a dev point every 10 min), 'off', or N steps (overrides the config's checkpoint.every)" }),
     async (a) => {
       const workers = a.workers ?? availableParallelism();
       if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers: must be an integer >= 1 (got ${a.workers})`);
@@ -40,10 +42,12 @@ export function sweepCommand(y: Argv) {
         zooPath: zooFile(a.zoo),
         extraPlugins: a.plugin ?? [],
         report: a.report,
+        ...(a['checkpoint-every'] !== undefined ? { checkpointEvery: parseCheckpointEvery(a['checkpoint-every']) } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       // a diverged trial is a result (too high a learning rate); a failed one is a malfunction
-      if (summary.counts.failed > 0) process.exitCode = 3;
+      if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
+      else if (summary.counts.failed > 0) process.exitCode = 3;
     },
   );
 }

@@ -1,6 +1,9 @@
+import { UserError } from '@tunelab/core';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { progress } from '../progress.js';
+import { DEFAULT_CHECKPOINTS, parseCheckpointEvery } from '../resume.js';
+import { openTrainOut } from '../train-out.js';
 import { executeTrial, parseSetValue, prepareTrial } from '../trial.js';
 import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
 
@@ -18,15 +21,31 @@ export function trainCommand(y: Argv) {
         .option('set', { type: 'string', array: true, describe: 'method param or training setting, key=value; repeatable' })
         .option('from-scratch', { type: 'boolean', default: false, describe: 'random init instead of the pretrained checkpoint' })
         .option('json', { type: 'boolean', default: false, describe: 'print the record as JSON on the last line' })
-        .option('save', { type: 'string', describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder' }),
+        .option('save', { type: 'string', describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder' })
+        .option('out', { type: 'string', describe: 'keep the trial resumable in this folder: its state (on SIGTERM, and by --checkpoint-every) and its record (results.jsonl); the same command resumes it' })
+        .option('checkpoint-every', { type: 'string', describe: "with --out: 'auto' (a dev point every 10 min, default), 'off', or N steps" }),
     async (a) => {
       const env = await makeEnv(a as CommonArgs);
       const set = parseSets(a.set, parseSetValue);
       if (a.steps !== undefined) set.steps = a.steps;
       const prepared = await prepareTrial({ method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] }, env);
+      if (a['checkpoint-every'] !== undefined && a.out === undefined) throw new UserError('--checkpoint-every: needs --out (the folder the state is saved in)');
+      const policy = { ...DEFAULT_CHECKPOINTS, ...(a['checkpoint-every'] !== undefined ? { every: parseCheckpointEvery(a['checkpoint-every']) } : {}) };
+      const out = a.out === undefined ? undefined : await openTrainOut(resolve(a.out), prepared, policy, env.log);
+      if (out && 'recorded' in out) {
+        env.log(`trial ${prepared.id} is already recorded (${out.where}): nothing to train; delete that line or use another --out to train it again`);
+        if (a.json) process.stdout.write(`${JSON.stringify(out.recorded)}\n`);
+        return;
+      }
       const bar = progress(`train ${a.method} ${a.model} ${prepared.task.name}`, prepared.spec.training.steps);
-      const record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }), ...(a.save ? { saveDir: resolve(a.save) } : {}) });
-      bar.stop();
+      let record;
+      try {
+        record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }), ...(a.save ? { saveDir: resolve(a.save) } : {}), ...(out?.hooks ?? {}) });
+      } finally {
+        bar.stop();
+        out?.close();
+      }
+      if (out) record = out.finish(record);
       const m = record.metrics;
       const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
       for (const p of record.curve ?? []) {

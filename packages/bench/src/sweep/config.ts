@@ -2,6 +2,7 @@ import { UserError, formatZodError, readJsonFile, trainingSchema } from '@tunela
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PluginRequest } from '../plugins.js';
+import { checkpointSchema } from '../resume.js';
 
 const atLeastOne = (what: string) => `expected at least one ${what} (an empty list makes the sweep empty)`;
 const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty name');
@@ -45,6 +46,8 @@ export const sweepConfigSchema = z
     methods: z.array(methodEntry).min(1, atLeastOne('method')),
     /** stop the worse settings of each row early (absent: every trial runs to its budget) */
     prune: pruneSchema.optional(),
+    /** when running trials save their state, to resume after a kill (resume.ts); not part of trial ids */
+    checkpoint: checkpointSchema.prefault({}),
     /** output folder, relative to the workspace and confined to it (default reports/<name>; --out overrides) */
     out: z.string().min(1, 'expected a non-empty path').optional(),
     /** extra method plugin modules: package names, or paths relative to this file */

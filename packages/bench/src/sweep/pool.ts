@@ -2,6 +2,7 @@ import { UserError, type BackendInfo } from '@tunelab/core';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PlannedCell } from './plan.js';
+import { EXIT_INTERRUPTED } from '../resume.js';
 import type { FromWorker, Segment, WorkerInit } from './protocol.js';
 import { failedRecord, type SweepRecord } from './records.js';
 
@@ -36,12 +37,21 @@ export interface PoolOptions {
   backend: BackendInfo;
   /** called once per item, in completion order, with its time on its worker; a throw (e.g. disk full) stops the pool */
   onResult: (item: WorkItem, record: SweepRecord, elapsedMs: number) => void;
+  /** a worker's log line (a state ignored or not written, a trial resumed) */
+  log?: (line: string) => void;
+  /** a worker stopped mid-trial and saved its state at `step` (none: it had not started) */
+  onInterrupted?: (item: WorkItem, step: number | undefined) => void;
 }
 
 export interface Pool {
-  /** resolves when every cell has a record */
+  /** resolves when every cell has a record, or when every worker has exited after `interrupt` */
   done: Promise<void>;
-  /** kill the workers (SIGINT/SIGTERM of the sweep); their trials get no record and rerun next time */
+  /**
+   * SIGTERM/SIGINT of the sweep: no new work; each worker finishes its step, saves its trial's
+   * state and exits (EXIT_INTERRUPTED). Those trials get no record and resume next time.
+   */
+  interrupt(): void;
+  /** kill the workers at once (a second signal); their trials resume from their last saved state */
   stop(): void;
 }
 
@@ -72,11 +82,22 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
 
   const stop = () => {
     stopped = true;
-    for (const s of slots) s.child.kill('SIGTERM');
+    for (const s of slots) s.child.kill('SIGKILL');
+  };
+  let interrupting = false;
+  const interrupt = () => {
+    if (stopped || interrupting) return;
+    interrupting = true;
+    // an IPC message, not a signal: a worker that already got the job's own SIGTERM must not get a
+    // second one (that exits at once, without saving)
+    for (const s of slots) if (s.child.connected) s.child.send({ type: 'stop' });
+    if (slots.size === 0) settle!.resolve();
   };
   const fail = (e: unknown) => {
     if (stopped) return;
-    stop();
+    stopped = true;
+    // workers save their trial's state on SIGTERM (as far as the disk lets them) and exit
+    for (const s of slots) s.child.kill('SIGTERM');
     settle!.reject(e);
   };
   let finishing = false;
@@ -96,7 +117,7 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
     }
   };
   const next = (s: Slot) => {
-    if (stopped || s.held || !s.ready) return;
+    if (stopped || interrupting || s.held || !s.ready) return;
     const item = source.take();
     if (!item) return finishIfIdle();
     s.held = { item, t0: performance.now() };
@@ -111,6 +132,14 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
     const s: Slot = { child, ready: false };
     slots.add(s);
     child.on('message', (m: FromWorker) => {
+      if (m.type === 'log') return o.log?.(m.line);
+      if (m.type === 'interrupted' && s.held) {
+        // saved and exiting: the item goes back (a later run resumes it from its state)
+        const { item } = s.held;
+        s.held = undefined;
+        source.putBack(item);
+        return o.onInterrupted?.(item, m.step);
+      }
       if (stopped) return;
       if (m.type === 'ready') {
         s.ready = true;
@@ -127,18 +156,21 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
     });
     child.on('exit', (code, signal) => {
       slots.delete(s);
-      if (finishing && slots.size === 0) settle!.resolve();
+      if ((finishing || interrupting) && slots.size === 0) settle!.resolve();
       if (stopped) return;
-      if (!s.ready) return fail(new Error(`sweep worker exited before it was ready (${signal ?? `exit code ${code}`})`));
-      if (s.held && (signal === 'SIGINT' || signal === 'SIGTERM')) {
-        // stopped, not crashed (Ctrl-C reaches the whole process group): the trial is not at fault, so
-        // it goes back to the queue, and gets no record if the sweep itself is stopping
-        source.putBack(s.held.item);
+      if (code === EXIT_INTERRUPTED || interrupting) {
+        // stopped by a signal, not crashed: the trial is not at fault and goes back to the queue
+        if (s.held) source.putBack(s.held.item);
         s.held = undefined;
-      } else if (s.held) {
+        if (interrupting) return;
+        // a worker signalled on its own (not the sweep): a new one resumes its trial from the state
+        return spawn();
+      }
+      if (!s.ready) return fail(new Error(`sweep worker exited before it was ready (${signal ?? `exit code ${code}`})`));
+      if (s.held) {
         const { item, t0 } = s.held;
         s.held = undefined;
-        const why = `worker process died (${signal ?? `exit code ${code}`}) while running this trial; out of memory?`;
+        const why = `worker process died (${signal ?? `exit code ${code}`}) while running this trial; ${signal === 'SIGKILL' ? 'killed from outside: the out-of-memory killer sends SIGKILL' : 'out of memory?'}. Its last saved state (if any) is kept: --retry-failed resumes it`;
         const error = new Error(why);
         error.stack = undefined; // the parent's stack says nothing about the worker's death
         record(item, failedRecord(item.cell, { sweep: o.init.sweep, backend: o.backend, wallMs: performance.now() - t0 }, error), t0);
@@ -157,5 +189,5 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
   const n = Math.min(o.size, expected);
   if (n === 0) settle!.resolve();
   for (let i = 0; i < n; i++) spawn();
-  return { done, stop };
+  return { done, stop, interrupt };
 }

@@ -1,4 +1,5 @@
 import type { BackendChoice, BackendInfo } from '@tunelab/core';
+import type { CheckpointPolicy } from '../resume.js';
 import type { Zoo } from '../zoo.js';
 import type { PlannedCell } from './plan.js';
 import type { SweepRecord } from './records.js';
@@ -14,6 +15,9 @@ export interface WorkerInit {
   zoo: Zoo;
   plugins: string[];
   sweep: string;
+  /** the sweep folder: trial states go to its checkpoints/ (resume.ts `stateFile`) */
+  out: string;
+  checkpoint: CheckpointPolicy;
 }
 
 /** Part of a trial under successive halving: from a rung checkpoint (or the start) to the next rung (or the budget). */
@@ -33,10 +37,19 @@ export interface WorkerRun {
   segment?: Segment;
 }
 
-export type ToWorker = WorkerInit | WorkerRun;
+/** Finish the current step, save the running trial's state, and exit with EXIT_INTERRUPTED. */
+export interface WorkerStop {
+  type: 'stop';
+}
+
+export type ToWorker = WorkerInit | WorkerRun | WorkerStop;
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendInfo }
   | { type: 'fatal'; message: string }
   /** the record of the trial it was given: ok, diverged, or failed with the error */
-  | { type: 'result'; index: number; record: SweepRecord };
+  | { type: 'result'; index: number; record: SweepRecord }
+  /** stopped mid-trial: its state is saved (`step`; none if it had not started) and the worker exits */
+  | { type: 'interrupted'; index: number; step?: number }
+  /** a line for the sweep's log (a state that was ignored, a state that could not be written) */
+  | { type: 'log'; line: string };

@@ -2,6 +2,7 @@ import { UserError, type BackendChoice } from '@tunelab/core';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
+import { EXIT_INTERRUPTED, type CheckpointPolicy } from '../resume.js';
 import { loadSweepConfig } from './config.js';
 import { acquireLock } from './lock.js';
 import { confinedOut } from './out-path.js';
@@ -32,6 +33,8 @@ export interface SweepOptions {
   extraPlugins: readonly string[];
   /** rebuild <out>/report from the folder's records when the pool is done (default true) */
   report?: boolean;
+  /** `--checkpoint-every`: overrides the config's `checkpoint.every` */
+  checkpointEvery?: CheckpointPolicy['every'];
   log: (line: string) => void;
 }
 
@@ -43,6 +46,8 @@ export interface SweepSummary {
   failures: { cell: PlannedCell; record: SweepRecord }[];
   /** the report folder, when one was written */
   report?: string;
+  /** stopped by SIGTERM/SIGINT with the running trials' states saved: exit with EXIT_INTERRUPTED */
+  interrupted?: boolean;
 }
 
 /**
@@ -104,15 +109,22 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const lock = acquireLock(out, o.shard, o.log);
   let pool: Pool | undefined;
   let progress: SweepProgress | undefined;
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    pool?.stop();
-    progress?.stop();
-    o.log(`\nsweep: ${signal}: stopped; every finished trial is saved, run the same command again to continue`);
-    lock.release();
-    process.exit(SIGNAL_EXIT[signal] ?? 1);
+    if (interrupted || !pool) {
+      // a second signal, or one before any trial runs: stop now (running trials resume from their last state)
+      pool?.stop();
+      progress?.stop();
+      o.log(`\nsweep: ${signal}: stopped at once; every finished trial is saved, run the same command again to continue`);
+      lock.release();
+      process.exit(pool ? (SIGNAL_EXIT[signal] ?? 1) : EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    o.log(`\nsweep: ${signal}: each running trial finishes its step and saves its state, then the sweep exits (${EXIT_INTERRUPTED}); the same command resumes it (a second ${signal} stops at once)`);
+    pool.interrupt();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let writer: ResultsWriter | undefined;
   let rungWriter: RungWriter | undefined;
   try {
@@ -161,13 +173,22 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     pool = startPool(scheduler, {
       size: workers,
       backend: plan.backend,
-      init: { backend: o.backend, threads: o.threads, expect: { name: plan.backend.name, threads: plan.backend.threads }, cache: o.cache, zoo: plan.zoo, plugins: plan.plugins, sweep: plan.config.name },
+      init: {
+        backend: o.backend, threads: o.threads, expect: { name: plan.backend.name, threads: plan.backend.threads }, cache: o.cache, zoo: plan.zoo, plugins: plan.plugins, sweep: plan.config.name,
+        out, checkpoint: { ...plan.config.checkpoint, ...(o.checkpointEvery !== undefined ? { every: o.checkpointEvery } : {}) },
+      },
       onResult: (item, record, elapsedMs) => scheduler.handle(item, record, elapsedMs),
+      log: o.log,
+      onInterrupted: (item, step) => o.log(`  ${cellName(item.cell)}: interrupted${step === undefined ? ' before its first step' : `, state saved at step ${step}`}`),
     }, todo.length);
     try {
       await pool.done;
     } finally {
       bar.stop();
+    }
+    if (interrupted) {
+      o.log(`sweep '${plan.config.name}' interrupted: ${counts.ok} ok so far; run the same command again to resume -> ${resultsFile}`);
+      return { out, resultsFile, manifestFile, counts, failures, interrupted: true };
     }
     await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);

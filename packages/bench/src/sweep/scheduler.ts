@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { primaryScore, type Metrics, type TaskKind } from '@tunelab/core';
 import type { TrialRecord } from '../record.js';
+import { stateFile } from '../resume.js';
 import { bracketSteps, type PruneConfig, type TrialKnowledge } from './halving.js';
 import type { PlannedCell } from './plan.js';
 import type { WorkItem, WorkSource } from './pool.js';
@@ -77,6 +78,7 @@ export class Scheduler implements WorkSource {
       lines.set(rung, line);
       this.o.rungLines.set(cell.id, lines);
       removeCheckpoints(this.o.out, cell.id, [...lines.keys()].filter((k) => k < rung));
+      rmSync(stateFile(this.o.out, cell.id), { force: true }); // older than the rung's
       this.o.onRung?.(cell, line, elapsedMs);
     } else {
       this.finish(cell, record, elapsedMs);
@@ -87,8 +89,11 @@ export class Scheduler implements WorkSource {
   private finish(cell: PlannedCell, record: SweepRecord, elapsedMs: number): void {
     this.o.onTerminal(cell, record, elapsedMs); // saved before anything is deleted
     this.terminal.set(cell.id, { status: record.status, value: record.status === 'ok' ? this.score(cell, (record as TrialRecord).devMetrics) : NaN });
+    // a failed trial keeps its states: `--retry-failed` resumes it (a worker killed by the OOM killer)
+    if (record.status === 'failed') return;
     const lines = this.o.rungLines.get(cell.id);
     if (lines) removeCheckpoints(this.o.out, cell.id, lines.keys());
+    rmSync(stateFile(this.o.out, cell.id), { force: true });
   }
 
   private score(cell: PlannedCell, m: Metrics | undefined): number {

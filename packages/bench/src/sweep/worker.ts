@@ -1,7 +1,8 @@
-import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData, type TrainState } from '@tunelab/core';
 import { modelRegistry } from '../models/registry.js';
 import { loadMethods } from '../methods.js';
 import { methodIdentity, trialId } from '../record.js';
+import { checkpointDue, EXIT_INTERRUPTED, stateFile, trySaveState, usableState } from '../resume.js';
 import { loadTask } from '../tasks.js';
 import { executeTrial, modelKey, sourceContext, type TrialEnv } from '../trial.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerRun } from './protocol.js';
@@ -49,27 +50,64 @@ async function task(w: Ready, name: string): Promise<TaskData> {
   return t;
 }
 
+/** SIGTERM, SIGINT or the parent's `stop`: finish the current step, save its state, exit */
+const stop = { requested: false, running: false };
+
+const log = (line: string) => void send({ type: 'log', line });
+
+/** Where a trial starts: its saved state if that is usable and newer than the segment's rung checkpoint. */
+async function startingPoint(w: Ready, id: string, segment: WorkerRun['segment']): Promise<{ resume?: TrainState; fromState: boolean }> {
+  const rung = segment?.resumeFile ? await loadTrainState(segment.resumeFile, id) : undefined;
+  const state = await usableState(stateFile(w.init.out, id), id, { after: rung?.step ?? 0, ...(segment?.stopAt !== undefined ? { before: segment.stopAt } : {}), warn: log });
+  if (state) return { resume: state, fromState: true };
+  return { ...(rung ? { resume: rung } : {}), fromState: false };
+}
+
 async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
   const t0 = performance.now();
+  if (stop.requested) return void (await send({ type: 'interrupted', index: cell.index }));
   try {
+    stop.running = true;
     const pretrained = await checkpoint(w, cell.spec.model);
     const data = await task(w, cell.spec.task);
     const method = w.registry.get(cell.spec.method);
     const id = trialId(cell.spec, { ...methodIdentity(method), ...modelKey(pretrained), dataHash: data.hash, backend: w.backend });
     if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
-    const resume = segment?.resumeFile ? await loadTrainState(segment.resumeFile, id) : undefined;
+    const { resume, fromState } = await startingPoint(w, id, segment);
+    if (stop.requested) return void (await send({ type: 'interrupted', index: cell.index }));
+    const resumedAt = fromState ? [...(resume!.resumedAt ?? []), resume!.step] : resume?.resumedAt;
+    if (fromState) log(`resumed trial ${id} (${cell.spec.method} ${cell.spec.model} ${cell.spec.task} seed ${cell.spec.seed}) from its state at step ${resume!.step}`);
+    const file = stateFile(w.init.out, id);
+    const withProvenance = (s: TrainState): TrainState => (resumedAt ? { ...s, resumedAt } : s);
+    let interruptedAt: number | undefined;
     const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, {
       sweep: w.init.sweep,
       ...(resume ? { resume } : {}),
-      ...(segment?.stopAt !== undefined && segment.saveFile
-        ? { stopAt: segment.stopAt, onPause: async (state) => void (await saveTrainState(segment.saveFile!, state, id)) }
-        : {}),
+      checkpoint: { due: checkpointDue(w.init.checkpoint), save: async (s) => void (await trySaveState(file, withProvenance(s), id, log)) },
+      shouldStop: () => stop.requested,
+      onPause: async (state) => {
+        if (segment?.stopAt !== undefined && segment.saveFile && state.step === segment.stopAt) {
+          await saveTrainState(segment.saveFile, withProvenance(state), id); // a rung: the scheduler decides what comes next
+        } else {
+          interruptedAt = state.step;
+          await trySaveState(file, withProvenance(state), id, log);
+        }
+      },
     });
-    await send({ type: 'result', index: cell.index, record });
+    if (interruptedAt !== undefined) return void (await send({ type: 'interrupted', index: cell.index, step: interruptedAt }));
+    await send({ type: 'result', index: cell.index, record: resumedAt ? { ...record, resumedAt } : record });
   } catch (e) {
     const record = failedRecord(cell, { sweep: w.init.sweep, backend: w.backend, wallMs: performance.now() - t0 }, e);
     await send({ type: 'result', index: cell.index, record });
+  } finally {
+    stop.running = false;
   }
+}
+
+function requestStop(): void {
+  stop.requested = true;
+  // idle (between trials, or not set up): nothing to save
+  if (!stop.running) process.exit(EXIT_INTERRUPTED);
 }
 
 /**
@@ -79,6 +117,11 @@ async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
 function main(): void {
   // the parent is gone (finished, or killed with -9): stop rather than train for nobody
   process.on('disconnect', () => process.exit(0));
+  // Slurm signals every process of the job, a terminal's Ctrl-C the whole group, and the parent
+  // sends `stop`: the first of them saves the running trial's state; a second signal exits at once
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => (stop.requested ? process.exit(EXIT_INTERRUPTED) : requestStop()));
+  }
   let ready: Promise<Ready> | undefined;
   let queue: Promise<void> = Promise.resolve();
   process.on('message', (m: ToWorker) => {
@@ -93,7 +136,11 @@ function main(): void {
       );
     } else if (m.type === 'run' && ready) {
       const w = ready;
-      queue = queue.then(async () => run(await w, m));
+      queue = queue.then(async () => run(await w, m)).then(() => {
+        if (stop.requested) process.exit(EXIT_INTERRUPTED);
+      });
+    } else if (m.type === 'stop' && !stop.requested) {
+      requestStop();
     }
   });
 }

@@ -77,7 +77,7 @@ export async function paramsToTensors(params: ReadonlyMap<string, tf.Tensor>): P
  * within one filesystem), fsync so the rename never exposes unflushed bytes, then rename.
  * The temp name carries pid and randomness so concurrent writers never share a temp file.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string, opts: { syncDir?: boolean } = {}): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     await fs.mkdir(nodePath.dirname(path), { recursive: true });
@@ -89,6 +89,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
       await handle.close();
     }
     await fs.rename(tmp, path);
+    if (opts.syncDir) await syncFolder(nodePath.dirname(path));
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     // Unwritable output locations are the user's to fix; anything else is unexpected.
@@ -97,6 +98,19 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
       throw new UserError(`cannot write ${path}: ${errMessage(e)}`);
     }
     throw e;
+  }
+}
+
+/** fsync a folder, so a rename into it survives a power cut (where the platform allows it) */
+async function syncFolder(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // folders cannot be opened or synced on some platforms (Windows): the rename itself stands
+  } finally {
+    await handle?.close();
   }
 }
 

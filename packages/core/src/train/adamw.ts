@@ -122,7 +122,12 @@ export class AdamW extends tf.Optimizer {
   importState(s: AdamWState, rename: (saved: string) => string = (n) => n): void {
     this.dispose();
     for (const [store, saved] of [[this.m, s.m], [this.v, s.v]] as const) {
-      for (const [name, raw] of saved) store.set(rename(name), tf.keep(tf.variable(tf.tensor(raw.data, raw.shape, 'float32'), false)));
+      for (const [name, raw] of saved) {
+        // the variable shares the tensor's data and holds its own reference: the tensor is freed here
+        const init = tf.tensor(raw.data, raw.shape, 'float32');
+        store.set(rename(name), tf.keep(tf.variable(init, false)));
+        init.dispose();
+      }
     }
     this.step = s.step;
   }

@@ -36,6 +36,16 @@ export interface TrainInputs {
   stopAt?: number;
   /** continue a paused run: its values, moments, streams and curve replace the fresh ones */
   resume?: TrainState;
+  /**
+   * Mid-trial checkpoints: after every step before the last where `due` holds (`atDevPoint`: the
+   * step was a dev point, evaluated), the run's state goes to `save` and training goes on.
+   */
+  checkpoint?: { due: (step: number, atDevPoint: boolean) => boolean; save: (state: TrainState) => Promise<void> };
+  /**
+   * Asked after every step before the last (after its dev point, if any): true pauses the run
+   * there, as `stopAt` does, with the state to continue from (SIGTERM: finish the step, save, exit).
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface TrainResult {
@@ -161,37 +171,48 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
       losses.push(value);
       inp.onStep?.(step, value);
       if (!Number.isFinite(value)) return await result('diverged', step, { step, loss: value });
-      if (!inp.evaluate || !isEvalStep(step, { evalEvery, steps: config.steps, ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}) })) continue;
-      const dev = await inp.evaluate();
-      curve.push({ step, epoch: (step * Math.min(config.batchSize, data.n)) / data.n, trainLoss: mean(losses.slice(lastPointStep)), dev, elapsedMs: performance.now() - start });
-      lastPointStep = step;
-      if (tracker.offer(curve.length - 1, score(dev)) && select === 'best-dev' && step < config.steps) bestValues = await paramsToTensors(named);
-      if (tracker.exhausted(config.patience ?? 0) && step < config.steps) {
-        stoppedEarly = { step, patience: config.patience! };
-        break;
+      const atDevPoint = !!inp.evaluate && isEvalStep(step, { evalEvery, steps: config.steps, ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}) });
+      if (atDevPoint) {
+        const dev = await inp.evaluate!();
+        curve.push({ step, epoch: (step * Math.min(config.batchSize, data.n)) / data.n, trainLoss: mean(losses.slice(lastPointStep)), dev, elapsedMs: performance.now() - start });
+        lastPointStep = step;
+        if (tracker.offer(curve.length - 1, score(dev)) && select === 'best-dev' && step < config.steps) bestValues = await paramsToTensors(named);
+        if (tracker.exhausted(config.patience ?? 0) && step < config.steps) {
+          stoppedEarly = { step, patience: config.patience! };
+          break;
+        }
+        if (step === inp.stopAt && step < config.steps) return await result('paused', step);
       }
-      if (step === inp.stopAt && step < config.steps) return await result('paused', step);
+      if (step < config.steps) {
+        // CPU backends resolve data() in microtasks: without a turn of the event loop, a signal's
+        // handler (which sets the flag shouldStop reads) would only run after the last step
+        if (inp.shouldStop) await new Promise((resolve) => setImmediate(resolve));
+        if (inp.shouldStop?.()) return await result('paused', step);
+        if (inp.checkpoint?.due(step, atDevPoint)) await inp.checkpoint.save(await snapshot(step, performance.now() - start));
+      }
     }
     return await result('ok', losses.length);
   } finally {
     stepper.dispose();
   }
 
+  /** everything a run needs to continue after `step` exactly as if it had never stopped */
+  async function snapshot(step: number, elapsedMs: number): Promise<TrainState> {
+    const opt = await stepper.optimizer.exportState();
+    const names = byName(named);
+    return {
+      step, losses: [...losses], curve: [...curve], tokens, peakBytes, elapsedMs, trainMs,
+      rng: { data: dataRng.state(), dropout: dropoutRng.state() },
+      order: [...rows.order],
+      params: await paramsToTensors(named),
+      optimizer: { step: opt.step, m: rekey(opt.m, names), v: rekey(opt.v, names) },
+      best: { index: tracker.bestIndex, value: tracker.bestValue, sinceBest: tracker.sinceBest, ...(bestValues ? { params: bestValues } : {}) },
+    };
+  }
+
   async function result(status: TrainResult['status'], step: number, diverged?: TrainResult['diverged']): Promise<TrainResult> {
     const wallMs = performance.now() - start;
-    let state: TrainState | undefined;
-    if (status === 'paused') {
-      const opt = await stepper.optimizer.exportState();
-      const names = byName(named);
-      state = {
-        step, losses: [...losses], curve: [...curve], tokens, peakBytes, elapsedMs: wallMs, trainMs,
-        rng: { data: dataRng.state(), dropout: dropoutRng.state() },
-        order: [...rows.order],
-        params: await paramsToTensors(named),
-        optimizer: { step: opt.step, m: rekey(opt.m, names), v: rekey(opt.v, names) },
-        best: { index: tracker.bestIndex, value: tracker.bestValue, sinceBest: tracker.sinceBest, ...(bestValues ? { params: bestValues } : {}) },
-      };
-    }
+    const state = status === 'paused' ? await snapshot(step, wallMs) : undefined;
     const selected = status === 'diverged' ? undefined : selectedPoint(curve, select, tracker.bestIndex);
     // the model ends holding the selected point's values (a paused run keeps its current ones)
     if (status === 'ok' && selected && selected.index !== curve.length - 1 && bestValues) assignParams(named, bestValues, 'best dev point');

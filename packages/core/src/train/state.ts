@@ -27,4 +27,6 @@ export interface TrainState {
   /** Adam's state with moments by parameter name */
   optimizer: AdamWState;
   best: { index: number; value: number; sinceBest: number; params?: Map<string, RawTensor> };
+  /** provenance kept by whoever saves states: the steps this run was interrupted and resumed at (the loop ignores it) */
+  resumedAt?: number[];
 }

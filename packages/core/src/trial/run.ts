@@ -12,7 +12,7 @@ import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
 import type { Trainer } from '../contracts/trainer.js';
 import { predict, score } from '../train/evaluate.js';
-import { trainableParamMap, type TrainResult } from '../train/loop.js';
+import { trainableParamMap, type TrainInputs, type TrainResult } from '../train/loop.js';
 import { primaryScore, type Metrics } from '../train/metrics.js';
 import type { TrainState } from '../train/state.js';
 import { adamWTrainer } from '../train/trainer.js';
@@ -35,6 +35,10 @@ export interface TrialInputs {
   stopAt?: number;
   /** continue a paused trial from its state */
   resume?: TrainState;
+  /** mid-trial checkpoints (the trainer's `checkpoint` input) */
+  checkpoint?: TrainInputs['checkpoint'];
+  /** pause after the current step when this turns true (SIGTERM), with the state to continue from */
+  shouldStop?: () => boolean;
   /** called once the method is applied, before training, with the parameter counts */
   onReady?: (counts: { trainableParams: number; totalParams: number }) => void;
   /** called with the adapter and head after training, before they are freed (checkpoints, tests) */
@@ -103,11 +107,14 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       ...(inp.onStep ? { onStep: inp.onStep } : {}),
       ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}),
       ...(inp.resume ? { resume: inp.resume } : {}),
+      ...(inp.checkpoint ? { checkpoint: inp.checkpoint } : {}),
+      ...(inp.shouldStop ? { shouldStop: inp.shouldStop } : {}),
     });
     const done = trainResult.status === 'ok';
     if (done) await inp.afterTrain?.(adapter, head);
     const point = trainResult.selected ? trainResult.curve[trainResult.selected.index] : trainResult.curve.at(-1);
-    const devMetrics = trainResult.status === 'diverged' ? { accuracy: NaN } : (point?.dev ?? (await evalOn(dev)));
+    // a run paused before its first dev point (a SIGTERM) is not evaluated: it has to exit promptly
+    const devMetrics = trainResult.status === 'diverged' || (trainResult.status === 'paused' && !point) ? { accuracy: NaN } : (point?.dev ?? (await evalOn(dev)));
     const metrics = done ? await evalOn(enc(limit(task.test, cfg.evalLimit))) : { accuracy: NaN };
     const backboneParams = countParams(model.params);
     const headParams = countParams(head.params);

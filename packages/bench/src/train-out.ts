@@ -36,9 +36,10 @@ export async function openTrainOut(dir: string, p: PreparedTrial, policy: Checkp
   let stopRequested = false;
   let interruptedAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested && signal === 'SIGTERM') return; // Slurm and a job script may both send it
     if (stopRequested) process.exit(EXIT_INTERRUPTED);
     stopRequested = true;
-    log(`\ntrain: ${signal}: finishing the current step and saving the state (a second ${signal} stops at once)`);
+    log(`\ntrain: ${signal}: finishing the current step and saving the state${signal === 'SIGINT' ? ' (a second Ctrl-C stops at once)' : ''}`);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -111,8 +111,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   let progress: SweepProgress | undefined;
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    // SIGTERM may come twice (Slurm signals every process, and the job script forwards it): only
+    // a second Ctrl-C, or a signal before any trial runs, stops at once
+    if (interrupted && signal === 'SIGTERM') return;
     if (interrupted || !pool) {
-      // a second signal, or one before any trial runs: stop now (running trials resume from their last state)
       pool?.stop();
       progress?.stop();
       o.log(`\nsweep: ${signal}: stopped at once; every finished trial is saved, run the same command again to continue`);
@@ -120,7 +122,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       process.exit(pool ? (SIGNAL_EXIT[signal] ?? 1) : EXIT_INTERRUPTED);
     }
     interrupted = true;
-    o.log(`\nsweep: ${signal}: each running trial finishes its step and saves its state, then the sweep exits (${EXIT_INTERRUPTED}); the same command resumes it (a second ${signal} stops at once)`);
+    o.log(`\nsweep: ${signal}: each running trial finishes its step and saves its state, then the sweep exits (${EXIT_INTERRUPTED}); the same command resumes it${signal === 'SIGINT' ? ' (a second Ctrl-C stops at once)' : ''}`);
     pool.interrupt();
   };
   process.on('SIGINT', onSignal);

@@ -118,10 +118,10 @@ function main(): void {
   // the parent is gone (finished, or killed with -9): stop rather than train for nobody
   process.on('disconnect', () => process.exit(0));
   // Slurm signals every process of the job, a terminal's Ctrl-C the whole group, and the parent
-  // sends `stop`: the first of them saves the running trial's state; a second signal exits at once
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => (stop.requested ? process.exit(EXIT_INTERRUPTED) : requestStop()));
-  }
+  // sends `stop`: the first of them saves the running trial's state. SIGTERM may come twice (from
+  // Slurm and from the job script that forwards it) and is never escalated; a second Ctrl-C is.
+  process.on('SIGTERM', () => void (stop.requested || requestStop()));
+  process.on('SIGINT', () => (stop.requested ? process.exit(EXIT_INTERRUPTED) : requestStop()));
   let ready: Promise<Ready> | undefined;
   let queue: Promise<void> = Promise.resolve();
   process.on('message', (m: ToWorker) => {

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
+import { UserError } from '@tunelab/core';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordProblem, type SweepRecord } from './records.js';
 import { RESULTS_FILE } from './shard.js';
@@ -95,15 +96,31 @@ export function openResultsFile(file: string, warn: (line: string) => void): Res
   return appendJsonLines<SweepRecord>(file);
 }
 
-/** One JSON value per line, each written whole and fsynced: after a crash a line is either there or not. */
+/**
+ * One JSON value per line, each written whole and fsynced: after a crash a line is either there or
+ * not. A write that fails (the disk is full) is cut back off, so no partial line stays behind, and
+ * the error names the file.
+ */
 export function appendJsonLines<T>(file: string): { append(value: T): void; close(): void } {
   const fd = openSync(file, 'a');
   return {
     append(value) {
       const bytes = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
+      const size = fstatSync(fd).size;
+      try {
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        fsyncSync(fd);
+      } catch (e) {
+        try {
+          ftruncateSync(fd, size);
+        } catch {
+          // the next open cuts a torn last line anyway (openResultsFile, readRungs)
+        }
+        const err = e as NodeJS.ErrnoException;
+        const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.message;
+        throw new UserError(`cannot append to ${file}: ${why}; nothing of this line was kept: free space and run the same command again`);
+      }
     },
     close: () => closeSync(fd),
   };

@@ -83,6 +83,7 @@ async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
     const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, {
       sweep: w.init.sweep,
       ...(resume ? { resume } : {}),
+      ...(segment?.stopAt !== undefined ? { stopAt: segment.stopAt } : {}),
       checkpoint: { due: checkpointDue(w.init.checkpoint), save: async (s) => void (await trySaveState(file, withProvenance(s), id, log)) },
       shouldStop: () => stop.requested,
       onPause: async (state) => {

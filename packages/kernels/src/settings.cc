@@ -23,6 +23,7 @@ bool parse(napi_env env, napi_value v, tk::Simd* out) {
   size_t len = 0;
   if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &len) != napi_ok) return false;
   if (std::strcmp(buf, "avx512") == 0) return *out = tk::Simd::kAvx512, true;
+  // the base build by its name here ("avx2" on x86-64, "generic" elsewhere)
   if (std::strcmp(buf, tk::simd_name(tk::Simd::kBase)) == 0) return *out = tk::Simd::kBase, true;
   return false;
 }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { peerMarkdown, type PeerSection } from './peer-report.js';
 import type { PerfRow, PerfSkip } from './run.js';
 
 export interface Machine {
@@ -51,7 +52,7 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
     const vsWasm = w && r.backend !== 'wasm' ? times(w.cpuMsPerStep / r.cpuMsPerStep) : '';
     const vsFull = f && r.method !== 'full' ? `${(f.cpuMsPerStep / r.cpuMsPerStep).toFixed(2)}x` : '';
     out.push(
-      `| ${r.model} | ${r.method} | ${r.backend} | ${r.threads} | ${r.msPerStep.toFixed(1)} | ${r.tokensPerSec} | ${r.cpuMsPerStep.toFixed(1)} | ${r.cpuTokensPerSec} | ${vsWasm} | ${vsFull} | ${mb(r.peakBytes)} | ${r.steps} |`,
+      `| ${r.model} | ${r.method} | ${r.backend}${r.simd ? ` (${r.simd})` : ''} | ${r.threads} | ${r.msPerStep.toFixed(1)} | ${r.tokensPerSec} | ${r.cpuMsPerStep.toFixed(1)} | ${r.cpuTokensPerSec} | ${vsWasm} | ${vsFull} | ${mb(r.peakBytes)} | ${r.steps} |`,
     );
   }
   if (skipped.length > 0) {
@@ -61,11 +62,12 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   return `${out.join('\n')}\n`;
 }
 
-export async function writePerfReport(dir: string, rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = []): Promise<{ json: string; md: string }> {
+export async function writePerfReport(dir: string, rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = [], peer?: PeerSection): Promise<{ json: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'perf.json');
   const md = join(dir, 'perf.md');
   await writeFile(json, `${JSON.stringify(rows, null, 2)}\n`);
-  await writeFile(md, perfMarkdown(rows, skipped, m, notes));
+  if (peer !== undefined && 'rows' in peer) await writeFile(join(dir, 'perf-torch.json'), `${JSON.stringify(peer, null, 2)}\n`);
+  await writeFile(md, perfMarkdown(rows, skipped, m, notes) + (peer === undefined ? '' : peerMarkdown(rows, peer)));
   return { json, md };
 }

@@ -15,6 +15,8 @@ import { tunelab } from './helpers.js';
  * split across threads. On a CPU without AVX-512 its runs skip with the reason; the others run.
  */
 const kernels = load();
+// as core's native suites: a missing addon skips, unless CI requires it (TUNELAB_REQUIRE_NATIVE=1)
+if (!kernels.ok && process.env.TUNELAB_REQUIRE_NATIVE === '1') throw new Error(`TUNELAB_REQUIRE_NATIVE=1 but the native kernels are not available (${kernels.error.message})`);
 const has512 = kernels.ok && kernels.addon.simdSupported('avx512');
 const NO_512 = 'this CPU does not report avx512f/bw/dq/vl: only the AVX2 build can run here';
 

@@ -21,7 +21,7 @@ namespace tk {
 namespace {
 
 constexpr int kMaxThreads = 64;
-constexpr int kSpins = 20000;  // pause loops before a worker sleeps (~100 us): GEMMs come in runs
+constexpr int kSpins = 4000;  // pause loops before a worker sleeps (~0.1-0.5 ms: PAUSE takes 10-140 cycles): GEMMs come in runs
 
 struct Pool {
   std::mutex m;

@@ -40,7 +40,7 @@ export function perfCommand(y: Argv) {
         .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,BERT-base,BERT-base-b32 (default all; BERT-base-b32, batch 32, only where a GPU trains; --quick: L2,L4)' })
         .option('methods', { type: 'string', describe: `comma list of methods: ${PERF_METHODS.map((m) => m.id).join(',')} (default all)` })
         .option('max-step-ms', { type: 'number', default: 20_000, describe: 'skip a backend/model whose full fine-tuning step is slower' })
-        .option('threads', { type: 'number', default: 1, describe: 'native: threads a large GEMM may use (bit-identical for any count); wasm: its threads' })
+        .option('threads', { type: 'string', default: '1', describe: 'native: comma list of GEMM thread counts, each measured (bit-identical for any count), e.g. 1,2; wasm: the first' })
         .option('peer', { type: 'string', default: 'torch', describe: "'torch': also time the same models and methods in PyTorch (packages/bench/perf-peer/torch_peer.py; python from $TUNELAB_TORCH_PYTHON, /usr/bin/python3 or python3); 'none': skip it" })
         .option('peer-threads', { type: 'string', default: '1,2', describe: 'PyTorch thread counts, each timed (the table shows the best)' })
         .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)' })
@@ -63,7 +63,8 @@ export function perfCommand(y: Argv) {
         return m;
       });
       const models = pickModels(list(a.models), quick);
-      if (!(Number.isInteger(a.threads) && a.threads >= 1 && a.threads <= 64)) throw new UserError(`--threads: must be an integer from 1 to 64 (got ${a.threads})`);
+      const threads = (list(a.threads) ?? []).map(Number);
+      if (threads.length === 0 || !threads.every((t) => Number.isInteger(t) && t >= 1 && t <= 64)) throw new UserError(`--threads: expected a comma list of integers from 1 to 64 (got '${a.threads}')`);
       if (a.peer !== 'torch' && a.peer !== 'none') throw new UserError(`--peer: unknown '${a.peer}'; allowed: torch, none`);
       const peerThreads = (list(a['peer-threads']) ?? []).map(Number);
       if (peerThreads.length === 0 || !peerThreads.every((t) => Number.isInteger(t) && t >= 1)) throw new UserError(`--peer-threads: expected a comma list of integers >= 1 (got '${a['peer-threads']}')`);
@@ -71,7 +72,7 @@ export function perfCommand(y: Argv) {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const dir = a.out ?? join(findWorkspace() ?? process.cwd(), 'reports', 'perf');
       // the default list leaves out GPU-only shapes for CPU backends; runPerf adds them where a GPU runs
-      const { rows, skipped } = await runPerf({ registry, backends, models: a.models === undefined && !quick ? undefined : models, methods, warmup, steps, threads: a.threads, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
+      const { rows, skipped } = await runPerf({ registry, backends, models: a.models === undefined && !quick ? undefined : models, methods, warmup, steps, threads, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
       const peer = a.peer === 'torch' ? torchPeer(models.filter((m) => !m.gpuOnly), methods, peerThreads, warmup, steps, log) : undefined;
       const machine = describeMachine(loadStart);
       const files = await writePerfReport(dir, rows, skipped, machine, [], peer);

@@ -32,7 +32,7 @@ const times = (x: number) => `${x < 1 ? x.toFixed(2) : x.toFixed(1)}x`;
 /** The table, with a speed-up column against wasm (the embedded path before the native backend). */
 export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = []): string {
   const wasm = new Map(rows.filter((r) => r.backend === 'wasm').map((r) => [`${r.model}|${r.method}`, r]));
-  const full = new Map(rows.filter((r) => r.method === 'full').map((r) => [`${r.model}|${r.backend}`, r]));
+  const full = new Map(rows.filter((r) => r.method === 'full').map((r) => [`${r.model}|${r.backend}|${r.threads}`, r]));
   const out = [
     '# Training speed: one step, batch 32 (BERT-base: batch 8)',
     '',
@@ -48,7 +48,7 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   ];
   for (const r of rows) {
     const w = wasm.get(`${r.model}|${r.method}`);
-    const f = full.get(`${r.model}|${r.backend}`);
+    const f = full.get(`${r.model}|${r.backend}|${r.threads}`);
     const vsWasm = w && r.backend !== 'wasm' ? times(w.cpuMsPerStep / r.cpuMsPerStep) : '';
     const vsFull = f && r.method !== 'full' ? `${(f.cpuMsPerStep / r.cpuMsPerStep).toFixed(2)}x` : '';
     out.push(

@@ -33,8 +33,8 @@ export interface PerfOptions {
   methods?: readonly PerfMethod[];
   warmup: number;
   steps: number;
-  /** threads for backends that take a count (native: its GEMM threads; wasm); default 1 */
-  threads?: number;
+  /** native: each GEMM thread count to measure (default [1]); wasm: the first */
+  threads?: readonly number[];
   /** a (backend, model) whose full fine-tuning step takes longer than this is skipped */
   maxStepMs: number;
   /** steps above this many ms are timed `slowSteps` times instead of `steps` */
@@ -51,12 +51,14 @@ export interface PerfOptions {
 export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skipped: PerfSkip[] }> {
   const rows: PerfRow[] = [];
   const skipped: PerfSkip[] = [];
-  for (const backend of o.backends) {
+  const counts = o.threads ?? [1];
+  const runs = o.backends.flatMap((b) => (b === 'native' ? counts : counts.slice(0, 1)).map((t) => [b, t] as const));
+  for (const [backend, want] of runs) {
     let threads: number;
     let simd: string | undefined;
     let onGpu: boolean;
     try {
-      const info = await selectBackend(backend, { threads: o.threads ?? 1 });
+      const info = await selectBackend(backend, { threads: want });
       threads = info.kernelThreads ?? info.threads;
       simd = info.simd;
       onGpu = backend === 'tensorflow-gpu' || (info.adapter !== undefined && !info.adapter.software);

@@ -26,19 +26,42 @@ namespace {
 typedef v16 vf;  // one register
 constexpr int VL = 16;
 constexpr int MR = 8;
-inline vf loadv(const float* p) { return load16(p); }
-inline void storev(float* p, vf v) { store16(p, v); }
-inline vf splatv(float x) { return splat16(x); }
 #else
 typedef v8 vf;
 constexpr int VL = 8;
 constexpr int MR = 6;
-inline vf loadv(const float* p) { return load8(p); }
-inline void storev(float* p, vf v) { store8(p, v); }
-inline vf splatv(float x) { return splat8(x); }
 #endif
-constexpr int NV = 2;         // vectors per tile row
-constexpr int NR = NV * VL;  // tile columns
+constexpr int NR = 2 * VL;  // the wide tile's columns
+
+// A register tile's columns: NVt vectors of V per row.
+template <class V, int NVt>
+struct Tile {
+  typedef V vec;
+  static constexpr int VLt = static_cast<int>(sizeof(V) / sizeof(float));
+  static constexpr int NV = NVt;
+  static constexpr int NR = NVt * VLt;
+};
+typedef Tile<vf, 2> Wide;     // MR x 32 (avx512) or MR x 16 (base)
+typedef Tile<v8, 2> Narrow16;  // N <= 16 in the avx512 build
+typedef Tile<v8, 1> Narrow8;   // N <= 8: LoRA's rank-8 products
+
+template <class V>
+inline V loadv(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+inline void storev(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+template <class V>
+inline V splatv(float x) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == sizeof(v16)) return splat16(x);
+  else
+#endif
+    return splat8(x);
+}
+
 #ifndef TK_KC  // overridable for tuning builds
 #define TK_KC 256
 #define TK_MC 72
@@ -115,6 +138,7 @@ void pack_a(const Operand& A, int i0, int mc, int p0, int kc, float* dst) {
 }
 
 // op(B)[p0:p0+kc, j0:j0+nc] -> panels of NR columns, each stored k-major (NR values per k).
+template <int NR>
 void pack_b(const Operand& B, int p0, int kc, int j0, int nc, float* dst) {
   if (!B.trans) {
     // full panels with k outermost, so each source row is read contiguously
@@ -172,9 +196,11 @@ enum AMode { kPacked, kRows, kCols };
 // C[0:mr, 0:nr] (+)= A · Bpanel over kc steps; `accumulate` is false for the first K block.
 // `bias` (NR values, or null) is added after the last K block. In place, rows past mr repeat the
 // last one (valid addresses; their sums are not stored).
-template <AMode Mode>
+template <class T, AMode Mode>
 void micro(int kc, const float* __restrict a, int64_t lda, const float* __restrict b, float* __restrict c, int64_t ldc,
            int mr, int nr, bool accumulate, const float* __restrict bias) {
+  typedef typename T::vec vf;
+  constexpr int VL = T::VLt, NV = T::NV, NR = T::NR;
   // the C tile is read (or written) after the loop: start fetching it now (it may be in L3)
   for (int i = 0; i < mr; ++i) {
     __builtin_prefetch(c + i * ldc, 1, 3);
@@ -189,10 +215,10 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
   for (int p = 0; p < kc; ++p) {
     vf bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = loadv(b + v * VL);
+    for (int v = 0; v < NV; ++v) bv[v] = loadv<vf>(b + v * VL);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const vf x = splatv(*r[i]);
+      const vf x = splatv<vf>(*r[i]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] += x * bv[v];
       r[i] += ks;
@@ -206,16 +232,16 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
         vf x = acc[i][v];
-        if (accumulate) x = loadv(row + v * VL) + x;
-        if (bias != nullptr) x += loadv(bias + v * VL);
-        storev(row + v * VL, x);
+        if (accumulate) x = loadv<vf>(row + v * VL) + x;
+        if (bias != nullptr) x += loadv<vf>(bias + v * VL);
+        storev<vf>(row + v * VL, x);
       }
     }
     return;
   }
   alignas(64) float t[MR * NR];
   for (int i = 0; i < MR; ++i) {
-    for (int v = 0; v < NV; ++v) storev(t + i * NR + v * VL, acc[i][v]);
+    for (int v = 0; v < NV; ++v) storev<vf>(t + i * NR + v * VL, acc[i][v]);
   }
   for (int i = 0; i < mr; ++i) {
     float* row = c + i * ldc;
@@ -238,14 +264,12 @@ Workspace workspace(int M, int N, int K) {
   return Workspace{bufA.get(static_cast<size_t>(mcMax) * kcMax + 16), bufB.get(static_cast<size_t>(kcMax) * ncMax)};
 }
 
-// C (row stride ldc) = op(A) · op(B) (+ bias); ws from workspace(M', N', K') with M' >= M, N' >= N, K' >= K
-void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
-  if (K == 0) {
-    for (int64_t i = 0; i < M; ++i) {
-      for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
-    }
-    return;
-  }
+namespace {
+
+// sgemm with one register tile T (every tile gives the same bits: it blocks M and N only)
+template <class T>
+void sgemm_tile(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
+  constexpr int NR = T::NR;
   float* Ap = ws.a;
   float* Bp = ws.b;
   for (int jc = 0; jc < N; jc += NC) {
@@ -253,7 +277,7 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, in
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const bool last = pc + kc >= K;
-      pack_b(B, pc, kc, jc, nc, Bp);
+      pack_b<NR>(B, pc, kc, jc, nc, Bp);
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         // A stored [M, K] is read in place; A stored [K, M] too when K is short (attention's
@@ -267,17 +291,33 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, in
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = std::min(MR, mc - ir);
             if (mode == kRows) {
-              micro<kRows>(kc, A.p + (ic + ir) * A.ld + pc, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<T, kRows>(kc, A.p + (ic + ir) * A.ld + pc, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             } else if (mode == kCols) {
-              micro<kCols>(kc, A.p + static_cast<int64_t>(pc) * A.ld + ic + ir, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<T, kCols>(kc, A.p + static_cast<int64_t>(pc) * A.ld + ic + ir, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             } else {
-              micro<kPacked>(kc, Ap + ir * kc, MR, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<T, kPacked>(kc, Ap + ir * kc, MR, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             }
           }
         }
       }
     }
   }
+}
+
+}  // namespace
+
+// C (row stride ldc) = op(A) · op(B) (+ bias); ws from workspace(M', N', K') with M' >= M, N' >= N, K' >= K
+void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i) {
+      for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
+    }
+    return;
+  }
+  // narrow products (LoRA's rank-r ones) on narrower tiles, so fewer columns are computed for nothing
+  if (N <= 8) return sgemm_tile<Narrow8>(M, N, K, A, B, C, ldc, bias, ws);
+  if (VL == 16 && N <= 16) return sgemm_tile<Narrow16>(M, N, K, A, B, C, ldc, bias, ws);
+  sgemm_tile<Wide>(M, N, K, A, B, C, ldc, bias, ws);
 }
 
 int gemm_mr() { return MR; }

@@ -79,9 +79,9 @@ function gemmError(c: Gemm, A: Float32Array, B: Float32Array, bias: Float32Array
   return err / mag;
 }
 
-// odd sizes around both builds' tiles (6x16 and 8x32) and the K block (256); the big ones cross
+// odd sizes around both builds' tiles (6x16 and 8x32, and the narrow 8- and 16-column ones) and the K block (256); the big ones cross
 // the size at which a product is split across threads (2^21 multiply-adds)
-const SHAPES: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [13, 33, 17], [9, 47, 65], [31, 100, 300], [301, 203, 70], [130, 1000, 33], [1, 513, 4100]];
+const SHAPES: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [2048, 8, 300], [77, 16, 300], [50, 12, 129], [13, 33, 17], [9, 47, 65], [31, 100, 300], [301, 203, 70], [130, 1000, 33], [1, 513, 4100]];
 
 function gemmCases(): Gemm[] {
   const out: Gemm[] = [];

@@ -1,7 +1,17 @@
 /** The addon's functions. Arrays are used in place (no copies); every length is checked natively. */
 export interface Kernels {
-  /** 'avx2+fma' on x86-64, 'generic' elsewhere */
+  /** the build chosen at load: 'avx512' or 'avx2' on x86-64 (from what the CPU reports), 'generic' elsewhere; simdPath() is the live value */
   readonly simd: string;
+  /** the kernel build in use: 'avx512', 'avx2' (x86-64) or 'generic' (other architectures); every build computes the same bits */
+  simdPath(): SimdPath;
+  /** whether this CPU can run that build ('avx2' or 'generic': the base build of this architecture) */
+  simdSupported(path: SimdPath): boolean;
+  /** select a build; throws when the CPU does not support it. Returns the build in use */
+  setSimd(path: SimdPath): SimdPath;
+  /** threads a large GEMM may use, the caller included (default 1) */
+  threads(): number;
+  /** set them (1-64); the thread count never changes a result. Returns the new count */
+  setThreads(n: number): number;
   /** out[b] = op(a[b % batchA]) · op(b[b % batchB]) (+ bias [N] on every row); a[b] is [M,K] ([K,M] if transA), b[b] is [K,N] ([N,K] if transB) */
   gemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, batchA: number, batchB: number, M: number, N: number, K: number, transA: boolean, transB: boolean, bias?: Float32Array | null): void;
   /** per batch item b and head h: out[b, h] = Q_bh · K_bhᵀ, with q [B·S, H·dh], k [B·K, H·dh] (head h = columns h·dh..), out [B, H, S, K] */
@@ -47,10 +57,25 @@ export interface Kernels {
   scatterAddRows(updates: Float32Array, width: number, indices: Int32Array, out: Float32Array, rows: number): void;
 }
 
+export type SimdPath = 'avx512' | 'avx2' | 'generic';
+
+/** What TUNELAB_SIMD and TUNELAB_THREADS ask for. */
+export interface KernelSettings {
+  simd: 'auto' | 'avx2' | 'avx512';
+  /** undefined: leave the addon's count (1 unless set) */
+  threads?: number;
+}
+
 export type LoadResult = { ok: true; addon: Kernels; path: string } | { ok: false; error: Error };
 
-/** The addon, or why it cannot be used. Cached after the first call. */
+/** The addon, or why it cannot be used. Cached after the first call. Applies TUNELAB_SIMD and TUNELAB_THREADS (a malformed value, or a build the CPU lacks, makes the load fail with a message naming the variable). */
 export function load(): LoadResult;
+
+/** TUNELAB_SIMD (auto | avx2 | avx512) and TUNELAB_THREADS (1-64) from `env`; throws an Error naming the variable and its allowed values. */
+export function settingsFromEnv(env: Record<string, string | undefined>): KernelSettings;
+/** Apply settings to a loaded addon (auto: avx512 where supported); throws when the CPU lacks a forced build. */
+export function applySettings(addon: Kernels, settings: KernelSettings): void;
+export const SIMD_CHOICES: readonly ['auto', 'avx2', 'avx512'];
 
 export const BINARY_OPS: { readonly add: 0; readonly sub: 1; readonly mul: 2; readonly div: 3; readonly max: 4; readonly min: 5; readonly squaredDifference: 6; readonly pow: 7 };
 export const UNARY_OPS: {

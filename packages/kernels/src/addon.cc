@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels.h"
+#include "dispatch.h"
 #include "napi_args.h"
+#include "settings.h"
 
 namespace {
 
@@ -29,7 +30,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   const float* B = a.f32(1, bB * K * N, "b");
   float* C = a.f32(2, batch * M * N, "out");
   const float* bias = a.absent(11) ? nullptr : a.f32(11, N, "bias");
-  if (a.error.empty()) tk::sgemm_batched(batch, bA, bB, M, N, K, A, tA, B, tB, C, bias);
+  if (a.error.empty()) tk::K().sgemm_batched(batch, bA, bB, M, N, K, A, tA, B, tB, C, bias);
   return a.done();
 }
 
@@ -41,7 +42,7 @@ napi_value AttnScores(napi_env env, napi_callback_info info) {
   const float* q = a.f32(0, B * S * H * dh, "q");
   const float* k = a.f32(1, B * K * H * dh, "k");
   float* out = a.f32(2, B * H * S * K, "out");
-  if (a.error.empty() && B * H * S * K > 0) tk::attn_scores(q, k, out, B, H, S, K, dh);
+  if (a.error.empty() && B * H * S * K > 0) tk::K().attn_scores(q, k, out, B, H, S, K, dh);
   return a.done();
 }
 
@@ -55,7 +56,7 @@ napi_value AttnContext(napi_env env, napi_callback_info info) {
   const float* p = a.f32(0, B * H * R * C, "p");
   const float* v = a.f32(1, B * inner * H * dh, "v");
   float* out = a.f32(2, B * rows * H * dh, "out");
-  if (a.error.empty() && B * rows * H * dh > 0) tk::attn_context(p, v, out, B, H, R, C, dh, tP);
+  if (a.error.empty() && B * rows * H * dh > 0) tk::K().attn_context(p, v, out, B, H, R, C, dh, tP);
   return a.done();
 }
 
@@ -71,7 +72,7 @@ napi_value LayerNorm(napi_env env, napi_callback_info info) {
   float* y = a.f32(6, rows * d, "y");
   float* m = a.f32(7, rows, "mean");
   float* r = a.f32(8, rows, "rstd");
-  if (a.error.empty()) tk::layer_norm(x, g, b, rows, d, static_cast<float>(eps), y, m, r);
+  if (a.error.empty()) tk::K().layer_norm(x, g, b, rows, d, static_cast<float>(eps), y, m, r);
   return a.done();
 }
 
@@ -88,24 +89,24 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   float* dx = a.f32(7, rows * d, "dx");
   float* dg = a.f32(8, d, "dgamma");
   float* db = a.f32(9, d, "dbeta");
-  if (a.error.empty()) tk::layer_norm_grad(dy, x, g, m, r, rows, d, dx, dg, db);
+  if (a.error.empty()) tk::K().layer_norm_grad(dy, x, g, m, r, rows, d, dx, dg, db);
   return a.done();
 }
 
 // An element-wise kernel (x, y) -> y = f(x), both of x's length.
-template <void (*F)(const float*, float*, int64_t)>
+template <decltype(&tk::Table::gelu) F>
 napi_value Elementwise1(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* x = a.f32(0, 0, "x");
   size_t n = 0;
   if (x != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   float* y = a.f32(1, static_cast<int64_t>(n), "y");
-  if (a.error.empty()) F(x, y, static_cast<int64_t>(n));
+  if (a.error.empty()) (tk::K().*F)(x, y, static_cast<int64_t>(n));
   return a.done();
 }
 
 // An element-wise gradient (dy, x, dx), all of dy's length.
-template <void (*F)(const float*, const float*, float*, int64_t)>
+template <decltype(&tk::Table::gelu_grad) F>
 napi_value Elementwise2(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const float* dy = a.f32(0, 0, "dy");
@@ -113,7 +114,7 @@ napi_value Elementwise2(napi_env env, napi_callback_info info) {
   if (dy != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
   const float* x = a.f32(1, static_cast<int64_t>(n), "x");
   float* dx = a.f32(2, static_cast<int64_t>(n), "dx");
-  if (a.error.empty()) F(dy, x, dx, static_cast<int64_t>(n));
+  if (a.error.empty()) (tk::K().*F)(dy, x, dx, static_cast<int64_t>(n));
   return a.done();
 }
 
@@ -126,7 +127,7 @@ napi_value ScaledSoftmax(napi_env env, napi_callback_info info) {
   const float* s = a.f32(0, B * R * n, "scores");
   const float* b = a.f32(1, B * n, "bias");
   float* out = a.f32(6, B * R * n, "out");
-  if (a.error.empty() && n > 0) tk::scaled_softmax(s, b, B, R, n, static_cast<float>(scale), out);
+  if (a.error.empty() && n > 0) tk::K().scaled_softmax(s, b, B, R, n, static_cast<float>(scale), out);
   return a.done();
 }
 
@@ -139,7 +140,7 @@ napi_value ScaledSoftmaxGrad(napi_env env, napi_callback_info info) {
   const float* p = a.f32(0, rows * n, "p");
   const float* dp = a.f32(1, rows * n, "dp");
   float* out = a.f32(5, rows * n, "out");
-  if (a.error.empty()) tk::scaled_softmax_grad(p, dp, rows, n, static_cast<float>(scale), out);
+  if (a.error.empty()) tk::K().scaled_softmax_grad(p, dp, rows, n, static_cast<float>(scale), out);
   return a.done();
 }
 
@@ -168,7 +169,7 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
     sizes[i] = static_cast<int64_t>(length);
   }
   napi_value out;
-  napi_create_double(env, count == 0 ? 0.0 : static_cast<double>(tk::sum_squares(ptrs.data(), sizes.data(), static_cast<int>(count))), &out);
+  napi_create_double(env, count == 0 ? 0.0 : static_cast<double>(tk::K().sum_squares(ptrs.data(), sizes.data(), static_cast<int>(count))), &out);
   return out;
 }
 
@@ -187,7 +188,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const float* x = a.f32(1, product(as, ra), "a");
   const float* y = a.f32(3, product(bs, rb), "b");
   float* out = a.f32(5, product(os, ro), "out");
-  if (a.error.empty() && product(os, ro) > 0) tk::binary(static_cast<tk::BinaryOp>(op), ro, os, x, as, y, bs, out);
+  if (a.error.empty() && product(os, ro) > 0) tk::K().binary(static_cast<tk::BinaryOp>(op), ro, os, x, as, y, bs, out);
   return a.done();
 }
 
@@ -200,7 +201,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   if (x != nullptr) napi_get_typedarray_info(env, a.argv[1], nullptr, &n, nullptr, nullptr, nullptr);
   float* out = a.f32(2, static_cast<int64_t>(n), "out");
   if (a.error.empty() && op >= tk::kUnaryOps) a.fail("unknown unary op");
-  if (a.error.empty()) tk::unary(static_cast<tk::UnaryOp>(op), x, out, static_cast<int64_t>(n));
+  if (a.error.empty()) tk::K().unary(static_cast<tk::UnaryOp>(op), x, out, static_cast<int64_t>(n));
   return a.done();
 }
 
@@ -212,7 +213,7 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   if (!a.error.empty()) return a.done();
   const float* x = a.f32(1, outer * r * inner, "x");
   float* out = a.f32(5, outer * inner, "out");
-  if (a.error.empty()) tk::reduce(static_cast<tk::ReduceOp>(op), x, outer, r, inner, out);
+  if (a.error.empty()) tk::K().reduce(static_cast<tk::ReduceOp>(op), x, outer, r, inner, out);
   return a.done();
 }
 
@@ -224,7 +225,7 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   if (!a.error.empty()) return a.done();
   const float* x = a.f32(0, rows * n, "x");
   float* out = a.f32(3, rows * n, "out");
-  if (a.error.empty()) (log ? tk::log_softmax : tk::softmax)(x, rows, n, out);
+  if (a.error.empty()) (log ? tk::K().log_softmax : tk::K().softmax)(x, rows, n, out);
   return a.done();
 }
 
@@ -243,7 +244,7 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   const int64_t n = product(shape, r);
   const float* x = a.f32(0, n, "x");
   float* out = a.f32(3, n, "out");
-  if (a.error.empty() && n > 0) tk::transpose(x, r, shape, perm, out);
+  if (a.error.empty() && n > 0) tk::K().transpose(x, r, shape, perm, out);
   return a.done();
 }
 
@@ -257,7 +258,7 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
   size_t n = 0;
   if (idx != nullptr) napi_get_typedarray_info(env, a.argv[3], nullptr, &n, nullptr, nullptr, nullptr);
   float* out = a.f32(4, static_cast<int64_t>(n) * width, "out");
-  if (a.error.empty()) tk::gather_rows(p, rows, width, idx, static_cast<int64_t>(n), out);
+  if (a.error.empty()) tk::K().gather_rows(p, rows, width, idx, static_cast<int64_t>(n), out);
   return a.done();
 }
 
@@ -270,7 +271,7 @@ napi_value ScatterAddRows(napi_env env, napi_callback_info info) {
   if (idx != nullptr) napi_get_typedarray_info(env, a.argv[2], nullptr, &n, nullptr, nullptr, nullptr);
   const float* u = a.f32(0, static_cast<int64_t>(n) * width, "updates");
   float* out = a.f32(3, rows * width, "out");
-  if (a.error.empty()) tk::scatter_add_rows(u, width, idx, static_cast<int64_t>(n), out, rows);
+  if (a.error.empty()) tk::K().scatter_add_rows(u, width, idx, static_cast<int64_t>(n), out, rows);
   return a.done();
 }
 
@@ -294,7 +295,7 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   if (!a.error.empty() || n == 0) return a.done();
   int64_t s64[16], d64[16], n64[16];
   for (int k = 0; k < r; ++k) s64[k] = ss[k], d64[k] = ds[k], n64[k] = shape[k];
-  tk::copy_strided(src + srcOff, s64, dst + dstOff, d64, n64, r);
+  tk::K().copy_strided(src + srcOff, s64, dst + dstOff, d64, n64, r);
   return a.done();
 }
 
@@ -313,7 +314,7 @@ napi_value DropoutMask(napi_env env, napi_callback_info info) {
   if (!a.error.empty()) return a.done();
   size_t n = 0;
   napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
-  tk::dropout_mask(st, static_cast<float>(keep), out, static_cast<int64_t>(n));
+  tk::K().dropout_mask(st, static_cast<float>(keep), out, static_cast<int64_t>(n));
   return a.done();
 }
 
@@ -327,7 +328,7 @@ napi_value AddMul(napi_env env, napi_callback_info info) {
   const float* x = a.f32(1, len, "x");
   const float* m = a.f32(2, len, "m");
   float* y = a.f32(3, len, "y");
-  if (a.error.empty()) tk::add_mul(h, x, m, y, len);
+  if (a.error.empty()) tk::K().add_mul(h, x, m, y, len);
   return a.done();
 }
 
@@ -357,7 +358,7 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   const tk::AdamWArgs h{static_cast<float>(hp[0]), static_cast<float>(hp[1]), static_cast<float>(hp[2]), static_cast<float>(hp[3]),
                         static_cast<float>(hp[4]), static_cast<float>(hp[5]), static_cast<float>(hp[6]), static_cast<float>(hp[7]),
                         static_cast<float>(hp[8]), static_cast<float>(hp[9]), hasScale, decay};
-  tk::adamw(h, w, g, m, v, wo, mo, vo, len);
+  tk::K().adamw(h, w, g, m, v, wo, mo, vo, len);
   return a.done();
 }
 
@@ -396,22 +397,16 @@ napi_value Init(napi_env env, napi_value exports) {
       {"attnContext", nullptr, AttnContext, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gelu", nullptr, Elementwise1<tk::gelu>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"geluGrad", nullptr, Elementwise2<tk::gelu_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"geluErf", nullptr, Elementwise1<tk::gelu_erf>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"geluErfGrad", nullptr, Elementwise2<tk::gelu_erf_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, Elementwise1<&tk::Table::gelu>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluGrad", nullptr, Elementwise2<&tk::Table::gelu_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluErf", nullptr, Elementwise1<&tk::Table::gelu_erf>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluErfGrad", nullptr, Elementwise2<&tk::Table::gelu_erf_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scaledSoftmax", nullptr, ScaledSoftmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scaledSoftmaxGrad", nullptr, ScaledSoftmaxGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
-  napi_value simd;
-#if defined(TK_X86_SIMD)
-  napi_create_string_utf8(env, "avx2+fma", NAPI_AUTO_LENGTH, &simd);
-#else
-  napi_create_string_utf8(env, "generic", NAPI_AUTO_LENGTH, &simd);
-#endif
-  napi_set_named_property(env, exports, "simd", simd);
+  define_settings(env, exports);
   return exports;
 }
 

@@ -10,6 +10,7 @@
 #include "kernels.h"
 
 namespace tk {
+namespace TK_ISA {
 
 namespace {
 
@@ -95,4 +96,5 @@ void adamw(const AdamWArgs& a, const float* w, const float* g, const float* m, c
   return adamw_loop<false, false>(a, w, g, m, v, wOut, mOut, vOut, n);
 }
 
+}  // namespace TK_ISA
 }  // namespace tk

@@ -6,13 +6,13 @@
 // sums) instead of replaying tfjs's ~25-kernel chain. Every loop has a fixed order: deterministic.
 #include <cmath>
 #include <cstdint>
-#include <vector>
 
 #include "kernels.h"
 #include "rowsum.h"
 #include "simd.h"
 
 namespace tk {
+namespace TK_ISA {
 namespace {
 
 inline double hsum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
@@ -47,14 +47,14 @@ void layer_norm(const float* x, const float* gamma, const float* beta, int64_t r
 void layer_norm_grad(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows,
                      int64_t d, float* dx, float* dgamma, float* dbeta) {
   const int64_t d8 = d / 8 * 8;
-  thread_local std::vector<v4d> accG, accB;  // columns 0..d8 as pairs of 4-lane halves
-  accG.assign(static_cast<size_t>(d8 / 4), v4d{0, 0, 0, 0});
-  accB.assign(static_cast<size_t>(d8 / 4), v4d{0, 0, 0, 0});
-  thread_local std::vector<double> tailG, tailB;  // columns d8..d
-  tailG.assign(static_cast<size_t>(d - d8), 0.0);
-  tailB.assign(static_cast<size_t>(d - d8), 0.0);
-  v4d* ag = accG.data();
-  v4d* ab = accB.data();
+  thread_local Scratch<v4d> accG, accB;  // columns 0..d8 as pairs of 4-lane halves
+  thread_local Scratch<double> tailG, tailB;  // columns d8..d
+  v4d* ag = accG.get(static_cast<size_t>(d8 / 4));
+  v4d* ab = accB.get(static_cast<size_t>(d8 / 4));
+  double* tg8 = tailG.get(static_cast<size_t>(d - d8));
+  double* tb8 = tailB.get(static_cast<size_t>(d - d8));
+  for (int64_t j = 0; j < d8 / 4; ++j) ag[j] = ab[j] = v4d{0, 0, 0, 0};
+  for (int64_t j = 0; j < d - d8; ++j) tg8[j] = tb8[j] = 0.0;
   const double inv = d > 0 ? 1.0 / static_cast<double>(d) : 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* dyr = dy + r * d;
@@ -84,8 +84,8 @@ void layer_norm_grad(const float* dy, const float* x, const float* gamma, const 
       const float g = dyr[k] * gamma[k];
       tg += static_cast<double>(g);
       tgx += static_cast<double>(g * xh);
-      tailG[k - d8] += static_cast<double>(dyr[k] * xh);
-      tailB[k - d8] += static_cast<double>(dyr[k]);
+      tg8[k - d8] += static_cast<double>(dyr[k] * xh);
+      tb8[k - d8] += static_cast<double>(dyr[k]);
     }
     const float a = static_cast<float>(tg * inv), b = static_cast<float>(tgx * inv);
     const v8 av = splat8(a), bv = splat8(b);
@@ -106,8 +106,8 @@ void layer_norm_grad(const float* dy, const float* x, const float* gamma, const 
     dbeta[j] = static_cast<float>(ab[j / 4][j % 4]);
   }
   for (int64_t j = d8; j < d; ++j) {
-    dgamma[j] = static_cast<float>(tailG[j - d8]);
-    dbeta[j] = static_cast<float>(tailB[j - d8]);
+    dgamma[j] = static_cast<float>(tg8[j - d8]);
+    dbeta[j] = static_cast<float>(tb8[j - d8]);
   }
 }
 
@@ -226,4 +226,5 @@ float sum_squares(const float* const* xs, const int64_t* sizes, int count) {
   return total;
 }
 
+}  // namespace TK_ISA
 }  // namespace tk

@@ -1,26 +1,67 @@
-// Cache-blocked SGEMM in the BLIS layout: op(B) is packed into KC x 16 column panels that stay
-// in L2/L3, op(A) into 6 x KC row panels that stay in L1/L2, and a 6x16 register-tile micro-kernel
-// (12 accumulators of 8 lanes) does the multiply-adds. The transposes are absorbed by the
-// packing (8x8 in-register transposes where the layout needs one), so all four transpose cases
-// run the same micro-kernel. Sum order for every C element: K blocks in order, within a block k
-// in order, one fused multiply-add per step, then the optional bias: deterministic, and the same
-// for every transpose case and every M, N (the blocking depends on K only).
+// Cache-blocked SGEMM in the BLIS layout: op(B) is packed into KC x NR column panels that stay
+// in L2/L3, op(A) into MR x KC row panels that stay in L1/L2 (or read in place), and an MR x NR
+// register-tile micro-kernel does the multiply-adds: 6x16 (12 accumulators of 8 lanes) in the
+// base build, 8x32 (16 accumulators of 16 lanes) in the avx512 one. The transposes are absorbed
+// by the packing (8x8 in-register transposes where the layout needs one), so all four transpose
+// cases run the same micro-kernel. Sum order for every C element: K blocks in order, within a
+// block k in order, one fused multiply-add per step, then the optional bias: deterministic, and
+// the same for every transpose case, every M, N, every tile size and vector width (the blocking
+// depends on K only, and KC is the same in both builds).
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
+#include "gemm.h"
 #include "kernels.h"
 #include "simd.h"
 
 namespace tk {
+namespace TK_ISA {
 namespace {
 
+#if defined(__AVX512F__)
+typedef v16 vf;  // one register
+constexpr int VL = 16;
+constexpr int MR = 8;
+#else
+typedef v8 vf;
+constexpr int VL = 8;
 constexpr int MR = 6;
-constexpr int NR = 16;
+#endif
+constexpr int NR = 2 * VL;  // the wide tile's columns
+
+// A register tile's columns: NVt vectors of V per row.
+template <class V, int NVt>
+struct Tile {
+  typedef V vec;
+  static constexpr int VLt = static_cast<int>(sizeof(V) / sizeof(float));
+  static constexpr int NV = NVt;
+  static constexpr int NR = NVt * VLt;
+};
+typedef Tile<vf, 2> Wide;     // MR x 32 (avx512) or MR x 16 (base)
+typedef Tile<v8, 2> Narrow16;  // N <= 16 in the avx512 build
+typedef Tile<v8, 1> Narrow8;   // N <= 8: LoRA's rank-8 products
+
+template <class V>
+inline V loadv(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+inline void storev(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+template <class V>
+inline V splatv(float x) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == sizeof(v16)) return splat16(x);
+  else
+#endif
+    return splat8(x);
+}
+
 #ifndef TK_KC  // overridable for tuning builds
 #define TK_KC 256
 #define TK_MC 72
@@ -29,12 +70,6 @@ constexpr int NR = 16;
 constexpr int KC = TK_KC;  // a 6xKC A panel (6 KB) + a KCx16 B panel (16 KB) fit in L1
 constexpr int MC = TK_MC;   // 72xKC packed A = 72 KB: L2
 constexpr int NC = TK_NC;  // KCxNC packed B = 2 MB: L2/L3
-
-struct Operand {
-  const float* p;
-  bool trans;
-  int64_t ld;
-};
 
 #if defined(__AVX2__)
 // r[i] <- column i of the 8x8 block whose rows are r[0..7]
@@ -77,14 +112,13 @@ void pack_a(const Operand& A, int i0, int mc, int p0, int kc, float* dst) {
     const int mr = std::min(MR, mc - ip);
     int p = 0;
 #if defined(__AVX2__)
-    if (!A.trans && mr == MR) {
+    if (!A.trans && mr == MR && MR <= 8) {
       // A stored [M, K]: 8 k of each of the 6 rows, transposed in registers; each 8-lane store
       // leaves 2 junk lanes that the next store (or the next panel) overwrites
       const float* row = A.p + static_cast<int64_t>(i0 + ip) * A.ld + p0;
       for (; p + 8 <= kc; p += 8) {
         __m256 r[8];
-        for (int i = 0; i < MR; ++i) r[i] = _mm256_loadu_ps(row + i * A.ld + p);
-        r[6] = r[7] = _mm256_setzero_ps();
+        for (int i = 0; i < 8; ++i) r[i] = i < MR ? _mm256_loadu_ps(row + i * A.ld + p) : _mm256_setzero_ps();
         transpose8(r);
         for (int j = 0; j < 8; ++j) _mm256_storeu_ps(dst + (p + j) * MR, r[j]);
       }
@@ -104,6 +138,7 @@ void pack_a(const Operand& A, int i0, int mc, int p0, int kc, float* dst) {
 }
 
 // op(B)[p0:p0+kc, j0:j0+nc] -> panels of NR columns, each stored k-major (NR values per k).
+template <int NR>
 void pack_b(const Operand& B, int p0, int kc, int j0, int nc, float* dst) {
   if (!B.trans) {
     // full panels with k outermost, so each source row is read contiguously
@@ -137,7 +172,7 @@ void pack_b(const Operand& B, int p0, int kc, int j0, int nc, float* dst) {
 #if defined(__AVX2__)
     if (nr == NR) {
       for (; p + 8 <= kc; p += 8) {
-        for (int h = 0; h < 2; ++h) {
+        for (int h = 0; h < NR / 8; ++h) {
           __m256 r[8];
           for (int c = 0; c < 8; ++c) r[c] = _mm256_loadu_ps(col + (h * 8 + c) * B.ld + p);
           transpose8(r);
@@ -161,64 +196,52 @@ enum AMode { kPacked, kRows, kCols };
 // C[0:mr, 0:nr] (+)= A · Bpanel over kc steps; `accumulate` is false for the first K block.
 // `bias` (NR values, or null) is added after the last K block. In place, rows past mr repeat the
 // last one (valid addresses; their sums are not stored).
-template <AMode Mode>
+template <class T, AMode Mode>
 void micro(int kc, const float* __restrict a, int64_t lda, const float* __restrict b, float* __restrict c, int64_t ldc,
            int mr, int nr, bool accumulate, const float* __restrict bias) {
+  typedef typename T::vec vf;
+  constexpr int VL = T::VLt, NV = T::NV, NR = T::NR;
   // the C tile is read (or written) after the loop: start fetching it now (it may be in L3)
   for (int i = 0; i < mr; ++i) {
     __builtin_prefetch(c + i * ldc, 1, 3);
     __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
   }
   const int64_t rs = Mode == kRows ? lda : 1;  // step between rows of the tile
-  const float* r0 = a;
-  const float* r1 = Mode == kPacked ? a + 1 : a + (mr > 1 ? 1 : 0) * rs;
-  const float* r2 = Mode == kPacked ? a + 2 : a + (mr > 2 ? 2 : mr - 1) * rs;
-  const float* r3 = Mode == kPacked ? a + 3 : a + (mr > 3 ? 3 : mr - 1) * rs;
-  const float* r4 = Mode == kPacked ? a + 4 : a + (mr > 4 ? 4 : mr - 1) * rs;
-  const float* r5 = Mode == kPacked ? a + 5 : a + (mr > 5 ? 5 : mr - 1) * rs;
   const int64_t ks = Mode == kPacked ? MR : Mode == kCols ? lda : 1;  // step between k
-  v8 c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
-  v8 c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
+  const float* r[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) r[i] = Mode == kPacked ? a + i : a + (i < mr ? i : mr - 1) * rs;
+  vf acc[MR][NV] = {};
   for (int p = 0; p < kc; ++p) {
-    const v8 b0 = load8(b), b1 = load8(b + 8);
-    v8 x = splat8(*r0);
-    c00 += x * b0;
-    c01 += x * b1;
-    x = splat8(*r1);
-    c10 += x * b0;
-    c11 += x * b1;
-    x = splat8(*r2);
-    c20 += x * b0;
-    c21 += x * b1;
-    x = splat8(*r3);
-    c30 += x * b0;
-    c31 += x * b1;
-    x = splat8(*r4);
-    c40 += x * b0;
-    c41 += x * b1;
-    x = splat8(*r5);
-    c50 += x * b0;
-    c51 += x * b1;
-    r0 += ks, r1 += ks, r2 += ks, r3 += ks, r4 += ks, r5 += ks;
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = loadv<vf>(b + v * VL);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const vf x = splatv<vf>(*r[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] += x * bv[v];
+      r[i] += ks;
+    }
     b += NR;
   }
-  v8 acc[MR * 2] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
   if (nr == NR) {
     for (int i = 0; i < MR; ++i) {
       if (i >= mr) break;  // a partial tile (the last rows of M): whole rows still store as vectors
       float* row = c + i * ldc;
-      v8 lo = acc[2 * i], hi = acc[2 * i + 1];
-      if (accumulate) lo = load8(row) + lo, hi = load8(row + 8) + hi;
-      if (bias != nullptr) lo += load8(bias), hi += load8(bias + 8);
-      store8(row, lo);
-      store8(row + 8, hi);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        vf x = acc[i][v];
+        if (accumulate) x = loadv<vf>(row + v * VL) + x;
+        if (bias != nullptr) x += loadv<vf>(bias + v * VL);
+        storev<vf>(row + v * VL, x);
+      }
     }
     return;
   }
-  alignas(32) float t[MR * NR];
+  alignas(64) float t[MR * NR];
   for (int i = 0; i < MR; ++i) {
-    store8(t + i * NR, acc[2 * i]);
-    store8(t + i * NR + 8, acc[2 * i + 1]);
+    for (int v = 0; v < NV; ++v) storev<vf>(t + i * NR + v * VL, acc[i][v]);
   }
   for (int i = 0; i < mr; ++i) {
     float* row = c + i * ldc;
@@ -230,30 +253,23 @@ void micro(int kc, const float* __restrict a, int64_t lda, const float* __restri
   }
 }
 
-// Packing buffers, sized once per call of an entry point (a whole batch of products).
-struct Workspace {
-  float* a;  // MC x KC (+ 8 floats of slack)
-  float* b;  // KC x NC
-};
+}  // namespace
 
+// Packing buffers, sized once per call of an entry point (a whole batch of products).
 Workspace workspace(int M, int N, int K) {
-  // per-thread: Node may load the addon in several worker threads
-  thread_local std::vector<float> bufA, bufB;
+  // per-thread: Node may load the addon in several worker threads, and the pool runs tiles
+  thread_local Scratch<float> bufA, bufB;
   const int mcMax = std::min(MC, (M + MR - 1) / MR * MR), ncMax = std::min(NC, (N + NR - 1) / NR * NR);
   const int kcMax = std::min(KC, std::max(K, 1));
-  if (bufA.size() < static_cast<size_t>(mcMax) * kcMax + 8) bufA.resize(static_cast<size_t>(mcMax) * kcMax + 8);
-  if (bufB.size() < static_cast<size_t>(kcMax) * ncMax) bufB.resize(static_cast<size_t>(kcMax) * ncMax);
-  return Workspace{bufA.data(), bufB.data()};
+  return Workspace{bufA.get(static_cast<size_t>(mcMax) * kcMax + 16), bufB.get(static_cast<size_t>(kcMax) * ncMax)};
 }
 
-// C (row stride ldc) = op(A) · op(B) (+ bias); ws from workspace(M', N', K') with M' >= M, N' >= N, K' >= K
-void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
-  if (K == 0) {
-    for (int64_t i = 0; i < M; ++i) {
-      for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
-    }
-    return;
-  }
+namespace {
+
+// sgemm with one register tile T (every tile gives the same bits: it blocks M and N only)
+template <class T>
+void sgemm_tile(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
+  constexpr int NR = T::NR;
   float* Ap = ws.a;
   float* Bp = ws.b;
   for (int jc = 0; jc < N; jc += NC) {
@@ -261,7 +277,7 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, in
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const bool last = pc + kc >= K;
-      pack_b(B, pc, kc, jc, nc, Bp);
+      pack_b<NR>(B, pc, kc, jc, nc, Bp);
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         // A stored [M, K] is read in place; A stored [K, M] too when K is short (attention's
@@ -275,11 +291,11 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, in
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = std::min(MR, mc - ir);
             if (mode == kRows) {
-              micro<kRows>(kc, A.p + (ic + ir) * A.ld + pc, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<T, kRows>(kc, A.p + (ic + ir) * A.ld + pc, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             } else if (mode == kCols) {
-              micro<kCols>(kc, A.p + static_cast<int64_t>(pc) * A.ld + ic + ir, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<T, kCols>(kc, A.p + static_cast<int64_t>(pc) * A.ld + ic + ir, A.ld, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             } else {
-              micro<kPacked>(kc, Ap + ir * kc, MR, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
+              micro<T, kPacked>(kc, Ap + ir * kc, MR, Bp + jr * kc, cj + ir * ldc, ldc, mr, nr, pc > 0, bj);
             }
           }
         }
@@ -290,46 +306,22 @@ void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, in
 
 }  // namespace
 
-void sgemm_batched(int batch, int batchA, int batchB, int M, int N, int K, const float* A, bool transA,
-                   const float* B, bool transB, float* C, const float* bias) {
-  if (M == 0 || N == 0) return;
-  const int64_t sizeA = static_cast<int64_t>(M) * K, sizeB = static_cast<int64_t>(K) * N;
-  const Workspace ws = workspace(M, N, K);
-  for (int bi = 0; bi < batch; ++bi) {
-    const Operand a{A + (bi % batchA) * sizeA, transA, transA ? M : K};
-    const Operand b{B + (bi % batchB) * sizeB, transB, transB ? K : N};
-    sgemm(M, N, K, a, b, C + static_cast<int64_t>(bi) * M * N, N, bias, ws);
-  }
-}
-
-// Per (b, h): scores[b, h] = Q_bh · K_bhᵀ, where Q_bh is rows b·S.. of q [B·S, H·dh] restricted to
-// head h's dh columns (no transpose is materialised: the packing reads the strided layout).
-void attn_scores(const float* q, const float* k, float* out, int B, int H, int S, int K, int dh) {
-  const int64_t d = static_cast<int64_t>(H) * dh;
-  const Workspace ws = workspace(S, K, dh);
-  for (int b = 0; b < B; ++b) {
-    for (int h = 0; h < H; ++h) {
-      const Operand a{q + static_cast<int64_t>(b) * S * d + h * dh, false, d};
-      const Operand kt{k + static_cast<int64_t>(b) * K * d + h * dh, true, d};
-      sgemm(S, K, dh, a, kt, out + (static_cast<int64_t>(b) * H + h) * S * K, K, nullptr, ws);
+// C (row stride ldc) = op(A) · op(B) (+ bias); ws from workspace(M', N', K') with M' >= M, N' >= N, K' >= K
+void sgemm(int M, int N, int K, const Operand& A, const Operand& B, float* C, int64_t ldc, const float* bias, const Workspace& ws) {
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i) {
+      for (int j = 0; j < N; ++j) C[i * ldc + j] = bias != nullptr ? 0.0f + bias[j] : 0.0f;
     }
+    return;
   }
+  // narrow products (LoRA's rank-r ones) on narrower tiles, so fewer columns are computed for nothing
+  if (N <= 8) return sgemm_tile<Narrow8>(M, N, K, A, B, C, ldc, bias, ws);
+  if (VL == 16 && N <= 16) return sgemm_tile<Narrow16>(M, N, K, A, B, C, ldc, bias, ws);
+  sgemm_tile<Wide>(M, N, K, A, B, C, ldc, bias, ws);
 }
 
-// Per (b, h): out_bh = op(P_bh) · V_bh written into head h's columns of out [B·rows, H·dh], where
-// P is [B, H, R, C], op(P_bh) = P_bh (rows = R, inner = C) or P_bhᵀ (rows = C, inner = R), and
-// V_bh is head h's columns of v [B·inner, H·dh].
-void attn_context(const float* p, const float* v, float* out, int B, int H, int R, int C, int dh, bool transP) {
-  const int64_t d = static_cast<int64_t>(H) * dh;
-  const int rows = transP ? C : R, inner = transP ? R : C;
-  const Workspace ws = workspace(rows, dh, inner);
-  for (int b = 0; b < B; ++b) {
-    for (int h = 0; h < H; ++h) {
-      const Operand a{p + (static_cast<int64_t>(b) * H + h) * R * C, transP, C};
-      const Operand vb{v + static_cast<int64_t>(b) * inner * d + h * dh, false, d};
-      sgemm(rows, dh, inner, a, vb, out + static_cast<int64_t>(b) * rows * d + h * dh, d, nullptr, ws);
-    }
-  }
-}
+int gemm_mr() { return MR; }
+int gemm_nr() { return NR; }
 
+}  // namespace TK_ISA
 }  // namespace tk

@@ -5,6 +5,7 @@
 #include "kernels.h"
 
 namespace tk {
+namespace TK_ISA {
 
 void transpose(const float* x, int rank, const int* shape, const int* perm, float* out) {
   int64_t inStride[8];
@@ -116,4 +117,5 @@ void scatter_add_rows(const float* updates, int64_t width, const int32_t* idx, i
   }
 }
 
+}  // namespace TK_ISA
 }  // namespace tk

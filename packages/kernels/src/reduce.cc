@@ -3,23 +3,22 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 #include "kernels.h"
 #include "rowsum.h"
 #include "simd.h"
 
 namespace tk {
+namespace TK_ISA {
 namespace {
 
 // out[o, j] = fold of x[o, 0..r, j]; lanes along `inner` are independent, so the loop over j vectorises.
 template <class Acc, class Init, class Step, class Done>
 void fold(const float* x, int64_t outer, int64_t r, int64_t inner, float* out, Init init, Step step, Done done) {
-  thread_local std::vector<Acc> acc;
-  acc.resize(static_cast<size_t>(inner));
+  thread_local Scratch<Acc> acc;
+  Acc* a = acc.get(static_cast<size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
     const float* xo = x + o * r * inner;
-    Acc* a = acc.data();
     for (int64_t j = 0; j < inner; ++j) a[j] = init();
     for (int64_t k = 0; k < r; ++k) {
       const float* row = xo + k * inner;
@@ -103,4 +102,5 @@ void log_softmax(const float* x, int64_t rows, int64_t n, float* out) {
   }
 }
 
+}  // namespace TK_ISA
 }  // namespace tk

@@ -7,6 +7,7 @@
 #include "simd.h"
 
 namespace tk {
+namespace TK_ISA {
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
@@ -35,4 +36,5 @@ inline double row_sum(const float* x, int64_t n) {
   return row_sum_of(x, n, [](v8 v) { return v; });
 }
 
+}  // namespace TK_ISA
 }  // namespace tk

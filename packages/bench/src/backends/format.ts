@@ -1,4 +1,4 @@
-import { adapterLine } from '@tunelab/core';
+import { adapterLine, type BackendInfo } from '@tunelab/core';
 import type { BackendsReport } from './probe.js';
 
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
@@ -10,7 +10,7 @@ export function formatBackends(r: BackendsReport): string {
   lines.push(`${'backend'.padEnd(15)} ${'loads'.padEnd(5)} ${bench ? `${'tokens/s'.padStart(9)} ` : ''}detail`);
   for (const b of r.backends) {
     const tps = b.bench === undefined ? '' : 'tokensPerSec' in b.bench ? String(b.bench.tokensPerSec) : '—';
-    let detail = b.loads ? `tfjs '${b.info!.tfBackend}', ${b.info!.threads} thread${b.info!.threads === 1 ? '' : 's'}` : b.reason!;
+    let detail = b.loads ? `tfjs '${b.info!.tfBackend}', ${b.info!.threads} thread${b.info!.threads === 1 ? '' : 's'}${nativeDetail(b.info!)}` : b.reason!;
     if (b.info?.adapter) detail = `${adapterLine(b.info.adapter)}${b.autoSkips ? ` — software adapter: auto passes over it (${b.info.adapter.softwareReason})` : ''}`;
     if (b.info) detail += `; deterministic: ${b.info.determinism.deterministic === null ? 'not measured' : b.info.determinism.deterministic ? 'yes' : 'no'}`;
     if (b.bench && 'skipped' in b.bench) detail += `; bench: ${b.bench.skipped}`;
@@ -33,4 +33,11 @@ export function formatBackends(r: BackendsReport): string {
     lines.push(`WARNING: a GPU is present but unused: auto trains on ${'name' in r.auto ? r.auto.name : 'nothing'}`);
   }
   return lines.join('\n');
+}
+
+/** native: the kernel build in use and the GEMM threads (TUNELAB_SIMD, TUNELAB_THREADS) */
+function nativeDetail(info: BackendInfo): string {
+  if (info.simd === undefined) return '';
+  const t = info.kernelThreads ?? 1;
+  return `, kernels ${info.simd} (TUNELAB_SIMD), GEMM on ${t} thread${t === 1 ? '' : 's'} (TUNELAB_THREADS)`;
 }

@@ -17,7 +17,7 @@ export interface CommonArgs {
 export function commonOptions<T>(y: Argv<T>) {
   return y
     .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | webgpu | tensorflow | native | wasm | cpu (auto takes webgpu only on a hardware adapter)' })
-    .option('threads', { type: 'number', describe: 'threads for the wasm backend (default 1: parallelise trials, not ops)' })
+    .option('threads', { type: 'number', describe: 'threads for the wasm backend, and for large GEMMs on native (bit-identical for any count; default 1 or $TUNELAB_THREADS: parallelise trials, not ops)' })
     .option('cache', { type: 'string', describe: 'folder for checkpoints and built tasks (default $TUNELAB_CACHE or <workspace>/.cache/tunelab)' })
     .option('zoo', { type: 'string', describe: 'model zoo file (default <workspace>/configs/zoo.json)' })
     .option('plugin', { type: 'string', array: true, describe: 'extra method plugin module (package name or path); repeatable' });

@@ -7,8 +7,10 @@ import { loadMethods } from '../methods.js';
 import { findWorkspace } from '../paths.js';
 import { formatProfile, profileSteps } from '../perf/profile.js';
 import { describeMachine, writePerfReport } from '../perf/report.js';
+import { findTorchPython, runTorchPeer, TORCH_INSTALL } from '../perf/peer.js';
+import type { PeerSection } from '../perf/peer-report.js';
 import { runPerf } from '../perf/run.js';
-import { PERF_METHODS, PERF_MODELS, type PerfModel } from '../perf/setup.js';
+import { PERF_METHODS, PERF_MODELS, type PerfMethod, type PerfModel } from '../perf/setup.js';
 
 /** `a,b` -> ['a', 'b']; undefined stays undefined (the default). */
 function list(flag: string | undefined): string[] | undefined {
@@ -38,6 +40,9 @@ export function perfCommand(y: Argv) {
         .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,BERT-base,BERT-base-b32 (default all; BERT-base-b32, batch 32, only where a GPU trains; --quick: L2,L4)' })
         .option('methods', { type: 'string', describe: `comma list of methods: ${PERF_METHODS.map((m) => m.id).join(',')} (default all)` })
         .option('max-step-ms', { type: 'number', default: 20_000, describe: 'skip a backend/model whose full fine-tuning step is slower' })
+        .option('threads', { type: 'string', default: '1', describe: 'native: comma list of GEMM thread counts, each measured (bit-identical for any count), e.g. 1,2; wasm: the first' })
+        .option('peer', { type: 'string', default: 'torch', describe: "'torch': also time the same models and methods in PyTorch (packages/bench/perf-peer/torch_peer.py; python from $TUNELAB_TORCH_PYTHON, /usr/bin/python3 or python3); 'none': skip it" })
+        .option('peer-threads', { type: 'string', default: '1,2', describe: 'PyTorch thread counts, each timed (the table shows the best)' })
         .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)' })
         .option('out', { type: 'string', describe: 'output folder (default <workspace>/reports/perf)' }),
     async (a) => {
@@ -58,22 +63,46 @@ export function perfCommand(y: Argv) {
         return m;
       });
       const models = pickModels(list(a.models), quick);
+      const threads = (list(a.threads) ?? []).map(Number);
+      if (threads.length === 0 || !threads.every((t) => Number.isInteger(t) && t >= 1 && t <= 64)) throw new UserError(`--threads: expected a comma list of integers from 1 to 64 (got '${a.threads}')`);
+      if (a.peer !== 'torch' && a.peer !== 'none') throw new UserError(`--peer: unknown '${a.peer}'; allowed: torch, none`);
+      const peerThreads = (list(a['peer-threads']) ?? []).map(Number);
+      if (peerThreads.length === 0 || !peerThreads.every((t) => Number.isInteger(t) && t >= 1)) throw new UserError(`--peer-threads: expected a comma list of integers >= 1 (got '${a['peer-threads']}')`);
       const { registry } = await loadMethods();
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const dir = a.out ?? join(findWorkspace() ?? process.cwd(), 'reports', 'perf');
       // the default list leaves out GPU-only shapes for CPU backends; runPerf adds them where a GPU runs
-      const { rows, skipped } = await runPerf({ registry, backends, models: a.models === undefined && !quick ? undefined : models, methods, warmup, steps, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
+      const { rows, skipped } = await runPerf({ registry, backends, models: a.models === undefined && !quick ? undefined : models, methods, warmup, steps, threads, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
+      const peer = a.peer === 'torch' ? torchPeer(models.filter((m) => !m.gpuOnly), methods, peerThreads, warmup, steps, log) : undefined;
       const machine = describeMachine(loadStart);
-      const files = await writePerfReport(dir, rows, skipped, machine);
+      const files = await writePerfReport(dir, rows, skipped, machine, [], peer);
       log(`perf: wrote ${files.json} and ${files.md}`);
       if (a.profile) {
         // where L4 was measured (the pure-JS cpu reference is too slow for it)
         const l4 = PERF_MODELS[1]!.name;
         const note = await profileAll(registry, backends.filter((b) => rows.some((r) => r.backend === b && r.model === l4)), dir, log);
-        await writePerfReport(dir, rows, skipped, machine, [note]);
+        await writePerfReport(dir, rows, skipped, machine, [note], peer);
       }
     },
   );
+}
+
+/** The PyTorch peer's rows, or one line saying why there are none (perf still reports tunelab's). */
+function torchPeer(models: PerfModel[], methods: PerfMethod[], threads: number[], warmup: number, steps: number, log: (l: string) => void): PeerSection {
+  const found = findTorchPython();
+  if ('tried' in found) {
+    const skipped = `PyTorch peer not run: no python with torch (tried ${found.tried.join(', ')}); install it with \`${TORCH_INSTALL}\` (Debian) or set TUNELAB_TORCH_PYTHON.`;
+    log(`perf: ${skipped}`);
+    return { skipped };
+  }
+  log(`perf: PyTorch ${found.torch} peer (${found.python}) on ${threads.join(', ')} thread(s)`);
+  try {
+    return { rows: runTorchPeer({ python: found.python, models, methods, threads, warmup, steps, slowStepMs: 3000, slowSteps: 5, log }), python: found.python, torch: found.torch };
+  } catch (e) {
+    const skipped = `PyTorch peer failed: ${(e as Error).message}`;
+    log(`perf: ${skipped}`);
+    return { skipped };
+  }
 }
 
 /** Kernel-by-kernel time of L4 full fine-tuning on each backend, into profile.md. */

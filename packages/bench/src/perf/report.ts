@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { peerMarkdown, type PeerSection } from './peer-report.js';
 import type { PerfRow, PerfSkip } from './run.js';
 
 export interface Machine {
@@ -31,7 +32,7 @@ const times = (x: number) => `${x < 1 ? x.toFixed(2) : x.toFixed(1)}x`;
 /** The table, with a speed-up column against wasm (the embedded path before the native backend). */
 export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = []): string {
   const wasm = new Map(rows.filter((r) => r.backend === 'wasm').map((r) => [`${r.model}|${r.method}`, r]));
-  const full = new Map(rows.filter((r) => r.method === 'full').map((r) => [`${r.model}|${r.backend}`, r]));
+  const full = new Map(rows.filter((r) => r.method === 'full').map((r) => [`${r.model}|${r.backend}|${r.threads}`, r]));
   const out = [
     '# Training speed: one step, batch 32 (BERT-base: batch 8)',
     '',
@@ -47,11 +48,11 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   ];
   for (const r of rows) {
     const w = wasm.get(`${r.model}|${r.method}`);
-    const f = full.get(`${r.model}|${r.backend}`);
+    const f = full.get(`${r.model}|${r.backend}|${r.threads}`);
     const vsWasm = w && r.backend !== 'wasm' ? times(w.cpuMsPerStep / r.cpuMsPerStep) : '';
     const vsFull = f && r.method !== 'full' ? `${(f.cpuMsPerStep / r.cpuMsPerStep).toFixed(2)}x` : '';
     out.push(
-      `| ${r.model} | ${r.method} | ${r.backend} | ${r.threads} | ${r.msPerStep.toFixed(1)} | ${r.tokensPerSec} | ${r.cpuMsPerStep.toFixed(1)} | ${r.cpuTokensPerSec} | ${vsWasm} | ${vsFull} | ${mb(r.peakBytes)} | ${r.steps} |`,
+      `| ${r.model} | ${r.method} | ${r.backend}${r.simd ? ` (${r.simd})` : ''} | ${r.threads} | ${r.msPerStep.toFixed(1)} | ${r.tokensPerSec} | ${r.cpuMsPerStep.toFixed(1)} | ${r.cpuTokensPerSec} | ${vsWasm} | ${vsFull} | ${mb(r.peakBytes)} | ${r.steps} |`,
     );
   }
   if (skipped.length > 0) {
@@ -61,11 +62,12 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   return `${out.join('\n')}\n`;
 }
 
-export async function writePerfReport(dir: string, rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = []): Promise<{ json: string; md: string }> {
+export async function writePerfReport(dir: string, rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = [], peer?: PeerSection): Promise<{ json: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'perf.json');
   const md = join(dir, 'perf.md');
   await writeFile(json, `${JSON.stringify(rows, null, 2)}\n`);
-  await writeFile(md, perfMarkdown(rows, skipped, m, notes));
+  if (peer !== undefined && 'rows' in peer) await writeFile(join(dir, 'perf-torch.json'), `${JSON.stringify(peer, null, 2)}\n`);
+  await writeFile(md, perfMarkdown(rows, skipped, m, notes) + (peer === undefined ? '' : peerMarkdown(rows, peer)));
   return { json, md };
 }

@@ -6,7 +6,10 @@ export interface PerfRow {
   model: string;
   method: string;
   backend: BackendName;
+  /** native: threads a large GEMM used (the kernels' pool); other backends: their thread count */
   threads: number;
+  /** native: the kernel build ('avx512', 'avx2', 'generic') */
+  simd?: string;
   msPerStep: number;
   tokensPerSec: number;
   peakBytes: number;
@@ -30,6 +33,8 @@ export interface PerfOptions {
   methods?: readonly PerfMethod[];
   warmup: number;
   steps: number;
+  /** native: each GEMM thread count to measure (default [1]); wasm: the first */
+  threads?: readonly number[];
   /** a (backend, model) whose full fine-tuning step takes longer than this is skipped */
   maxStepMs: number;
   /** steps above this many ms are timed `slowSteps` times instead of `steps` */
@@ -46,12 +51,16 @@ export interface PerfOptions {
 export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skipped: PerfSkip[] }> {
   const rows: PerfRow[] = [];
   const skipped: PerfSkip[] = [];
-  for (const backend of o.backends) {
+  const counts = o.threads ?? [1];
+  const runs = o.backends.flatMap((b) => (b === 'native' ? counts : counts.slice(0, 1)).map((t) => [b, t] as const));
+  for (const [backend, want] of runs) {
     let threads: number;
+    let simd: string | undefined;
     let onGpu: boolean;
     try {
-      const info = await selectBackend(backend, { threads: 1 });
-      threads = info.threads;
+      const info = await selectBackend(backend, { threads: want });
+      threads = info.kernelThreads ?? info.threads;
+      simd = info.simd;
       onGpu = backend === 'tensorflow-gpu' || (info.adapter !== undefined && !info.adapter.software);
     } catch (e) {
       skipped.push({ backend, reason: (e as Error).message });
@@ -88,12 +97,12 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skippe
         const ms = median(t.ms.slice(o.warmup));
         const cpuMs = median(t.cpuMs.slice(o.warmup));
         const row: PerfRow = {
-          model: model.name, method: method.label, backend, threads,
+          model: model.name, method: method.label, backend, threads, ...(simd ? { simd } : {}),
           msPerStep: round(ms), tokensPerSec: Math.round((1000 * t.tokensPerStep) / ms), peakBytes: t.peakBytes,
           cpuMsPerStep: round(cpuMs), cpuTokensPerSec: Math.round((1000 * t.tokensPerStep) / cpuMs), steps, warmup: o.warmup,
         };
         rows.push(row);
-        o.log(`perf: ${backend.padEnd(6)} ${model.name.padEnd(14)} ${method.label.padEnd(15)} ${row.msPerStep.toFixed(1).padStart(8)} ms/step ${String(row.tokensPerSec).padStart(6)} tok/s (CPU ${row.cpuMsPerStep.toFixed(1)} ms, ${row.cpuTokensPerSec} tok/s)`);
+        o.log(`perf: ${(simd ? `${backend}/${simd}` : backend).padEnd(13)} ${threads}t ${model.name.padEnd(14)} ${method.label.padEnd(15)} ${row.msPerStep.toFixed(1).padStart(8)} ms/step ${String(row.tokensPerSec).padStart(6)} tok/s (CPU ${row.cpuMsPerStep.toFixed(1)} ms, ${row.cpuTokensPerSec} tok/s)`);
       }
     }
   }

@@ -3,6 +3,7 @@ import { BACKEND_NAMES, type BackendChoice, type BackendInfo, type BackendName }
 import { UserError } from '../util/errors.js';
 import { registerFastGradients } from './gradients.js';
 import { NATIVE_BACKEND, registerNativeBackend } from './native/index.js';
+import { configureNative, isSettingsError, type NativeSettings } from './native/settings.js';
 import { determinismOf } from './determinism.js';
 import { registerWebGpuBackend, webGpuAdapter, WEBGPU_BACKEND } from './webgpu/load.js';
 
@@ -18,14 +19,14 @@ const CANDIDATES: Record<BackendName, Candidate> = {
   // auto takes only a hardware adapter; a software one (llvmpipe, SwiftShader) only by name
   webgpu: { load: (named) => registerWebGpuBackend({ allowSoftware: named }), tfName: WEBGPU_BACKEND },
   tensorflow: { load: () => import('@tensorflow/tfjs-node' as string), tfName: 'tensorflow' },
-  // single-threaded addon kernels: `threads` is always 1 (parallelise trials, not ops)
+  // `threads` is always 1: the addon's GEMM threads (kernelThreads) never change a bit
   native: { load: () => registerNativeBackend(), tfName: NATIVE_BACKEND },
   wasm: { load: () => import('@tensorflow/tfjs-backend-wasm'), tfName: 'wasm' },
   cpu: { load: () => import('@tensorflow/tfjs-backend-cpu'), tfName: 'cpu' },
 };
 
 export interface SelectOptions {
-  /** threads for backends that take a count (wasm); 1 keeps a worker pool from oversubscribing */
+  /** threads for backends that take a count (wasm; native: its GEMM threads, else TUNELAB_THREADS or 1); 1 keeps a worker pool from oversubscribing */
   threads?: number;
 }
 
@@ -34,7 +35,7 @@ function reasonOf(e: unknown): string {
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
-async function tryBackend(name: BackendName, options: SelectOptions, named: boolean): Promise<{ threads: number }> {
+async function tryBackend(name: BackendName, options: SelectOptions, named: boolean): Promise<{ threads: number; native?: NativeSettings }> {
   const c = CANDIDATES[name];
   if (name === 'wasm') {
     const wasm = (await c.load(named)) as { setThreadsCount?: (n: number) => void };
@@ -46,7 +47,7 @@ async function tryBackend(name: BackendName, options: SelectOptions, named: bool
   if (!ok) throw new Error(`tfjs could not initialise the '${c.tfName}' backend`);
   await tf.ready();
   const threads = name === 'wasm' ? wasmThreads() : name === 'cpu' || name === 'native' ? 1 : (options.threads ?? 0);
-  return { threads };
+  return name === 'native' ? { threads, native: await configureNative(options.threads) } : { threads };
 }
 
 let warned = false;
@@ -81,11 +82,14 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     try {
-      const { threads } = await tryBackend(name, options, choice !== 'auto');
+      const { threads, native } = await tryBackend(name, options, choice !== 'auto');
       warnWithoutNative(name, skipped);
       const adapter = name === 'webgpu' ? webGpuAdapter() : undefined;
-      return { name, tfBackend: tf.getBackend(), threads, skipped, ...(adapter ? { adapter } : {}), determinism: determinismOf(name, adapter) };
+      return { name, tfBackend: tf.getBackend(), threads, ...(native ?? {}), skipped, ...(adapter ? { adapter } : {}), determinism: determinismOf(name, adapter) };
     } catch (e) {
+      if (name === 'native' && e instanceof UserError) throw e;
+      // a malformed TUNELAB_SIMD / TUNELAB_THREADS is the user's to fix, not a reason to fall back
+      if (name === 'native' && isSettingsError(reasonOf(e))) throw new UserError(reasonOf(e));
       if (choice !== 'auto') {
         throw new UserError(`--backend ${name}: cannot load it (${reasonOf(e)}); use --backend auto to take the first that loads`);
       }

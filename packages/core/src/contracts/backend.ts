@@ -13,7 +13,12 @@ export interface BackendInfo {
   name: BackendName;
   /** the tfjs backend id actually active (`native`, `wasm`, `cpu`, `tensorflow`, `webgpu`) */
   tfBackend: string;
+  /** threads that can change the numbers (wasm, tensorflow); 1 for native, whose GEMM threads never do (kernelThreads) */
   threads: number;
+  /** native: the kernel build in use ('avx512', 'avx2', 'generic'); every build computes the same bits */
+  simd?: string;
+  /** native: threads a large GEMM may use (TUNELAB_THREADS or the threads option; default 1); bit-identical for any count */
+  kernelThreads?: number;
   /** backends tried before this one and why they were not used */
   skipped: { name: BackendName; reason: string }[];
   /** webgpu: the adapter it runs on (vendor, architecture, device, description, driver, software or not) */

@@ -34,6 +34,9 @@ export interface TrialRecord {
   /** the point `metrics` and `devMetrics` come from */
   selected?: SelectedPoint;
   stoppedEarly?: EarlyStop;
+  /** native only: the kernel build that ran (`avx512`, `avx2`) and its GEMM threads; neither changes the numbers */
+  simd?: string;
+  kernelThreads?: number;
   /** the steps it was interrupted at (SIGTERM, a kill) and resumed from its saved state; its numbers equal an uninterrupted run's */
   resumedAt?: number[];
   /** successive halving stopped it at this rung: rung index (1-based), its step, its setting's mean dev metric there, and the bracket it competed in */

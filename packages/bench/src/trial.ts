@@ -232,6 +232,9 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       baseCheckpointBytes: p.model.checkpointBytes,
       backend: env.backend.name,
       threads: env.backend.threads,
+      // the native kernels' build and GEMM threads: they never change the bits, so not in the id
+      ...(env.backend.simd ? { simd: env.backend.simd } : {}),
+      ...(env.backend.kernelThreads !== undefined ? { kernelThreads: env.backend.kernelThreads } : {}),
       backendSkipped: env.backend.skipped,
       ...(env.backend.adapter ? { adapter: env.backend.adapter } : {}),
       deterministic: env.backend.determinism.deterministic,

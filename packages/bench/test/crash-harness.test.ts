@@ -1,8 +1,8 @@
 /**
- * Crash safety, tested (issue 8): a small sweep is SIGKILLed at 20 seeded random moments (during
+ * Crash safety, tested (issue 8): a small sweep is SIGKILLed at 14 seeded random moments (during
  * start-up, a trial, a record's write, the report's write) and re-run after each. At the end no
  * trial is lost, none is recorded twice, every line parses, and the records and the report equal
- * those of an uninterrupted run.
+ * those of an uninterrupted run. (faults.test.ts kills inside longer trials, which resume from their states.)
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,13 +56,13 @@ beforeAll(() => {
 }, 300_000);
 
 describe('crash harness', () => {
-  it('20 seeded SIGKILLs: 0 trials lost, 0 recorded twice, every line parses, same records and report', async () => {
+  it('14 seeded SIGKILLs: 0 trials lost, 0 recorded twice, every line parses, same records and report', async () => {
     const rng = seedrandom('tunelab crash harness');
     const results = join(OUT, 'results.jsonl');
     let kills = 0;
-    for (let k = 0; k < 20; k++) {
-      // 14 moments anywhere in a run; 6 once every record is in, when the report is being written
-      const inReport = k % 10 >= 7;
+    for (let k = 0; k < 14; k++) {
+      // 10 moments anywhere in a run; 4 once every record is in, when the report is being written
+      const inReport = k % 7 >= 5;
       const ms = inReport ? rng() * 1500 : rng() * refMs * 1.1;
       let r = await runAndKill(ms, inReport ? () => lines(results).length >= 4 : undefined);
       // a run with less work left (or a faster machine) may end before its moment: try again,
@@ -75,7 +75,7 @@ describe('crash harness', () => {
       const ok = lines(results).filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as TrialRecord).filter((x) => x.status === 'ok');
       expect(new Set(ok.map((x) => x.trialId)).size).toBe(ok.length);
     }
-    expect(kills, 'most runs must really be killed, or the harness tests nothing').toBeGreaterThanOrEqual(15);
+    expect(kills, 'most runs must really be killed, or the harness tests nothing').toBeGreaterThanOrEqual(10);
 
     const last = tunelab(sweep(OUT));
     expect(last.code, last.stderr).toBe(0);

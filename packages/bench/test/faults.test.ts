@@ -21,8 +21,8 @@ writeFileSync(
   config,
   JSON.stringify({
     name: 'faults', tasks: ['wn-wic'], models: ['tiny'], seeds: [1],
-    training: { steps: 300, batchSize: 8, evalLimit: 16, evalEvery: 50 },
-    checkpoint: { every: 10 },
+    training: { steps: 160, batchSize: 8, evalLimit: 16, evalEvery: 40 },
+    checkpoint: { every: 8 },
     methods: [{ method: 'sft' }, { method: 'lora', grid: { rank: [2] } }, { method: 'ptuning-v2', grid: { prefixLength: [2] } }],
   }),
 );
@@ -94,10 +94,10 @@ describe('faults with nothing lost', () => {
     const out = join(ws.dir, 'killed');
     const rng = seedrandom('tunelab kills inside trials');
     let resumedKills = 0;
-    for (let k = 0; k < 5; k++) {
+    for (let k = 0; k < 4; k++) {
       const before = states(out).length;
       // wait until a trial is under way (a new state on disk), then kill at a seeded moment after it
-      const delay = rng() * 400;
+      const delay = rng() * 250;
       let seen = 0;
       await runAndKill(sweep(out), 0, () => {
         if (!seen && (states(out).length > before || lines(join(out, 'results.jsonl')).length >= 3)) seen = Date.now();
@@ -109,7 +109,7 @@ describe('faults with nothing lost', () => {
     const last = tunelab(sweep(out));
     expect(last.code, last.stderr).toBe(0);
     const ok = expectReference(out);
-    expect(resumedKills, 'kills must land inside trials').toBeGreaterThanOrEqual(3);
+    expect(resumedKills, 'kills must land inside trials').toBeGreaterThanOrEqual(2);
     expect(ok.filter((r) => r.resumedAt?.length).length, 'some trial resumed from a state').toBeGreaterThanOrEqual(1);
   }, 300_000);
 

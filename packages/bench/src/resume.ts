@@ -1,5 +1,5 @@
 import { isUserError, loadTrainState, saveTrainState, UserError, type TrainState } from '@tunelab/core';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -93,4 +93,24 @@ export async function trySaveState(path: string, state: TrainState, trialId: str
     warn(`warning: could not write the training state at step ${state.step} (${isUserError(e) ? e.message : (e as Error).message}); the trial goes on, a restart would resume from an earlier state`);
     return false;
   }
+}
+
+/**
+ * Temp files of state and rung-checkpoint writes that a killed worker left half-written
+ * (`<trial id>.*.tmp-<pid>-<random>`), for these trials only: they belong to this shard, whose
+ * lock the caller holds, so no live writer can own them.
+ */
+export function removeStaleTemps(dir: string, trialIds: Iterable<string>): number {
+  const folder = join(dir, 'checkpoints');
+  if (!existsSync(folder)) return 0;
+  const mine = new Set(trialIds);
+  let n = 0;
+  for (const name of readdirSync(folder)) {
+    const id = name.split('.')[0]!;
+    if (name.includes('.tmp-') && mine.has(id)) {
+      rmSync(join(folder, name), { force: true });
+      n++;
+    }
+  }
+  return n;
 }

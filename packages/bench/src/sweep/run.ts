@@ -2,7 +2,7 @@ import { UserError, type BackendChoice } from '@tunelab/core';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
-import { EXIT_INTERRUPTED, type CheckpointPolicy } from '../resume.js';
+import { EXIT_INTERRUPTED, removeStaleTemps, type CheckpointPolicy } from '../resume.js';
 import { loadSweepConfig } from './config.js';
 import { acquireLock } from './lock.js';
 import { confinedOut } from './out-path.js';
@@ -137,6 +137,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       throw new UserError(`${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`);
     }
     const mine = plan.cells.filter((c) => inShard(shardIndexOf(c), o.shard));
+    removeStaleTemps(out, mine.map((c) => c.id)); // half-written states of a killed run
     const done = new Set(mine.filter((c) => !toRun(o, c, prior.records.get(c.id))).map((c) => c.id));
     const todo = mine.filter((c) => !done.has(c.id));
     const workers = Math.max(1, Math.min(o.workers, todo.length));

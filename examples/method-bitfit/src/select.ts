@@ -6,11 +6,11 @@ export interface BitFitSelection {
   layerNorm: boolean;
 }
 
-/** The model shape the closed-form count needs (an EncoderConfig fits). */
+/** The model shape the closed-form count needs (a ModelShape fits). */
 export interface BitFitShape {
   layers: number;
   hidden: number;
-  ffnMultiplier: number;
+  ffnWidth: number;
 }
 
 /** A bias by name: every linear's `.bias`, and with `layerNorm` every LayerNorm's `.beta`. */
@@ -28,11 +28,11 @@ export function selectBiases(params: ParamMap, sel: BitFitSelection): ParamMap {
 
 /**
  * Bias weights BitFit trains, in closed form (the head comes on top). Per layer: query, key,
- * value and output biases (4d), ffn.up's (m·d) and ffn.down's (d); with `layerNorm`, ln1 and
+ * value and output biases (4d), ffn.up's (ffnWidth) and ffn.down's (d); with `layerNorm`, ln1 and
  * ln2 shifts (2d) per layer plus the final LayerNorm's (d).
  */
 export function bitfitParamCount(c: BitFitShape, sel: BitFitSelection): number {
   const d = c.hidden;
-  const linear = c.layers * (4 * d + c.ffnMultiplier * d + d);
+  const linear = c.layers * (4 * d + c.ffnWidth + d);
   return sel.layerNorm ? linear + c.layers * 2 * d + d : linear;
 }

@@ -17,9 +17,10 @@ const RULES: Record<Ia3Target, { linear: string; side: 'output' | 'input' }> = {
   ffn: { linear: 'ffn.down', side: 'input' },
 };
 
-/** Parameter count in closed form: per layer d for k, d for v, m·d for the FFN (head on top). */
-export function ia3ParamCount(c: { layers: number; hidden: number; ffnMultiplier: number }, config: Pick<Ia3Config, 'targets'>): number {
-  const size = { key: c.hidden, value: c.hidden, ffn: c.ffnMultiplier * c.hidden };
+/** Parameter count in closed form: per layer kvHeads·headDim for k and for v, ffnWidth for the FFN (head on top). */
+export function ia3ParamCount(c: { layers: number; kvHeads: number; headDim: number; ffnWidth: number }, config: Pick<Ia3Config, 'targets'>): number {
+  const kv = c.kvHeads * c.headDim;
+  const size = { key: kv, value: kv, ffn: c.ffnWidth };
   return c.layers * config.targets.reduce((n, t) => n + size[t], 0);
 }
 
@@ -27,7 +28,7 @@ export function ia3ParamCount(c: { layers: number; hidden: number; ffnMultiplier
 function initVectors(model: Backbone, targets: readonly Ia3Target[]): { params: ParamMap; byLinear: Map<string, { v: tf.Variable; side: 'output' | 'input' }> } {
   const params: ParamMap = new Map();
   const byLinear = new Map<string, { v: tf.Variable; side: 'output' | 'input' }>();
-  for (let i = 0; i < model.config.layers; i++) {
+  for (let i = 0; i < model.shape.layers; i++) {
     for (const t of targets) {
       const { linear, side } = RULES[t];
       const name = `layers.${i}.${linear}`;

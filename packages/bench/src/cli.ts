@@ -1,4 +1,4 @@
-import { isUserError } from '@tunelab/core';
+import { isUserError } from '@tunelab/core/internal';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { methodsCommand } from './commands/methods.js';

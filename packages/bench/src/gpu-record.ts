@@ -1,4 +1,4 @@
-import { startDeviceMemory, tfMemory, webGpuErrors, type BackendInfo, type DeviceMemory, type TfMemory } from '@tunelab/core';
+import { startDeviceMemory, tfMemory, webGpuErrors, type BackendInfo, type DeviceMemory, type TfMemory } from '@tunelab/core/internal';
 
 /** Backends whose tensors live on a GPU: their trials read NVML. */
 export const GPU_BACKENDS: ReadonlySet<string> = new Set(['webgpu', 'tensorflow-gpu']);

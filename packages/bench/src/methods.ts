@@ -1,4 +1,4 @@
-import { checkParamNames, checkPluginModule, checkUniqueMethods, checkUniqueTrainers, createContainer, isUserError, METHOD_REGISTRY, TRAINER, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry, type Trainer } from '@tunelab/core';
+import { builtinTasks, checkParamNames, checkPluginModule, checkUniqueMethods, createContainer, environmentOf, isUserError, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry, type ModelSource, type RunEnvironment, type TaskProvider, type Trainer } from '@tunelab/core/internal';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePlugin, type PluginRequest } from './plugins.js';
 
@@ -26,10 +26,12 @@ export interface LoadedMethod {
 export interface LoadedMethods {
   registry: MethodRegistry;
   loaded: LoadedMethod[];
-  /** the run's container: every method multi-bound, plus the plugins' container modules */
+  /** the run's container: methods, model families, tasks and trainers multi-bound, plus the plugins' container modules */
   container: ReturnType<typeof createContainer>;
+  /** everything resolved from that container, once */
+  environment: RunEnvironment;
   /** the training loops bound under TRAINER (core's `adamw`, and any a plugin module adds) */
-  trainers: Trainer[];
+  trainers: readonly Trainer[];
 }
 
 /** `plugin 'x' (/abs/x.mjs)`: how messages name a loaded module. */
@@ -45,11 +47,12 @@ async function importBuiltin(name: string): Promise<LoadedMethod | undefined> {
     return undefined; // a built-in that is not installed is simply absent
   }
   const checked = checkPluginModule(await import(name), name);
+  if (!checked.method) throw new Error(`built-in method package ${name} has no default export`);
   return { plugin: checked.method, from: name, path, builtin: true };
 }
 
 /** Resolve, import and check one plugin module; every failure is a one-line UserError. */
-async function importPlugin(req: PluginRequest): Promise<{ method: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
+async function importPlugin(req: PluginRequest): Promise<{ method?: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
   const path = resolvePlugin(req);
   let ns: unknown;
   try {
@@ -60,7 +63,7 @@ async function importPlugin(req: PluginRequest): Promise<{ method: LoadedMethod;
   try {
     const c = checkPluginModule(ns, label(req.spec, path));
     const as = (plugin: MethodPlugin): LoadedMethod => ({ plugin, from: req.spec, path, builtin: false });
-    return { method: as(c.method), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
+    return { ...(c.method ? { method: as(c.method) } : {}), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
   } catch (e) {
     throw e instanceof UserError ? withPrefix(e, `${req.where}: `) : e;
   }
@@ -85,7 +88,7 @@ function checkUnique(all: LoadedMethod[], where: Map<LoadedMethod, string>): voi
  * imported, checked (shape, core API range, unique id and prefix) and collected into one container.
  * Everything is checked before anything trains; each problem is a UserError of one line.
  */
-export async function loadMethods(plugins: readonly PluginRequest[] = []): Promise<LoadedMethods> {
+export async function loadMethods(plugins: readonly PluginRequest[] = [], families: { models?: readonly ModelSource[]; tasks?: readonly TaskProvider[] } = {}): Promise<LoadedMethods> {
   const loaded: LoadedMethod[] = [];
   for (const name of BUILTIN_METHOD_PACKAGES) {
     const m = await importBuiltin(name);
@@ -97,13 +100,13 @@ export async function loadMethods(plugins: readonly PluginRequest[] = []): Promi
   for (const req of plugins) {
     const r = await importPlugin(req);
     // the same module named twice (or a built-in named again) gives the same objects: take them once
-    if (loaded.some((x) => x.plugin === r.method.plugin)) continue;
-    for (const m of [r.method, ...r.extra]) {
+    if ((r.method && loaded.some((x) => x.plugin === r.method!.plugin)) || (r.module && modules.includes(r.module))) continue;
+    for (const m of [...(r.method ? [r.method] : []), ...r.extra]) {
       loaded.push(m);
       where.set(m, req.where);
     }
-    direct.push(r.method.plugin);
-    // methods a container module binds reach the registry through the module itself
+    if (r.method) direct.push(r.method.plugin);
+    // what a container module binds (methods, model families, tasks, trainers) reaches the run through the module itself
     if (r.module) modules.push(r.module);
   }
   checkUnique(loaded, where);
@@ -114,10 +117,10 @@ export async function loadMethods(plugins: readonly PluginRequest[] = []): Promi
       throw isUserError(e) && at ? withPrefix(e, `${at}: `) : e;
     });
   }
-  const container = createContainer({ methods: direct, modules });
-  const trainers = container.getAll(TRAINER);
-  checkUniqueTrainers(trainers);
-  return { registry: container.get(METHOD_REGISTRY), loaded, container, trainers };
+  // one container for the run: the families and tasks tunelab ships first, then what plugin modules bind
+  const container = createContainer({ methods: direct, modules, models: families.models ?? [], tasks: families.tasks ?? builtinTasks() });
+  const environment = environmentOf(container);
+  return { registry: environment.methods, loaded, container, trainers: environment.trainers.trainers, environment };
 }
 
 /** `--plugin` values: resolved from the working directory. */

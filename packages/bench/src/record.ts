@@ -1,7 +1,7 @@
 import {
-  CORE_VERSION, canonicalJson, isStackedMethod, sha256, type MethodPlugin, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type MemoryReport, type Metrics,
+  RESULTS_VERSION, canonicalJson, isStackedMethod, sha256, type MethodPlugin, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type ModelShape, type MemoryReport, type Metrics,
   type ModelIdentity, type ResolvedTraining, type TfMemory, type CurvePoint, type EarlyStop, type SelectedPoint,
-} from '@tunelab/core';
+} from '@tunelab/core/internal';
 
 /** 2: curves, the selected point, pruning, adapter bytes (format-1 records still load) */
 export const RECORD_FORMAT_VERSION = 2;
@@ -52,7 +52,9 @@ export interface TrialRecord {
   methods?: StackedMethodRecord[];
   model: string;
   modelSha256: string;
-  /** the backbone's shape (layers, hidden, heads, ...), so closed-form parameter counts can be checked from the record alone */
+  /** the backbone's family-neutral shape (layers, hidden, heads, kvHeads, headDim, ffnWidth, ...), so closed-form parameter counts can be checked from the record alone */
+  shape?: ModelShape;
+  /** records written before `shape`: the zoo-style encoder config (FFN = ffnMultiplier x hidden) */
   encoder?: EncoderConfig;
   /** the model family (`bert`, `roberta`; absent for the zoo) */
   modelFamily?: string;
@@ -136,7 +138,7 @@ export function trialId(
     methodVersion: ctx.methodVersion,
     // a stack's parts by id, version and package; absent for one method, so its ids are unchanged
     ...(ctx.methods ? { methods: ctx.methods } : {}),
-    coreVersion: CORE_VERSION,
+    coreVersion: RESULTS_VERSION,
     modelSha256: ctx.modelSha256,
     // absent for the zoo (its tokenizer is part of the checkpoint's recipe), so zoo ids are unchanged
     tokenizerSha256: ctx.tokenizerSha256,

@@ -1,4 +1,4 @@
-import { isUserError, loadTrainState, saveTrainState, UserError, type TrainState } from '@tunelab/core';
+import { isUserError, loadTrainState, saveTrainState, UserError, type TrainState } from '@tunelab/core/internal';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-import { TRAINING_KEYS, UserError, isStackId, stackIds } from '@tunelab/core';
+import { TRAINING_KEYS, UserError, isStackId, stackIds } from '@tunelab/core/internal';
 
 /** Where a misplaced setting is: `--set rank` on the command line, `methods[2].grid.rank` in a sweep. */
 export type SettingPlace = (key: string) => string;

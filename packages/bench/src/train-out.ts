@@ -1,4 +1,4 @@
-import { UserError, type TrainState } from '@tunelab/core';
+import { UserError, type TrainState } from '@tunelab/core/internal';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from './record.js';

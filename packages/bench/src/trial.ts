@@ -1,18 +1,19 @@
 import {
-  CORE_VERSION, applyMethod, isStackedMethod, isUserError, resolveBudget, saveAdapter, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
-  type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelShape,
+  RESULTS_VERSION, applyMethod, isStackedMethod, isUserError, resolveBudget, saveAdapter, UserError, formatZodError, rngStreams, runTrial, trainingSchema,
+  type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelRegistry, type ModelBlueprint, type TaskRegistry, type Zoo,
   type ModelSourceContext, type ResolvedTraining, type TaskData, type TextExample, type TaggedExample, type Trainer, type TrainState, pickTrainer,
-} from '@tunelab/core';
+} from '@tunelab/core/internal';
 import { startGpuRecording } from './gpu-record.js';
+import { progress } from './progress.js';
 import { methodIdentity, peftLine, RECORD_FORMAT_VERSION, recordedIdentity, stackedMethodRecords, trialId, type TrialRecord, type TrialSpec } from './record.js';
 import { splitSettings } from './stack-settings.js';
-import { loadTask } from './tasks.js';
-import type { Zoo } from './zoo.js';
 
 export interface TrialEnv {
   registry: MethodRegistry;
   /** the model families `--model` specs resolve through */
   models: ModelRegistry;
+  /** the named tasks (built-in and plugins') and `file:` data `--task` resolves through */
+  tasks: TaskRegistry;
   zoo: Zoo;
   cache: string;
   backend: BackendInfo;
@@ -22,7 +23,7 @@ export interface TrialEnv {
 }
 
 export function sourceContext(env: TrialEnv, build = true): ModelSourceContext {
-  return { cache: env.cache, backend: env.backend, log: env.log, build };
+  return { cache: env.cache, backend: env.backend, log: env.log, build, progress };
 }
 
 /** What a user asks for before defaults: raw params and training overrides. */
@@ -76,16 +77,16 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
   const method = env.registry.get(req.method);
   const source = env.models.source(req.model);
   if (!Number.isInteger(req.seed)) throw new UserError(`--seed: must be an integer (got ${req.seed})`);
-  const shape = await source.shape(req.model, sourceContext(env));
-  resolveSettings(env.registry, req.method, req.set, shape.sequenceLength, 1); // every mistake in --set before a task is built
-  const task = await loadTask(req.task, env.cache);
-  const { params, training } = resolveSettings(env.registry, req.method, req.set, shape.sequenceLength, task.train.length);
+  const blueprint = await source.blueprint(req.model, sourceContext(env));
+  resolveSettings(env.registry, req.method, req.set, blueprint.sequenceLength, 1); // every mistake in --set before a task is built
+  const task = await env.tasks.load(req.task, env.cache);
+  const { params, training } = resolveSettings(env.registry, req.method, req.set, blueprint.sequenceLength, task.train.length);
   pickTrainer(env.trainers, training.trainer ?? 'adamw');
-  if (training.maxLength > shape.config.maxPositions) {
-    throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${shape.config.maxPositions})`);
+  if (training.maxLength > blueprint.shape.maxPositions) {
+    throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${blueprint.shape.maxPositions})`);
   }
   try {
-    dryApply(method, params, shape, task, training.maxLength);
+    dryApply(method, params, blueprint, task, training.maxLength);
   } catch (e) {
     // stacked methods that cannot work together: the flag that stacked them is at fault
     throw isUserError(e) && e.code === 'E_STACK_CONFLICT' ? new UserError(`--method ${req.method}: ${withoutMethodPrefix(e.message, req.method)}`, { code: e.code }) : e;
@@ -111,8 +112,8 @@ export function modelKey(m: LoadedModel): { modelSha256: string; tokenizerSha256
  * Apply the method to a randomly initialised model of the same shape (a tiny vocabulary) and free
  * it: configs that do not fit the model fail here, in milliseconds, before any weights are read.
  */
-export function dryApply(method: MethodPlugin, params: Record<string, unknown>, shape: ModelShape, task: TaskData, sequenceLength: number): void {
-  const model = shape.random(rngStreams(0).init, 8);
+export function dryApply(method: MethodPlugin, params: Record<string, unknown>, blueprint: ModelBlueprint, task: TaskData, sequenceLength: number): void {
+  const model = blueprint.random(rngStreams(0).init, 8);
   try {
     applyMethod(method, { model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
   } finally {
@@ -202,7 +203,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       ...(methods ? { methods } : {}),
       model: p.spec.model,
       modelSha256: p.model.identity.sha256,
-      encoder: p.model.config,
+      shape: p.model.shape,
       ...recordedIdentity(p.model.identity),
       fromScratch: p.spec.fromScratch ?? false,
       task: p.task.name,
@@ -238,7 +239,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
       backendSkipped: env.backend.skipped,
       ...(env.backend.adapter ? { adapter: env.backend.adapter } : {}),
       deterministic: env.backend.determinism.deterministic,
-      coreVersion: CORE_VERSION,
+      coreVersion: RESULTS_VERSION,
       node: process.version,
       finishedAt: new Date().toISOString(),
       ...(saved ? { saved } : {}),

@@ -1,51 +1,35 @@
+// The public API of @tunelab/core: the contracts, the run environment (DI), the building blocks of
+// model families, the families core ships, the training loop, and the helpers plugins need.
+// Everything else bench uses comes through '@tunelab/core/internal' (no stability promise).
 export * from './contracts/index.js';
 export { UserError, isUserError, withPrefix, type UserErrorCode, type UserErrorOptions } from './util/errors.js';
 export { canonicalJson, sha256 } from './util/hash.js';
-export { createRng, restoreRng, rngStreams, shuffle, type Rng, type RngState, type RngStreams } from './util/rng.js';
+export { createRng, restoreRng, rngStreams, shuffle } from './util/rng.js';
 export { formatZodError, formatPath } from './util/zod.js';
-export { CORE_VERSION, readPackageVersion } from './version.js';
-export { METHOD, TASK, MODEL_SOURCE, METHOD_REGISTRY, TASK_REGISTRY, MODEL_REGISTRY, TRAINER } from './di/tokens.js';
-export { ModelRegistry } from './models/registry.js';
-export { hfModelSource, type HfAlias } from './models/hf-source.js';
-export { createContainer, type ContainerOptions } from './di/container.js';
-export { MethodRegistry, checkMethodPlugin, checkUniqueMethods, type UniqueMessages } from './methods/registry.js';
+export { CORE_VERSION, RESULTS_VERSION, readPackageVersion } from './version.js';
+
+// the run environment: one container per process, every extension point resolved from it
+export { METHOD, TASK, MODEL_SOURCE, TRAINER } from './di/tokens.js';
+export { createContainer, createEnvironment, environmentOf, type ContainerOptions, type RunEnvironment } from './di/container.js';
+export { ModelRegistry, TaskRegistry, TrainerRegistry, FILE_TASK_PREFIX } from './di/registries.js';
+export { MethodRegistry } from './methods/registry.js';
 export { applyMethod } from './methods/apply.js';
-export { STACK_SEPARATOR, isStackId, isStackedMethod, stackIds, stackListProblems, stackMethods, type StackConfig, type StackListProblem, type StackedMethod } from './methods/stack.js';
-export { SINGLE_SOURCE_HOOKS, isStackedAdapter, stackAdapters, stackProblem, type StackPart, type StackedAdapter } from './methods/stack-adapter.js';
-export { coerceLists } from './methods/coerce.js';
-export { schemaProblem, PROBE_KEY } from './methods/contract.js';
-export { checkParamNames } from './methods/probe.js';
-export { checkPluginModule, CONTAINER_MODULE_EXPORT, type CheckedPluginModule, type MethodPluginModule } from './methods/plugin-module.js';
-export { TaskRegistry } from './tasks/registry.js';
-export { selectBackend, type SelectOptions } from './backend/select.js';
-export { registerFastGradients } from './backend/gradients.js';
-export { adapterLine, softwareReason, type GpuAdapterInfo } from './backend/webgpu/adapter.js';
-export { gpuPresence, unusedGpuHint, type GpuPresence } from './backend/webgpu/presence.js';
-export { webGpuAdapter, webGpuErrors } from './backend/webgpu/load.js';
-export { determinismOf } from './backend/determinism.js';
-export { openNvml, nvmlStatus, type NvmlStatus, type NvmlDevice, type NvmlSession } from './backend/webgpu/nvml.js';
-export { startDeviceMemory, tfMemory, type DeviceMemory, type DeviceMemorySampler, type TfMemory } from './backend/webgpu/device-memory.js';
-export { Encoder } from './model/encoder.js';
-export { encoderConfigSchema, parseEncoderConfig, encoderParamCount } from './model/config.js';
-export { encoderLinears, encoderParamShapes, initEncoderParams, countParams, disposeParams, ATTN_LINEARS, FFN_LINEARS } from './model/params.js';
-export { createHead, type Head } from './model/heads.js';
-export { dense, dropout, gelu, layerNorm, normalInit } from './model/ops.js';
-export { AdamW, warmupLinearDecay, type AdamWOptions, type AdamWState } from './train/adamw.js';
-export { trainingSchema, TRAINING_KEYS, SELECT_MODES, DEFAULT_STEPS, DEFAULT_POINTS, resolveBudget, stepsPerEpoch, type SelectMode, type TrainingConfig, type TrainingInput, type ResolvedTraining } from './train/config.js';
-export { BestTracker, evalSteps, isEvalStep, selectedPoint, type CurvePoint, type EarlyStop, type SelectedPoint } from './train/curve.js';
-export type { TrainState } from './train/state.js';
-export { adamWTrainer, checkUniqueTrainers, pickTrainer } from './train/trainer.js';
-export { saveTrainState, loadTrainState } from './checkpoint/train-state.js';
-export { encodeSplit, makeBatch, disposeBatch, IGNORE, type EncodedSplit, type Batch } from './train/encode.js';
-export { predict, score, evaluate, type Predictions } from './train/evaluate.js';
-export { train, trainableParamMap, type TrainInputs, type TrainResult } from './train/loop.js';
-export { adamWStepper, decays, decayedNames, type OptimizerSettings, type Stepper } from './train/optimizer.js';
+export { stackMethods, isStackedMethod, type StackedMethod } from './methods/stack.js';
+export { CONTAINER_MODULE_EXPORT, type MethodPluginModule } from './methods/plugin-module.js';
+
+// building blocks of a model family (docs/families.md)
+export * from './model/index.js';
+// the families core ships
+export { zooModelSource, Encoder, zooShape, encoderParamCount, type EncoderConfig } from './families/zoo/index.js';
+export { hfModelSource, HfEncoder, parseHfConfig, encoderShape, type HfConfig } from './families/bert/index.js';
+export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
+export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './families/bert/tokenizer.js';
+export { readSafetensorsFile, readJsonFile, sha256File } from './checkpoint/io.js';
+
+// training: the default trainer's loop and its parts
+export { train, trainableParamMap } from './train/loop.js';
+export { adamWTrainer } from './train/trainer.js';
+export { trainingSchema, TRAINING_KEYS, type TrainingConfig, type TrainingInput } from './train/config.js';
 export { crossEntropy } from './train/loss.js';
-export { memorySplit, profilePeak, type MemoryReport } from './train/memory.js';
-export { classificationMetrics, taggingMetrics, spans, metricsFor, primaryMetricKey, primaryScore, type Metrics } from './train/metrics.js';
-export { runTrial, type PartCounts, type TrialInputs, type TrialOutcome } from './trial/run.js';
-export * from './checkpoint/index.js';
-export * from './checkpoint/adapter.js';
-export * from './data/index.js';
-export * from './hf/index.js';
-export { corePackage, methodPackageFiles, methodTemplateVars, METHOD_ID, STANDALONE_VERSIONS, type MethodLayout, type MethodTemplateInput, type MethodTemplateVars } from './generators/method/templates.js';
+export { encodeSplit, makeBatch, disposeBatch, IGNORE, type Batch } from './train/encode.js';
+export { predict, score, evaluate, type Predictions } from './train/evaluate.js';

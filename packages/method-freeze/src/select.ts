@@ -7,30 +7,31 @@ export interface FreezeSelection {
   modules: FreezeModule | readonly FreezeModule[];
 }
 
-/** The model shape the closed-form count needs (an EncoderConfig fits). */
+/** The model shape the closed-form count needs (a ModelShape fits). */
 export interface FreezeShape {
   layers: number;
   hidden: number;
-  ffnMultiplier: number;
+  /** FFN inner width, any size */
+  ffnWidth: number;
 }
 
 /**
  * Each module as a strategy: which of a layer's parameters it owns (by the name after
- * `layers.{i}.`) and how many weights that is for width d and FFN multiplier m.
+ * `layers.{i}.`) and how many weights that is for width d and FFN width f.
  */
 interface ModuleRule {
   owns(local: string): boolean;
-  perLayer(d: number, m: number): number;
+  perLayer(d: number, f: number): number;
 }
 
-const ffnCount = (d: number, m: number) => 2 * m * d * d + (m + 1) * d; // up d*md + md, down md*d + d
+const ffnCount = (d: number, f: number) => 2 * d * f + f + d; // up d*f + f, down f*d + d
 const attnCount = (d: number) => 4 * (d * d + d); // query, key, value, output: d*d + d each
 
 const RULES: Record<FreezeModule, ModuleRule> = {
   ffn: { owns: (p) => p.startsWith('ffn.'), perLayer: ffnCount },
   attn: { owns: (p) => p.startsWith('attn.'), perLayer: attnCount },
   // everything in the layer, so a parameter core adds later is not silently left frozen
-  all: { owns: () => true, perLayer: (d, m) => ffnCount(d, m) + attnCount(d) + 4 * d /* ln1, ln2 */ },
+  all: { owns: () => true, perLayer: (d, f) => ffnCount(d, f) + attnCount(d) + 4 * d /* ln1, ln2 */ },
 };
 
 function rules(modules: FreezeSelection['modules']): ModuleRule[] {
@@ -72,5 +73,5 @@ export function selectFreezeParams(params: ParamMap, depth: number, sel: FreezeS
 /** Backbone weights Freeze trains, in closed form (the head comes on top). */
 export function freezeParamCount(cfg: FreezeShape, sel: FreezeSelection): number {
   const n = selectFrozenLayers(cfg.layers, sel.trainableLayers).length;
-  return n * rules(sel.modules).reduce((s, r) => s + r.perLayer(cfg.hidden, cfg.ffnMultiplier), 0);
+  return n * rules(sel.modules).reduce((s, r) => s + r.perLayer(cfg.hidden, cfg.ffnWidth), 0);
 }

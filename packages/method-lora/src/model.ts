@@ -1,4 +1,4 @@
-import { encoderLinears, UserError, type Adapter, type Backbone, type EncoderConfig, type MethodContext, type ParamMap } from '@tunelab/core';
+import { standardLinears, UserError, type Adapter, type Backbone, type MethodContext, type ModelShape, type ParamMap } from '@tunelab/core';
 import { ALL_LINEAR, type LoraConfig } from './config.js';
 import { LoraLinear } from './layer.js';
 
@@ -39,12 +39,12 @@ export function resolveLayers(spec: LoraConfig['layers'], layerCount: number): S
 }
 
 /** What target resolution reads of a model: its linears and depth (a Backbone, or a shape alone). */
-export type LinearLayout = Pick<Backbone, 'linearNames' | 'linearShape'> & { config: Pick<EncoderConfig, 'layers'> };
+export type LinearLayout = Pick<Backbone, 'linearNames' | 'linearShape'> & { shape: Pick<ModelShape, 'layers'> };
 
-/** The linear layout of an encoder of this shape, without building it (core's own listing). */
-export function layoutOf(shape: EncoderConfig): LinearLayout {
-  const linears = encoderLinears(shape);
-  return { config: shape, linearNames: () => [...linears.keys()], linearShape: (n) => linears.get(n)! };
+/** The linear layout of a model of this shape, without building it (core's standard listing). */
+export function layoutOf(shape: ModelShape): LinearLayout {
+  const linears = standardLinears(shape);
+  return { shape, linearNames: () => [...linears.keys()], linearShape: (n) => linears.get(n)! };
 }
 
 /**
@@ -53,7 +53,7 @@ export function layoutOf(shape: EncoderConfig): LinearLayout {
  */
 export function resolveTargets(model: LinearLayout, config: Pick<LoraConfig, 'targets' | 'layers'>): string[] {
   const all = model.linearNames();
-  const layers = resolveLayers(config.layers, model.config.layers);
+  const layers = resolveLayers(config.layers, model.shape.layers);
   const shorts = [...new Set(all.map(shortName))];
   const chosen = new Set<string>();
   const pick = (keep: (n: string) => boolean) => all.filter((n) => keep(n) && layers.has(layerOf(n))).forEach((n) => chosen.add(n));
@@ -64,7 +64,7 @@ export function resolveTargets(model: LinearLayout, config: Pick<LoraConfig, 'ta
     else {
       throw new UserError(
         `params.targets: unknown target '${t}'; valid short names: ${shorts.join(', ')} (applied in every chosen layer), ` +
-          `'${ALL_LINEAR}', or full linear names like '${all[0] ?? 'layers.0.attn.query'}' (layers 0..${model.config.layers - 1})`,
+          `'${ALL_LINEAR}', or full linear names like '${all[0] ?? 'layers.0.attn.query'}' (layers 0..${model.shape.layers - 1})`,
       );
     }
   }
@@ -82,7 +82,7 @@ export function checkRank(model: LinearLayout, targets: readonly string[], rank:
 }
 
 /** [d_in, d_out] of every linear a parsed config adapts on an encoder of this shape. */
-export function loraTargetShapes(shape: EncoderConfig, config: Pick<LoraConfig, 'targets' | 'layers'>): [number, number][] {
+export function loraTargetShapes(shape: ModelShape, config: Pick<LoraConfig, 'targets' | 'layers'>): [number, number][] {
   const layout = layoutOf(shape);
   return resolveTargets(layout, config).map((n) => layout.linearShape(n));
 }

@@ -42,7 +42,7 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
   expectedParams: (config, shape) => ({ adapter: PTUNING_MODES[config.mode].paramCount(shape, config), trainableBackbone: 0 }),
   apply(ctx) {
     const mode = PTUNING_MODES[ctx.config.mode];
-    const misfit = mode.misfit(ctx.config, { maxPositions: ctx.model.config.maxPositions, sequenceLength: ctx.sequenceLength });
+    const misfit = mode.misfit(ctx.config, { maxPositions: ctx.model.shape.maxPositions, sequenceLength: ctx.sequenceLength });
     if (misfit !== null) throw new UserError(misfit);
     const { params, hooks } = mode.build(ctx);
     return {

@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ForwardHooks, MethodContext, ParamMap } from '@tunelab/core';
+import type { ForwardHooks, MethodContext, ModelShape, ParamMap } from '@tunelab/core';
 import type { PtuningConfig } from './config.js';
 
 /** Every parameter this method creates starts with it (meta.paramPrefix). */
 export const PARAM_PREFIX = 'ptuning';
 
 /** The only model sizes the closed-form parameter counts depend on. */
-export interface ModelSize {
-  layers: number;
-  hidden: number;
-}
+export type ModelSize = Pick<ModelShape, 'layers' | 'hidden' | 'kvHeads' | 'headDim'>;
 
 /** What a mode installs: its trainable tensors and the hooks that read them. */
 export interface ModeParts {

@@ -100,8 +100,10 @@ function noLayer(layer: number, layers: number): never {
   throw new Error(`prefix requested for layer ${layer}, but the adapter was built for ${layers} layers`);
 }
 
+/** Prefixes live in each layer's key/value space: kvHeads x headDim wide (= d without grouped-query attention). */
 function shape(model: ModelSize, c: PtuningConfig): PrefixShape {
-  return { layers: model.layers, hidden: model.hidden, prefixLength: c.prefixLength, projectionHidden: c.projectionHidden };
+  const kv = model.kvHeads * model.headDim;
+  return { layers: model.layers, hidden: kv, kvHeads: model.kvHeads, headDim: model.headDim, prefixLength: c.prefixLength, projectionHidden: c.projectionHidden };
 }
 
 const encoderFor = (c: PtuningConfig): PrefixEncoder => (c.projection ? projectedPrefix : directPrefix);
@@ -116,7 +118,7 @@ export const deepMode: PtuningMode = {
     return `params.prefixLength: ${c.prefixLength} exceeds the model's ${maxPositions} positions; allowed 1..${maxPositions} (deep prefixes take no positions but are capped there to bound attention cost)`;
   },
   build({ model, config: c, rng }) {
-    const source = encoderFor(c).create(shape(model.config, c), rng);
+    const source = encoderFor(c).create(shape(model.shape, c), rng);
     return {
       params: source.params,
       hooks: {

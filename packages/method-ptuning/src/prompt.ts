@@ -9,8 +9,8 @@ import { PARAM_PREFIX, trainable, type PtuningMode } from './mode.js';
  */
 export function initialPrompt(model: Backbone, prefixLength: number, rng: Rng): tf.Tensor2D {
   const table = model.params.get('embeddings.token');
-  if (table === undefined) return normalInit([prefixLength, model.config.hidden], 0.02, rng) as tf.Tensor2D;
-  const rows = Array.from({ length: prefixLength }, () => rng.int(model.config.vocabSize));
+  if (table === undefined) return normalInit([prefixLength, model.shape.hidden], 0.02, rng) as tf.Tensor2D;
+  const rows = Array.from({ length: prefixLength }, () => rng.int(model.shape.vocabSize));
   return tf.gather(table, tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
 }
 

@@ -1,4 +1,4 @@
-import { encoderParamCount, readPackageVersion, type MethodPlugin } from '@tunelab/core';
+import { readPackageVersion, standardEncoderParamCount, type MethodPlugin } from '@tunelab/core';
 import { z } from 'zod';
 
 const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
@@ -22,7 +22,7 @@ export const sft: MethodPlugin<SftConfig> = {
   },
   schema: sftSchema,
   // every backbone weight trains
-  expectedParams: (_config, shape) => ({ adapter: 0, trainableBackbone: encoderParamCount(shape) }),
+  expectedParams: (_config, shape) => ({ adapter: 0, trainableBackbone: standardEncoderParamCount(shape) }),
   apply({ model }) {
     return {
       hooks: {},

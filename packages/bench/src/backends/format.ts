@@ -1,4 +1,4 @@
-import { adapterLine, type BackendInfo } from '@tunelab/core';
+import { adapterLine, type BackendInfo } from '@tunelab/core/internal';
 import type { BackendsReport } from './probe.js';
 
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;

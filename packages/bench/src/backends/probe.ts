@@ -1,7 +1,7 @@
 import {
   BACKEND_NAMES, gpuPresence, nvmlStatus, selectBackend, unusedGpuHint, type BackendInfo, type BackendName, type GpuPresence,
   type MethodRegistry, type NvmlStatus,
-} from '@tunelab/core';
+} from '@tunelab/core/internal';
 import { median, PERF_METHODS, PERF_MODELS, timeSteps } from '../perf/setup.js';
 
 /** One backend as `tunelab backends` sees it. */

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 import { formatBackends } from '../backends/format.js';
 import { probeBackends } from '../backends/probe.js';
 import { loadMethods } from '../methods.js';

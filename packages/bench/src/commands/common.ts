@@ -1,9 +1,9 @@
-import { selectBackend, UserError, type BackendChoice, type BackendInfo } from '@tunelab/core';
+import { selectBackend, UserError, type BackendChoice, type BackendInfo } from '@tunelab/core/internal';
 import type { Argv } from 'yargs';
 import { cacheDir, zooFile } from '../paths.js';
-import { flagPlugins, loadMethods } from '../methods.js';
-import { modelRegistry } from '../models/registry.js';
-import { loadZoo, type Zoo } from '../zoo.js';
+import { loadZoo, type Zoo } from '@tunelab/core/internal';
+import { loadEnvironment, trialEnv } from '../environment.js';
+import { flagPlugins } from '../methods.js';
 import type { TrialEnv } from '../trial.js';
 
 export interface CommonArgs {
@@ -25,10 +25,10 @@ export function commonOptions<T>(y: Argv<T>) {
 
 export async function makeEnv(a: CommonArgs): Promise<TrialEnv & { zoo: Zoo; backend: BackendInfo }> {
   const zoo = await loadZoo(zooFile(a.zoo));
-  const { registry, container, trainers } = await loadMethods(flagPlugins(a.plugin));
+  const loaded = await loadEnvironment(zoo, flagPlugins(a.plugin));
   if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
   const backend = await selectBackend(a.backend as BackendChoice, a.threads ? { threads: a.threads } : {});
-  return { registry, trainers, models: modelRegistry(zoo, container), zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) };
+  return { ...trialEnv(loaded, { zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) }), zoo, backend };
 }
 
 /** `key=value` pairs from repeated --set flags. */

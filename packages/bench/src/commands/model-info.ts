@@ -1,4 +1,4 @@
-import type { ModelDescription } from '@tunelab/core';
+import type { ModelDescription } from '@tunelab/core/internal';
 import type { Argv } from 'yargs';
 import { sourceContext } from '../trial.js';
 import { commonOptions, makeEnv, type CommonArgs } from './common.js';
@@ -9,7 +9,7 @@ function text(d: ModelDescription): string {
   const s = d.shape;
   const lines = [
     `model       ${d.name} (${d.family})`,
-    `shape       ${s.layers} layers, hidden ${s.hidden}, ${s.heads} heads, FFN ${s.ffnMultiplier * s.hidden}, ${s.maxPositions} positions, vocabulary ${n(s.vocabSize)}`,
+    `shape       ${s.layers} layers, hidden ${s.hidden}, ${s.heads} heads (${s.kvHeads} key/value, head_dim ${s.headDim}), FFN ${s.ffnWidth}, ${s.norm}, ${s.causal ? 'causal' : 'bidirectional'}, ${s.maxPositions} positions, vocabulary ${n(s.vocabSize)}`,
     `parameters  ${n(d.params)}`,
     `weights     sha256 ${d.identity.sha256}${d.identity.revision ? `, revision ${d.identity.revision}` : ''}${d.identity.source ? `, from ${d.identity.source}` : ''}`,
     ...(d.identity.files ?? []).map((f) => `            ${f.file}: ${n(f.bytes)} bytes, sha256 ${f.sha256.slice(0, 16)}…`),

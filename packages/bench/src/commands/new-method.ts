@@ -1,4 +1,4 @@
-import { corePackage, methodPackageFiles, methodTemplateVars, METHOD_ID, UserError } from '@tunelab/core';
+import { corePackage, methodPackageFiles, methodTemplateVars, METHOD_ID, UserError } from '@tunelab/core/internal';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';

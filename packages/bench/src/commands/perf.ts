@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { BACKEND_NAMES, selectBackend, UserError, type BackendName } from '@tunelab/core';
+import { BACKEND_NAMES, selectBackend, UserError, type BackendName } from '@tunelab/core/internal';
 import type { Argv } from 'yargs';
 import { loadMethods } from '../methods.js';
 import { findWorkspace } from '../paths.js';

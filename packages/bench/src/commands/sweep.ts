@@ -1,4 +1,4 @@
-import { UserError, type BackendChoice } from '@tunelab/core';
+import { UserError, type BackendChoice } from '@tunelab/core/internal';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';

@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { progress } from '../progress.js';

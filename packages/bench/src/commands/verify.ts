@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { cacheDir, zooFile } from '../paths.js';
 import { verifyTrials } from '../verify/run.js';
-import { loadZoo } from '../zoo.js';
+import { loadZoo } from '@tunelab/core/internal';
 import { commonOptions } from './common.js';
 
 export function verifyCommand(y: Argv) {

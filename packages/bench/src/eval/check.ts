@@ -1,4 +1,4 @@
-import { isStackedMethod, isUserError, readAdapterConfig, UserError, type AdapterConfigFile, type MethodPlugin, type MethodRegistry, type TaskData } from '@tunelab/core';
+import { isStackedMethod, isUserError, readAdapterConfig, UserError, type AdapterConfigFile, type MethodPlugin, type MethodRegistry, type TaskData } from '@tunelab/core/internal';
 
 /** A saved adapter that fits the loaded base, the installed methods and the task. */
 export interface CheckedAdapter {

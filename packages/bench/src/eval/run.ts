@@ -3,10 +3,9 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ADAPTER_WEIGHTS, applyMethod, createHead, encodeSplit, loadAdapterWeights, predict, rngStreams, score, UserError,
-  type Adapter, type Backbone, type Head, type Metrics, type ParamMap,
-} from '@tunelab/core';
-import { loadTask } from '../tasks.js';
+  ADAPTER_WEIGHTS, applyMethod, headFor, encodeSplit, loadAdapterWeights, predict, rngStreams, score, UserError,
+  type Adapter, type Backbone, type Head, type Metrics, type ParamMap, type TaskData,
+} from '@tunelab/core/internal';
 import { sourceContext, type TrialEnv } from '../trial.js';
 import { checkAdapter, type CheckedAdapter } from './check.js';
 
@@ -81,12 +80,12 @@ function combined(d: Map<string, string>, names: readonly string[]): string {
 const now = () => performance.now();
 
 /** One adapter on the shared base: apply, load, merge (when it can), evaluate, then take it off again. */
-async function evalOne(c: CheckedAdapter, model: Backbone, ctx: { task: Awaited<ReturnType<typeof loadTask>>; split: ReturnType<typeof encodeSplit>; maxLength: number; batchSize: number; baseBytes: number }): Promise<AdapterResult> {
+async function evalOne(c: CheckedAdapter, model: Backbone, ctx: { task: TaskData; split: ReturnType<typeof encodeSplit>; maxLength: number; batchSize: number; baseBytes: number }): Promise<AdapterResult> {
   const { task } = ctx;
   const numLabels = task.labels.length;
   const t0 = now();
   const rng = rngStreams(0).init; // every value it draws is overwritten by the saved weights
-  const head: Head = model.createHead?.(task.kind, numLabels, rng) ?? createHead(task.kind, model.config.hidden, numLabels, rng);
+  const head: Head = headFor(model, task.kind, numLabels, rng);
   let adapter: Adapter | undefined;
   const kept = new Map<string, tf.Tensor>();
   let merged = false;
@@ -146,12 +145,12 @@ export async function evalAdapters(o: EvalOptions, env: TrialEnv): Promise<EvalR
   if (!(Number.isInteger(o.limit) && o.limit >= 0)) throw new UserError(`--limit: must be an integer >= 0 (got ${o.limit})`);
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new UserError(`--batch-size: must be an integer >= 1 (got ${o.batchSize})`);
   const source = env.models.source(o.model);
-  const shape = await source.shape(o.model, sourceContext(env));
-  const maxLength = o.maxLength ?? shape.sequenceLength;
-  if (!(Number.isInteger(maxLength) && maxLength >= 4 && maxLength <= shape.config.maxPositions)) {
-    throw new UserError(`--max-length: ${maxLength} must be an integer in 4..${shape.config.maxPositions} (model '${o.model}' positions)`);
+  const blueprint = await source.blueprint(o.model, sourceContext(env));
+  const maxLength = o.maxLength ?? blueprint.sequenceLength;
+  if (!(Number.isInteger(maxLength) && maxLength >= 4 && maxLength <= blueprint.shape.maxPositions)) {
+    throw new UserError(`--max-length: ${maxLength} must be an integer in 4..${blueprint.shape.maxPositions} (model '${o.model}' positions)`);
   }
-  const task = await loadTask(o.task, env.cache);
+  const task = await env.tasks.load(o.task, env.cache);
   // the base the adapters were trained on exists: a missing zoo checkpoint is an error here, never a pretraining run
   const loaded = await source.load(o.model, sourceContext(env, false));
   const checked: CheckedAdapter[] = [];

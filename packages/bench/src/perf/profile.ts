@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodRegistry } from '@tunelab/core';
+import type { MethodRegistry } from '@tunelab/core/internal';
 import { instrumentKernels, type KernelTime } from './kernel-timer.js';
 import { median, timeSteps, type PerfMethod, type PerfModel } from './setup.js';
 

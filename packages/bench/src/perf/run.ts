@@ -1,4 +1,4 @@
-import { selectBackend, type BackendName, type MethodRegistry } from '@tunelab/core';
+import { selectBackend, type BackendName, type MethodRegistry } from '@tunelab/core/internal';
 import { batchOf, median, PERF_METHODS, PERF_MODELS, timeSteps, type PerfMethod, type PerfModel } from './setup.js';
 
 /** One line of perf.json. `msPerStep` is wall time; `cpuMsPerStep` is this process's CPU time. */

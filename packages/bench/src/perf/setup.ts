@@ -1,7 +1,7 @@
 import {
   Encoder, HfEncoder, applyMethod, createHead, createRng, parseHfConfig, rngStreams, train, type Backbone, type EncodedSplit,
   type EncoderConfig, type MethodRegistry, type ResolvedTraining,
-} from '@tunelab/core';
+} from '@tunelab/core/internal';
 
 /** A benchmark model: random init is enough, only the step time is measured. */
 export interface PerfModel {

@@ -1,4 +1,4 @@
-import { stackIds } from '@tunelab/core';
+import { stackIds } from '@tunelab/core/internal';
 import type { Cell, ReportModel, TaskReport } from './build.js';
 import type { Claim } from './claims.js';
 import { pct } from './format.js';

@@ -1,4 +1,4 @@
-import type { EncoderConfig } from '@tunelab/core';
+import { zooShape, type EncoderConfig, type ModelShape } from '@tunelab/core/internal';
 import { freezeParamCount, type FreezeModule } from '@tunelab/method-freeze';
 import { lora, loraSchema, loraTargetShapes } from '@tunelab/method-lora';
 import type { TrialRecord } from '../record.js';
@@ -60,28 +60,34 @@ const show = (c: Cell) => `${pct(c.best!.test.mean)} ± ${pct(c.best!.test.std)}
 
 // ---- (1) LoRA's parameter count in closed form
 
-/** A record's encoder with the defaults older records left out. */
-const shapeOf = (e: EncoderConfig): EncoderConfig => ({ ...e, ffnMultiplier: e.ffnMultiplier ?? 4 });
+/** A record's model shape: `shape`, or older records' zoo-style `encoder` (with the defaults they left out). */
+export function recordShape(r: Pick<TrialRecord, 'shape' | 'encoder'>): ModelShape | undefined {
+  if (r.shape) return r.shape;
+  const e = r.encoder;
+  return e ? zooShape({ ...e, ffnMultiplier: e.ffnMultiplier ?? 4 }) : undefined;
+}
+
+const shapeOf = (e: ModelShape | EncoderConfig): ModelShape => ('ffnWidth' in e ? e : recordShape({ encoder: e })!);
 
 /** The adapted linears of a LoRA record: method-lora's own resolution of its `targets` and `layers`. */
-export function loraTargets(e: EncoderConfig, params: Record<string, unknown>): [number, number][] {
+export function loraTargets(e: ModelShape | EncoderConfig, params: Record<string, unknown>): [number, number][] {
   return loraTargetShapes(shapeOf(e), loraSchema.parse(params));
 }
 
 /** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out): method-lora's closed form. */
-export function loraClosedForm(e: EncoderConfig, params: Record<string, unknown>): number {
+export function loraClosedForm(e: ModelShape | EncoderConfig, params: Record<string, unknown>): number {
   const config = loraSchema.parse(params);
   return lora.expectedParams(config, shapeOf(e)).adapter;
 }
 
 function loraCount(m: ReportModel): Claim {
   const base = { title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices", source: 'LoRA (Hu et al. 2021), §4', protocol: COUNTS_PROTOCOL };
-  const recs = okTrials(m, LORA).filter((r) => r.encoder);
+  const recs = okTrials(m, LORA).filter((r) => recordShape(r));
   if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished lora trials whose records carry `encoder`', evidence: [] };
-  const wrong = recs.filter((r) => loraClosedForm(r.encoder!, r.params) !== r.adapterParams);
+  const wrong = recs.filter((r) => loraClosedForm(recordShape(r)!, r.params) !== r.adapterParams);
   const examples = new Map<string, string>();
   for (const r of recs) {
-    const e = r.encoder!;
+    const e = recordShape(r)!;
     const shapes = loraTargets(e, r.params);
     const key = `${r.model} ${JSON.stringify(r.params.targets)} ${JSON.stringify(r.params.layers)} ${r.params.rank}`;
     if (!examples.has(key)) {
@@ -92,7 +98,7 @@ function loraCount(m: ReportModel): Claim {
   return {
     ...base,
     verdict: wrong.length ? 'did not hold' : 'held',
-    evidence: [`${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`, ...examples.values(), ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${loraClosedForm(r.encoder!, r.params)}, recorded ${r.adapterParams}`)],
+    evidence: [`${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`, ...examples.values(), ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${loraClosedForm(recordShape(r)!, r.params)}, recorded ${r.adapterParams}`)],
   };
 }
 
@@ -141,7 +147,7 @@ function ptuning(m: ReportModel): Claim[] {
 // ---- (3) Freeze: the FFN is about 2/3 of a layer
 
 /** Parameters of one encoder layer and of its FFN (weights and biases): method-freeze's closed form per module. */
-export function layerParams(e: EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } {
+export function layerParams(e: ModelShape | EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } {
   const one = { ...shapeOf(e), layers: 1 };
   const count = (modules: FreezeModule) => freezeParamCount(one, { trainableLayers: 1, modules });
   const [layer, ffn, attn] = [count('all'), count('ffn'), count('attn')];
@@ -150,11 +156,11 @@ export function layerParams(e: EncoderConfig): { layer: number; ffn: number; att
 
 function freezeShare(m: ReportModel): Claim {
   const base = { title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters", source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)', protocol: COUNTS_PROTOCOL };
-  const recs = okTrials(m, FREEZE).filter((r) => r.encoder && (r.params.modules ?? 'ffn') === 'ffn');
+  const recs = okTrials(m, FREEZE).filter((r) => recordShape(r) && (r.params.modules ?? 'ffn') === 'ffn');
   if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished freeze trials with modules=ffn whose records carry `encoder`', evidence: [] };
   const seen = new Map<string, { share: number; line: string }>();
   for (const r of recs) {
-    const e = r.encoder!;
+    const e = recordShape(r)!;
     const n = Math.min(Math.abs(Number(r.params.trainableLayers ?? 1)), e.layers);
     const p = layerParams(e);
     const share = (r.trainableParams - r.headParams) / (n * p.layer);
@@ -162,7 +168,7 @@ function freezeShare(m: ReportModel): Claim {
     if (!seen.has(key)) {
       seen.set(key, {
         share,
-        line: `${r.model} (d=${e.hidden}, d_ff=${(e.ffnMultiplier ?? 4) * e.hidden}), ${n} layer(s): (trainable ${r.trainableParams} − head ${r.headParams}) / (${n} × ${p.layer} per layer) = ${share.toFixed(3)}; closed-form FFN share ${(p.ffn / p.layer).toFixed(3)}, weights only ${((2 * (e.ffnMultiplier ?? 4)) / (4 + 2 * (e.ffnMultiplier ?? 4))).toFixed(3)}`,
+        line: `${r.model} (d=${e.hidden}, d_ff=${e.ffnWidth}), ${n} layer(s): (trainable ${r.trainableParams} − head ${r.headParams}) / (${n} × ${p.layer} per layer) = ${share.toFixed(3)}; closed-form FFN share ${(p.ffn / p.layer).toFixed(3)}, weights only ${((2 * e.ffnWidth) / (4 * e.hidden + 2 * e.ffnWidth)).toFixed(3)}`,
       });
     }
   }

@@ -1,4 +1,4 @@
-import type { Metrics } from '@tunelab/core';
+import type { Metrics } from '@tunelab/core/internal';
 import type { TaskReport } from './build.js';
 import { curved, selectedPoint, type CurvePoint } from './record-v2.js';
 import { metricOf } from './select.js';

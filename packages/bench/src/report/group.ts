@@ -1,4 +1,4 @@
-import { canonicalJson } from '@tunelab/core';
+import { canonicalJson } from '@tunelab/core/internal';
 import type { SweepRecord } from '../sweep/records.js';
 import type { Loaded } from './load.js';
 

@@ -1,4 +1,4 @@
-import { formatZodError, sha256, UserError } from '@tunelab/core';
+import { formatZodError, sha256, UserError } from '@tunelab/core/internal';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';

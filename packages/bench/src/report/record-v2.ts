@@ -1,4 +1,4 @@
-import type { Metrics } from '@tunelab/core';
+import type { Metrics } from '@tunelab/core/internal';
 import type { TrialRecord } from '../record.js';
 
 /**

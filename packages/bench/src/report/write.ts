@@ -1,4 +1,4 @@
-import { readPackageVersion, UserError } from '@tunelab/core';
+import { readPackageVersion, UserError } from '@tunelab/core/internal';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { buildReport } from './build.js';

@@ -1,4 +1,4 @@
-import { UserError, formatZodError, readJsonFile, trainingSchema } from '@tunelab/core';
+import { UserError, formatZodError, readJsonFile, trainingSchema } from '@tunelab/core/internal';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { PluginRequest } from '../plugins.js';

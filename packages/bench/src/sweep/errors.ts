@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 
 const MAX_LISTED = 20;
 

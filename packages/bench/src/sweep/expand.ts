@@ -1,9 +1,7 @@
-import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, isStackedMethod, stackIds, stackListProblems, trainingSchema, type MethodPlugin, type MethodRegistry, type ModelShape } from '@tunelab/core';
+import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, isStackedMethod, stackIds, stackListProblems, trainingSchema, type MethodPlugin, type MethodRegistry, type ModelBlueprint, type Zoo, builtinTasks, zooBlueprint } from '@tunelab/core/internal';
 import type { z } from 'zod';
 import type { TrialSpec } from '../record.js';
-import { taskProviders } from '../tasks.js';
 import { resolveSettings } from '../trial.js';
-import type { Zoo } from '../zoo.js';
 import { stackKeyProblem } from '../stack-settings.js';
 import { entryMethodId, type MethodEntry, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
@@ -50,17 +48,14 @@ export function recipeParams(zoo: Zoo, model: string): number {
 
 /** What the grid needs of each model: its shape, default sequence length and size (from any source). */
 export interface ModelShapes {
-  shapes: ReadonlyMap<string, Pick<ModelShape, 'config' | 'sequenceLength' | 'params'>>;
+  shapes: ReadonlyMap<string, Pick<ModelBlueprint, 'shape' | 'sequenceLength' | 'params'>>;
   /** every spelling the run's model sources take, for the unknown-model message */
   known: readonly string[];
 }
 
 /** The zoo's recipes as shapes (no checkpoint needed). */
 export function zooShapes(zoo: Zoo): ModelShapes {
-  const shapes = new Map(Object.entries(zoo.models).map(([name, r]) => {
-    const config = { ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 };
-    return [name, { config, sequenceLength: r.sequenceLength, params: encoderParamCount(config) }] as const;
-  }));
+  const shapes = new Map(Object.entries(zoo.models).map(([name, r]) => [name, zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength)] as const));
   return { shapes, known: [...shapes.keys()] };
 }
 
@@ -152,7 +147,7 @@ export function expandGrid(
   config: SweepConfig,
   registry: MethodRegistry,
   modelsOrZoo: Zoo | ModelShapes,
-  taskNames: readonly string[] = taskProviders().map((t) => t.name),
+  taskNames: readonly string[] = builtinTasks().map((t) => t.name),
   /** training examples per task: an `epochs` budget needs them */
   trainSizes: ReadonlyMap<string, number> = new Map(),
 ): SweepCell[] {
@@ -183,9 +178,9 @@ export function expandGrid(
               continue;
             }
             const { params, training } = resolveSettings(registry, methodId, set, shape.sequenceLength, trainSizes.get(task) ?? 1);
-            if (training.maxLength > shape.config.maxPositions) {
+            if (training.maxLength > shape.shape.maxPositions) {
               const at = 'maxLength' in c.values ? `methods[${i}].grid.maxLength[${c.choice.maxLength}]` : 'training.maxLength';
-              problems.push(`${at}: ${training.maxLength} exceeds model '${model}' positions (${shape.config.maxPositions})`);
+              problems.push(`${at}: ${training.maxLength} exceeds model '${model}' positions (${shape.shape.maxPositions})`);
               continue;
             }
             const spec: TrialSpec = { method: methodId, params, model, task, seed, training };

@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

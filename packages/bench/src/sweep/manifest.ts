@@ -1,4 +1,4 @@
-import { CORE_VERSION, readPackageVersion, writeJsonAtomic, type BackendInfo } from '@tunelab/core';
+import { CORE_VERSION, readPackageVersion, writeJsonAtomic, type BackendInfo } from '@tunelab/core/internal';
 import { execFileSync } from 'node:child_process';
 import { cpus, hostname, totalmem, type as osType, release, arch } from 'node:os';
 import { dirname, resolve } from 'node:path';

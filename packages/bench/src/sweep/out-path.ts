@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 

@@ -1,10 +1,8 @@
-import { canonicalJson, isUserError, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelShape, type TaskData } from '@tunelab/core';
-import { flagPlugins, loadMethods, type LoadedMethod } from '../methods.js';
-import { modelRegistry } from '../models/registry.js';
+import { canonicalJson, isUserError, loadZoo, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelBlueprint, type TaskData, type Zoo } from '@tunelab/core/internal';
+import { loadEnvironment } from '../environment.js';
+import { flagPlugins, type loadMethods, type LoadedMethod } from '../methods.js';
 import { methodIdentity, trialId, type MethodVersion } from '../record.js';
-import { loadTask, taskProviders } from '../tasks.js';
 import { dryApply, modelKey, withoutMethodPrefix } from '../trial.js';
-import { loadZoo, type Zoo } from '../zoo.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import { expandGrid, type SweepCell } from './expand.js';
@@ -88,25 +86,25 @@ function fitProblem(cell: SweepCell, message: string, path?: string, code?: stri
  */
 export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   const config = await loadSweepConfig(o.configPath);
+  const zoo = await loadZoo(o.zooPath);
   let methods: Awaited<ReturnType<typeof loadMethods>>;
   try {
-    methods = await loadMethods([...configPlugins(config.plugins, o.configPath), ...flagPlugins(o.extraPlugins)]);
+    methods = await loadEnvironment(zoo, [...configPlugins(config.plugins, o.configPath), ...flagPlugins(o.extraPlugins)]);
   } catch (e) {
     // a plugin of the config: the message names the config file too
     throw isUserError(e) && e.message.startsWith('plugins[') ? new SweepConfigError([e.message], o.configPath) : e;
   }
-  const { registry, loaded, container, trainers } = methods;
+  const { registry, loaded, trainers, environment } = methods;
   const plugins = [...new Set(loaded.filter((m) => !m.builtin).map((m) => m.path))];
-  const zoo = await loadZoo(o.zooPath);
-  const models = modelRegistry(zoo, container);
+  const { models } = environment;
   const backend = await selectBackend(o.backend, { threads: o.threads });
   const ctx = { cache: o.cache, backend, log: o.log };
-  const shapes = new Map<string, ModelShape>();
+  const shapes = new Map<string, ModelBlueprint>();
   const modelProblems: string[] = [];
   for (const [i, m] of config.models.entries()) {
     if (!models.sources.some((s) => s.accepts(m))) continue; // expandGrid names it with the others
     try {
-      shapes.set(m, await models.source(m).shape(m, ctx));
+      shapes.set(m, await models.source(m).blueprint(m, ctx));
     } catch (e) {
       if (!isUserError(e)) throw e;
       modelProblems.push(`models[${i}]: ${e.message}`);
@@ -116,11 +114,11 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   // tasks before the grid: an `epochs` budget needs each training split's size (unknown names are the grid's to report)
   const tasks = new Map<string, TaskData>();
   const problems: string[] = [];
-  const taskNames = taskProviders().map((t) => t.name);
+  const taskNames = environment.tasks.names();
   for (const [i, name] of config.tasks.entries()) {
     if (!name.startsWith('file:') && !taskNames.includes(name)) continue;
     try {
-      tasks.set(name, await loadTask(name, o.cache));
+      tasks.set(name, await environment.tasks.load(name, o.cache));
     } catch (e) {
       if (!isUserError(e)) throw e;
       problems.push(`tasks[${i}]: ${e.message}`);

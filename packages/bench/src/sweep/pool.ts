@@ -1,4 +1,4 @@
-import { UserError, type BackendInfo } from '@tunelab/core';
+import { UserError, type BackendInfo } from '@tunelab/core/internal';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PlannedCell } from './plan.js';

@@ -1,6 +1,6 @@
-import type { BackendChoice, BackendInfo } from '@tunelab/core';
+import type { BackendChoice, BackendInfo } from '@tunelab/core/internal';
 import type { CheckpointPolicy } from '../resume.js';
-import type { Zoo } from '../zoo.js';
+import type { Zoo } from '@tunelab/core/internal';
 import type { PlannedCell } from './plan.js';
 import type { SweepRecord } from './records.js';
 

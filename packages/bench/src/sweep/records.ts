@@ -1,4 +1,4 @@
-import { CORE_VERSION, type BackendInfo } from '@tunelab/core';
+import { RESULTS_VERSION, type BackendInfo } from '@tunelab/core/internal';
 import { RECORD_FORMAT_VERSION, type TrialRecord } from '../record.js';
 import type { PlannedCell } from './plan.js';
 
@@ -43,7 +43,7 @@ export function failedRecord(cell: PlannedCell, ctx: { sweep: string; backend: B
     backend: ctx.backend.name,
     threads: ctx.backend.threads,
     ...(ctx.backend.adapter ? { adapter: ctx.backend.adapter } : {}),
-    coreVersion: CORE_VERSION,
+    coreVersion: RESULTS_VERSION,
     node: process.version,
     finishedAt: new Date().toISOString(),
   };

@@ -1,4 +1,4 @@
-import { UserError, type BackendChoice } from '@tunelab/core';
+import { UserError, type BackendChoice } from '@tunelab/core/internal';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';

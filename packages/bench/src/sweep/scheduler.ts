@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { primaryScore, type Metrics, type TaskKind } from '@tunelab/core';
+import { primaryScore, type Metrics, type TaskKind } from '@tunelab/core/internal';
 import type { TrialRecord } from '../record.js';
 import { stateFile } from '../resume.js';
 import { bracketSteps, type PruneConfig, type TrialKnowledge } from './halving.js';

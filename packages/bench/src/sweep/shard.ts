@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 
 /**
  * `--shard i/n`: the i-th of n slices, numbered 1..n like `jest --shard` and `playwright --shard`

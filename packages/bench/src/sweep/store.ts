@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core';
+import { UserError } from '@tunelab/core/internal';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordProblem, type SweepRecord } from './records.js';

@@ -1,9 +1,7 @@
-import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData, type TrainState } from '@tunelab/core';
-import { modelRegistry } from '../models/registry.js';
-import { loadMethods } from '../methods.js';
+import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData, type TrainState } from '@tunelab/core/internal';
+import { loadEnvironment, trialEnv } from '../environment.js';
 import { methodIdentity, trialId } from '../record.js';
 import { checkpointDue, EXIT_INTERRUPTED, stateFile, trySaveState, usableState } from '../resume.js';
-import { loadTask } from '../tasks.js';
 import { executeTrial, modelKey, sourceContext, type TrialEnv } from '../trial.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerRun } from './protocol.js';
 import { failedRecord } from './records.js';
@@ -28,10 +26,10 @@ async function setUp(init: WorkerInit): Promise<Ready> {
     throw new Error(`worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`);
   }
   // the parent resolved them: absolute module files
-  const { registry, container, trainers } = await loadMethods(init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
+  const loaded = await loadEnvironment(init.zoo, init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
   // the parent reports progress; a worker's per-trial log lines would only interleave with it
-  const env: TrialEnv = { registry, trainers, models: modelRegistry(init.zoo, container), zoo: init.zoo, cache: init.cache, backend, log: () => {} };
-  return { init, env, backend, registry, checkpoints: new Map(), tasks: new Map() };
+  const env: TrialEnv = trialEnv(loaded, { zoo: init.zoo, cache: init.cache, backend, log: () => {} });
+  return { init, env, backend, registry: env.registry, checkpoints: new Map(), tasks: new Map() };
 }
 
 async function checkpoint(w: Ready, name: string): Promise<LoadedModel> {
@@ -46,7 +44,7 @@ async function checkpoint(w: Ready, name: string): Promise<LoadedModel> {
 
 async function task(w: Ready, name: string): Promise<TaskData> {
   let t = w.tasks.get(name);
-  if (!t) w.tasks.set(name, (t = await loadTask(name, w.init.cache)));
+  if (!t) w.tasks.set(name, (t = await w.env.tasks.load(name, w.init.cache)));
   return t;
 }
 

@@ -1,4 +1,4 @@
-import type { GpuAdapterInfo } from '@tunelab/core';
+import type { GpuAdapterInfo } from '@tunelab/core/internal';
 import { GPU_BACKENDS } from '../gpu-record.js';
 import { adapterIdentity, type TrialRecord } from '../record.js';
 

@@ -1,12 +1,10 @@
-import { CORE_VERSION, UserError, selectBackend, type BackendChoice } from '@tunelab/core';
+import { RESULTS_VERSION, UserError, selectBackend, type BackendChoice, type Zoo } from '@tunelab/core/internal';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flagPlugins, loadMethods, type PluginRequest } from '../methods.js';
-import { modelRegistry } from '../models/registry.js';
+import { loadEnvironment, trialEnv } from '../environment.js';
+import { flagPlugins, type PluginRequest } from '../methods.js';
 import { methodIdentity, trialId, type TrialRecord, type TrialSpec } from '../record.js';
-import { loadTask } from '../tasks.js';
 import { executeTrial, sourceContext, type TrialEnv } from '../trial.js';
-import type { Zoo } from '../zoo.js';
 import { describeTolerance, environmentProblems, outcomeDifferences, toleranceFor } from './compare.js';
 import { chooseTrials, readVerifiable } from './select.js';
 
@@ -74,11 +72,12 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const backend = await selectBackend(choice, threads !== undefined ? { threads } : {});
 
   // the same module from several manifests (or also --plugin) is loaded once
-  const { registry, container, trainers } = await loadMethods([...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
+  const loaded = await loadEnvironment(o.zoo, [...o.dirs.flatMap(manifestPlugins), ...flagPlugins(o.plugins)]);
+  const { registry } = loaded;
   const here = {
     backend: backend.name,
     threads: backend.threads,
-    coreVersion: CORE_VERSION,
+    coreVersion: RESULTS_VERSION,
     node: process.version,
     methodVersion: (m: string) => (registry.has(m) ? registry.get(m).meta.version : undefined),
     ...(backend.adapter ? { adapter: backend.adapter } : {}),
@@ -95,7 +94,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
   const tolerance = toleranceFor(backend.name);
   o.log(`verifying ${chosen.length} of ${set.records.length} finished trials on ${backend.name} (${backend.threads} thread${backend.threads === 1 ? '' : 's'}), ${describeTolerance(tolerance)}`);
 
-  const env: TrialEnv = { registry, trainers, models: modelRegistry(o.zoo, container), zoo: o.zoo, cache: o.cache, backend, log: () => {} };
+  const env: TrialEnv = trialEnv(loaded, { zoo: o.zoo, cache: o.cache, backend, log: () => {} });
   const result: VerifyResult = { checked: 0, identical: 0, differences: new Map(), ...(tolerance ? { tolerance: `agree ${describeTolerance(tolerance)}` } : {}) };
   for (const r of chosen) {
     result.checked++;
@@ -114,7 +113,7 @@ export async function verifyTrials(o: VerifyOptions): Promise<VerifyResult> {
 
 async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => void, tolerance: ReturnType<typeof toleranceFor>): Promise<string[]> {
   const method = env.registry.get(r.method);
-  const task = await loadTask(r.task, env.cache);
+  const task = await env.tasks.load(r.task, env.cache);
   if (task.hash !== r.dataHash) return [`data: task '${r.task}' hashes to ${task.hash.slice(0, 12)}…, the record has ${r.dataHash.slice(0, 12)}… (the data changed)`];
   const model = await env.models.source(r.model).load(r.model, { ...sourceContext(env), log });
   if (!r.fromScratch && model.identity.sha256 !== r.modelSha256) {

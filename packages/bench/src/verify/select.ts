@@ -1,4 +1,4 @@
-import { UserError, sha256 } from '@tunelab/core';
+import { UserError, sha256 } from '@tunelab/core/internal';
 import { readResults } from '../sweep/store.js';
 import type { TrialRecord } from '../record.js';
 

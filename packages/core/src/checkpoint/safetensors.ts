@@ -9,17 +9,11 @@
  * float32, and lists tensors of other known dtypes (an I64 `position_ids` buffer) in `other`
  * without decoding them.
  */
+import type { RawTensor, SafetensorsDtype } from '../contracts/tensor.js';
 import { UserError } from '../util/errors.js';
 
-export type SafetensorsDtype = 'F32' | 'I32';
+export type { RawTensor, SafetensorsDtype };
 
-export interface RawTensor {
-  dtype: SafetensorsDtype;
-  shape: number[];
-  data: Float32Array | Int32Array;
-  /** the dtype in the file when it was converted to float32 (F16, BF16, F64) */
-  storedAs?: string;
-}
 
 /** A tensor of a known dtype that was validated but not decoded (`foreign` mode only). */
 export interface SkippedTensor {

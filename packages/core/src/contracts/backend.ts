@@ -1,5 +1,3 @@
-import type { GpuAdapterInfo } from '../backend/webgpu/adapter.js';
-
 /**
  * In `auto` order: the first that loads is used (`webgpu` only on a hardware adapter).
  * `native` = the cpu backend with native kernels.
@@ -31,4 +29,28 @@ export interface Determinism {
   /** true: bit-identical reruns measured; false: measured to differ; null: not measured on this kind of device */
   deterministic: boolean | null;
   evidence: string;
+}
+
+/**
+ * What a WebGPU adapter is, as tunelab records it. Dawn fills GPUAdapterInfo from the driver:
+ * on Vulkan `description` is the driver's own string (e.g. "NVIDIA: 550.54.15"), on OpenGL ES it
+ * is the GL version string (e.g. "OpenGL version OpenGL ES 3.2 Mesa 22.3.6").
+ */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** the driver and its version, read out of `description` (the whole description where no pattern fits) */
+  driver: string;
+  /** Dawn's backend that found it: `vulkan`, `opengles`, ... */
+  dawnBackend: string;
+  /** WebGPU feature level the device was created with: `core` or `compatibility` (OpenGL ES) */
+  featureLevel: 'core' | 'compatibility';
+  /** a CPU rasteriser (llvmpipe, lavapipe, SwiftShader, WARP) or an adapter marked as fallback */
+  software: boolean;
+  /** why it counts as software (empty when it does not) */
+  softwareReason: string;
+  /** the adapter limits that bound tfjs's buffers and dispatches */
+  limits: Record<string, number>;
 }

@@ -6,3 +6,6 @@ export * from './backend.js';
 export * from './tokenizer.js';
 export * from './model-source.js';
 export * from './trainer.js';
+export * from './rng.js';
+export * from './tensor.js';
+export * from './training.js';

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Adapter } from './adapter.js';
-import type { Backbone, EncoderConfig } from './model.js';
+import type { Backbone, ModelShape } from './model.js';
 import type { TaskKind } from './task.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from './rng.js';
 
 export interface MethodMeta {
   /** the id used on the command line and in records (`sft`, `lora`, ...) */
@@ -45,7 +45,7 @@ export interface MethodPlugin<C = Record<string, unknown>> {
    * Optional closed form of what `apply` gives for a parsed config on a model of this shape: the
    * conformance suite checks the adapter against it (the head is core's and never included).
    */
-  expectedParams?(config: C, model: EncoderConfig): ExpectedParams;
+  expectedParams?(config: C, model: ModelShape): ExpectedParams;
 }
 
 /** A method's parameter counts in closed form, without the task head. */

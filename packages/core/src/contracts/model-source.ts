@@ -1,7 +1,7 @@
 import type { BackendInfo } from './backend.js';
-import type { Backbone, EncoderConfig } from './model.js';
+import type { Backbone, ModelShape } from './model.js';
 import type { Tokenizer } from './tokenizer.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from './rng.js';
 
 /** Who a model is, for the record and the trial id. */
 export interface ModelIdentity {
@@ -20,8 +20,8 @@ export interface ModelIdentity {
 }
 
 /** What is known about a model without reading its weights (or pretraining it). */
-export interface ModelShape {
-  config: EncoderConfig;
+export interface ModelBlueprint {
+  shape: ModelShape;
   /** tokens per example when fine-tuning: the default of a trial's maxLength */
   sequenceLength: number;
   /** backbone parameters (sweeps order models by it) */
@@ -31,7 +31,7 @@ export interface ModelShape {
 }
 
 /** A model ready to fine-tune. */
-export interface LoadedModel extends ModelShape {
+export interface LoadedModel extends ModelBlueprint {
   identity: ModelIdentity;
   tokenizer: Tokenizer;
   /** bytes of its weight files (an adapter's size is reported against it) */
@@ -45,7 +45,7 @@ export interface LoadedModel extends ModelShape {
 export interface ModelDescription {
   name: string;
   family: string;
-  shape: EncoderConfig;
+  shape: ModelShape;
   params: number;
   /** checkpoint tensors the backbone uses (tunelab name -> checkpoint key) */
   used: Record<string, string>;
@@ -58,11 +58,19 @@ export interface ModelDescription {
   extra?: Record<string, unknown>;
 }
 
+/** A progress display (the CLI draws a bar; tests and workers pass none). */
+export interface Progress {
+  update(done: number, info?: Record<string, string | number>): void;
+  stop(): void;
+}
+
 export interface ModelSourceContext {
   /** cache folder for built models */
   cache: string;
   backend: BackendInfo;
   log(line: string): void;
+  /** where a source that builds models (the zoo's pretraining) reports its steps */
+  progress?: (label: string, total: number) => Progress;
   /** false: never build (pretrain) a missing model, fail instead (sweep workers) */
   build?: boolean;
 }
@@ -77,6 +85,6 @@ export interface ModelSource {
   forms(): string[];
   accepts(spec: string): boolean;
   /** cheap: no weights read, nothing pretrained. Throws UserError for a spec it cannot resolve. */
-  shape(spec: string, ctx: ModelSourceContext): Promise<ModelShape>;
+  blueprint(spec: string, ctx: ModelSourceContext): Promise<ModelBlueprint>;
   load(spec: string, ctx: ModelSourceContext): Promise<LoadedModel>;
 }

@@ -1,20 +1,42 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { TaskKind } from './task.js';
-import type { Rng } from '../util/rng.js';
+import type { Rng } from './rng.js';
 
-/** Shape of a BERT-style pre-LN encoder. */
-export interface EncoderConfig {
+/** How a family normalises: LayerNorm (BERT, GPT-2, the zoo) or RMSNorm (Llama). */
+export type NormKind = 'layernorm' | 'rmsnorm';
+
+/**
+ * The shape of any Transformer backbone, whatever its family: what methods, closed-form parameter
+ * counts, memory models and reports read. A family maps its own config onto it (BERT's
+ * `intermediate_size`, Llama's `num_key_value_heads` and `head_dim`); the FFN may have any width.
+ */
+export interface ModelShape {
+  /** token embedding rows */
   vocabSize: number;
-  /** learned positions; prefixes from prompt tuning count against them */
+  /** positions a sequence may use, prompt vectors included */
   maxPositions: number;
   layers: number;
   /** model width d */
   hidden: number;
+  /** query heads */
   heads: number;
-  /** FFN inner width = ffnMultiplier * d */
-  ffnMultiplier: number;
+  /** key/value heads (grouped-query attention when fewer than `heads`); = heads otherwise */
+  kvHeads: number;
+  /** width of one head; hidden / heads in BERT-style models, its own value in some decoders */
+  headDim: number;
+  /** FFN inner width, any size (BERT-base: 3072; TinyBERT: 1200 for d = 312) */
+  ffnWidth: number;
+  /** true for decoders: a position attends only to itself and earlier positions */
+  causal: boolean;
+  norm: NormKind;
+  normEps: number;
+  /** dropout on embeddings and residual branches while training */
   dropout: number;
-  layerNormEps: number;
+}
+
+/** Width of the key/value space of one layer (where P-tuning v2's prefixes live): kvHeads x headDim. */
+export function kvWidth(s: Pick<ModelShape, 'kvHeads' | 'headDim'>): number {
+  return s.kvHeads * s.headDim;
 }
 
 /** Named trainable tensors. Names are stable and are the keys in checkpoints. */
@@ -30,7 +52,7 @@ export interface ForwardHooks {
    * the backbone's own weights. x: [N, dIn] -> [N, dOut].
    */
   linear?(name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D, ctx: HookContext): tf.Tensor2D;
-  /** Prefix keys and values for one attention layer, [P, d] each, already in key/value space. */
+  /** Prefix keys and values for one attention layer, [P, kvWidth] each, already in key/value space. */
   prefixKV?(layer: number, ctx: HookContext): { key: tf.Tensor2D; value: tf.Tensor2D } | null;
   /** Vectors prepended to the token embeddings, [P, d]; their outputs are dropped before the head. */
   inputPrefix?(ctx: HookContext): tf.Tensor2D | null;
@@ -74,9 +96,9 @@ export interface Head {
   dispose(): void;
 }
 
-/** The pretrained Transformer encoder (the "Model" of the design). */
+/** A pretrained Transformer backbone of any family (the "Model" of the design). */
 export interface Backbone {
-  readonly config: EncoderConfig;
+  readonly shape: ModelShape;
   /** every backbone weight, by name (`embeddings.token`, `layers.0.attn.query.weight`, ...) */
   readonly params: ParamMap;
   /** every linear's name, in forward order */

@@ -1,4 +1,4 @@
-import type { TrainInputs, TrainResult } from '../train/loop.js';
+import type { TrainInputs, TrainResult } from './training.js';
 
 /**
  * The training loop of a trial, as the design's Trainer contract: it gets the model, head,

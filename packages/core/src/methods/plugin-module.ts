@@ -1,22 +1,23 @@
 import { Container, ContainerModule } from 'inversify';
 import type { MethodPlugin } from '../contracts/method.js';
-import { METHOD } from '../di/tokens.js';
+import { METHOD, MODEL_SOURCE, TASK, TRAINER } from '../di/tokens.js';
 import { UserError } from '../util/errors.js';
 import { checkMethodPlugin } from './registry.js';
 
 /**
- * What a method plugin module exports: the method object as its default export and, optionally,
- * an inversify `ContainerModule` named `containerModule` for extra services (core loads it into
- * the run's container; methods it binds to `METHOD` join the registry like the default export).
+ * What a plugin module exports: a method object as its default export, an inversify
+ * `ContainerModule` named `containerModule`, or both. Core loads the container module into the
+ * run's container: what it binds to `METHOD`, `MODEL_SOURCE`, `TASK` or `TRAINER` joins the run
+ * like the built-ins (a family-only or task-only plugin exports just the module).
  */
 export interface MethodPluginModule {
-  default: MethodPlugin<any>;
+  default?: MethodPlugin<any>;
   containerModule?: ContainerModule;
 }
 
-/** A checked plugin module: its method, the module's extra methods, and its container module. */
+/** A checked plugin module: its method (if any), the module's extra methods, and its container module. */
 export interface CheckedPluginModule {
-  method: MethodPlugin;
+  method?: MethodPlugin;
   /** methods the container module binds to `METHOD`, each checked like the default export */
   extraMethods: MethodPlugin[];
   containerModule?: ContainerModule;
@@ -38,16 +39,17 @@ function isContainerModule(x: unknown): x is ContainerModule {
  */
 export function checkPluginModule(ns: unknown, from: string): CheckedPluginModule {
   const mod = (ns ?? {}) as Record<string, unknown>;
-  if (!('default' in mod) || mod.default === undefined) {
+  const hasDefault = 'default' in mod && mod.default !== undefined;
+  if (!hasDefault && mod[CONTAINER_MODULE_EXPORT] === undefined) {
     const named = Object.keys(mod).filter((k) => k !== CONTAINER_MODULE_EXPORT);
     // name the export that looks like a method, not merely the first one
     const method = named.find((k) => looksLikeMethod(mod[k]));
     const hint = named.length
       ? ` (it exports ${named.slice(0, 5).map((k) => `'${k}'`).join(', ')}${method ? `; '${method}' is shaped { meta, schema, apply }: add \`export default ${method}\`` : '; none is shaped { meta, schema, apply }'})`
       : '';
-    throw new UserError(`method plugin ${from}: no default export; export the method object as \`export default { meta, schema, apply }\`${hint}`);
+    throw new UserError(`method plugin ${from}: no default export; export the method object as \`export default { meta, schema, apply }\` (or, for a plugin of model families, tasks or trainers only, a \`${CONTAINER_MODULE_EXPORT}\`)${hint}`);
   }
-  const method = checkMethodPlugin(mod.default, from);
+  const method = hasDefault ? checkMethodPlugin(mod.default, from) : undefined;
   const cm = mod[CONTAINER_MODULE_EXPORT];
   if (cm === undefined) return { method, extraMethods: [] };
   if (!isContainerModule(cm)) {
@@ -61,6 +63,9 @@ export function checkPluginModule(ns: unknown, from: string): CheckedPluginModul
     throw new UserError(`method plugin ${from}: its \`${CONTAINER_MODULE_EXPORT}\` failed to load: ${firstLine(e)}; fix its load function (it must bind synchronously)`);
   }
   const extraMethods = probe.isBound(METHOD) ? probe.getAll(METHOD).map((m) => checkMethodPlugin(m, `${from} (bound by its ${CONTAINER_MODULE_EXPORT})`)) : [];
+  if (method === undefined && extraMethods.length === 0 && ![MODEL_SOURCE, TASK, TRAINER].some((t) => probe.isBound(t))) {
+    throw new UserError(`plugin ${from}: its \`${CONTAINER_MODULE_EXPORT}\` binds nothing tunelab uses; bind METHOD, MODEL_SOURCE, TASK or TRAINER (from @tunelab/core), or export a default method`);
+  }
   return { method, extraMethods, containerModule: cm };
 }
 

@@ -1,11 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { EncoderConfig, ForwardOptions, ParamMap } from '../contracts/model.js';
+import type { ForwardOptions, ModelShape, ParamMap } from '../contracts/model.js';
 import { hookContext } from './attention.js';
 import { dense, layerNorm } from './ops.js';
 
 /**
- * What every encoder family shares: named parameters, named linears that run through the
- * method's `linear` hook, and LayerNorms by name. A family adds its forward pass.
+ * What every family shares: named parameters, named linears that run through the method's
+ * `linear` hook, and LayerNorms by name. A family extends it with its shape and forward pass
+ * (see families/zoo/encoder.ts, families/bert/encoder.ts, and docs/families.md).
  */
 export abstract class HookedBackbone {
   constructor(
@@ -14,7 +15,7 @@ export abstract class HookedBackbone {
     private readonly linears: ReadonlyMap<string, [number, number]>,
   ) {}
 
-  abstract readonly config: EncoderConfig;
+  abstract readonly shape: ModelShape;
 
   linearNames(): string[] {
     return [...this.linears.keys()];

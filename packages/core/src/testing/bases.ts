@@ -1,8 +1,8 @@
 import type { Backbone } from '../contracts/model.js';
 import type { TaskKind } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
-import { encoderParamCount } from '../model/config.js';
-import { Encoder } from '../model/encoder.js';
+import { encoderParamCount } from '../families/zoo/config.js';
+import { Encoder } from '../families/zoo/encoder.js';
 import { createRng } from '../util/rng.js';
 import { TINY_ENCODER, tinyTokenizer } from './fixtures.js';
 

@@ -14,7 +14,7 @@ import { checkParamNames } from '../methods/probe.js';
 import { MethodRegistry, checkMethodPlugin } from '../methods/registry.js';
 import { isStackedMethod } from '../methods/stack.js';
 import type { Backbone, ForwardHooks } from '../contracts/model.js';
-import { createHead, type Head } from '../model/heads.js';
+import { headFor, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
@@ -85,7 +85,7 @@ interface Built {
 function build(base: ConformanceBase, method: MethodPlugin<any>, params: Record<string, unknown>, kind: TaskKind, seed: number): Built {
   const model = base.instantiate();
   const streams = rngStreams(seed);
-  const head = model.createHead?.(kind, 2, streams.init) ?? createHead(kind, model.config.hidden, 2, streams.init);
+  const head = headFor(model, kind, 2, streams.init);
   const adapter = applyMethod(method, { model, config: params, rng: streams.init, task: { kind, numLabels: 2 }, sequenceLength: 16 });
   return { model, head, adapter };
 }
@@ -216,7 +216,7 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                 expect(countParams(b.head.params), 'head').toBe(head);
                 const adapter = countParams(b.adapter.params);
                 const trainedBackbone = countParams(b.adapter.trainableBackbone());
-                const expected = method.expectedParams?.(params(), b.model.config);
+                const expected = method.expectedParams?.(params(), b.model.shape);
                 if (expected !== undefined && m.name) {
                   expect(adapter, 'adapter.params vs expectedParams().adapter').toBe(expected.adapter);
                   expect(r.trainableParams, 'trainable').toBe(adapter + trainedBackbone + head);

@@ -1,4 +1,5 @@
-import type { EncoderConfig } from '../contracts/model.js';
+import type { ModelShape } from '../contracts/model.js';
+import { zooShape, type EncoderConfig } from '../families/zoo/config.js';
 import type { Example, TaggedExample, TaskData, TaskKind, TextExample } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import { createRng } from '../util/rng.js';
@@ -14,6 +15,9 @@ export const TINY_ENCODER: EncoderConfig = {
   dropout: 0.1,
   layerNormEps: 1e-5,
 };
+
+/** TINY_ENCODER's family-neutral shape, as methods see it. */
+export const TINY_SHAPE: ModelShape = zooShape(TINY_ENCODER);
 
 /** A whitespace tokenizer over `w0..w34` after the five special tokens. */
 export function tinyTokenizer(vocabSize = TINY_ENCODER.vocabSize): Tokenizer {

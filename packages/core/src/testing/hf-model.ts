@@ -1,5 +1,5 @@
-import { hfHeadParamCount, hfParamCount, hfUsesPooler } from '../hf/config.js';
-import { readHfCheckpoint } from '../hf/load.js';
+import { hfHeadParamCount, hfParamCount, hfUsesPooler } from '../families/bert/config.js';
+import { readHfCheckpoint } from '../families/bert/load.js';
 import type { ConformanceModel } from './bases.js';
 
 /**

@@ -3,13 +3,8 @@ import { fusedAdamWStep } from '../backend/adamw-op.js';
 import { sumOfSquares } from '../backend/fused-ops.js';
 import { paramsToTensors } from '../checkpoint/io.js';
 import type { RawTensor } from '../checkpoint/safetensors.js';
-
-/** Optimizer state as plain arrays: the step count and both moments by variable name. */
-export interface AdamWState {
-  step: number;
-  m: Map<string, RawTensor>;
-  v: Map<string, RawTensor>;
-}
+import type { AdamWState } from '../contracts/training.js';
+export type { AdamWState };
 
 export interface AdamWOptions {
   /** learning rate for a 1-based step */

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import type { ResolvedTraining, SelectMode } from '../contracts/training.js';
+
+export type { ResolvedTraining, SelectMode };
 
 /** How a trial picks the point whose test metrics it reports. */
-export const SELECT_MODES = ['best-dev', 'last'] as const;
-export type SelectMode = (typeof SELECT_MODES)[number];
+export const SELECT_MODES = ['best-dev', 'last'] as const satisfies readonly SelectMode[];
 
 /** Steps when neither `steps` nor `epochs` is given. */
 export const DEFAULT_STEPS = 300;
@@ -37,19 +39,6 @@ export const trainingSchema = z
 export type TrainingInput = z.input<typeof trainingSchema>;
 export type TrainingConfig = z.output<typeof trainingSchema>;
 
-/**
- * Settings with every default resolved for one model and task: the budget in steps, the evaluation
- * interval. The protocol keys are optional so a bare training loop (tests, benchmarks) can omit
- * them: no `evalEvery` means no dev points, `select` then has nothing to pick from.
- */
-export type ResolvedTraining = Omit<TrainingConfig, 'steps' | 'select' | 'patience' | 'trainer'> & {
-  steps: number;
-  lr: number;
-  maxLength: number;
-  select?: SelectMode;
-  patience?: number;
-  trainer?: string;
-};
 
 export const TRAINING_KEYS: ReadonlySet<string> = new Set(Object.keys(trainingSchema.shape));
 

@@ -1,33 +1,6 @@
 import type { SelectMode } from './config.js';
-import type { Metrics } from './metrics.js';
-
-/** One dev evaluation during training: a point of the learning curve. */
-export interface CurvePoint {
-  /** optimizer steps done */
-  step: number;
-  /** passes over the training split: step x batch size / training examples */
-  epoch: number;
-  /** mean training loss over the steps since the previous point */
-  trainLoss: number;
-  dev: Metrics;
-  /** training wall time since the trial started, evaluations included */
-  elapsedMs: number;
-}
-
-/** The point whose weights the trial's test metrics come from. */
-export interface SelectedPoint {
-  select: SelectMode;
-  index: number;
-  step: number;
-  epoch: number;
-  elapsedMs: number;
-}
-
-/** Why a run ended before its budget: `patience` points passed without a better dev metric. */
-export interface EarlyStop {
-  step: number;
-  patience: number;
-}
+import type { CurvePoint, SelectedPoint, EarlyStop } from '../contracts/training.js';
+export type { CurvePoint, SelectedPoint, EarlyStop };
 
 /** The steps at which the loop evaluates: every `evalEvery`, the last step, and a pause step. */
 export function isEvalStep(step: number, o: { evalEvery: number; steps: number; stopAt?: number }): boolean {

@@ -1,25 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Example, TaggedExample, TaskKind, TextExample } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
+import type { EncodedSplit } from '../contracts/training.js';
+export type { EncodedSplit };
 
 /** Label value for positions that take no part in the loss or the metrics. */
 export const IGNORE = -1;
-
-/**
- * A split turned into token ids once, up front. Rows are padded to `seqLen`; `lengths` lets
- * batches be cut to the longest row they hold.
- */
-export interface EncodedSplit {
-  kind: TaskKind;
-  n: number;
-  seqLen: number;
-  ids: Int32Array; // [n, seqLen]
-  lengths: Int32Array; // [n]
-  /** classification: [n]; tagging: [n, seqLen] with IGNORE off the first sub-token of each word */
-  labels: Int32Array;
-  /** [n, seqLen] token types, when the tokenizer frames its input with them (BERT pairs) */
-  typeIds?: Int32Array;
-}
 
 export function encodeSplit(examples: readonly Example[], kind: TaskKind, tok: Tokenizer, seqLen: number): EncodedSplit {
   const n = examples.length;

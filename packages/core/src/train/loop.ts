@@ -14,63 +14,8 @@ import { memorySplit, profilePeak, type MemoryReport } from './memory.js';
 import type { Metrics } from './metrics.js';
 import { adamWStepper } from './optimizer.js';
 import type { TrainState } from './state.js';
-
-export interface TrainInputs {
-  model: Backbone;
-  head: Head;
-  adapter: Adapter;
-  data: EncodedSplit;
-  config: ResolvedTraining;
-  streams: RngStreams;
-  /** called after every step with the step (1-based) and its loss */
-  onStep?: (step: number, loss: number) => void;
-  /**
-   * Dev evaluation of the current weights. With it the loop evaluates every `config.evalEvery`
-   * steps and at the last, records the curve, selects a point (`config.select`) and stops early
-   * after `config.patience` points without improvement.
-   */
-  evaluate?: () => Promise<Metrics>;
-  /** the number points are compared by, higher is better (default: accuracy) */
-  score?: (m: Metrics) => number;
-  /** pause after this step (an evaluation point): the result carries the state to resume from */
-  stopAt?: number;
-  /** continue a paused run: its values, moments, streams and curve replace the fresh ones */
-  resume?: TrainState;
-  /**
-   * Mid-trial checkpoints: after every step before the last where `due` holds (`atDevPoint`: the
-   * step was a dev point, evaluated), the run's state goes to `save` and training goes on.
-   */
-  checkpoint?: { due: (step: number, atDevPoint: boolean) => boolean; save: (state: TrainState) => Promise<void> };
-  /**
-   * Asked after every step before the last (after its dev point, if any): true pauses the run
-   * there, as `stopAt` does, with the state to continue from (SIGTERM: finish the step, save, exit).
-   */
-  shouldStop?: () => boolean;
-}
-
-export interface TrainResult {
-  /** `paused`: stopped at `stopAt`, with `state` to continue from */
-  status: 'ok' | 'diverged' | 'paused';
-  steps: number;
-  finalLoss: number;
-  /** loss at every step */
-  losses: number[];
-  /** set when a loss was NaN or infinite */
-  diverged?: { step: number; loss: number };
-  /** one point per dev evaluation (empty without `evaluate`) */
-  curve: CurvePoint[];
-  /** the point whose weights the model holds at the end (best dev, or the last) */
-  selected?: SelectedPoint;
-  stoppedEarly?: EarlyStop;
-  state?: TrainState;
-  memory: MemoryReport;
-  trainableParams: number;
-  /** wall time, evaluations included */
-  wallMs: number;
-  /** the training steps' share of it (tokens/s is computed from this) */
-  trainMs: number;
-  tokens: number;
-}
+import type { TrainInputs, TrainResult } from '../contracts/training.js';
+export type { TrainInputs, TrainResult };
 
 /** The named variables the optimizer may change: adapter's backbone choice + its own + the head. */
 export function trainableParamMap(adapter: Adapter, head: Head): ParamMap {

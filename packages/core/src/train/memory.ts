@@ -1,21 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-/**
- * Memory of one training step. `peakBytes` is measured (tf.profile: the most bytes held by tensors
- * at any moment of the step, everything live included); the split is analytic: weights = every
- * parameter, gradients = one per trainable value, optimizer = Adam's two moments per trainable
- * value, activations = the measured rest.
- */
-export interface MemoryReport {
-  peakBytes: number;
-  weightsBytes: number;
-  gradientBytes: number;
-  optimizerBytes: number;
-  activationBytes: number;
-  /** bytes the backend's device reports, where it can tell (tfjs-node-gpu) */
-  deviceBytes?: number;
-  source: 'tf.profile';
-}
+import type { MemoryReport } from '../contracts/training.js';
+export type { MemoryReport };
 
 export function memorySplit(peakBytes: number, totalParams: number, trainableParams: number): MemoryReport {
   const weightsBytes = totalParams * 4;

@@ -1,13 +1,6 @@
 import type { TaskKind } from '../contracts/task.js';
-
-export interface Metrics {
-  /** classification: share of correct labels; tagging: token accuracy over words */
-  accuracy: number;
-  /** classification only: unweighted mean of per-class F1 over classes seen in gold or predictions */
-  macroF1?: number;
-  /** tagging only: exact-match F1 of spans (maximal runs of one non-outside tag) */
-  spanF1?: number;
-}
+import type { Metrics } from '../contracts/training.js';
+export type { Metrics };
 
 export function classificationMetrics(gold: ArrayLike<number>, pred: ArrayLike<number>, numLabels: number): Metrics {
   const tp = new Float64Array(numLabels);

@@ -6,7 +6,7 @@ import type { Tokenizer } from '../contracts/tokenizer.js';
 import { adapterWeightBytes } from '../checkpoint/adapter.js';
 import { applyMethod } from '../methods/apply.js';
 import { isStackedAdapter } from '../methods/stack-adapter.js';
-import { createHead, type Head } from '../model/heads.js';
+import { headFor, type Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
@@ -82,7 +82,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const { model, task, training: cfg } = inp;
   const streams = rngStreams(inp.seed);
   const numLabels = task.labels.length;
-  const head = model.createHead?.(task.kind, numLabels, streams.init) ?? createHead(task.kind, model.config.hidden, numLabels, streams.init);
+  const head = headFor(model, task.kind, numLabels, streams.init);
   let adapter: Adapter | undefined;
   try {
     adapter = applyMethod(inp.method, { model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels }, sequenceLength: cfg.maxLength });

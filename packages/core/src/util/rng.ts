@@ -1,23 +1,8 @@
 import seedrandom from 'seedrandom';
+import type { Rng, RngState, RngStreams } from '../contracts/rng.js';
 
-/** A seeded stream of numbers; every consumer of randomness gets its own. */
-export interface Rng {
-  /** uniform in [0, 1) */
-  next(): number;
-  /** an integer in [0, n) */
-  int(n: number): number;
-  /** a 32-bit seed for a tfjs random op */
-  seed(): number;
-  /** the generator's whole state (JSON-safe): `restoreRng` continues the stream exactly from here */
-  state(): RngState;
-}
+export type { Rng, RngState, RngStreams };
 
-/** seedrandom's ARC4 state: the permutation and its two indices. */
-export interface RngState {
-  i: number;
-  j: number;
-  S: number[];
-}
 
 function wrap(prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>): Rng {
   return {
@@ -35,13 +20,6 @@ export function createRng(seed: number | string): Rng {
 /** A stream that continues from a saved `state()`, number for number. */
 export function restoreRng(state: RngState): Rng {
   return wrap(seedrandom('', { state: state as seedrandom.State.Arc4 }));
-}
-
-/** One trial seed drives independent streams, so changing one consumer never shifts another. */
-export interface RngStreams {
-  init: Rng;
-  data: Rng;
-  dropout: Rng;
 }
 
 export function rngStreams(seed: number): RngStreams {

@@ -1,26 +1,6 @@
-/**
- * What a WebGPU adapter is, as tunelab records it. Dawn fills GPUAdapterInfo from the driver:
- * on Vulkan `description` is the driver's own string (e.g. "NVIDIA: 550.54.15"), on OpenGL ES it
- * is the GL version string (e.g. "OpenGL version OpenGL ES 3.2 Mesa 22.3.6").
- */
-export interface GpuAdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** the driver and its version, read out of `description` (the whole description where no pattern fits) */
-  driver: string;
-  /** Dawn's backend that found it: `vulkan`, `opengles`, ... */
-  dawnBackend: string;
-  /** WebGPU feature level the device was created with: `core` or `compatibility` (OpenGL ES) */
-  featureLevel: 'core' | 'compatibility';
-  /** a CPU rasteriser (llvmpipe, lavapipe, SwiftShader, WARP) or an adapter marked as fallback */
-  software: boolean;
-  /** why it counts as software (empty when it does not) */
-  softwareReason: string;
-  /** the adapter limits that bound tfjs's buffers and dispatches */
-  limits: Record<string, number>;
-}
+import type { GpuAdapterInfo } from '../../contracts/backend.js';
+
+export type { GpuAdapterInfo };
 
 /** Names of CPU implementations of GPU APIs, as they appear in adapter info strings. */
 const SOFTWARE_NAMES = /\b(llvmpipe|lavapipe|softpipe|swiftshader|swrast|warp|microsoft basic render)/i;

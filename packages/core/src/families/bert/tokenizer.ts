@@ -1,6 +1,6 @@
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
-import type { Tokenizer } from '../contracts/tokenizer.js';
-import { UserError } from '../util/errors.js';
+import type { Tokenizer } from '../../contracts/tokenizer.js';
+import { UserError } from '../../util/errors.js';
 import type { HfModelType } from './config.js';
 
 /** What `model-info` and the record say about a tokenizer. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedGeluErf } from '../backend/fused-ops.js';
-import type { HfActivation } from './config.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -14,7 +13,11 @@ function geluTanh(x: tf.Tensor): tf.Tensor {
 }
 
 /** `hidden_act` of a config.json as a function. */
-export function activation(name: HfActivation): (x: tf.Tensor) => tf.Tensor {
+/** Activation names as `transformers` spells them (`hidden_act`, `activation_function`). */
+export const ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'relu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export function activation(name: Activation): (x: tf.Tensor) => tf.Tensor {
   switch (name) {
     case 'gelu':
       return geluErf;

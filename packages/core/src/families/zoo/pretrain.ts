@@ -1,17 +1,22 @@
-import {
-  Encoder, buildPretrainingCorpus, loadTokenizer, loadWordNet, readJsonFile, rngStreams, sha256, sha256File,
-  trainWordPiece, writeJsonAtomic, writeSafetensorsFile, type BackendInfo, type Tokenizer,
-} from '@tunelab/core';
+import { readJsonFile, sha256File, writeJsonAtomic, writeSafetensorsFile } from '../../checkpoint/io.js';
+import type { BackendInfo } from '../../contracts/backend.js';
+import type { Tokenizer } from '../../contracts/tokenizer.js';
+import { buildPretrainingCorpus } from '../../data/corpus.js';
+import { loadWordNet } from '../../data/wordnet.js';
+import { loadTokenizer, trainWordPiece } from '../../data/wordpiece.js';
+import { Encoder } from './encoder.js';
+import { sha256 } from '../../util/hash.js';
+import { rngStreams } from '../../util/rng.js';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { progress } from '../progress.js';
-import { loadTask, taskProviders } from '../tasks.js';
-import type { Zoo } from '../zoo.js';
+import { builtinTasks } from '../../data/tasks/index.js';
+import type { Progress } from '../../contracts/model-source.js';
+import type { Zoo } from './recipes.js';
 import {
   MODEL_CONFIG, MODEL_WEIGHTS, TOKENIZER_FILE, checkpointDir, readCheckpoint, sameRecipe,
   type CheckpointConfig, type Pretrained,
-} from '../checkpoints.js';
+} from './checkpoint.js';
 import { pretrainMlm } from './mlm.js';
 
 /**
@@ -28,11 +33,14 @@ export interface PretrainOptions {
   /** rebuild even if a checkpoint with the same recipe exists */
   force?: boolean;
   log?: (line: string) => void;
+  /** a progress display for the pretraining steps (the CLI's bar); none by default */
+  progress?: (label: string, total: number) => Progress;
 }
 
 /** The corpus every zoo model is pretrained on: WordNet minus every task's dev and test texts. */
 async function corpus(cache: string): Promise<{ texts: string[]; excluded: number }> {
-  const tasks = await Promise.all(taskProviders().map((t) => loadTask(t.name, cache)));
+  // the built-in tasks only: a plugin's task must never change the zoo's checkpoints
+  const tasks = await Promise.all(builtinTasks().map((t) => t.load({ cacheDir: cache })));
   return buildPretrainingCorpus(tasks, loadWordNet());
 }
 
@@ -77,7 +85,7 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
   try {
     const ids = texts.map((t) => Int32Array.from(tokenizer.encode(t)));
     log(`pretraining '${o.name}' (L${encoder.layers} d${encoder.hidden}) with masked-LM: ${recipe.mlm.steps} steps on ${texts.length} texts (${excluded} dev/test texts held out), backend ${o.backend.name}`);
-    const bar = progress(`pretrain ${o.name}`, recipe.mlm.steps);
+    const bar = o.progress?.(`pretrain ${o.name}`, recipe.mlm.steps) ?? { update: () => {}, stop: () => {} };
     let last = NaN;
     const run = await pretrainMlm({
       model, tokenizer, corpus: ids, sequenceLength: recipe.sequenceLength, settings: recipe.mlm, streams,

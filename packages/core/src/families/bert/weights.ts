@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { readJsonFile, readSafetensorsFile, sha256File } from '../checkpoint/io.js';
-import type { RawTensor } from '../checkpoint/safetensors.js';
-import { UserError } from '../util/errors.js';
-import { sha256 } from '../util/hash.js';
+import { readJsonFile, readSafetensorsFile, sha256File } from '../../checkpoint/io.js';
+import type { RawTensor } from '../../checkpoint/safetensors.js';
+import { UserError } from '../../util/errors.js';
+import { sha256 } from '../../util/hash.js';
 import type { HfConfig } from './config.js';
 import { findKey, keyPrefixes, weightSlots } from './names.js';
 

@@ -1,9 +1,13 @@
-import { Encoder, UserError, countParams, encoderParamCount, type EncoderConfig, type LoadedModel, type ModelShape, type ModelSource, type ModelSourceContext } from '@tunelab/core';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointDir, instantiate, MODEL_WEIGHTS, readCheckpoint, type Pretrained } from '../checkpoints.js';
-import { ensurePretrained } from '../pretrain/run.js';
-import type { Zoo } from '../zoo.js';
+import type { LoadedModel, ModelBlueprint, ModelSource, ModelSourceContext } from '../../contracts/model-source.js';
+import { countParams } from '../../model/params.js';
+import { UserError } from '../../util/errors.js';
+import { checkpointDir, instantiate, MODEL_WEIGHTS, readCheckpoint, type Pretrained } from './checkpoint.js';
+import { encoderParamCount, zooShape, type EncoderConfig } from './config.js';
+import { Encoder } from './encoder.js';
+import { ensurePretrained } from './pretrain.js';
+import type { Zoo } from './recipes.js';
 
 /** The zoo's own encoders: pretrained on WordNet on first use, then read from the cache. */
 export function zooModelSource(zoo: Zoo): ModelSource {
@@ -12,21 +16,15 @@ export function zooModelSource(zoo: Zoo): ModelSource {
     if (r === undefined) throw new UserError(`--model: unknown model size '${spec}'; the zoo has: ${Object.keys(zoo.models).join(', ')}`);
     return r;
   };
-  const shape = (spec: string): ModelShape => {
+  const blueprint = (spec: string): ModelBlueprint => {
     const r = recipe(spec);
-    const config: EncoderConfig = { ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 };
-    return {
-      config,
-      sequenceLength: r.sequenceLength,
-      params: encoderParamCount(config),
-      random: (rng, vocabSize) => Encoder.init({ ...config, vocabSize: vocabSize ?? config.vocabSize }, rng),
-    };
+    return zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength);
   };
   return {
     id: 'zoo',
     forms: () => Object.keys(zoo.models),
     accepts: (spec) => Object.hasOwn(zoo.models, spec),
-    shape: async (spec) => shape(spec),
+    blueprint: async (spec) => blueprint(spec),
     async load(spec: string, ctx: ModelSourceContext): Promise<LoadedModel> {
       recipe(spec);
       let p: Pretrained | undefined;
@@ -34,10 +32,20 @@ export function zooModelSource(zoo: Zoo): ModelSource {
         p = await readCheckpoint(checkpointDir(ctx.cache, spec), spec);
         if (!p) throw new UserError(`checkpoint '${spec}' is not built in ${ctx.cache}; build it with: tunelab pretrain --size ${spec}`);
       } else {
-        p = await ensurePretrained({ zoo, name: spec, cache: ctx.cache, backend: ctx.backend, log: ctx.log });
+        p = await ensurePretrained({ zoo, name: spec, cache: ctx.cache, backend: ctx.backend, log: ctx.log, ...(ctx.progress ? { progress: ctx.progress } : {}) });
       }
-      return loadedZooModel(spec, p, shape(spec).sequenceLength);
+      return loadedZooModel(spec, p, blueprint(spec).sequenceLength);
     },
+  };
+}
+
+/** What the zoo knows of an encoder config before it is built. */
+export function zooBlueprint(config: EncoderConfig, sequenceLength: number): ModelBlueprint {
+  return {
+    shape: zooShape(config),
+    sequenceLength,
+    params: encoderParamCount(config),
+    random: (rng, vocabSize) => Encoder.init({ ...config, vocabSize: vocabSize ?? config.vocabSize }, rng),
   };
 }
 
@@ -46,10 +54,7 @@ export function loadedZooModel(name: string, p: Pretrained, sequenceLength: numb
   const identity = { family: 'zoo', sha256: p.config.sha256 };
   const bytes = statSync(join(p.dir, MODEL_WEIGHTS)).size;
   return {
-    config: p.config.encoder,
-    sequenceLength,
-    params: encoderParamCount(p.config.encoder),
-    random: (rng, vocabSize) => Encoder.init({ ...p.config.encoder, vocabSize: vocabSize ?? p.config.encoder.vocabSize }, rng),
+    ...zooBlueprint(p.config.encoder, sequenceLength),
     identity,
     tokenizer: p.tokenizer,
     checkpointBytes: bytes,
@@ -61,7 +66,7 @@ export function loadedZooModel(name: string, p: Pretrained, sequenceLength: numb
       return {
         name,
         family: 'zoo',
-        shape: p.config.encoder,
+        shape: zooShape(p.config.encoder),
         params,
         used: Object.fromEntries([...p.tensors.keys()].map((k) => [k, k])),
         ignored: [],

@@ -1,4 +1,6 @@
-import { readJsonFile, UserError, formatZodError, type HfAlias } from '@tunelab/core';
+import { readJsonFile } from '../../checkpoint/io.js';
+import { UserError } from '../../util/errors.js';
+import { formatZodError } from '../../util/zod.js';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -47,6 +49,15 @@ export const zooSchema = z
   .strict();
 
 export type ZooModel = z.output<typeof modelSchema>;
+
+/** A zoo.json entry naming a Hugging Face model: `{ "hf": "bert-base-uncased", "sequenceLength": 128 }`. */
+export interface HfAlias {
+  /** a hub id (resolved in the local cache) or a folder (relative to `base`) */
+  hf: string;
+  sequenceLength?: number;
+  /** the folder a relative `hf` path is taken from (the zoo file's) */
+  base?: string;
+}
 
 /** The zoo file: the recipes tunelab pretrains, and the Hugging Face models named beside them. */
 export interface Zoo {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, EncoderConfig, ForwardOptions, ParamMap } from '../contracts/model.js';
-import type { Rng } from '../util/rng.js';
-import { hookContext, keyBiasOf, selfAttention } from './attention.js';
-import { HookedBackbone } from './hooked.js';
-import { dropout, gelu, residual } from './ops.js';
+import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
+import type { Rng } from '../../contracts/rng.js';
+import { hookContext, keyBiasOf, selfAttention } from '../../model/attention.js';
+import { HookedBackbone } from '../../model/hooked.js';
+import { dropout, gelu, residual } from '../../model/ops.js';
+import { zooShape, type EncoderConfig } from './config.js';
 import { encoderLinears, initEncoderParams } from './params.js';
 
 /**
@@ -11,11 +12,14 @@ import { encoderLinears, initEncoderParams } from './params.js';
  * `ForwardHooks` (linear wrapping, per-layer prefix keys/values, input prefix vectors).
  */
 export class Encoder extends HookedBackbone implements Backbone {
+  readonly shape: ModelShape;
+
   constructor(
     readonly config: EncoderConfig,
     params: ParamMap,
   ) {
     super(params, encoderLinears(config));
+    this.shape = zooShape(config);
   }
 
   static init(config: EncoderConfig, rng: Rng): Encoder {
@@ -51,7 +55,6 @@ export class Encoder extends HookedBackbone implements Backbone {
     const out = tf.reshape(h, [B, S, d]) as tf.Tensor3D;
     return P === 0 ? out : tf.slice(out, [0, P, 0], [B, T, d]);
   }
-
 
   private ffn(i: number, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
     const up = gelu(this.linear(`layers.${i}.ffn.up`, x, o)) as tf.Tensor2D; // [N, 4d]

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import type { EncoderConfig } from '../contracts/model.js';
-import type { TaskKind } from '../contracts/task.js';
-import { UserError } from '../util/errors.js';
-import { formatZodError } from '../util/zod.js';
+import type { ModelShape } from '../../contracts/model.js';
+import type { TaskKind } from '../../contracts/task.js';
+import { ACTIVATIONS, type Activation } from '../../model/activations.js';
+import { UserError } from '../../util/errors.js';
+import { formatZodError } from '../../util/zod.js';
 
-/** model_type values this loader builds (BERT-style post-LN encoders). */
+/** model_type values this family builds (BERT-style post-LN encoders). */
 export const HF_MODEL_TYPES = ['bert', 'roberta'] as const;
 export type HfModelType = (typeof HF_MODEL_TYPES)[number];
 
 /** `hidden_act` values and the GELU or ReLU each one means in `transformers`. */
-export const HF_ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'relu'] as const;
-export type HfActivation = (typeof HF_ACTIVATIONS)[number];
+export const HF_ACTIVATIONS = ACTIVATIONS;
+export type HfActivation = Activation;
 
 const positive = z.number().int().positive();
 
@@ -77,9 +78,6 @@ export function parseHfConfig(raw: unknown, source: string): HfConfig {
   if (c.hidden_size % c.num_attention_heads !== 0) {
     throw new UserError(`${source}: hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads}`);
   }
-  if (c.intermediate_size % c.hidden_size !== 0) {
-    throw new UserError(`${source}: intermediate_size ${c.intermediate_size} must be a multiple of hidden_size ${c.hidden_size} (tunelab's FFN width is a multiple of d)`);
-  }
   const modelType = c.model_type as HfModelType;
   if (modelType === 'roberta' && c.max_position_embeddings <= c.pad_token_id + 1) {
     throw new UserError(`${source}: max_position_embeddings ${c.max_position_embeddings} leaves no positions after pad_token_id ${c.pad_token_id} + 1`);
@@ -112,17 +110,21 @@ export function usablePositions(c: HfConfig): number {
   return c.modelType === 'roberta' ? c.maxPositionEmbeddings - c.padTokenId - 1 : c.maxPositionEmbeddings;
 }
 
-/** The backbone shape every method sees (the same contract as the zoo encoder's). */
-export function encoderShape(c: HfConfig): EncoderConfig {
+/** The family-neutral shape every method sees; the FFN keeps its own width (TinyBERT: 1200 for d = 312). */
+export function encoderShape(c: HfConfig): ModelShape {
   return {
     vocabSize: c.vocabSize,
     maxPositions: usablePositions(c),
     layers: c.layers,
     hidden: c.hidden,
     heads: c.heads,
-    ffnMultiplier: c.intermediate / c.hidden,
+    kvHeads: c.heads,
+    headDim: c.hidden / c.heads,
+    ffnWidth: c.intermediate,
+    causal: false,
+    norm: 'layernorm',
+    normEps: c.layerNormEps,
     dropout: c.hiddenDropout,
-    layerNormEps: c.layerNormEps,
   };
 }
 

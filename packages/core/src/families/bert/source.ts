@@ -1,21 +1,19 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { readJsonFile } from '../checkpoint/io.js';
-import type { LoadedModel, ModelShape, ModelSource } from '../contracts/model-source.js';
-import { countParams } from '../model/params.js';
-import { parseHfConfig, usablePositions, encoderShape, type HfConfig } from '../hf/config.js';
-import { HfEncoder } from '../hf/encoder.js';
-import { resolveHubId } from '../hf/hub.js';
-import { readHfCheckpoint } from '../hf/load.js';
-import { weightSlots } from '../hf/names.js';
-import { UserError } from '../util/errors.js';
+import { readJsonFile } from '../../checkpoint/io.js';
+import type { LoadedModel, ModelBlueprint, ModelSource } from '../../contracts/model-source.js';
+import { countParams } from '../../model/params.js';
+import { parseHfConfig, usablePositions, encoderShape, type HfConfig } from './config.js';
+import { HfEncoder } from './encoder.js';
+import { resolveHubId } from '../../hub/cache.js';
+import { readHfCheckpoint } from './load.js';
+import { weightSlots } from './names.js';
+import { UserError } from '../../util/errors.js';
 
-/** A zoo.json entry naming a Hugging Face model: `{ "hf": "bert-base-uncased", "sequenceLength": 128 }`. */
-export interface HfAlias {
-  /** a hub id (resolved in the local cache) or a folder (relative to `base`) */
+/** A name for a Hugging Face model (zoo.json's aliases): a hub id or a folder relative to `base`. */
+interface HfAlias {
   hf: string;
   sequenceLength?: number;
-  /** the folder a relative `hf` path is taken from (the zoo file's) */
   base?: string;
 }
 
@@ -57,8 +55,8 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
     if (!existsSync(file)) throw new UserError(`${dir}: no config.json (not a Hugging Face checkpoint folder)`);
     return parseHfConfig(await readJsonFile(file, 'model config'), file);
   };
-  const shapeOf = (c: HfConfig, at: Located): ModelShape => ({
-    config: encoderShape(c),
+  const blueprintOf = (c: HfConfig, at: Located): ModelBlueprint => ({
+    shape: encoderShape(c),
     sequenceLength: Math.min(at.sequenceLength ?? DEFAULT_SEQUENCE_LENGTH, usablePositions(c)),
     params: weightSlots(c).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0),
     random: (rng, vocabSize) => HfEncoder.init(vocabSize === undefined ? c : { ...c, vocabSize }, rng),
@@ -67,14 +65,14 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
     id: 'huggingface',
     forms: () => [...Object.keys(aliases), 'hf:<folder>', 'hf:<hub id>'],
     accepts: (spec) => spec.startsWith(PREFIX) || Object.hasOwn(aliases, spec),
-    async shape(spec) {
+    async blueprint(spec) {
       const at = locate(spec);
-      return shapeOf(await readConfig(at.dir), at);
+      return blueprintOf(await readConfig(at.dir), at);
     },
     async load(spec): Promise<LoadedModel> {
       const at = locate(spec);
       const ckpt = await readHfCheckpoint(at.dir);
-      const shape = shapeOf(ckpt.config, at);
+      const shape = blueprintOf(ckpt.config, at);
       const w = ckpt.weights;
       const identity = {
         family: ckpt.config.modelType,
@@ -97,7 +95,7 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
           return {
             name: spec,
             family: ckpt.config.modelType,
-            shape: shape.config,
+            shape: shape.shape,
             params,
             used: Object.fromEntries(w.used),
             ignored: w.ignored,

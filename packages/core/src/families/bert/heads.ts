@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Head, HeadOptions, ParamMap } from '../contracts/model.js';
-import type { TaskKind } from '../contracts/task.js';
-import { dense, dropout, normalInit } from '../model/ops.js';
-import { disposeParams } from '../model/params.js';
-import type { Rng } from '../util/rng.js';
+import type { Head, HeadOptions, ParamMap } from '../../contracts/model.js';
+import type { TaskKind } from '../../contracts/task.js';
+import { dense, dropout, normalInit } from '../../model/ops.js';
+import { disposeParams } from '../../model/params.js';
+import type { Rng } from '../../util/rng.js';
 import type { HfEncoder } from './encoder.js';
 
 /** A new linear `head.<name>` initialised as transformers does (N(0, initializer_range), zero bias). */

@@ -1,7 +1,26 @@
 import { z } from 'zod';
-import type { EncoderConfig } from '../contracts/model.js';
-import { UserError } from '../util/errors.js';
-import { formatZodError } from '../util/zod.js';
+import type { ModelShape } from '../../contracts/model.js';
+import { standardEncoderParamCount } from '../../model/linears.js';
+import { UserError } from '../../util/errors.js';
+import { formatZodError } from '../../util/zod.js';
+
+/**
+ * The zoo encoder's own config, as its checkpoints store it (`config.json`'s `encoder`): a pre-LN
+ * BERT-style encoder whose FFN is `ffnMultiplier` x d wide. Methods see its `ModelShape`.
+ */
+export interface EncoderConfig {
+  vocabSize: number;
+  /** learned positions; prefixes from prompt tuning count against them */
+  maxPositions: number;
+  layers: number;
+  /** model width d */
+  hidden: number;
+  heads: number;
+  /** FFN inner width = ffnMultiplier * d */
+  ffnMultiplier: number;
+  dropout: number;
+  layerNormEps: number;
+}
 
 export const encoderConfigSchema = z
   .object({
@@ -25,10 +44,23 @@ export function parseEncoderConfig(raw: unknown, source: string): EncoderConfig 
 
 /** Parameter count of the backbone, in closed form (tested against the real variables). */
 export function encoderParamCount(c: EncoderConfig): number {
-  const d = c.hidden;
-  const f = c.ffnMultiplier * d;
-  const attn = 4 * (d * d + d);
-  const ffn = d * f + f + f * d + d;
-  const norms = 2 * 2 * d;
-  return c.vocabSize * d + c.maxPositions * d + c.layers * (attn + ffn + norms) + 2 * d;
+  return standardEncoderParamCount(zooShape(c));
+}
+
+/** The family-neutral shape of a zoo encoder. */
+export function zooShape(c: EncoderConfig): ModelShape {
+  return {
+    vocabSize: c.vocabSize,
+    maxPositions: c.maxPositions,
+    layers: c.layers,
+    hidden: c.hidden,
+    heads: c.heads,
+    kvHeads: c.heads,
+    headDim: c.hidden / c.heads,
+    ffnWidth: c.ffnMultiplier * c.hidden,
+    causal: false,
+    norm: 'layernorm',
+    normEps: c.layerNormEps,
+    dropout: c.dropout,
+  };
 }

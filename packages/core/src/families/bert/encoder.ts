@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, EncoderConfig, ForwardOptions, Head, ParamMap } from '../contracts/model.js';
-import type { TaskKind } from '../contracts/task.js';
-import { hookContext, keyBiasOf, selfAttention } from '../model/attention.js';
-import { HookedBackbone } from '../model/hooked.js';
-import { dense, dropout, normalInit, residual } from '../model/ops.js';
-import { disposeParams } from '../model/params.js';
-import type { Rng } from '../util/rng.js';
-import { activation } from './activations.js';
+import type { Backbone, ForwardOptions, Head, ModelShape, ParamMap } from '../../contracts/model.js';
+import type { TaskKind } from '../../contracts/task.js';
+import { hookContext, keyBiasOf, selfAttention } from '../../model/attention.js';
+import { HookedBackbone } from '../../model/hooked.js';
+import { dense, dropout, normalInit, residual } from '../../model/ops.js';
+import { disposeParams } from '../../model/params.js';
+import type { Rng } from '../../util/rng.js';
+import { activation } from '../../model/activations.js';
 import { encoderShape, type HfConfig } from './config.js';
 import { createHfHead } from './heads.js';
 import { weightSlots } from './names.js';
@@ -18,7 +18,7 @@ import { weightSlots } from './names.js';
  * encoder's names and go through the same hooks, so every method works on it unchanged.
  */
 export class HfEncoder extends HookedBackbone implements Backbone {
-  readonly config: EncoderConfig;
+  readonly shape: ModelShape;
   private readonly act: (x: tf.Tensor) => tf.Tensor;
 
   constructor(
@@ -26,7 +26,7 @@ export class HfEncoder extends HookedBackbone implements Backbone {
     params: ParamMap,
   ) {
     super(params, hfLinears(hf));
-    this.config = encoderShape(hf);
+    this.shape = encoderShape(hf);
     this.act = activation(hf.activation);
   }
 
@@ -70,8 +70,8 @@ export class HfEncoder extends HookedBackbone implements Backbone {
       types = tf.concat([tf.zeros([B, P], 'int32'), types], 1) as tf.Tensor2D;
     }
     const S = T + P;
-    if (S > this.config.maxPositions) {
-      throw new Error(`sequence of ${S} positions (prefix ${P} + tokens ${T}) exceeds the model's ${this.config.maxPositions} positions`);
+    if (S > this.shape.maxPositions) {
+      throw new Error(`sequence of ${S} positions (prefix ${P} + tokens ${T}) exceeds the model's ${this.shape.maxPositions} positions`);
     }
     const pos = tf.reshape(tf.gather(this.p('embeddings.position'), tf.reshape(this.positions(keep), [-1])), [B, S, d]);
     const typ = tf.reshape(tf.gather(this.p('embeddings.token_type'), tf.reshape(types, [-1])), [B, S, d]);

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  adamWStepper, crossEntropy, dense, gelu, layerNorm, normalInit,
-  type Encoder, type ParamMap, type Rng, type RngStreams, type Tokenizer,
-} from '@tunelab/core';
+import type { ParamMap } from '../../contracts/model.js';
+import type { Rng, RngStreams } from '../../contracts/rng.js';
+import type { Tokenizer } from '../../contracts/tokenizer.js';
+import type { Encoder } from './encoder.js';
+import { dense, gelu, layerNorm, normalInit } from '../../model/ops.js';
+import { crossEntropy } from '../../train/loss.js';
+import { adamWStepper } from '../../train/optimizer.js';
 
 export interface MlmSettings {
   steps: number;

@@ -1,11 +1,18 @@
-import {
-  Encoder, UserError, canonicalJson, encoderParamShapes, loadTokenizer, readJsonFile, readSafetensorsFile, sha256File,
-  type BackendInfo, type EncoderConfig, type ParamMap, type RawTensor, type Tokenizer,
-} from '@tunelab/core';
+import { readJsonFile, readSafetensorsFile, sha256File } from '../../checkpoint/io.js';
+import type { BackendInfo } from '../../contracts/backend.js';
+import type { ParamMap } from '../../contracts/model.js';
+import type { RawTensor } from '../../contracts/tensor.js';
+import type { Tokenizer } from '../../contracts/tokenizer.js';
+import { loadTokenizer } from '../../data/wordpiece.js';
+import type { EncoderConfig } from './config.js';
+import { Encoder } from './encoder.js';
+import { encoderParamShapes } from './params.js';
+import { UserError } from '../../util/errors.js';
+import { canonicalJson } from '../../util/hash.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ZooModel } from './zoo.js';
+import type { ZooModel } from './recipes.js';
 
 export const MODEL_WEIGHTS = 'model.safetensors';
 export const MODEL_CONFIG = 'config.json';

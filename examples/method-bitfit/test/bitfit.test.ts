@@ -1,8 +1,8 @@
 import {
-  Encoder, countParams, createHead, createRng, disposeParams, encodeSplit, initEncoderParams, rngStreams, selectBackend, train,
+  Encoder, countParams, createHead, createRng, disposeParams, encodeSplit, initEncoderParams, rngStreams, selectBackend, train, zooShape,
   type EncoderConfig, type TaskKind,
 } from '@tunelab/core';
-import { TINY_ENCODER, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
+import { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bitfit, bitfitParamCount, bitfitSchema, selectBiases } from '../src/index.js';
 
@@ -19,11 +19,11 @@ describe('closed-form count', () => {
     const p = initEncoderParams(shape(L, d, m), createRng('bitfit'));
     try {
       const biases = [...p].filter(([k]) => k.endsWith('.bias')).reduce((n, [, v]) => n + v.size, 0);
-      expect(bitfitParamCount(shape(L, d, m), { layerNorm: false })).toBe(biases);
-      expect(bitfitParamCount(shape(L, d, m), { layerNorm: false })).toBe(L * (5 + m) * d); // (4 + m + 1)·d per layer
+      expect(bitfitParamCount(zooShape(shape(L, d, m)), { layerNorm: false })).toBe(biases);
+      expect(bitfitParamCount(zooShape(shape(L, d, m)), { layerNorm: false })).toBe(L * (5 + m) * d); // (4 + m + 1)·d per layer
       expect(countParams(selectBiases(p, { layerNorm: false }))).toBe(biases);
       const betas = [...p].filter(([k]) => k.endsWith('.beta')).reduce((n, [, v]) => n + v.size, 0);
-      expect(bitfitParamCount(shape(L, d, m), { layerNorm: true })).toBe(biases + betas);
+      expect(bitfitParamCount(zooShape(shape(L, d, m)), { layerNorm: true })).toBe(biases + betas);
     } finally {
       disposeParams(p);
     }
@@ -40,7 +40,7 @@ describe('closed-form count', () => {
         const data = encodeSplit(tinyTask(kind).train, kind, tinyTokenizer(), 16);
         const training = { steps: 1, batchSize: 8, lr: 1e-3, warmupRatio: 0, weightDecay: 0, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
         const r = await train({ model, head, adapter, data, config: training, streams: rngStreams(1) });
-        expect(r.trainableParams).toBe(bitfitParamCount(TINY_ENCODER, config) + countParams(head.params));
+        expect(r.trainableParams).toBe(bitfitParamCount(TINY_SHAPE, config) + countParams(head.params));
         expect([...adapter.trainableBackbone().keys()].every((k) => k.endsWith('.bias') || (layerNorm && k.endsWith('.beta')))).toBe(true);
         expect(adapter.params.size).toBe(0);
       } finally {

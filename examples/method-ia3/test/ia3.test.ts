@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Encoder, countParams, createHead, createRng, disposeBatch, encodeSplit, makeBatch, rngStreams, selectBackend, train, type Backbone, type ForwardHooks } from '@tunelab/core';
-import { TINY_ENCODER, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
+import { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ia3, ia3ParamCount, ia3Schema } from '../src/index.js';
 
@@ -69,7 +69,7 @@ describe('IA³', () => {
     'trains exactly the closed form L·(d + d + m·d) + head: %j',
     async (raw, want) => {
       const config = ia3Schema.parse(raw);
-      expect(ia3ParamCount(TINY_ENCODER, config)).toBe(want);
+      expect(ia3ParamCount(TINY_SHAPE, config)).toBe(want);
       const model = Encoder.init(TINY_ENCODER, createRng('ia3-count'));
       const head = createHead(kind, TINY_ENCODER.hidden, 2, createRng('head'));
       const adapter = ia3.apply({ model, config, rng: createRng('init'), task: { kind, numLabels: 2 }, sequenceLength: 16 });

@@ -1,8 +1,8 @@
-import { Encoder, createHead, decayedNames, rngStreams, selectBackend, trainableParamMap, type ParamMap, type TaskKind } from '@tunelab/core';
+import { Encoder, createHead, decayedNames, rngStreams, selectBackend, trainableParamMap, type ParamMap, type TaskKind } from '@tunelab/core/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMethods } from '../src/methods.js';
-import { mlmHead } from '../src/pretrain/mlm.js';
-import { loadZoo } from '../src/zoo.js';
+import { mlmHead } from '@tunelab/core/internal';
+import { loadZoo } from '@tunelab/core/internal';
 
 const ZOO = new URL('../../../configs/zoo.json', import.meta.url).pathname;
 

@@ -1,4 +1,4 @@
-import { decodeSafetensors, encodeSafetensors, type RawTensor } from '@tunelab/core';
+import { decodeSafetensors, encodeSafetensors, type RawTensor } from '@tunelab/core/internal';
 import { cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

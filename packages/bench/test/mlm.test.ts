@@ -1,7 +1,7 @@
-import { Encoder, rngStreams, selectBackend } from '@tunelab/core';
+import { Encoder, rngStreams, selectBackend } from '@tunelab/core/internal';
 import { tinyTokenizer } from '@tunelab/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logUnigram, pretrainMlm } from '../src/pretrain/mlm.js';
+import { logUnigram, pretrainMlm } from '@tunelab/core/internal';
 
 describe('masked-LM pretraining', () => {
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUserError } from '@tunelab/core';
+import { isUserError } from '@tunelab/core/internal';
 import { describe, expect, it } from 'vitest';
 import { loadMethods, type PluginRequest } from '../src/methods.js';
 import { tinyWorkspace, tunelab } from './helpers.js';

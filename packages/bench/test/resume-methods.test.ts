@@ -6,7 +6,7 @@
  * fall between dev points as well as on them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, Encoder, loadTrainState, MethodRegistry, runTrial, saveTrainState, selectBackend, type MethodPlugin, type ResolvedTraining, type TrainState, type TrialOutcome } from '@tunelab/core';
+import { createRng, Encoder, loadTrainState, MethodRegistry, runTrial, saveTrainState, selectBackend, type MethodPlugin, type ResolvedTraining, type TrainState, type TrialOutcome } from '@tunelab/core/internal';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { lora } from '@tunelab/method-lora';
 import { ptuningV2 } from '@tunelab/method-ptuning';

@@ -1,5 +1,5 @@
 /** The conformance suite on Freeze + LoRA: trainable backbone weights (the last layer's FFN) next to LoRA's updates; both start as the identity. */
-import { stackMethods } from '@tunelab/core';
+import { stackMethods } from '@tunelab/core/internal';
 import { runConformance } from '@tunelab/core/testing';
 import { freeze } from '@tunelab/method-freeze';
 import { lora } from '@tunelab/method-lora';

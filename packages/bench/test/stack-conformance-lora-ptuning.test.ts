@@ -1,5 +1,5 @@
 /** The conformance suite on a stack of two built-ins: LoRA's linear hooks with P-tuning v2's prefix keys/values (or its input prompt). */
-import { MethodRegistry, stackMethods } from '@tunelab/core';
+import { MethodRegistry, stackMethods } from '@tunelab/core/internal';
 import { runConformance } from '@tunelab/core/testing';
 import { lora } from '@tunelab/method-lora';
 import { ptuningV2 } from '@tunelab/method-ptuning';

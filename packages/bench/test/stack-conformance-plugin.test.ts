@@ -1,5 +1,5 @@
 /** The conformance suite on a third-party plugin (examples/method-ia3) stacked with a built-in (LoRA): two linear hooks chained, both the identity at init. */
-import { stackMethods } from '@tunelab/core';
+import { stackMethods } from '@tunelab/core/internal';
 import { runConformance } from '@tunelab/core/testing';
 import { lora } from '@tunelab/method-lora';
 import { ia3 } from '../../../examples/method-ia3/src/index.js';

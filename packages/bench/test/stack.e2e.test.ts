@@ -32,7 +32,7 @@ describe('configs/sweeps/stack-example.json', () => {
     for (const x of recs.filter((x) => !x.method.includes('+'))) expect(x).not.toHaveProperty('methods');
 
     const stacked = recs.find((x) => x.method === 'lora+ptuning-v2' && (x.params['ptuning-v2'] as { prefixLength: number }).prefixLength === 16)!;
-    const e = stacked.encoder!;
+    const e = stacked.shape!;
     const loraCount = lora.expectedParams(lora.schema.parse({ rank: 8 }), e).adapter;
     const prefixCount = ptuningV2.expectedParams!(ptuningV2.schema.parse({ prefixLength: 16 }), e).adapter;
     expect(loraCount).toBe(e.layers * 2 * 8 * (e.hidden + e.hidden)); // r·(d_in + d_out) on query and value

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   createHead, createRng, encodeSplit, Encoder, MethodRegistry, predict, rngStreams, runTrial, selectBackend, train,
   type Adapter, type Backbone, type ForwardHooks, type Head, type MethodPlugin, type ResolvedTraining,
-} from '@tunelab/core';
-import { TINY_ENCODER, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
+} from '@tunelab/core/internal';
+import { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { freeze } from '@tunelab/method-freeze';
 import { lora } from '@tunelab/method-lora';
 import { ptuningV2 } from '@tunelab/method-ptuning';
@@ -61,11 +61,11 @@ describe('parameter counts of a stack', () => {
       const config = registry.parseParams(id, raw);
       const parts = id.split('+').map((p) => registry.get(p));
       const sum = parts.reduce((n, p) => {
-        const e = p.expectedParams!(config[p.meta.id] as never, TINY_ENCODER);
+        const e = p.expectedParams!(config[p.meta.id] as never, TINY_SHAPE);
         return { adapter: n.adapter + e.adapter, trainableBackbone: n.trainableBackbone + e.trainableBackbone };
       }, { adapter: 0, trainableBackbone: 0 });
       expect(sum).toEqual(numbers);
-      expect(registry.get(id).expectedParams!(config, TINY_ENCODER)).toEqual(numbers);
+      expect(registry.get(id).expectedParams!(config, TINY_SHAPE)).toEqual(numbers);
       const b = build(id, raw);
       try {
         expect({ adapter: count(b.adapter.params), trainableBackbone: count(b.adapter.trainableBackbone()) }).toEqual(numbers);

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isUserError } from '@tunelab/core';
+import { isUserError } from '@tunelab/core/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMethods } from '../src/methods.js';
 import { parseSweepConfig, type SweepConfig } from '../src/sweep/config.js';
 import { expandGrid, recipeParams } from '../src/sweep/expand.js';
 import { runSweep } from '../src/sweep/run.js';
 import { inShard, parseShard } from '../src/sweep/shard.js';
-import { loadZoo, type Zoo } from '../src/zoo.js';
+import { loadZoo, type Zoo } from '@tunelab/core/internal';
 import { tinyWorkspace, tunelab } from './helpers.js';
 
 const ws = tinyWorkspace();

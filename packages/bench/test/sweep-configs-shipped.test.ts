@@ -6,7 +6,7 @@ import { loadMethods } from '../src/methods.js';
 import { loadSweepConfig } from '../src/sweep/config.js';
 import { expandGrid } from '../src/sweep/expand.js';
 import { assignBrackets, type PlannedCell } from '../src/sweep/plan.js';
-import { loadZoo, type Zoo } from '../src/zoo.js';
+import { loadZoo, type Zoo } from '@tunelab/core/internal';
 
 const DIR = new URL('../../../configs/sweeps/', import.meta.url).pathname;
 const WN = new Map([['wn-supersense', 20_000], ['wn-wic', 20_000], ['wn-truecase', 20_000]]);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { GpuAdapterInfo } from '@tunelab/core';
+import type { GpuAdapterInfo } from '@tunelab/core/internal';
 import type { TrialRecord } from '../src/record.js';
 import { describeTolerance, environmentProblems, GPU_TOLERANCE, outcomeDifferences, toleranceFor } from '../src/verify/compare.js';
 

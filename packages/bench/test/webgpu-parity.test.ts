@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { webGpuErrors } from '@tunelab/core';
+import { webGpuErrors } from '@tunelab/core/internal';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs fixture (it also runs as its own process)
 import { hfRun, nanoRun } from './fixtures/webgpu/nano-run.mjs';

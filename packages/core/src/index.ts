@@ -5,6 +5,7 @@ export * from './contracts/index.js';
 export { UserError, isUserError, withPrefix, type UserErrorCode, type UserErrorOptions } from './util/errors.js';
 export { canonicalJson, sha256 } from './util/hash.js';
 export { createRng, restoreRng, rngStreams, shuffle } from './util/rng.js';
+export { selectBackend, type SelectOptions } from './backend/select.js';
 export { formatZodError, formatPath } from './util/zod.js';
 export { CORE_VERSION, RESULTS_VERSION, readPackageVersion } from './version.js';
 
@@ -20,11 +21,12 @@ export { CONTAINER_MODULE_EXPORT, type MethodPluginModule } from './methods/plug
 // building blocks of a model family (docs/families.md)
 export * from './model/index.js';
 // the families core ships
-export { zooModelSource, Encoder, zooShape, encoderParamCount, type EncoderConfig } from './families/zoo/index.js';
+export { zooModelSource, Encoder, zooShape, encoderParamCount, initEncoderParams, type EncoderConfig } from './families/zoo/index.js';
 export { hfModelSource, HfEncoder, parseHfConfig, encoderShape, type HfConfig } from './families/bert/index.js';
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './families/bert/tokenizer.js';
 export { readSafetensorsFile, readJsonFile, sha256File } from './checkpoint/io.js';
+export { saveAdapter, loadAdapterWeights, readAdapterConfig, ADAPTER_WEIGHTS, ADAPTER_CONFIG, type AdapterConfigFile } from './checkpoint/adapter.js';
 
 // training: the default trainer's loop and its parts
 export { train, trainableParamMap } from './train/loop.js';

@@ -8,7 +8,6 @@ export { coerceLists } from './methods/coerce.js';
 export { schemaProblem, PROBE_KEY } from './methods/contract.js';
 export { checkParamNames } from './methods/probe.js';
 export { checkPluginModule, type CheckedPluginModule } from './methods/plugin-module.js';
-export { selectBackend, type SelectOptions } from './backend/select.js';
 export { registerFastGradients } from './backend/gradients.js';
 export { adapterLine, softwareReason } from './backend/webgpu/adapter.js';
 export { gpuPresence, unusedGpuHint, type GpuPresence } from './backend/webgpu/presence.js';

@@ -1,8 +1,8 @@
 import {
   Encoder, MethodRegistry, countParams, createHead, createRng, disposeParams, encodeSplit, encoderParamCount, initEncoderParams,
-  isUserError, rngStreams, selectBackend, train, type EncoderConfig, type ParamMap,
+  isUserError, rngStreams, selectBackend, zooShape, train, type EncoderConfig, type ParamMap,
 } from '@tunelab/core';
-import { TINY_ENCODER, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
+import { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freeze, freezeParamCount, freezeSchema, selectFreezeParams, selectFrozenLayers, type FreezeModule } from '../src/index.js';
 
@@ -48,7 +48,7 @@ describe('closed-form count', () => {
         if (n === 0) continue;
         for (const modules of choices) {
           const sel = { trainableLayers: n, modules };
-          expect(freezeParamCount(c, sel), `${n} ${String(modules)}`).toBe(countParams(selectFreezeParams(p, L, sel)));
+          expect(freezeParamCount(zooShape(c), sel), `${n} ${String(modules)}`).toBe(countParams(selectFreezeParams(p, L, sel)));
         }
       }
     });
@@ -58,7 +58,7 @@ describe('closed-form count', () => {
     for (const [L, d, m] of SHAPES) {
       const c = shape(L, d, m);
       const outside = (c.vocabSize + c.maxPositions) * d + 2 * d;
-      expect(freezeParamCount(c, { trainableLayers: L, modules: 'all' })).toBe(encoderParamCount(c) - outside);
+      expect(freezeParamCount(zooShape(c), { trainableLayers: L, modules: 'all' })).toBe(encoderParamCount(c) - outside);
     }
   });
 
@@ -145,7 +145,7 @@ describe('on the tiny model', () => {
         const data = encodeSplit(tinyTask(kind).train, kind, tinyTokenizer(), 16);
         const training = { steps: 1, batchSize: 8, lr: 1e-3, warmupRatio: 0, weightDecay: 0, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
         const r = await train({ model, head, adapter, data, config: training, streams: rngStreams(1) });
-        expect(r.trainableParams).toBe(freezeParamCount(TINY_ENCODER, params) + countParams(head.params));
+        expect(r.trainableParams).toBe(freezeParamCount(TINY_SHAPE, params) + countParams(head.params));
         adapter.dispose();
         for (const v of model.params.values()) expect(v.isDisposed).toBe(false);
       } finally {

@@ -27,7 +27,7 @@ describe('parameter counts match the closed forms and the real variables', () =>
       const b = build({ prefixLength: P }, over);
       try {
         expect(countParams(b.adapter.params)).toBe(L * P * 2 * d);
-        expect(ptuningParamCount({ layers: L, hidden: d }, { prefixLength: P })).toBe(L * P * 2 * d);
+        expect(ptuningParamCount({ layers: L, hidden: d, kvHeads: 1, headDim: d }, { prefixLength: P })).toBe(L * P * 2 * d);
         const expected = Object.fromEntries(Array.from({ length: L }, (_, i) => [[`ptuning.layers.${i}.key`, [P, d]], [`ptuning.layers.${i}.value`, [P, d]]]).flat());
         expect(shapes(b.adapter.params)).toEqual(expected);
       } finally {
@@ -39,7 +39,7 @@ describe('parameter counts match the closed forms and the real variables', () =>
       const b = build({ mode: 'shallow', prefixLength: P }, over);
       try {
         expect(shapes(b.adapter.params)).toEqual({ 'ptuning.prompt': [P, d] });
-        expect(ptuningParamCount({ layers: L, hidden: d }, { mode: 'shallow', prefixLength: P })).toBe(P * d);
+        expect(ptuningParamCount({ layers: L, hidden: d, kvHeads: 1, headDim: d }, { mode: 'shallow', prefixLength: P })).toBe(P * d);
       } finally {
         b.free();
       }
@@ -60,7 +60,7 @@ describe('parameter counts match the closed forms and the real variables', () =>
           });
           const closed = P * d + d * w + w + w * L * 2 * d + L * 2 * d;
           expect(countParams(b.adapter.params)).toBe(closed);
-          expect(ptuningParamCount({ layers: L, hidden: d }, raw)).toBe(closed);
+          expect(ptuningParamCount({ layers: L, hidden: d, kvHeads: 1, headDim: d }, raw)).toBe(closed);
         } finally {
           b.free();
         }

@@ -32,7 +32,7 @@ export class TaskRegistry {
 
   constructor(tasks: readonly TaskProvider[]) {
     for (const t of tasks) {
-      if (this.byName.has(t.name)) throw new UserError(`task '${t.name}' is registered twice; give one of them another name`);
+      if (this.byName.has(t.name)) throw new UserError(`task '${t.name}' is registered twice`);
       this.byName.set(t.name, t);
     }
   }

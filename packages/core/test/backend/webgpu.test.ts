@@ -5,7 +5,7 @@ import { selectBackend } from '../../src/backend/select.js';
 import { webGpuErrors } from '../../src/backend/webgpu/load.js';
 import { embeddingGradOneHot } from '../../src/backend/webgpu/embedding-grad.js';
 import { picksSplitK } from '../../src/backend/webgpu/kernels.js';
-import { Encoder } from '../../src/model/encoder.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
 import { createHead } from '../../src/model/heads.js';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from '../../src/testing/fixtures.js';
 import { encodeSplit } from '../../src/train/encode.js';

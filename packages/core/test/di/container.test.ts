@@ -1,8 +1,9 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import type { TaskData, TaskProvider } from '../../src/contracts/task.js';
-import { createContainer } from '../../src/di/container.js';
-import { METHOD, METHOD_REGISTRY, TASK, TASK_REGISTRY } from '../../src/di/tokens.js';
+import type { ModelSource } from '../../src/contracts/model-source.js';
+import { createContainer, createEnvironment, environmentOf } from '../../src/di/container.js';
+import { METHOD, MODEL_SOURCE, TASK, TRAINER } from '../../src/di/tokens.js';
 import { isUserError } from '../../src/util/errors.js';
 import { fakeMethod } from '../methods/fake-method.js';
 
@@ -35,32 +36,46 @@ describe('createContainer', () => {
     expect(c.getAll(TASK).map((t) => t.name)).toEqual(['wn-wic', 'wn-supersense']);
   });
 
-  it('resolves the method and task registries from the bindings, as singletons', () => {
-    const c = createContainer({ methods: [fakeMethod('sft'), fakeMethod('lora')], tasks: [fakeTask('wn-wic')] });
-    const registry = c.get(METHOD_REGISTRY);
-    expect(registry.ids()).toEqual(['lora', 'sft']);
-    expect(registry.get('sft').meta.packageName).toBe('@test/method-sft');
-    expect(c.get(METHOD_REGISTRY)).toBe(registry);
-    const tasks = c.get(TASK_REGISTRY);
-    expect(tasks.names()).toEqual(['wn-wic']);
-    expect(c.get(TASK_REGISTRY)).toBe(tasks);
+  it('resolves the run environment (methods, tasks, trainers) from the bindings', () => {
+    const env = createEnvironment({ methods: [fakeMethod('sft'), fakeMethod('lora')], tasks: [fakeTask('wn-wic')] });
+    expect(env.methods.ids()).toEqual(['lora', 'sft']);
+    expect(env.methods.get('sft').meta.packageName).toBe('@test/method-sft');
+    expect(env.tasks.names()).toEqual(['wn-wic']);
+    expect(env.trainers.ids()).toEqual(['adamw']);
+  });
+
+  it('a module that binds only a model family and a task reaches the environment, and its task loads', async () => {
+    const family: ModelSource = {
+      id: 'toy', forms: () => ['toy:<n>'], accepts: (s) => s.startsWith('toy:'),
+      blueprint: async () => { throw new Error('not needed'); }, load: async () => { throw new Error('not needed'); },
+    };
+    const module = new ContainerModule(({ bind }) => {
+      bind(MODEL_SOURCE).toConstantValue(family);
+      bind(TASK).toConstantValue(fakeTask('plugin-task'));
+    });
+    const env = environmentOf(createContainer({ tasks: [fakeTask('wn-wic')], modules: [module] }));
+    expect(env.models.source('toy:1')).toBe(family);
+    expect(env.tasks.names()).toEqual(['plugin-task', 'wn-wic']);
+    expect((await env.tasks.load('plugin-task', '/nonexistent')).name).toBe('plugin-task');
+    expect(thrown(() => env.models.source('nope')).message).toBe("--model: unknown model 'nope'; known: toy:<n>");
+    expect(createContainer().getAll(TRAINER).map((t) => t.id)).toEqual(['adamw']);
   });
 
   it('works with no methods and no tasks (empty registries, not a resolution error)', () => {
-    const c = createContainer({ methods: [] });
-    expect(c.get(METHOD_REGISTRY).ids()).toEqual([]);
-    expect(c.get(TASK_REGISTRY).names()).toEqual([]);
-    expect(thrown(() => c.get(METHOD_REGISTRY).get('sft')).message).toBe("--method: unknown method 'sft'; installed: (none)");
+    const env = createEnvironment({ methods: [] });
+    expect(env.methods.ids()).toEqual([]);
+    expect(env.tasks.names()).toEqual([]);
+    expect(thrown(() => env.methods.get('sft')).message).toBe("--method: unknown method 'sft'; installed: (none)");
   });
 
   it('surfaces registry conflicts as UserErrors when the registry is resolved', () => {
     const c = createContainer({
       methods: [fakeMethod('lora', { packageName: '@a/lora', paramPrefix: 'a' }), fakeMethod('lora', { packageName: '@b/lora', paramPrefix: 'b' })],
     });
-    const e = thrown(() => c.get(METHOD_REGISTRY));
+    const e = thrown(() => environmentOf(c));
     expect(isUserError(e)).toBe(true);
     expect(e.message).toBe("method id 'lora' is provided by both @a/lora and @b/lora; rename one");
-    const t = thrown(() => createContainer({ methods: [], tasks: [fakeTask('x'), fakeTask('x')] }).get(TASK_REGISTRY));
+    const t = thrown(() => createEnvironment({ methods: [], tasks: [fakeTask('x'), fakeTask('x')] }));
     expect(isUserError(t)).toBe(true);
     expect(t.message).toBe("task 'x' is registered twice");
   });
@@ -73,14 +88,14 @@ describe('createContainer', () => {
     });
     const c = createContainer({ methods: [fakeMethod('sft')], modules: [module] });
     expect(c.get<number>(EXTRA)).toBe(42);
-    expect(c.get(METHOD_REGISTRY).ids()).toEqual(['prefix-tuning', 'sft']);
+    expect(environmentOf(c).methods.ids()).toEqual(['prefix-tuning', 'sft']);
   });
 
   it('gives every run its own container', () => {
     const a = createContainer({ methods: [fakeMethod('sft')] });
     const b = createContainer({ methods: [fakeMethod('lora')] });
-    expect(a.get(METHOD_REGISTRY)).not.toBe(b.get(METHOD_REGISTRY));
-    expect(a.get(METHOD_REGISTRY).ids()).toEqual(['sft']);
-    expect(b.get(METHOD_REGISTRY).ids()).toEqual(['lora']);
+    expect(a).not.toBe(b);
+    expect(environmentOf(a).methods.ids()).toEqual(['sft']);
+    expect(environmentOf(b).methods.ids()).toEqual(['lora']);
   });
 });

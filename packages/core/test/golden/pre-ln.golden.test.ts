@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { loadNativeKernels } from '../../src/backend/native/index.js';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { selectBackend } from '../../src/backend/select.js';
-import type { EncoderConfig, ParamMap } from '../../src/contracts/model.js';
-import { Encoder } from '../../src/model/encoder.js';
+import type { ParamMap } from '../../src/contracts/model.js';
+import type { EncoderConfig } from '../../src/families/zoo/config.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
 
 /**
  * tunelab's encoder against an independent reference: outputs and gradients of the same tiny

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
-import { loadHuggingFace } from '../../src/hf/load.js';
+import { loadHuggingFace } from '../../src/families/bert/load.js';
 import { FIXTURE_NAMES, fixtureDir, reference } from './fixtures.js';
 
 /**

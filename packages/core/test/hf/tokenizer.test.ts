@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readHfCheckpoint } from '../../src/hf/load.js';
+import { readHfCheckpoint } from '../../src/families/bert/load.js';
 import { encodeSplit } from '../../src/train/encode.js';
 import { FIXTURE_NAMES, fixtureDir, reference } from './fixtures.js';
 

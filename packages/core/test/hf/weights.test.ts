@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
 import { halfToFloat } from '../../src/checkpoint/safetensors.js';
-import { readHfCheckpoint } from '../../src/hf/load.js';
+import { readHfCheckpoint } from '../../src/families/bert/load.js';
 import { fixtureCopy, fixtureTensors, foreignSafetensors, toBf16, toF16, type ForeignTensor } from './foreign.js';
 import { fixtureDir, reference } from './fixtures.js';
 

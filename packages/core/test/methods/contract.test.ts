@@ -7,7 +7,7 @@ import { coerceLists } from '../../src/methods/coerce.js';
 import { schemaProblem } from '../../src/methods/contract.js';
 import { checkParamNames } from '../../src/methods/probe.js';
 import { checkMethodPlugin, MethodRegistry } from '../../src/methods/registry.js';
-import { Encoder } from '../../src/model/encoder.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
 import { TINY_ENCODER } from '../../src/testing/fixtures.js';
 import { UserError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/rng.js';

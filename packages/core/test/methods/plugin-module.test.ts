@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { createContainer } from '../../src/di/container.js';
-import { METHOD, METHOD_REGISTRY } from '../../src/di/tokens.js';
+import { createContainer, environmentOf } from '../../src/di/container.js';
+import { METHOD } from '../../src/di/tokens.js';
 import { checkPluginModule } from '../../src/methods/plugin-module.js';
 import { isUserError } from '../../src/util/errors.js';
 import { fakeMethod } from './fake-method.js';
@@ -43,7 +43,7 @@ describe('checkPluginModule', () => {
     });
     const checked = checkPluginModule({ default: fakeMethod('main'), containerModule }, 'pkg');
     expect(checked.extraMethods).toEqual([extra]);
-    const registry = createContainer({ methods: [checked.method], modules: [checked.containerModule!] }).get(METHOD_REGISTRY);
+    const registry = environmentOf(createContainer({ methods: [checked.method!], modules: [checked.containerModule!] })).methods;
     expect(registry.ids()).toEqual(['extra', 'main']);
   });
 

@@ -5,11 +5,11 @@ import { selectBackend } from '../../src/backend/select.js';
 import type { Adapter } from '../../src/contracts/adapter.js';
 import type { MethodPlugin } from '../../src/contracts/method.js';
 import type { Backbone, ForwardHooks, HookContext } from '../../src/contracts/model.js';
-import { Encoder } from '../../src/model/encoder.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
 import { MethodRegistry } from '../../src/methods/registry.js';
 import { isStackedAdapter } from '../../src/methods/stack-adapter.js';
 import { stackListProblems, stackMethods } from '../../src/methods/stack.js';
-import { TINY_ENCODER } from '../../src/testing/fixtures.js';
+import { TINY_ENCODER, TINY_SHAPE } from '../../src/testing/fixtures.js';
 import { isUserError, UserError } from '../../src/util/errors.js';
 import { createRng } from '../../src/util/rng.js';
 import { fakeMethod } from './fake-method.js';
@@ -175,7 +175,7 @@ describe('stacking adapters', () => {
   it("sums the parts' closed forms when every part has one", () => {
     const withCount = (id: string, n: number): MethodPlugin<any> => ({ ...fakeMethod(id), expectedParams: (c: { rank: number }) => ({ adapter: n * c.rank, trainableBackbone: n }) });
     const s = stackMethods([withCount('a', 10), withCount('b', 100)]);
-    expect(s.expectedParams!({ a: { rank: 2, targets: [] }, b: { rank: 3, targets: [] } }, TINY_ENCODER)).toEqual({ adapter: 320, trainableBackbone: 110 });
+    expect(s.expectedParams!({ a: { rank: 2, targets: [] }, b: { rank: 3, targets: [] } }, TINY_SHAPE)).toEqual({ adapter: 320, trainableBackbone: 110 });
     expect(stackMethods([withCount('a', 10), fakeMethod('c')]).expectedParams).toBeUndefined();
   });
 });

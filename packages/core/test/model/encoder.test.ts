@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
-import type { EncoderConfig, ForwardHooks, ForwardOptions } from '../../src/contracts/model.js';
-import { encoderParamCount } from '../../src/model/config.js';
-import { Encoder } from '../../src/model/encoder.js';
-import { countParams, encoderParamShapes } from '../../src/model/params.js';
+import type { ForwardHooks, ForwardOptions } from '../../src/contracts/model.js';
+import { encoderParamCount, type EncoderConfig } from '../../src/families/zoo/config.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
+import { encoderParamShapes } from '../../src/families/zoo/params.js';
+import { countParams } from '../../src/model/params.js';
 import { TINY_ENCODER } from '../../src/testing/fixtures.js';
 import { createRng } from '../../src/util/rng.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
 import type { Adapter } from '../../src/contracts/adapter.js';
-import { Encoder } from '../../src/model/encoder.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
 import { createHead } from '../../src/model/heads.js';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from '../../src/testing/fixtures.js';
 import { encodeSplit } from '../../src/train/encode.js';

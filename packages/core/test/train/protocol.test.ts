@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
 import { loadTrainState, saveTrainState } from '../../src/checkpoint/train-state.js';
 import type { Adapter } from '../../src/contracts/adapter.js';
-import { Encoder } from '../../src/model/encoder.js';
+import { Encoder } from '../../src/families/zoo/encoder.js';
 import { createHead } from '../../src/model/heads.js';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from '../../src/testing/fixtures.js';
 import { resolveBudget, stepsPerEpoch, trainingSchema, type ResolvedTraining } from '../../src/train/config.js';

@@ -27,7 +27,7 @@ export const bitfit: MethodPlugin<BitFitConfig> = {
     id: 'bitfit',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: '^0.1.0',
+    coreApi: '^0.2.0',
     paramPrefix: 'bitfit',
     description: 'BitFit: only the bias terms (and the new head) train',
     // the paper's best rates for BERT-base were 1e-4..1e-3; a few thousand biases take the high end

@@ -54,7 +54,7 @@ export const ia3: MethodPlugin<Ia3Config> = {
     id: 'ia3',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: '^0.1.0',
+    coreApi: '^0.2.0',
     paramPrefix: 'ia3',
     description: 'IA³: learned vectors (init 1) rescale keys, values and the FFN activation; backbone frozen',
     // the paper's rate (T0, Adafactor); a few thousand scales, like other PEFT methods, want it high

@@ -17,7 +17,7 @@ export const freeze: MethodPlugin<FreezeConfig> = {
     id: 'freeze',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: '^0.1.0',
+    coreApi: '^0.2.0',
     paramPrefix: 'freeze',
     description: "partial fine-tuning: only the last N layers' chosen modules (default FFN) and the new head train",
     // measured on micro (configs/sweeps/lr-micro.json; README): 3x SFT's; 1e-2 and 3e-2 score ~1 point higher on micro but do not train the post-LN bert-tiny fixture

@@ -23,7 +23,7 @@ export const lora = {
     id: 'lora',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: '^0.1.0',
+    coreApi: '^0.2.0',
     paramPrefix: PARAM_PREFIX,
     description: 'LoRA: frozen backbone, trainable low-rank updates W0 + (alpha/r)·A·B on chosen linears',
     // measured on micro (configs/sweeps/lr-micro.json; README): 3x SFT's best, as PEFT recipes train the small A/B faster

@@ -32,7 +32,7 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
     id: 'ptuning-v2',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: '^0.1.0',
+    coreApi: '^0.2.0',
     paramPrefix: PARAM_PREFIX,
     description: 'P-tuning v2: trainable prefix keys/values at every layer, backbone frozen (mode=shallow: input prompt only)',
     // measured on micro (configs/sweeps/lr-micro.json; README): our unprojected prefixes want more than the reference's 5e-3..1e-2

@@ -15,7 +15,7 @@ export const sft: MethodPlugin<SftConfig> = {
     id: 'sft',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: '^0.1.0',
+    coreApi: '^0.2.0',
     paramPrefix: 'sft',
     description: 'full fine-tuning: every backbone weight and the new head train',
     defaultLearningRate: 1e-3,

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The Hugging Face fixtures (fixtures/hf at the repository root) and their reference outputs. */
 export const HF_FIXTURES = fileURLToPath(new URL('../../../../fixtures/hf/', import.meta.url));
-export const FIXTURE_NAMES = ['bert-tiny', 'roberta-tiny'] as const;
+/** tinybert-312: TinyBERT's odd shape, d = 312 with an FFN of 1200 (no multiple of d) and 12 heads of 26 */
+export const FIXTURE_NAMES = ['bert-tiny', 'roberta-tiny', 'tinybert-312'] as const;
 
 export interface Reference {
   model_type: string;

@@ -15,7 +15,7 @@ export function fakeMethod(id: string, meta: Partial<MethodMeta> = {}): MethodPl
       id,
       version: '1.2.3',
       packageName: `@test/method-${id}`,
-      coreApi: '^0.1.0',
+      coreApi: '^0.2.0',
       paramPrefix: id.replace(/-/g, '_'),
       description: `fake ${id}`,
       defaultLearningRate: 1e-3,

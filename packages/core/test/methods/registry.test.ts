@@ -19,7 +19,7 @@ describe('checkMethodPlugin', () => {
   const good = fakeMethod('lora');
 
   it('accepts a well-formed plugin and returns it', () => {
-    expect(CORE_VERSION).toBe('0.1.0');
+    expect(CORE_VERSION).toBe('0.2.0');
     expect(checkMethodPlugin(good, '@test/method-lora')).toBe(good);
     expect(() => checkMethodPlugin(fakeMethod('p-tuning-v2', { coreApi: '>=0.1.0 <1' }), 'x')).not.toThrow();
   });
@@ -56,9 +56,9 @@ describe('checkMethodPlugin', () => {
   });
 
   it('rejects a core API range that excludes the running core, naming both versions', () => {
-    for (const coreApi of ['^0.2.0', '>=1.0.0', '~0.0.9']) {
+    for (const coreApi of ['^0.1.0', '>=1.0.0', '~0.0.9']) {
       expect(userError(() => checkMethodPlugin(fakeMethod('lora', { coreApi }), '@test/method-lora'))).toBe(
-        `method plugin @test/method-lora: needs @tunelab/core ${coreApi} but 0.1.0 is running; install a matching version of the plugin or of core`,
+        `method plugin @test/method-lora: needs @tunelab/core ${coreApi} but 0.2.0 is running; install a matching version of the plugin or of core`,
       );
     }
   });

@@ -50,7 +50,7 @@ describe('Hugging Face models in sweeps and trials', () => {
       expect(r.modelSha256).toBe(sha(join(FIXTURES, name, 'model.safetensors')));
       expect(r.modelIdentity?.files).toEqual([{ file: 'model.safetensors', bytes: readFileSync(join(FIXTURES, name, 'model.safetensors')).length, sha256: r.modelSha256 }]);
       expect(r.modelIdentity?.tokenizerSha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(r.encoder).toMatchObject({ layers: 2, hidden: 32, heads: 4, ffnMultiplier: 2 });
+      expect(r.shape).toMatchObject({ layers: 2, hidden: 32, heads: 4, ffnWidth: 64 });
       expect(r.metrics.accuracy).toBeGreaterThanOrEqual(0);
     }
   });

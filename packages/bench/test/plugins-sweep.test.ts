@@ -37,9 +37,9 @@ describe('sweeps with plugins (end to end on a tiny zoo)', () => {
     ]);
     const bitfit = recs.find((x) => x.method === 'bitfit' && x.params.layerNorm === false) as TrialRecord;
     expect(bitfit).toMatchObject({ methodPackage: '@tunelab-examples/method-bitfit', methodVersion: '0.1.0', adapterParams: 0 });
-    // closed form from the record alone: L·(5 + m)·d biases + the head
-    const e = bitfit.encoder!;
-    expect(bitfit.trainableParams).toBe(e.layers * (5 + e.ffnMultiplier) * e.hidden + bitfit.headParams);
+    // closed form from the record alone: L·(5d + ffnWidth) biases + the head
+    const e = bitfit.shape!;
+    expect(bitfit.trainableParams).toBe(e.layers * (5 * e.hidden + e.ffnWidth) + bitfit.headParams);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as SweepManifest;
     expect(manifest.versions.methods.bitfit).toMatchObject({ from: '../../examples/method-bitfit', builtin: false, path: expect.stringMatching(/examples\/method-bitfit\/dist\/index\.js$/) });
     // verify finds the plugin through the manifest, without --plugin, and re-runs it bit for bit

@@ -1,6 +1,6 @@
 import { hfModelSource, zooModelSource, type BackendInfo, type ModelSource, type Zoo } from '@tunelab/core/internal';
 import { loadMethods, type LoadedMethods, type PluginRequest } from './methods.js';
-import type { TrialEnv } from './trial.js';
+import type { TrialEnv } from './trial/index.js';
 
 /** The model families tunelab ships, in the order `--model` specs are offered to them: the zoo, then Hugging Face checkpoints (with the zoo file's aliases). */
 export function shippedModelSources(zoo: Zoo): ModelSource[] {

@@ -1,15 +1,13 @@
 export { main } from './cli.js';
-export * from './record.js';
-export * from './trial.js';
+export * from './records/index.js';
+export * from './trial/index.js';
 export * from './methods.js';
 export * from './environment.js';
 export { cacheDir, findWorkspace, zooFile } from './paths.js';
 export { loadSweepConfig, parseSweepConfig, sweepConfigSchema, type SweepConfig } from './sweep/config.js';
 export { expandGrid, type SweepCell } from './sweep/expand.js';
-export { readResults, type ResultsRead } from './sweep/store.js';
 export { runSweep, type SweepOptions, type SweepSummary } from './sweep/run.js';
 export { parseShard, type Shard } from './sweep/shard.js';
-export type { SweepRecord, FailedRecord } from './sweep/records.js';
 export type { SweepManifest } from './sweep/manifest.js';
 export { writeReport, renderReport, type ReportOptions, type ReportResult } from './report/write.js';
 export { checkClaims, loraClosedForm, layerParams, type Claim, type Verdict } from './report/claims.js';

@@ -1,6 +1,7 @@
 import { builtinTasks, checkParamNames, checkPluginModule, checkUniqueMethods, createContainer, environmentOf, isUserError, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry, type ModelSource, type RunEnvironment, type TaskProvider, type Trainer } from '@tunelab/core/internal';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePlugin, type PluginRequest } from './plugins.js';
+import { shareHostModules } from './shared-modules.js';
 
 type ContainerModule = NonNullable<CheckedPluginModule['containerModule']>;
 
@@ -54,6 +55,7 @@ async function importBuiltin(name: string): Promise<LoadedMethod | undefined> {
 /** Resolve, import and check one plugin module; every failure is a one-line UserError. */
 async function importPlugin(req: PluginRequest): Promise<{ method?: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
   const path = resolvePlugin(req);
+  shareHostModules(); // one @tunelab/core, one tfjs engine, one inversify, whatever the plugin's folder holds
   let ns: unknown;
   try {
     ns = await import(pathToFileURL(path).href);

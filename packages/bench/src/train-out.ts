@@ -1,10 +1,10 @@
 import { UserError, type TrainState } from '@tunelab/core/internal';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrialRecord } from './record.js';
+import type { TrialRecord } from './records/index.js';
 import { checkpointDue, EXIT_INTERRUPTED, stateFile, trySaveState, usableState, type CheckpointPolicy } from './resume.js';
-import { openResultsFile, readResults } from './sweep/store.js';
-import type { ExecuteOptions, PreparedTrial } from './trial.js';
+import { openResultsFile, readResults } from './records/index.js';
+import type { ExecuteOptions, PreparedTrial } from './trial/index.js';
 
 /**
  * `tunelab train --out DIR`: the trial saves its state to DIR/checkpoints/ (by `policy`, and on

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
-import { readResults } from '../src/sweep/store.js';
+import type { TrialRecord } from '../src/records/index.js';
+import { readResults } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 import { lines, runAndKill as kill, stable } from './kill.js';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import seedrandom from 'seedrandom';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
-import { readResults } from '../src/sweep/store.js';
+import type { TrialRecord } from '../src/records/index.js';
+import { readResults } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 import { lines, runAndKill as kill, stable } from './kill.js';
 

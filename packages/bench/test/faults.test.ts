@@ -10,8 +10,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
-import { readResults } from '../src/sweep/store.js';
+import type { TrialRecord } from '../src/records/index.js';
+import { readResults } from '../src/records/index.js';
 import { BIN, tinyWorkspace, tunelab } from './helpers.js';
 import { lines, runAndKill, stable } from './kill.js';
 

@@ -1,7 +1,7 @@
 /** What both crash harnesses share: start a sweep and SIGKILL it at a moment, read lines, compare records without times. */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { BIN } from './helpers.js';
 
 /** Start `tunelab <args>`, SIGKILL it after `ms` once `after()` holds (unless it ended first); resolves when it is gone. */

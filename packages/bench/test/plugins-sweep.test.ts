@@ -2,9 +2,9 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { trialId, type TrialRecord, type TrialSpec } from '../src/record.js';
+import { trialId, type TrialRecord, type TrialSpec } from '../src/records/index.js';
 import type { SweepManifest } from '../src/sweep/manifest.js';
-import type { SweepRecord } from '../src/sweep/records.js';
+import type { SweepRecord } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../configs/sweeps/plugins-example.json', import.meta.url));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import type { CurvePoint } from '../src/report/record-v2.js';
 
 /**

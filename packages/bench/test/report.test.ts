@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { layerParams, loraClosedForm } from '../src/report/claims.js';
 import { ci95HalfWidth, sampleStd, summarize } from '../src/report/stats.js';
 import { writeReport } from '../src/report/write.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from '@tunelab/kernels';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { outcomeDifferences } from '../src/verify/compare.js';
 import { tunelab } from './helpers.js';
 

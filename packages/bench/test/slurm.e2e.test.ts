@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
-import { readResults } from '../src/sweep/store.js';
+import type { TrialRecord } from '../src/records/index.js';
+import { readResults } from '../src/records/index.js';
 import { tunelab } from './helpers.js';
 import { stable } from './kill.js';
 

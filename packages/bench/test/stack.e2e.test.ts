@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { lora } from '@tunelab/method-lora';
 import { ptuningV2 } from '@tunelab/method-ptuning';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { makeEnv } from '../src/commands/common.js';
 import { evalAdapters, type EvalResult } from '../src/eval/run.js';
 import { tinyWorkspace, tunelab } from './helpers.js';

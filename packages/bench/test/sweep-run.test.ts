@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { SweepManifest } from '../src/sweep/manifest.js';
-import type { SweepRecord } from '../src/sweep/records.js';
-import { readResults } from '../src/sweep/store.js';
+import type { SweepRecord } from '../src/records/index.js';
+import { readResults } from '../src/records/index.js';
 import { BIN, tinyWorkspace, tunelab, type Run } from './helpers.js';
 
 const ws = tinyWorkspace();

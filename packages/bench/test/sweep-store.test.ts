@@ -4,8 +4,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../src/sweep/lock.js';
-import { openResultsFile, readResults } from '../src/sweep/store.js';
-import type { SweepRecord } from '../src/sweep/records.js';
+import { openResultsFile, readResults } from '../src/records/index.js';
+import type { SweepRecord } from '../src/records/index.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'tunelab-sweep-store-'));
 const rec = (trialId: string, status: SweepRecord['status'], extra: Record<string, unknown> = {}) =>

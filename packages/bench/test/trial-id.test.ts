@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { methodIdentity, trialId, type TrialRecord, type TrialSpec } from '../src/record.js';
+import { methodIdentity, trialId, type TrialRecord, type TrialSpec } from '../src/records/index.js';
 import { loadMethods } from '../src/methods.js';
 
 const training = { steps: 20, batchSize: 8, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 64, evalLimit: 0, lr: 0.001, maxLength: 32 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { GpuAdapterInfo } from '@tunelab/core/internal';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { describeTolerance, environmentProblems, GPU_TOLERANCE, outcomeDifferences, toleranceFor } from '../src/verify/compare.js';
 
 const FIXTURE = new URL('./fixtures/report/results.jsonl', import.meta.url).pathname;

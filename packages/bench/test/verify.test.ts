@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { outcomeDifferences } from '../src/verify/compare.js';
 import { chooseTrials } from '../src/verify/select.js';
 import { tinyWorkspace, tunelab } from './helpers.js';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendsReport } from '../src/backends/probe.js';
-import type { TrialRecord } from '../src/record.js';
+import type { TrialRecord } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 
 /** The CLI on the webgpu backend, on this machine's software adapter (Mesa llvmpipe via OpenGL ES). */

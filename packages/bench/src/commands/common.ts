@@ -4,7 +4,7 @@ import { cacheDir, zooFile } from '../paths.js';
 import { loadZoo, type Zoo } from '@tunelab/core/internal';
 import { loadEnvironment, trialEnv } from '../environment.js';
 import { flagPlugins } from '../methods.js';
-import type { TrialEnv } from '../trial.js';
+import type { TrialEnv } from '../trial/index.js';
 
 export interface CommonArgs {
   backend: string;

@@ -1,6 +1,6 @@
 import type { ModelDescription } from '@tunelab/core/internal';
 import type { Argv } from 'yargs';
-import { sourceContext } from '../trial.js';
+import { sourceContext } from '../trial/index.js';
 import { commonOptions, makeEnv, type CommonArgs } from './common.js';
 
 const n = (x: number) => x.toLocaleString('en-US');

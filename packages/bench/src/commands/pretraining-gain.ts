@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { executeTrial, parseSetValue, prepareTrial } from '../trial.js';
-import type { TrialRecord } from '../record.js';
+import { executeTrial, parseSetValue, prepareTrial } from '../trial/index.js';
+import type { TrialRecord } from '../records/index.js';
 import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;

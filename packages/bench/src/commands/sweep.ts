@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { cacheDir, zooFile } from '../paths.js';
 import { EXIT_INTERRUPTED, parseCheckpointEvery } from '../resume.js';
+import { reportAfterSweep } from '../report/after-sweep.js';
 import { runSweep } from '../sweep/run.js';
 import { parseShard } from '../sweep/shard.js';
 import { commonOptions } from './common.js';
@@ -41,11 +42,12 @@ export function sweepCommand(y: Argv) {
         cache: cacheDir(a.cache),
         zooPath: zooFile(a.zoo),
         extraPlugins: a.plugin ?? [],
-        report: a.report,
         ...(a['checkpoint-every'] !== undefined ? { checkpointEvery: parseCheckpointEvery(a['checkpoint-every']) } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       // a diverged trial is a result (too high a learning rate); a failed one is a malfunction
+      // every finished sweep ends with its report, rebuilt from every record in the folder
+      if (!summary.interrupted && a.report) await reportAfterSweep(summary.out, (line) => process.stderr.write(`${line}\n`));
       if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
       else if (summary.counts.failed > 0) process.exitCode = 3;
     },

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { progress } from '../progress.js';
 import { DEFAULT_CHECKPOINTS, parseCheckpointEvery } from '../resume.js';
 import { openTrainOut } from '../train-out.js';
-import { executeTrial, parseSetValue, prepareTrial } from '../trial.js';
+import { executeTrial, parseSetValue, prepareTrial } from '../trial/index.js';
 import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
 
 export function trainCommand(y: Argv) {

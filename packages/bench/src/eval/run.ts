@@ -6,7 +6,7 @@ import {
   ADAPTER_WEIGHTS, applyMethod, headFor, encodeSplit, loadAdapterWeights, predict, rngStreams, score, UserError,
   type Adapter, type Backbone, type Head, type Metrics, type ParamMap, type TaskData,
 } from '@tunelab/core/internal';
-import { sourceContext, type TrialEnv } from '../trial.js';
+import { sourceContext, type TrialEnv } from '../trial/index.js';
 import { checkAdapter, type CheckedAdapter } from './check.js';
 
 export interface EvalOptions {

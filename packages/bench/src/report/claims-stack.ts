@@ -1,6 +1,6 @@
 import { stackIds } from '@tunelab/core/internal';
 import type { Cell, ReportModel, TaskReport } from './build.js';
-import type { Claim } from './claims.js';
+import type { Claim } from './claim.js';
 import { pct } from './format.js';
 import { protocolOf, protocolText } from './protocol.js';
 

@@ -1,9 +1,12 @@
 import { zooShape, type EncoderConfig, type ModelShape } from '@tunelab/core/internal';
 import { freezeParamCount, type FreezeModule } from '@tunelab/method-freeze';
 import { lora, loraSchema, loraTargetShapes } from '@tunelab/method-lora';
-import type { TrialRecord } from '../record.js';
+import type { TrialRecord } from '../records/index.js';
 import type { Cell, ReportModel, TaskReport } from './build.js';
+import type { Claim } from './claim.js';
 import { stackClaim } from './claims-stack.js';
+
+export type { Claim, Verdict } from './claim.js';
 import { count, pct, sharePct } from './format.js';
 import { protocolOf, protocolText } from './protocol.js';
 
@@ -11,20 +14,6 @@ import { protocolOf, protocolText } from './protocol.js';
  * The seed article's checklist, tested on this sweep's numbers. This is the one part of the
  * report that names method ids: each claim is about a named method. Everything else is generic.
  */
-export type Verdict = 'held' | 'did not hold' | 'not testable in this sweep';
-
-export interface Claim {
-  title: string;
-  /** where the statement comes from */
-  source: string;
-  verdict: Verdict;
-  /** for a verdict of "not testable": what the sweep would need */
-  needs?: string;
-  /** the protocol the verdict rests on: budget, selection, rates tried, settings pruned (see protocol.ts) */
-  protocol: string;
-  evidence: string[];
-}
-
 /** The protocol line of a claim about parameter counts: training settings cannot change them. */
 export const COUNTS_PROTOCOL = 'none needed: parameter counts, the same at any budget, selection or learning rate';
 

@@ -1,5 +1,5 @@
 import { canonicalJson } from '@tunelab/core/internal';
-import type { SweepRecord } from '../sweep/records.js';
+import type { SweepRecord } from '../records/index.js';
 import type { Loaded } from './load.js';
 
 /**

@@ -2,9 +2,9 @@ import { formatZodError, sha256, UserError } from '@tunelab/core/internal';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { RECORD_FORMAT_VERSION, type TrialRecord } from '../record.js';
-import type { SweepRecord } from '../sweep/records.js';
-import { readResults } from '../sweep/store.js';
+import { RECORD_FORMAT_VERSION, type TrialRecord } from '../records/index.js';
+import type { SweepRecord } from '../records/index.js';
+import { readResults } from '../records/index.js';
 import type { PrunedRecord } from './record-v2.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Metrics } from '@tunelab/core/internal';
-import type { TrialRecord } from '../record.js';
+import type { TrialRecord } from '../records/index.js';
 
 /**
  * The fields record format 2 adds (issue 14), as the report reads them. Every one is optional

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../record.js';
+import type { TrialRecord } from '../records/index.js';
 import { settingLabel, type Grouping, type MetricSpec } from './group.js';
 import type { Loaded } from './load.js';
 import { mean, summarize, type Summary } from './stats.js';

@@ -4,7 +4,7 @@ import { settingLabel, type Grouping } from './group.js';
 import type { Loaded } from './load.js';
 import { checkpointBytes, curved, selectedPoint, stepsRun } from './record-v2.js';
 import { mean } from './stats.js';
-import type { Table, TableCell } from './tables.js';
+import type { Table, TableCell } from './table.js';
 
 /**
  * The protocol tables of issue 14: time (wall time, time to the best dev point, steps run),

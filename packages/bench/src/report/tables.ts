@@ -4,27 +4,15 @@ import { displayKey, ROW_RULE, settingLabel, type Grouping } from './group.js';
 import { curvesSkipNote, taskCurves } from './curves.js';
 import { frontierLines } from './pareto.js';
 import { bestOnDev } from './select.js';
+import type { Table, TableCell } from './table.js';
 import { protocolTables, type ProtocolTables } from './tables-protocol.js';
+
+export type { Table, TableCell } from './table.js';
 
 /**
  * A table as data, rendered three ways (Markdown, LaTeX, HTML), so the numbers in summary.md,
  * summary.tex and report.html can never disagree.
  */
-export interface TableCell {
-  text: string;
-  bold?: boolean;
-}
-
-export interface Table {
-  id: string;
-  title: string;
-  /** an optional first header row of spanning labels (one per size in the main table) */
-  groups?: { label: string; span: number }[];
-  header: string[];
-  align: ('l' | 'r')[];
-  rows: TableCell[][];
-  notes: string[];
-}
 
 const c = (text: string, bold = false): TableCell => (bold ? { text, bold } : { text });
 

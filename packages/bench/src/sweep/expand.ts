@@ -1,11 +1,11 @@
 import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, isStackedMethod, stackIds, stackListProblems, trainingSchema, type MethodPlugin, type MethodRegistry, type ModelBlueprint, type Zoo, builtinTasks, zooBlueprint } from '@tunelab/core/internal';
 import type { z } from 'zod';
-import type { TrialSpec } from '../record.js';
-import { resolveSettings } from '../trial.js';
+import type { TrialSpec } from '../records/index.js';
+import { resolveSettings } from '../trial/index.js';
 import { stackKeyProblem } from '../stack-settings.js';
 import { entryMethodId, type MethodEntry, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
-import type { Bracket } from './plan.js';
+import type { Bracket } from './halving.js';
 
 /** One trial of a sweep, before its id is known (that needs the checkpoint and data hashes). */
 export interface SweepCell {

@@ -94,3 +94,16 @@ function lastRung(t: TrialKnowledge, max: number): number {
   for (const r of t.rungs.keys()) if (r <= max && r > k) k = r;
   return k;
 }
+
+/** Where a cell competes under successive halving: its row on one model and task. */
+export interface Bracket {
+  key: string;
+  /** position of the bracket in the sweep (shards take whole brackets) */
+  index: number;
+  /** `methods[1] lora micro wn-supersense` */
+  label: string;
+  /** its grid combination; seeds of one setting are averaged */
+  setting: string;
+  /** the rung steps below the budget */
+  rungs: number[];
+}

@@ -1,12 +1,14 @@
 import { canonicalJson, isUserError, loadZoo, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelBlueprint, type TaskData, type Zoo } from '@tunelab/core/internal';
 import { loadEnvironment } from '../environment.js';
 import { flagPlugins, type loadMethods, type LoadedMethod } from '../methods.js';
-import { methodIdentity, trialId, type MethodVersion } from '../record.js';
-import { dryApply, modelKey, withoutMethodPrefix } from '../trial.js';
+import { methodIdentity, modelKey, trialIdOf, type MethodVersion } from '../records/index.js';
+import { dryApply, withoutMethodPrefix } from '../trial/index.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import { expandGrid, type SweepCell } from './expand.js';
-import { rungSteps, type PruneConfig } from './halving.js';
+import { rungSteps, type Bracket, type PruneConfig } from './halving.js';
+
+export type { Bracket } from './halving.js';
 
 /** What a trial's id and its records need besides the spec: computed once, in the parent. */
 export interface CellIdentity {
@@ -21,18 +23,6 @@ export interface CellIdentity {
   taskKind: string;
 }
 
-/** Where a cell competes under successive halving: its row on one model and task. */
-export interface Bracket {
-  key: string;
-  /** position of the bracket in the sweep (shards take whole brackets) */
-  index: number;
-  /** `methods[1] lora micro wn-supersense` */
-  label: string;
-  /** its grid combination; seeds of one setting are averaged */
-  setting: string;
-  /** the rung steps below the budget */
-  rungs: number[];
-}
 
 export interface PlannedCell extends SweepCell {
   id: string;
@@ -173,7 +163,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
       dataHash: task.hash,
       taskKind: task.kind,
     };
-    const id = trialId(cell.spec, { methodVersion: identity.methodVersion, ...(identity.methods ? { methods: identity.methods } : {}), modelSha256: identity.modelSha256, ...(identity.tokenizerSha256 ? { tokenizerSha256: identity.tokenizerSha256 } : {}), dataHash: identity.dataHash, backend });
+    const id = trialIdOf(cell.spec, { method, model: keys.get(cell.spec.model)!, dataHash: task.hash, backend });
     return { ...cell, id, identity };
   });
   return { configPath: o.configPath, config, plugins, registry, loaded, zoo, backend, cells: planned };

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { PlannedCell } from './plan.js';
 import { EXIT_INTERRUPTED } from '../resume.js';
 import type { FromWorker, Segment, WorkerInit } from './protocol.js';
-import { failedRecord, type SweepRecord } from './records.js';
+import { failedRecord, type SweepRecord } from '../records/index.js';
 
 /**
  * A larger young generation for the workers: a training step allocates many short-lived typed

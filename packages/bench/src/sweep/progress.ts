@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { PlannedCell } from './plan.js';
-import type { SweepRecord } from './records.js';
+import type { SweepRecord } from '../records/index.js';
 import type { RungLine } from './rungs.js';
 
 export interface SweepProgress {

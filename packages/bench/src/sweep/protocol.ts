@@ -2,7 +2,7 @@ import type { BackendChoice, BackendInfo } from '@tunelab/core/internal';
 import type { CheckpointPolicy } from '../resume.js';
 import type { Zoo } from '@tunelab/core/internal';
 import type { PlannedCell } from './plan.js';
-import type { SweepRecord } from './records.js';
+import type { SweepRecord } from '../records/index.js';
 
 /** Sent once: what the worker sets up before its first trial. */
 export interface WorkerInit {

@@ -12,9 +12,9 @@ import { startPool, type Pool } from './pool.js';
 import { openRungs, readRungs, rungsFile, type RungWriter } from './rungs.js';
 import { Scheduler } from './scheduler.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
-import type { SweepRecord } from './records.js';
+import type { SweepRecord } from '../records/index.js';
 import { inShard, RESULTS_FILE, sweepFiles, type Shard } from './shard.js';
-import { openResultsFile, readResults, type ResultsWriter } from './store.js';
+import { openResultsFile, readResults, type ResultsWriter } from '../records/index.js';
 
 export interface SweepOptions {
   configPath: string;
@@ -31,8 +31,6 @@ export interface SweepOptions {
   cache: string;
   zooPath: string;
   extraPlugins: readonly string[];
-  /** rebuild <out>/report from the folder's records when the pool is done (default true) */
-  report?: boolean;
   /** `--checkpoint-every`: overrides the config's `checkpoint.every` */
   checkpointEvery?: CheckpointPolicy['every'];
   log: (line: string) => void;
@@ -44,41 +42,8 @@ export interface SweepSummary {
   manifestFile: string;
   counts: RunCounts;
   failures: { cell: PlannedCell; record: SweepRecord }[];
-  /** the report folder, when one was written */
-  report?: string;
   /** stopped by SIGTERM/SIGINT with the running trials' states saved: exit with EXIT_INTERRUPTED */
   interrupted?: boolean;
-}
-
-/**
- * Every sweep ends with its report, rebuilt from all the records in the folder (every shard's so
- * far). A report that cannot be built is a warning: the records, the sweep's real output, are safe.
- */
-async function reportAfterSweep(out: string, log: (line: string) => void): Promise<string | undefined> {
-  try {
-    const { writeReport } = await import('../report/write.js');
-    // shards sharing the folder finish at about the same time: whoever swaps its report in last
-    // must not leave one built before another shard's last record, so rebuild while records change
-    for (let tries = 0; ; tries++) {
-      const before = resultsFingerprint(out);
-      const r = await writeReport({ inputs: [out], out: join(out, 'report'), warn: () => {} });
-      if (resultsFingerprint(out) === before || tries >= 3) {
-        log(`report: ${join(r.out, 'report.html')}`);
-        return r.out;
-      }
-    }
-  } catch (e) {
-    log(`warning: no report: ${(e as Error).message}`);
-    return undefined;
-  }
-}
-
-function resultsFingerprint(dir: string): string {
-  return readdirSync(dir)
-    .filter((n) => RESULTS_FILE.test(n))
-    .sort()
-    .map((n) => `${n}:${statSync(join(dir, n)).size}`)
-    .join(',');
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -197,8 +162,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);
     const prunedText = plan.config.prune ? `, ${counts.pruned} pruned` : '';
     o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok${prunedText}, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
-    const report = o.report === false ? undefined : await reportAfterSweep(out, o.log);
-    return { out, resultsFile, manifestFile, counts, failures, ...(report ? { report } : {}) };
+    return { out, resultsFile, manifestFile, counts, failures };
   } finally {
     writer?.close();
     rungWriter?.close();

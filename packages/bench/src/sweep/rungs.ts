@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrialRecord } from '../record.js';
+import type { TrialRecord } from '../records/index.js';
 import { shardName, type Shard } from './shard.js';
-import { appendJsonLines } from './store.js';
+import { appendJsonLines } from '../records/index.js';
 
 /** One line of rungs.jsonl: a trial reached a rung; its state is in `checkpointFile(out, id, rung)`. */
 export interface RungLine {

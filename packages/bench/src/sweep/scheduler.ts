@@ -1,11 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { primaryScore, type Metrics, type TaskKind } from '@tunelab/core/internal';
-import type { TrialRecord } from '../record.js';
+import type { TrialRecord } from '../records/index.js';
 import { stateFile } from '../resume.js';
 import { bracketSteps, type PruneConfig, type TrialKnowledge } from './halving.js';
 import type { PlannedCell } from './plan.js';
 import type { WorkItem, WorkSource } from './pool.js';
-import type { SweepRecord } from './records.js';
+import type { SweepRecord } from '../records/index.js';
 import { checkpointFile, removeCheckpoints, type RungLine, type RungWriter } from './rungs.js';
 
 export interface SchedulerOptions {

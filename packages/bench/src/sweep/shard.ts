@@ -1,4 +1,7 @@
 import { UserError } from '@tunelab/core/internal';
+import { RESULTS_FILE } from '../records/store.js';
+
+export { RESULTS_FILE };
 
 /**
  * `--shard i/n`: the i-th of n slices, numbered 1..n like `jest --shard` and `playwright --shard`
@@ -43,5 +46,3 @@ export function sweepFiles(shard: Shard | null): { results: string; manifest: st
   const s = shard ? `.${shardName(shard)}` : '';
   return { results: `results${s}.jsonl`, manifest: `manifest${s}.json`, lock: `.lock${s}` };
 }
-
-export const RESULTS_FILE = /^results(\.shard-\d+-of-\d+)?\.jsonl$/;

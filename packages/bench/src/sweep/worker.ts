@@ -1,10 +1,10 @@
 import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData, type TrainState } from '@tunelab/core/internal';
 import { loadEnvironment, trialEnv } from '../environment.js';
-import { methodIdentity, trialId } from '../record.js';
+import { modelKey, trialIdOf } from '../records/index.js';
 import { checkpointDue, EXIT_INTERRUPTED, stateFile, trySaveState, usableState } from '../resume.js';
-import { executeTrial, modelKey, sourceContext, type TrialEnv } from '../trial.js';
+import { executeTrial, sourceContext, type TrialEnv } from '../trial/index.js';
 import type { FromWorker, ToWorker, WorkerInit, WorkerRun } from './protocol.js';
-import { failedRecord } from './records.js';
+import { failedRecord } from '../records/index.js';
 
 interface Ready {
   init: WorkerInit;
@@ -69,7 +69,7 @@ async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
     const pretrained = await checkpoint(w, cell.spec.model);
     const data = await task(w, cell.spec.task);
     const method = w.registry.get(cell.spec.method);
-    const id = trialId(cell.spec, { ...methodIdentity(method), ...modelKey(pretrained), dataHash: data.hash, backend: w.backend });
+    const id = trialIdOf(cell.spec, { method, model: modelKey(pretrained), dataHash: data.hash, backend: w.backend });
     if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
     const { resume, fromState } = await startingPoint(w, id, segment);
     if (stop.requested) return void (await send({ type: 'interrupted', index: cell.index }));

@@ -1,6 +1,6 @@
 import type { GpuAdapterInfo } from '@tunelab/core/internal';
 import { GPU_BACKENDS } from '../gpu-record.js';
-import { adapterIdentity, type TrialRecord } from '../record.js';
+import { adapterIdentity, type TrialRecord } from '../records/index.js';
 
 /**
  * How close a re-run on a GPU backend must come: |a − b| ≤ rel·max(|a|, |b|) + abs. Parallel

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, trialEnv } from '../environment.js';
 import { flagPlugins, type PluginRequest } from '../methods.js';
-import { methodIdentity, trialId, type TrialRecord, type TrialSpec } from '../record.js';
-import { executeTrial, sourceContext, type TrialEnv } from '../trial.js';
+import { trialIdOf, type TrialRecord, type TrialSpec } from '../records/index.js';
+import { executeTrial, sourceContext, type TrialEnv } from '../trial/index.js';
 import { describeTolerance, environmentProblems, outcomeDifferences, toleranceFor } from './compare.js';
 import { chooseTrials, readVerifiable } from './select.js';
 
@@ -121,7 +121,7 @@ async function rerunOne(r: TrialRecord, env: TrialEnv, log: (line: string) => vo
   }
   const spec: TrialSpec = { method: r.method, params: r.params, model: r.model, task: r.task, seed: r.seed, training: r.training, ...(r.fromScratch ? { fromScratch: true } : {}) };
   const tokenizerSha256 = r.modelIdentity?.tokenizerSha256;
-  const id = trialId(spec, { ...methodIdentity(method), modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}), dataHash: task.hash, backend: env.backend });
+  const id = trialIdOf(spec, { method, model: { modelSha256: r.modelSha256, ...(tokenizerSha256 ? { tokenizerSha256 } : {}) }, dataHash: task.hash, backend: env.backend });
   if (id !== r.trialId) return [`trialId: recorded ${r.trialId}, recomputed ${id} (the record's spec or identity fields were edited)`];
   // a pruned trial re-runs to the rung it stopped at (its curve and dev metric there are what it recorded)
   const rerun = await executeTrial({ spec, method, model, task, id }, env, r.status === 'pruned' && r.pruned ? { stopAt: r.pruned.step } : {});

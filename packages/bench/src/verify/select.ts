@@ -1,6 +1,6 @@
 import { UserError, sha256 } from '@tunelab/core/internal';
-import { readResults } from '../sweep/store.js';
-import type { TrialRecord } from '../record.js';
+import { readResults } from '../records/index.js';
+import type { TrialRecord } from '../records/index.js';
 
 /** Records that can be re-run and compared: finished ones (`ok`, `diverged`, `pruned` at its rung), which carry metrics. */
 export interface VerifiableSet {

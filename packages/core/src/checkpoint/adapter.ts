@@ -4,7 +4,7 @@ import type { Adapter } from '../contracts/adapter.js';
 import type { MethodMeta } from '../contracts/method.js';
 import type { TaskKind } from '../contracts/task.js';
 import type { Head } from '../model/heads.js';
-import { trainableParamMap } from '../train/loop.js';
+import { trainableParamMap } from '../contracts/adapter.js';
 import { UserError } from '../util/errors.js';
 import { assignParams, paramsToTensors, readJsonFile, readSafetensorsFile, writeJsonAtomic, writeSafetensorsFile } from './io.js';
 import { encodeSafetensors } from './safetensors.js';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ForwardHooks, ParamMap } from './model.js';
+import type { ForwardHooks, Head, ParamMap } from './model.js';
 
 /**
  * What a method returns from `apply`: the hooks it installs, the parameters it added, and which
@@ -29,4 +29,9 @@ export function trainableVariables(adapter: Adapter, head: ParamMap): tf.Variabl
   for (const [k, v] of adapter.params) out.set(k, v);
   for (const [k, v] of head) out.set(k, v);
   return [...out.values()];
+}
+
+/** The named variables the optimizer may change: the adapter's backbone choice, its own, and the head's. */
+export function trainableParamMap(adapter: Adapter, head: Pick<Head, 'params'>): ParamMap {
+  return new Map([...adapter.trainableBackbone(), ...adapter.params, ...head.params]);
 }

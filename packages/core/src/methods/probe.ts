@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Adapter } from '../contracts/adapter.js';
 import type { MethodPlugin } from '../contracts/method.js';
 import { Encoder } from '../families/zoo/encoder.js';
-import { TINY_ENCODER } from '../testing/fixtures.js';
+import { TINY_ENCODER } from '../families/zoo/config.js';
 import { isUserError, UserError } from '../util/errors.js';
 import { createRng } from '../util/rng.js';
 import { applyMethod } from './apply.js';

@@ -1,20 +1,11 @@
 import type { ModelShape } from '../contracts/model.js';
-import { zooShape, type EncoderConfig } from '../families/zoo/config.js';
+import { TINY_ENCODER, zooShape } from '../families/zoo/config.js';
+
+export { TINY_ENCODER };
 import type { Example, TaggedExample, TaskData, TaskKind, TextExample } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import { createRng } from '../util/rng.js';
 
-/** A tiny encoder for tests: every shape odd enough to catch transposed weights. */
-export const TINY_ENCODER: EncoderConfig = {
-  vocabSize: 40,
-  maxPositions: 24,
-  layers: 2,
-  hidden: 12,
-  heads: 3,
-  ffnMultiplier: 4,
-  dropout: 0.1,
-  layerNormEps: 1e-5,
-};
 
 /** TINY_ENCODER's family-neutral shape, as methods see it. */
 export const TINY_SHAPE: ModelShape = zooShape(TINY_ENCODER);

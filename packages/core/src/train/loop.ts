@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assignParams, paramsToTensors } from '../checkpoint/io.js';
 import type { RawTensor } from '../checkpoint/safetensors.js';
-import type { Adapter } from '../contracts/adapter.js';
+import { trainableParamMap, type Adapter } from '../contracts/adapter.js';
 import type { Backbone, ParamMap } from '../contracts/model.js';
 import type { Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
@@ -15,12 +15,10 @@ import type { Metrics } from './metrics.js';
 import { adamWStepper } from './optimizer.js';
 import type { TrainState } from './state.js';
 import type { TrainInputs, TrainResult } from '../contracts/training.js';
+
+export { trainableParamMap };
 export type { TrainInputs, TrainResult };
 
-/** The named variables the optimizer may change: adapter's backbone choice + its own + the head. */
-export function trainableParamMap(adapter: Adapter, head: Head): ParamMap {
-  return new Map([...adapter.trainableBackbone(), ...adapter.params, ...head.params]);
-}
 
 /** Row order for batches: a fresh seeded permutation each epoch, drawn from the end. */
 class BatchRows {

@@ -4,7 +4,14 @@ import type { TaskKind } from '../../contracts/task.js';
 import { dense, dropout, normalInit } from '../../model/ops.js';
 import { disposeParams } from '../../model/params.js';
 import type { Rng } from '../../util/rng.js';
-import type { HfEncoder } from './encoder.js';
+import type { HfConfig } from './config.js';
+
+/** What a head needs of the encoder: its config, its pooler, and a way to drop the pooler. */
+export interface PooledEncoder {
+  readonly hf: HfConfig;
+  pool(hidden: tf.Tensor3D): tf.Tensor2D;
+  dropPooler(): void;
+}
 
 /** A new linear `head.<name>` initialised as transformers does (N(0, initializer_range), zero bias). */
 function newLinear(params: ParamMap, name: string, dIn: number, dOut: number, std: number, rng: Rng): () => [tf.Tensor2D, tf.Tensor1D] {
@@ -29,7 +36,7 @@ const first = (h: tf.Tensor3D): tf.Tensor2D => {
  * - *ForTokenClassification: dropout -> classifier on every token
  * Heads that do not use the pooler drop it from the backbone (add_pooling_layer=False).
  */
-export function createHfHead(model: HfEncoder, kind: TaskKind, numLabels: number, rng: Rng): Head {
+export function createHfHead(model: PooledEncoder, kind: TaskKind, numLabels: number, rng: Rng): Head {
   const { hidden: d, initializerRange: std, classifierDropout: rate, modelType } = model.hf;
   const params: ParamMap = new Map();
   const drop = (x: tf.Tensor2D, o: HeadOptions | undefined) => dropout(x, rate, o?.training ?? false, o?.dropoutRng);

@@ -64,3 +64,15 @@ export function zooShape(c: EncoderConfig): ModelShape {
     dropout: c.dropout,
   };
 }
+
+/** A tiny zoo encoder (the plugin contract probe and the tests): every shape odd enough to catch transposed weights. */
+export const TINY_ENCODER: EncoderConfig = {
+  vocabSize: 40,
+  maxPositions: 24,
+  layers: 2,
+  hidden: 12,
+  heads: 3,
+  ffnMultiplier: 4,
+  dropout: 0.1,
+  layerNormEps: 1e-5,
+};

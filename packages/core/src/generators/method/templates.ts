@@ -150,7 +150,8 @@ function standaloneExtras(): [string, string][] {
     ['tsconfig.test.json', tsconfigTestJson()],
     // tfjs engines are process-global: one fork per test file; a conformance check trains for seconds
     ['vitest.config.mjs', `export default { test: { include: ['test/**/*.test.ts'], pool: 'forks', testTimeout: 120000 } };\n`],
-    ['.gitignore', 'node_modules/\ndist/\n'],
+    // dist/ stays: a plugin loaded by path (--plugin ./method-x) runs its built files
+    ['.gitignore', 'node_modules/\n'],
   ];
 }
 
@@ -184,12 +185,8 @@ export function indexTs(v: MethodTemplateVars): string {
 import type { MethodPlugin } from '@tunelab/core';
 import { z } from 'zod';
 
-/** The package's name, version and supported core range (its @tunelab/core peer dependency). */
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-  peerDependencies: Record<string, string>;
-};
+/** The package's name and version, read from its package.json. */
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
 /** The method's config: each field with a default and a one-line description; unknown keys rejected. */
 export const ${v.camel}Schema = z
@@ -214,7 +211,9 @@ export const ${v.camel}: MethodPlugin<${v.pascal}Config> = {
     id: '${v.id}',
     version: pkg.version,
     packageName: pkg.name,
-    coreApi: pkg.peerDependencies['@tunelab/core'] as string,
+    // the @tunelab/core range it supports: keep it equal to package.json's peer dependency (a local
+    // \`npm install --install-links\` rewrites that field to a file: path, so it is not read from there)
+    coreApi: '${v.coreRange}',
     paramPrefix: '${v.paramPrefix}',
     description: ${JSON.stringify(v.description)},
     // a head alone wants a high rate; a config \`lr\` overrides it
@@ -294,7 +293,9 @@ npm install                                   # against a published tunelab (npm
 # or against a local checkout of tunelab, built (npm ci there):
 npm install --install-links /path/to/tunelab/packages/core
 npm run build && npm run typecheck && npm test   # the conformance suite
-npx tunelab train --plugin ./ --method ${v.id} --model nano --task wn-supersense --json   # from this folder
+# run it with tunelab's CLI (the tunelab checkout's, or node_modules/.bin/tunelab where @tunelab/bench is installed);
+# the plugin is loaded from its built dist/, and shares tunelab's @tunelab/core and tfjs engine
+node /path/to/tunelab/packages/bench/bin/tunelab.js train --plugin "$PWD" --method ${v.id} --model nano --task wn-supersense --json
 \`\`\`
 
 See docs/plugins.md in tunelab for the contract and the checks run when the plugin loads.

@@ -1,7 +1,5 @@
-import {
-  RESULTS_VERSION, canonicalJson, isStackedMethod, sha256, type MethodPlugin, type BackendInfo, type DeviceMemory, type EncoderConfig, type GpuAdapterInfo, type ModelShape, type MemoryReport, type Metrics,
-  type ModelIdentity, type ResolvedTraining, type TfMemory, type CurvePoint, type EarlyStop, type SelectedPoint,
-} from '@tunelab/core/internal';
+// What a result record is: one JSON line of results.jsonl per finished (or failed) trial.
+import type { BackendInfo, DeviceMemory, EncoderConfig, GpuAdapterInfo, MemoryReport, Metrics, ModelIdentity, ModelShape, ResolvedTraining, TfMemory, CurvePoint, EarlyStop, SelectedPoint } from '@tunelab/core/internal';
 
 /** 2: curves, the selected point, pruning, adapter bytes (format-1 records still load) */
 export const RECORD_FORMAT_VERSION = 2;
@@ -128,63 +126,29 @@ export interface PrunedAt {
   bracket: string;
 }
 
-/** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
-export function trialId(
-  spec: TrialSpec,
-  ctx: { methodVersion: string; methods?: readonly MethodVersion[]; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
-): string {
-  const identity = {
-    spec: { ...spec, fromScratch: spec.fromScratch ?? false },
-    methodVersion: ctx.methodVersion,
-    // a stack's parts by id, version and package; absent for one method, so its ids are unchanged
-    ...(ctx.methods ? { methods: ctx.methods } : {}),
-    coreVersion: RESULTS_VERSION,
-    modelSha256: ctx.modelSha256,
-    // absent for the zoo (its tokenizer is part of the checkpoint's recipe), so zoo ids are unchanged
-    tokenizerSha256: ctx.tokenizerSha256,
-    dataHash: ctx.dataHash,
-    backend: { name: ctx.backend.name, threads: ctx.backend.threads, ...(ctx.backend.adapter ? { adapter: adapterIdentity(ctx.backend.adapter) } : {}) },
-  };
-  return sha256(canonicalJson(identity)).slice(0, 20);
-}
 
-export interface MethodVersion {
-  id: string;
-  version: string;
-  package: string;
-}
+/**
+ * A trial that threw or whose worker died: who it was (the same identity fields as a finished
+ * record) and the error, without metrics, since there are none.
+ */
+export type FailedRecord = Pick<
+  TrialRecord,
+  | 'format' | 'formatVersion' | 'trialId' | 'sweep' | 'method' | 'methodVersion' | 'methodPackage' | 'params' | 'methods' | 'model'
+  | 'modelSha256' | 'fromScratch' | 'task' | 'taskKind' | 'dataHash' | 'seed' | 'training' | 'wallMs' | 'backend'
+  | 'threads' | 'coreVersion' | 'node' | 'finishedAt' | 'adapter'
+> & { status: 'failed'; error: { message: string; stack?: string } };
 
-/** What of a method goes into trial ids: its version, and for a stack every part's id, version and package. */
-export function methodIdentity(m: MethodPlugin): { methodVersion: string; methods?: MethodVersion[] } {
-  if (!isStackedMethod(m)) return { methodVersion: m.meta.version };
-  return { methodVersion: m.meta.version, methods: m.parts.map((p) => ({ id: p.meta.id, version: p.meta.version, package: p.meta.packageName })) };
-}
+/** One line of results*.jsonl. */
+export type SweepRecord = TrialRecord | FailedRecord;
 
-/** A stacked trial's `methods` field: each part's id, version, package, params and counts. */
-export function stackedMethodRecords(m: MethodPlugin, params: Record<string, unknown>, counts?: readonly { id: string; adapterParams: number; trainableBackboneParams: number }[]): StackedMethodRecord[] | undefined {
-  if (!isStackedMethod(m)) return undefined;
-  return m.parts.map((p) => {
-    const c = counts?.find((x) => x.id === p.meta.id);
-    return {
-      id: p.meta.id, version: p.meta.version, package: p.meta.packageName, params: (params[p.meta.id] ?? {}) as Record<string, unknown>,
-      ...(c ? { adapterParams: c.adapterParams, trainableBackboneParams: c.trainableBackboneParams } : {}),
-    };
-  });
-}
+const STATUSES = new Set(['ok', 'failed', 'diverged', 'pruned']);
 
-/** What of an adapter changes a trial's numbers: which device, which driver, through which Dawn backend. */
-export function adapterIdentity(a: GpuAdapterInfo): Record<string, string> {
-  return { vendor: a.vendor, architecture: a.architecture, device: a.device, driver: a.driver, dawnBackend: a.dawnBackend };
-}
-
-/** PEFT's familiar line. */
-export function peftLine(trainable: number, total: number): string {
-  return `trainable params: ${trainable.toLocaleString('en-US')} || all params: ${total.toLocaleString('en-US')} || trainable%: ${((100 * trainable) / total).toFixed(4)}`;
-}
-
-/** The record's model fields beyond its hash; nothing for the zoo, whose records keep their old shape. */
-export function recordedIdentity(m: ModelIdentity): Pick<TrialRecord, 'modelFamily' | 'modelIdentity'> {
-  if (m.family === 'zoo') return {};
-  const { family, sha256: _sha, ...rest } = m;
-  return { modelFamily: family, modelIdentity: rest };
+/** Why a parsed line is not a record, or undefined when it is one. */
+export function recordProblem(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  const r = v as Partial<SweepRecord>;
+  if (r.format !== 'tunelab-record') return 'not a tunelab record (format is not "tunelab-record")';
+  if (typeof r.trialId !== 'string' || r.trialId === '') return 'record without a trialId';
+  if (typeof r.status !== 'string' || !STATUSES.has(r.status)) return `unknown status ${JSON.stringify(r.status)}`;
+  return undefined;
 }

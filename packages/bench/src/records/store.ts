@@ -1,8 +1,11 @@
 import { UserError } from '@tunelab/core/internal';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { recordProblem, type SweepRecord } from './records.js';
-import { RESULTS_FILE } from './shard.js';
+import { recordProblem, type SweepRecord } from './schema.js';
+
+/** The results files a sweep folder may hold: `results.jsonl`, or one per shard. */
+export const RESULTS_FILE = /^results(\.shard-\d+-of-\d+)?\.jsonl$/;
+
 
 export interface ResultsRead {
   /** by trialId: the first `ok` record, else the latest attempt */

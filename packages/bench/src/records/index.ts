@@ -1,0 +1,4 @@
+export * from './schema.js';
+export * from './id.js';
+export * from './build.js';
+export * from './store.js';

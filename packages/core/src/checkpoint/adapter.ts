@@ -4,7 +4,7 @@ import type { Adapter } from '../contracts/adapter.js';
 import type { MethodMeta } from '../contracts/method.js';
 import type { TaskKind } from '../contracts/task.js';
 import type { Head } from '../model/heads.js';
-import { trainableParamMap } from '../contracts/adapter.js';
+import { savedParamMap } from '../contracts/adapter.js';
 import { UserError } from '../util/errors.js';
 import { assignParams, paramsToTensors, readJsonFile, readSafetensorsFile, writeJsonAtomic, writeSafetensorsFile } from './io.js';
 import { encodeSafetensors } from './safetensors.js';
@@ -31,19 +31,19 @@ function adapterMetadata(meta: MethodMeta): Record<string, string> {
 
 /** The size of the weight file `saveAdapter` would write for this adapter and head, without writing it. */
 export async function adapterWeightBytes(meta: MethodMeta, adapter: Adapter, head: Head): Promise<number> {
-  return encodeSafetensors(await paramsToTensors(trainableParamMap(adapter, head)), adapterMetadata(meta)).length;
+  return encodeSafetensors(await paramsToTensors(savedParamMap(adapter, head)), adapterMetadata(meta)).length;
 }
 
 /**
  * Save what a trial trained (the adapter's own parameters, the backbone weights it trains, and the
- * head) as safetensors + adapter_config.json. Returns the weight file's size in bytes.
+ * head) and the adapter's frozen buffers as safetensors + adapter_config.json. Returns the weight file's size in bytes.
  */
 export async function saveAdapter(
   dir: string,
   args: { meta: MethodMeta; params: Record<string, unknown>; adapter: Adapter; head: Head; baseModelSha256?: string; parts?: readonly MethodMeta[] },
 ): Promise<{ bytes: number }> {
   const weights = join(dir, ADAPTER_WEIGHTS);
-  await writeSafetensorsFile(weights, trainableParamMap(args.adapter, args.head), adapterMetadata(args.meta));
+  await writeSafetensorsFile(weights, savedParamMap(args.adapter, args.head), adapterMetadata(args.meta));
   const config: AdapterConfigFile = {
     format: 'tunelab-adapter',
     formatVersion: 1,
@@ -74,5 +74,5 @@ export async function loadAdapterWeights(dir: string, adapter: Adapter, head: He
   }
   const path = join(dir, ADAPTER_WEIGHTS);
   const { tensors } = await readSafetensorsFile(path);
-  assignParams(trainableParamMap(adapter, head), tensors, path);
+  assignParams(savedParamMap(adapter, head), tensors, path);
 }

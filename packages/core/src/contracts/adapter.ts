@@ -10,6 +10,15 @@ export interface Adapter {
   /** Parameters the method created, each name starting with the method's `paramPrefix`. */
   readonly params: ParamMap;
   /**
+   * Frozen buffers: tensors the method made that never train but that its hooks read (VeRA's
+   * shared random projections, a fixed mask). Named `<paramPrefix>.<...>` like `params`, created
+   * as non-trainable variables, freed by `dispose`. They are saved with the adapter (`train --save`)
+   * and restored on load, because a reloaded adapter's `apply` does not see the trial's random
+   * stream again (`tunelab eval` applies with another seed): whatever `apply` draws at random must
+   * be in `params` or `buffers`.
+   */
+  readonly buffers?: ParamMap;
+  /**
    * Backbone weights that train under this method, by backbone name (SFT: all; Freeze: the
    * chosen modules; LoRA and P-tuning: none).
    */
@@ -29,6 +38,11 @@ export function trainableVariables(adapter: Adapter, head: ParamMap): tf.Variabl
   for (const [k, v] of adapter.params) out.set(k, v);
   for (const [k, v] of head) out.set(k, v);
   return [...out.values()];
+}
+
+/** What a saved adapter holds: the trainable variables and the method's frozen buffers. */
+export function savedParamMap(adapter: Adapter, head: Pick<Head, 'params'>): ParamMap {
+  return new Map([...trainableParamMap(adapter, head), ...(adapter.buffers ?? [])]);
 }
 
 /** The named variables the optimizer may change: the adapter's backbone choice, its own, and the head's. */

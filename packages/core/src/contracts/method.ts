@@ -25,7 +25,11 @@ export interface MethodContext<C> {
   model: Backbone;
   /** parsed, defaulted config */
   config: C;
-  /** the trial's `init` stream: seed every random initialisation from it */
+  /**
+   * the trial's `init` stream: seed every random initialisation from it. A reload (`tunelab eval`,
+   * `train --init-adapter`) applies the method again with another stream and then restores the saved
+   * `params` and `buffers`: keep nothing random outside them.
+   */
   rng: Rng;
   task: { kind: TaskKind; numLabels: number };
   /** tokens per example the trial feeds (prompt vectors at the input add to it) */

@@ -87,12 +87,15 @@ function stackHooks(parts: readonly StackPart[]): ForwardHooks {
 export function stackAdapters(parts: readonly StackPart[]): StackedAdapter {
   const params: ParamMap = new Map();
   for (const p of parts) for (const [k, v] of p.adapter.params) params.set(k, v);
+  const buffers: ParamMap = new Map();
+  for (const p of parts) for (const [k, v] of p.adapter.buffers ?? []) buffers.set(k, v);
   const linear = parts.filter((p) => typeof p.adapter.hooks.linear === 'function');
   const mergeable = linear.length > 0 && linear.every((p) => typeof p.adapter.merge === 'function' && typeof p.adapter.unmerge === 'function');
   const adapter: StackedAdapter = {
     parts,
     hooks: stackHooks(parts),
     params,
+    buffers,
     trainableBackbone() {
       const out: ParamMap = new Map();
       for (const p of parts) for (const [k, v] of p.adapter.trainableBackbone()) out.set(k, v);
@@ -101,6 +104,7 @@ export function stackAdapters(parts: readonly StackPart[]): StackedAdapter {
     dispose() {
       for (const p of [...parts].reverse()) p.adapter.dispose();
       params.clear();
+      buffers.clear();
     },
   };
   if (!mergeable) return adapter;

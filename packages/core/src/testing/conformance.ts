@@ -188,7 +188,8 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               const b = build(base(), method, params(), kind, 1);
               try {
                 const trainable = trainableParamMap(b.adapter, b.head);
-                const all = new Map([...b.model.params, ...b.adapter.params, ...b.head.params]);
+                // the method's frozen buffers too: they never train
+                const all = new Map([...b.model.params, ...b.adapter.params, ...(b.adapter.buffers ?? []), ...b.head.params]);
                 const before = await snapshot(all);
                 const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
                 const r: TrainResult = await train({ ...b, data, config: training(steps), streams: rngStreams(1) });
@@ -280,13 +281,18 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
             it('leaks no tensor per step, and dispose() frees everything it made', async () => {
               const tensors = tf.memory().numTensors;
               const b = build(base(), method, params(), kind, 1);
+              // what apply() itself holds beyond its params and buffers: an init tensor handed to tf.variable and never freed
+              const held = countTensors(b.model.params) + countTensors(b.head.params) + countTensors(b.adapter.params) + countTensors(b.adapter.buffers);
+              const stray = tf.memory().numTensors - tensors - held;
+              expect(stray, `method '${method.meta.id}': apply() left ${stray} tensor(s) that are neither its params nor its buffers (tf.variable(init) copies init: dispose init, or build it in tf.tidy)`).toBe(0);
               const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
               const counts: number[] = [];
               await train({ ...b, data, config: training(6), streams: rngStreams(1), onStep: () => counts.push(tf.memory().numTensors) });
               // step 1 creates the optimizer's moments; from then on the count is flat
-              expect(new Set(counts.slice(1)).size, `tensor counts per step: ${counts.join(', ')}`).toBe(1);
+              expect(new Set(counts.slice(1)).size, `method '${method.meta.id}': tensor counts per step ${counts.join(', ')} grow: a hook keeps a tensor per forward pass (return it, or build it inside the pass)`).toBe(1);
               free(b);
-              expect(tf.memory().numTensors).toBe(tensors);
+              const left = tf.memory().numTensors - tensors;
+              expect(left, `method '${method.meta.id}': ${left} tensor(s) left after adapter.dispose(): dispose() must free every param and buffer it made`).toBe(0);
             });
 
             it('saves and loads its state (safetensors + adapter_config.json) with bit-identical eval outputs', async () => {
@@ -313,4 +319,9 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
       }
     }
   });
+}
+
+/** Tensors held by a parameter map (0 for none). */
+function countTensors(params: ReadonlyMap<string, tf.Tensor> | undefined): number {
+  return params?.size ?? 0;
 }

@@ -17,6 +17,20 @@ export interface AdamWOptions {
   clipNorm: number;
   /** tfjs variable names that get weight decay (linear weights; never biases or LayerNorm) */
   decayed: ReadonlySet<string>;
+  /** tfjs variable name -> the parameter's own name (`lora.layers.0...`), for error messages */
+  names?: ReadonlyMap<string, string>;
+}
+
+/** A trainable parameter that no path connects to the loss: a method bug, named with its parameter. */
+export class NoGradientError extends Error {
+  readonly code = 'E_NO_GRADIENT';
+  constructor(readonly params: readonly string[]) {
+    super(
+      `parameter '${params[0]}'${params.length > 1 ? ` (and ${params.length - 1} more: ${params.slice(1, 4).join(', ')})` : ''} receives no gradient: ` +
+        'nothing in the forward pass uses it, so it can never train; use it in a hook, or leave it out of the adapter\'s params (frozen tensors belong in buffers)',
+    );
+    this.name = 'NoGradientError';
+  }
 }
 
 /**
@@ -46,6 +60,8 @@ export class AdamW extends tf.Optimizer {
     const grads: [string, tf.Tensor][] = Array.isArray(variableGradients)
       ? variableGradients.map((g) => [g.name, g.tensor])
       : Object.entries(variableGradients);
+    const missing = grads.filter(([, g]) => g == null).map(([name]) => this.opts.names?.get(name) ?? name);
+    if (missing.length) throw new NoGradientError(missing);
     this.step += 1;
     const t = this.step;
     const lr = this.opts.schedule(t);

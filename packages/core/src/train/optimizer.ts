@@ -50,6 +50,7 @@ export function adamWStepper(named: ParamMap, s: OptimizerSettings): Stepper {
     weightDecay: s.weightDecay,
     clipNorm: s.clipNorm,
     decayed: decayedNames(named),
+    names: new Map([...named].map(([param, v]) => [v.name, param])),
   });
   return {
     optimizer,

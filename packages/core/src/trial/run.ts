@@ -16,6 +16,7 @@ import { trainableParamMap, type TrainInputs, type TrainResult } from '../train/
 import { primaryScore, type Metrics } from '../train/metrics.js';
 import type { TrainState } from '../train/state.js';
 import { adamWTrainer } from '../train/trainer.js';
+import { NoGradientError } from '../train/adamw.js';
 import { rngStreams } from '../util/rng.js';
 
 export interface TrialInputs {
@@ -95,7 +96,8 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
     const outside = task.outsideLabel === undefined ? 0 : Math.max(0, task.labels.indexOf(task.outsideLabel));
     const evalOn = async (s: ReturnType<typeof enc>) => score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
     const dev = enc(limit(task.dev, cfg.evalLimit));
-    const trainResult = await (inp.trainer ?? adamWTrainer).train({
+    const trainResult = await (inp.trainer ?? adamWTrainer)
+      .train({
       model,
       head,
       adapter,
@@ -109,7 +111,11 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       ...(inp.resume ? { resume: inp.resume } : {}),
       ...(inp.checkpoint ? { checkpoint: inp.checkpoint } : {}),
       ...(inp.shouldStop ? { shouldStop: inp.shouldStop } : {}),
-    });
+      })
+      .catch((e: unknown) => {
+        // a plugin's parameter that never trains: name the method as well as the parameter
+        throw e instanceof NoGradientError ? new Error(`method '${inp.method.meta.id}' (${inp.method.meta.packageName}): ${e.message}`, { cause: e }) : e;
+      });
     const done = trainResult.status === 'ok';
     if (done) await inp.afterTrain?.(adapter, head);
     const point = trainResult.selected ? trainResult.curve[trainResult.selected.index] : trainResult.curve.at(-1);

@@ -100,7 +100,7 @@ describe('MethodRegistry', () => {
 
   it('checks every plugin it is given', () => {
     expect(userError(() => new MethodRegistry([fakeMethod('sft'), fakeMethod('bad', { coreApi: '^9.0.0' })]))).toMatch(
-      /^method plugin @test\/method-bad: needs @tunelab\/core \^9\.0\.0 but 0\.1\.0 is running/,
+      /^method plugin @test\/method-bad: needs @tunelab\/core \^9\.0\.0 but 0\.2\.0 is running/,
     );
   });
 

@@ -1,6 +1,5 @@
 import { isUserError } from '@tunelab/core/internal';
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { methodsCommand } from './commands/methods.js';
 import { newMethodCommand } from './commands/new-method.js';
 import { pretrainCommand } from './commands/pretrain.js';

@@ -44,7 +44,7 @@ describe('bad input: a clear message, a non-zero exit, nothing written', () => {
 
   it('pretrained nothing for any of them', () => {
     const models = join(ws.cache, 'models');
-    let entries: string[] = [];
+    let entries: string[];
     try {
       entries = readdirSync(models);
     } catch {

@@ -61,7 +61,7 @@ export function toF16(data: Float32Array): Uint8Array {
     f[0] = data[i]!;
     const x = u[0]!;
     const sign = (x >>> 16) & 0x8000;
-    let exp = ((x >>> 23) & 0xff) - 127 + 15;
+    const exp = ((x >>> 23) & 0xff) - 127 + 15;
     let mant = x & 0x7fffff;
     if (exp <= 0) {
       // subnormal half

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Kernels } from '@tunelab/kernels';
 import type { NativeBackend } from './backend.js';
 

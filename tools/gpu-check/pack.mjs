@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -139,7 +139,7 @@ const packPath = (file) => join('pkgs', relative(join(ROOT, 'packages'), file));
  * - bench's methods.js imports the built-in method packages by name at run time
  *   (`import.meta.resolve(name)`, `import(name)`): they are bundled and looked up in a table.
  */
-function workspacePlugin(esbuild) {
+function workspacePlugin() {
   return {
     name: 'tunelab-gpu-check',
     setup(build) {
@@ -151,7 +151,6 @@ function workspacePlugin(esbuild) {
         src = src.split('\n').map((line) => (/\)\s+as\s+[{\w]/.test(line) ? line : line.replaceAll('import.meta.url', url))).join('\n');
         return { contents: src, loader: 'js', resolveDir: dirname(args.path) };
       });
-      void esbuild;
     },
   };
 }
@@ -211,7 +210,7 @@ async function bundle(dir) {
     target: 'node20',
     external: EXTERNAL,
     banner: { js: BANNER },
-    plugins: [workspacePlugin(esbuild)],
+    plugins: [workspacePlugin()],
     logLevel: 'silent',
     legalComments: 'none',
     metafile: true,
@@ -312,7 +311,6 @@ async function main() {
   rmSync(a.out, { recursive: true, force: true });
   renameSync(tmpOut, a.out);
   log(`wrote ${relative(process.cwd(), a.out) || a.out}: ${Object.entries(files).map(([f, v]) => `${f} ${mib(v.bytes)}`).join(', ')}; total ${mib(total)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  void basename;
 }
 
 main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

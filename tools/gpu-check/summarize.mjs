@@ -149,13 +149,8 @@ const cellOf = (cells, label) => cells.find((c) => c.method === label && c.msPer
 export function summarize({ logs, work }) {
   const env = parseEnv(read(join(logs, 'env.txt')));
   const steps = jsonLines(read(join(logs, 'steps.jsonl')));
-  const backendsRaw = (() => {
-    try {
-      return JSON.parse(read(join(logs, 'backends.out')));
-    } catch {
-      return undefined;
-    }
-  })();
+  // one JSON line; anything a library printed on stdout around it is passed over
+  const backendsRaw = jsonLines(read(join(logs, 'backends.out'))).find((o) => Array.isArray(o.backends));
   const native = lastJson(read(join(logs, 'trial-native.out')));
   const webgpu = lastJson(read(join(logs, 'trial-webgpu.out')));
   const perf = perfRows(work, read(join(logs, 'perf.err')));

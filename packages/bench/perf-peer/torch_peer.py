@@ -312,7 +312,8 @@ def run_cell(m, method, steps, device, dtype, impl):
         forward = lambda ids: model(ids, mask)  # noqa: E731
     else:
         types = torch.zeros(B, S, dtype=torch.long, device=device)
-        forward = lambda ids: model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits  # noqa: E731
+        hf_mask = torch.ones(B, S, dtype=torch.long, device=device)  # transformers' own mask type (PEFT prepends to it)
+        forward = lambda ids: model(input_ids=ids, attention_mask=hf_mask, token_type_ids=types).logits  # noqa: E731
     opt = torch.optim.AdamW(trainable, lr=RATES[method["id"]], weight_decay=0.01)
     warm = max(1, int(0.1 * steps))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))

@@ -22,7 +22,27 @@ layer; backbone frozen, head trains), ptuning-v2 (deep: P trainable key and valu
 layer, dropout 0.1 on them; backbone frozen), freeze (only the last layer's FFN and the head).
 Training step: AdamW (weight decay 0.01, each method's tunelab default rate), gradient clipping at
 norm 1, linear warm-up (10%) and decay, 8 labels, full-length random token rows.
+
+With --device (cpu or cuda; used by tools/gpu-check/run.sh on the GPU machine) it also runs in
+another precision and with Hugging Face's own implementations, and each row says which:
+  --device cuda --dtypes fp32,bf16 --impl peft,own
+  dtypes: fp32 (true float32: TF32 matmuls stay off, PyTorch's default), bf16 (torch.autocast to
+          bfloat16 around the forward pass and the loss; weights and AdamW state stay float32)
+  impl:   own  - the encoders above, on the device
+          peft - for the bert family: transformers' BertForSequenceClassification (random init,
+                 the same config) with PEFT's LoRA (r, alpha 16, dropout 0.05 on query and value)
+                 and PEFT's prefix tuning (P virtual tokens, no projection: P-tuning v2); full
+                 fine-tuning and Freeze on the same transformers model. transformers and peft
+                 are imported only here; where one is missing, or a cell fails with it, the row
+                 is the own implementation's with a note saying why.
+Rows then add: device, deviceName, dtype, impl (and implRequested), maxMemoryBytes
+(torch.cuda.max_memory_allocated over the cell, model and optimizer state included; null on the
+CPU), finalLoss, trainableParams, the transformers and peft versions used, and a note.
+Without --device the output is exactly the CPU format above.
 """
+import argparse
+import contextlib
+import gc
 import json
 import math
 import statistics
@@ -217,5 +237,201 @@ def main():
                 print(f"perf: torch  {m['name']:<16} {method['label']:<15} {threads} thr {ms:8.1f} ms/step {row['tokensPerSec']:6d} tok/s", file=sys.stderr, flush=True)
 
 
+# ---- --device: cuda (or cpu), bf16 autocast, transformers + PEFT ----
+
+HF_BERT = dict(vocab_size=30522, max_position_embeddings=512, type_vocab_size=2, layer_norm_eps=1e-12,
+               hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1, hidden_act="gelu")
+
+
+def first_line(e):
+    return (str(e).strip().split("\n") or [""])[0][:300] or type(e).__name__
+
+
+def hf_build(m, method):
+    """transformers' BERT with the method applied the way its users would: PEFT for LoRA and prefix
+    tuning, requires_grad for full fine-tuning and Freeze. Returns (model, trainable, impl, versions)."""
+    import transformers
+    from transformers import BertConfig, BertForSequenceClassification
+    cfg = BertConfig(hidden_size=m["hidden"], num_hidden_layers=m["layers"], num_attention_heads=m["heads"],
+                     intermediate_size=4 * m["hidden"], num_labels=LABELS, **HF_BERT)
+    model = BertForSequenceClassification(cfg)
+    versions = {"transformers": transformers.__version__}
+    mid, params = method["id"], method.get("params", {})
+    if mid in ("lora", "ptuning-v2"):
+        import peft
+        from peft import LoraConfig, PrefixTuningConfig, TaskType, get_peft_model
+        versions["peft"] = peft.__version__
+        if mid == "lora":
+            conf = LoraConfig(task_type=TaskType.SEQ_CLS, r=params.get("rank", 8), lora_alpha=16, lora_dropout=0.05,
+                              target_modules=["query", "value"])
+        else:
+            conf = PrefixTuningConfig(task_type=TaskType.SEQ_CLS, num_virtual_tokens=params.get("prefixLength", 16),
+                                      prefix_projection=False)
+        model = get_peft_model(model, conf)
+        impl = "peft"
+    elif mid == "sft":
+        impl = "transformers"
+    elif mid == "freeze":
+        for p in model.parameters():
+            p.requires_grad_(False)
+        keep = list(model.classifier.parameters())
+        for layer in model.bert.encoder.layer[-params.get("trainableLayers", 1):]:
+            keep += list(layer.intermediate.dense.parameters()) + list(layer.output.dense.parameters())
+        for p in keep:
+            p.requires_grad_(True)
+        impl = "transformers"
+    else:
+        raise SystemExit(f"torch_peer: unknown method '{mid}'; allowed: {', '.join(RATES)}")
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    return model, trainable, impl, versions
+
+
+def run_cell(m, method, steps, device, dtype, impl):
+    """One (model, method) on one device, precision and implementation: wall and CPU ms per step,
+    the peak of torch.cuda.max_memory_allocated, the last loss."""
+    torch.manual_seed(1)
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+    vocab = 30522 if m.get("family") == "bert" else ZOO_VOCAB
+    B, S = m.get("batch", 32), m["seq"]
+    batches = [(torch.randint(5, vocab, (B, S)), torch.randint(0, LABELS, (B,))) for _ in range(8)]
+    extra = {}
+    if impl == "peft":
+        model, trainable, used, extra = hf_build(m, method)
+    else:
+        model = Encoder(m)
+        trainable = apply_method(model, method)
+        used = "own"
+    model.to(device)
+    model.train()
+    batches = [(ids.to(device), labels.to(device)) for ids, labels in batches]
+    mask = torch.ones(B, S, device=device)
+    if used == "own":
+        forward = lambda ids: model(ids, mask)  # noqa: E731
+    else:
+        types = torch.zeros(B, S, dtype=torch.long, device=device)
+        hf_mask = torch.ones(B, S, dtype=torch.long, device=device)  # transformers' own mask type (PEFT prepends to it)
+        forward = lambda ids: model(input_ids=ids, attention_mask=hf_mask, token_type_ids=types).logits  # noqa: E731
+    opt = torch.optim.AdamW(trainable, lr=RATES[method["id"]], weight_decay=0.01)
+    warm = max(1, int(0.1 * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if dtype == "bf16" else contextlib.nullcontext
+    wall, cpu = [], []
+    loss = None
+    for s in range(steps):
+        sync()
+        t0, c0 = time.perf_counter(), time.process_time()
+        ids, labels = batches[s % len(batches)]
+        opt.zero_grad(set_to_none=True)
+        with autocast():
+            logits = forward(ids)
+        loss = F.cross_entropy(logits.float(), labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        opt.step()
+        sched.step()
+        sync()
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    peak = torch.cuda.max_memory_allocated(device) if cuda else None
+    final = float(loss)
+    extra["trainableParams"] = sum(p.numel() for p in trainable)
+    attn = getattr(getattr(model, "config", None), "_attn_implementation", None) if used != "own" else None
+    del model, opt, trainable, batches
+    gc.collect()
+    if cuda:
+        torch.cuda.empty_cache()
+    return wall, cpu, B * S, peak, final, used, extra, attn
+
+
+def main_device(args):
+    spec = json.load(sys.stdin)
+    warmup, steps = spec["warmup"], spec["steps"]
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print(f"torch_peer: --device cuda: torch {torch.__version__} sees no CUDA device", file=sys.stderr)
+        sys.exit(2)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    for m in spec["models"]:
+        for impl in args.impl:
+            for dtype in args.dtypes:
+                many = steps
+                for method in spec["methods"]:
+                    row = {"model": m["name"], "method": method["label"], "threads": torch.get_num_threads(),
+                           "device": device.type, "deviceName": name, "dtype": dtype, "impl": impl, "implRequested": impl,
+                           "matmulPrecision": torch.get_float32_matmul_precision(), "torch": torch.__version__}
+                    notes = []
+                    want = impl
+                    if want == "peft" and m.get("family") != "bert":
+                        notes.append("the zoo encoder is not a transformers model: own implementation")
+                        want = "own"
+                    try:
+                        cell = run_cell(m, method, warmup + many, device, dtype, want)
+                    except ImportError as e:
+                        notes.append(f"{getattr(e, 'name', None) or 'transformers/peft'} is not installed ({first_line(e)}): own implementation")
+                        cell = None
+                    except Exception as e:  # a PEFT or transformers version that does not fit: say so, measure our own
+                        if want == "own":
+                            row["error"] = first_line(e)
+                            print(json.dumps(row), flush=True)
+                            print(f"perf: torch  {m['name']:<16} {method['label']:<15} {dtype} {impl}: failed: {row['error']}", file=sys.stderr, flush=True)
+                            continue
+                        notes.append(f"{want} failed ({type(e).__name__}: {first_line(e)}): own implementation")
+                        cell = None
+                    if cell is None:
+                        gc.collect()
+                        if device.type == "cuda":
+                            torch.cuda.empty_cache()
+                        try:
+                            cell = run_cell(m, method, warmup + many, device, dtype, "own")
+                        except Exception as e:
+                            row["error"] = first_line(e)
+                            row["note"] = "; ".join(notes)
+                            print(json.dumps(row), flush=True)
+                            continue
+                    wall, cpu, tokens, peak, final, used, extra, attn = cell
+                    if method is spec["methods"][0] and many == steps and statistics.median(wall[warmup:]) > spec.get("slowStepMs", 3000):
+                        many = min(steps, spec.get("slowSteps", 5))
+                    ms = statistics.median(wall[warmup:])
+                    row.update({
+                        "impl": used, "msPerStep": round(ms, 1), "tokensPerSec": round(1000 * tokens / ms),
+                        "cpuMsPerStep": round(statistics.median(cpu[warmup:]), 1), "steps": len(wall) - warmup,
+                        "maxMemoryBytes": peak, "finalLoss": final, **extra,
+                    })
+                    if attn:
+                        row["attention"] = attn
+                    if notes:
+                        row["note"] = "; ".join(notes)
+                    print(json.dumps(row), flush=True)
+                    print(f"perf: torch  {m['name']:<16} {method['label']:<15} {dtype} {used:<12} {ms:8.1f} ms/step {row['tokensPerSec']:7d} tok/s"
+                          + (f" {peak / 2**20:9.0f} MiB" if peak is not None else ""), file=sys.stderr, flush=True)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="PyTorch peer of tunelab perf (spec on stdin, JSON rows on stdout)")
+    p.add_argument("--device", help="cpu or cuda: rows in the device format (precision, implementation, memory)")
+    p.add_argument("--dtypes", default="fp32,bf16", help="with --device: comma list of fp32, bf16 (autocast)")
+    p.add_argument("--impl", default="peft", help="with --device: comma list of peft (transformers + PEFT where they apply), own")
+    a = p.parse_args(argv)
+    if a.device is None:
+        return a
+    if a.device not in ("cpu", "cuda") and not a.device.startswith("cuda:"):
+        p.error(f"--device: '{a.device}'; allowed: cpu, cuda, cuda:N")
+    a.dtypes = [x.strip() for x in a.dtypes.split(",") if x.strip()]
+    a.impl = [x.strip() for x in a.impl.split(",") if x.strip()]
+    if not a.dtypes or any(x not in ("fp32", "bf16") for x in a.dtypes):
+        p.error(f"--dtypes: '{','.join(a.dtypes)}'; allowed: fp32, bf16")
+    if not a.impl or any(x not in ("peft", "own") for x in a.impl):
+        p.error(f"--impl: '{','.join(a.impl)}'; allowed: peft, own")
+    return a
+
+
 if __name__ == "__main__":
-    main()
+    args = parse_args(sys.argv[1:])
+    if args.device is None:
+        main()
+    else:
+        main_device(args)

@@ -295,7 +295,9 @@ async function main() {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {}
+  } catch {
+    // not a git checkout: the manifest has no commit
+  }
   const manifest = {
     format: 'tunelab-gpu-check-pack',
     formatVersion: 1,

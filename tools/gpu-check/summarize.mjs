@@ -29,7 +29,9 @@ function jsonLines(text) {
     if (!t.startsWith('{')) continue;
     try {
       out.push(JSON.parse(t));
-    } catch {}
+    } catch {
+      // a line cut short by a killed step: skip it
+    }
   }
   return out;
 }
@@ -106,7 +108,9 @@ function perfRows(work, errText) {
   if (existsSync(file)) {
     try {
       return { source: 'perf.json', rows: JSON.parse(readFileSync(file, 'utf8')) };
-    } catch {}
+    } catch {
+      // unreadable perf.json: fall back to the log below
+    }
   }
   const rows = [];
   const labels = METHOD_LABELS.map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');

@@ -51,7 +51,7 @@ function readPackageJson(dir: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new Error(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`, { cause: e });
   }
 }
 

@@ -6,7 +6,7 @@ import { dryApply, withoutMethodPrefix } from '../trial/index.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import { expandGrid, type SweepCell } from './expand.js';
-import { rungSteps, type Bracket, type PruneConfig } from './halving.js';
+import { rungSteps, type PruneConfig } from './halving.js';
 
 export type { Bracket } from './halving.js';
 

@@ -1,5 +1,5 @@
 import { UserError, type BackendChoice } from '@tunelab/core/internal';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
 import { EXIT_INTERRUPTED, removeStaleTemps, type CheckpointPolicy } from '../resume.js';
@@ -13,7 +13,7 @@ import { openRungs, readRungs, rungsFile, type RungWriter } from './rungs.js';
 import { Scheduler } from './scheduler.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
 import type { SweepRecord } from '../records/index.js';
-import { inShard, RESULTS_FILE, sweepFiles, type Shard } from './shard.js';
+import { inShard, sweepFiles, type Shard } from './shard.js';
 import { openResultsFile, readResults, type ResultsWriter } from '../records/index.js';
 
 export interface SweepOptions {

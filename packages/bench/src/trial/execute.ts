@@ -9,7 +9,10 @@ export function majorityBaseline(task: TaskData): number {
     const outside = Math.max(0, task.labels.indexOf(task.outsideLabel ?? task.labels[0]!));
     let n = 0;
     let hit = 0;
-    for (const ex of task.test as TaggedExample[]) for (const t of ex.tags) (n++, t === outside && hit++);
+    for (const ex of task.test as TaggedExample[]) {
+      n += ex.tags.length;
+      hit += ex.tags.filter((t) => t === outside).length;
+    }
     return n ? hit / n : 0;
   }
   const counts = new Map<number, number>();

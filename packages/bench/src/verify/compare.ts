@@ -31,7 +31,10 @@ function outcome(r: TrialRecord): Record<string, unknown> {
   const flat: Record<string, unknown> = { status: r.status, finalTrainLoss: r.finalTrainLoss, trainableParams: r.trainableParams, totalParams: r.totalParams };
   for (const [k, v] of Object.entries(r.metrics ?? {})) flat[`metrics.${k}`] = v;
   for (const [k, v] of Object.entries(r.devMetrics ?? {})) flat[`devMetrics.${k}`] = v;
-  if (r.diverged) (flat['diverged.step'] = r.diverged.step), (flat['diverged.loss'] = r.diverged.loss);
+  if (r.diverged) {
+    flat['diverged.step'] = r.diverged.step;
+    flat['diverged.loss'] = r.diverged.loss;
+  }
   // the learning curve, point by point (its elapsed times are the one thing allowed to differ)
   r.curve?.forEach((p, i) => {
     flat[`curve[${i}].step`] = p.step;

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamWStep } from '../backend/adamw-op.js';
 import { sumOfSquares } from '../backend/fused-ops.js';
 import { paramsToTensors } from '../checkpoint/io.js';
-import type { RawTensor } from '../checkpoint/safetensors.js';
 import type { AdamWState } from '../contracts/training.js';
 export type { AdamWState };
 

@@ -175,7 +175,10 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
         one((o) => k.softmax(xr, rows, d, o, true), rows * d);
         one((o) => k.scaledSoftmax(xr, gamma, 1, rows, d, 0.125, o), rows * d);
         one((o) => k.scaledSoftmaxGrad(yy, dy, rows, d, 0.125, o), rows * d);
-        for (let op = 0; op < 5; op++) one((o) => k.reduce(op, xr, 1, rows, d, o), d), one((o) => k.reduce(op, xr, rows, d, 1, o), rows);
+        for (let op = 0; op < 5; op++) {
+          one((o) => k.reduce(op, xr, 1, rows, d, o), d);
+          one((o) => k.reduce(op, xr, rows, d, 1, o), rows);
+        }
         outs.push(new Float32Array([k.sumSquares([x.map((e) => (Number.isFinite(e) ? e : 1)), y, g])]));
         const w = new Float32Array(n), mo = new Float32Array(n), vo = new Float32Array(n);
         k.adamw(y, g, m, v, w, mo, vo, [0.9, 0.1, 0.999, 0.001, 0.5, 0.25, 1e-8, 1e-3, 0.01, 0.7], true, true);

@@ -36,7 +36,10 @@ function worst(actual: ArrayLike<number>, expected: readonly number[]): { err: n
   let at = -1;
   for (let i = 0; i < expected.length; i++) {
     const e = Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)); // NaN fails below
-    if (!(e <= err)) (err = e), (at = i);
+    if (!(e <= err)) {
+      err = e;
+      at = i;
+    }
   }
   return { err, at };
 }

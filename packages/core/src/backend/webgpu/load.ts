@@ -83,7 +83,7 @@ export async function registerWebGpuBackend(o: { allowSoftware: boolean }): Prom
   try {
     dawn = (await import('webgpu' as string)) as typeof dawn;
   } catch (e) {
-    throw new Error(`the optional package 'webgpu' (Dawn's Node binding) is not installed (${firstLine(e)})`);
+    throw new Error(`the optional package 'webgpu' (Dawn's Node binding) is not installed (${firstLine(e)})`, { cause: e });
   }
   // globals first (GPUBufferUsage & co. are read by the backend's code); navigator.gpu is set
   // only when an adapter is chosen, so the package's own import-time registration never runs

@@ -84,7 +84,10 @@ export function hfTokenizer(json: Record<string, unknown>, config: Record<string
       const ids: number[] = [];
       const wordIndex: number[] = [];
       words.forEach((w, i) => {
-        for (const id of encode(byteLevel ? ` ${w}` : w)) (ids.push(id), wordIndex.push(i));
+        for (const id of encode(byteLevel ? ` ${w}` : w)) {
+          ids.push(id);
+          wordIndex.push(i);
+        }
       });
       return { ids, wordIndex };
     },

@@ -35,7 +35,10 @@ export interface MlmInputs {
 export function logUnigram(corpus: readonly Int32Array[], vocab: number): Float32Array {
   const counts = new Float64Array(vocab).fill(1);
   let n = vocab;
-  for (const ids of corpus) for (const id of ids) (counts[id]!++, n++);
+  for (const ids of corpus) {
+    for (const id of ids) counts[id]!++;
+    n += ids.length;
+  }
   return Float32Array.from(counts, (c) => Math.log(c / n));
 }
 

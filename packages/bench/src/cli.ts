@@ -1,6 +1,7 @@
 import { isUserError } from '@tunelab/core/internal';
 import yargs from 'yargs';
 import { methodsCommand } from './commands/methods.js';
+import { newFamilyCommand } from './commands/new-family.js';
 import { newMethodCommand } from './commands/new-method.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
@@ -16,7 +17,7 @@ import { modelInfoCommand } from './commands/model-info.js';
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, evalCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, backendsCommand]) cli = add(cli) as typeof cli;
+  for (const add of [trainCommand, evalCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, newFamilyCommand, backendsCommand]) cli = add(cli) as typeof cli;
   try {
     await cli
       .demandCommand(1, 'name a command: train, eval, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends')

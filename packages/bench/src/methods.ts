@@ -31,6 +31,8 @@ export interface LoadedMethods {
   container: ReturnType<typeof createContainer>;
   /** everything resolved from that container, once */
   environment: RunEnvironment;
+  /** every plugin module file imported (a method's, or one that only binds families, tasks or trainers), as workers import them */
+  pluginFiles: string[];
   /** the training loops bound under TRAINER (core's `adamw`, and any a plugin module adds) */
   trainers: readonly Trainer[];
 }
@@ -53,7 +55,7 @@ async function importBuiltin(name: string): Promise<LoadedMethod | undefined> {
 }
 
 /** Resolve, import and check one plugin module; every failure is a one-line UserError. */
-async function importPlugin(req: PluginRequest): Promise<{ method?: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
+async function importPlugin(req: PluginRequest): Promise<{ path: string; method?: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
   const path = resolvePlugin(req);
   shareHostModules(); // one @tunelab/core, one tfjs engine, one inversify, whatever the plugin's folder holds
   let ns: unknown;
@@ -65,7 +67,7 @@ async function importPlugin(req: PluginRequest): Promise<{ method?: LoadedMethod
   try {
     const c = checkPluginModule(ns, label(req.spec, path));
     const as = (plugin: MethodPlugin): LoadedMethod => ({ plugin, from: req.spec, path, builtin: false });
-    return { ...(c.method ? { method: as(c.method) } : {}), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
+    return { path, ...(c.method ? { method: as(c.method) } : {}), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
   } catch (e) {
     throw e instanceof UserError ? withPrefix(e, `${req.where}: `) : e;
   }
@@ -99,8 +101,10 @@ export async function loadMethods(plugins: readonly PluginRequest[] = [], famili
   const direct = loaded.map((m) => m.plugin);
   const modules: ContainerModule[] = [];
   const where = new Map<LoadedMethod, string>();
+  const pluginFiles: string[] = [];
   for (const req of plugins) {
     const r = await importPlugin(req);
+    if (!pluginFiles.includes(r.path)) pluginFiles.push(r.path);
     // the same module named twice (or a built-in named again) gives the same objects: take them once
     if ((r.method && loaded.some((x) => x.plugin === r.method!.plugin)) || (r.module && modules.includes(r.module))) continue;
     for (const m of [...(r.method ? [r.method] : []), ...r.extra]) {
@@ -122,7 +126,7 @@ export async function loadMethods(plugins: readonly PluginRequest[] = [], famili
   // one container for the run: the families and tasks tunelab ships first, then what plugin modules bind
   const container = createContainer({ methods: direct, modules, models: families.models ?? [], tasks: families.tasks ?? builtinTasks() });
   const environment = environmentOf(container);
-  return { registry: environment.methods, loaded, container, trainers: environment.trainers.trainers, environment };
+  return { registry: environment.methods, loaded, container, trainers: environment.trainers.trainers, environment, pluginFiles };
 }
 
 /** `--plugin` values: resolved from the working directory. */

@@ -160,7 +160,15 @@ describe('faults with nothing lost', () => {
     const one = start(sweep(out, '--shard', '1/2'));
     const two = start(sweep(out, '--shard', '2/2'));
     await until('shard 1 under way', () => existsSync(join(out, '.lock.shard-1-of-2')) && states(out).length > 0);
-    const dup = tunelab(sweep(out, '--shard', '1/2'));
+    // hold shard 1 still while the duplicate starts (placed by an event, not a timer: on a busy
+    // machine shard 1 could otherwise finish, and free its lock, before the duplicate reaches it)
+    one.child.kill('SIGSTOP');
+    let dup: ReturnType<typeof tunelab>;
+    try {
+      dup = tunelab(sweep(out, '--shard', '1/2'));
+    } finally {
+      one.child.kill('SIGCONT');
+    }
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toMatch(/in use by .*pid \d+.*lock .*\.lock\.shard-1-of-2.*wait for it to finish or choose another --out/);
     expect(dup.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/records/index.js';
+import { loadMethods } from '../src/methods.js';
 import { layerParams, loraClosedForm } from '../src/report/claims.js';
 import { ci95HalfWidth, sampleStd, summarize } from '../src/report/stats.js';
 import { writeReport } from '../src/report/write.js';
@@ -147,20 +148,21 @@ describe('tunelab report on real sweep records', () => {
     expect(tex).not.toMatch(/[^\\]%[^\n]*& /); // every % in a row is escaped
   });
 
-  it('claims: the LoRA closed form and the FFN share, checked independently of the report code', () => {
+  it('claims: the LoRA closed form and the FFN share, checked independently of the report code', async () => {
+    const methods = (await loadMethods()).registry;
     const recs = fixtureRecords();
     for (const r of recs.filter((x) => x.method === 'lora')) {
       const d = r.encoder!.hidden;
       // query and value (d x d) in every layer: rank * (d + d) * 2 * layers
       expect(Number(r.params.rank) * 2 * d * 2 * r.encoder!.layers).toBe(r.adapterParams);
-      expect(loraClosedForm(r.encoder!, r.params)).toBe(r.adapterParams);
+      expect(loraClosedForm(methods, r.encoder!, r.params)).toBe(r.adapterParams);
     }
-    expect(loraClosedForm({ ...recs[0]!.encoder!, layers: 2, hidden: 8, ffnMultiplier: 4 }, { rank: 2, targets: 'all-linear', layers: [-1] })).toBe(2 * (4 * 16 + (8 + 32) * 2));
+    expect(loraClosedForm(methods, { ...recs[0]!.encoder!, layers: 2, hidden: 8, ffnMultiplier: 4 }, { rank: 2, targets: 'all-linear', layers: [-1] })).toBe(2 * (4 * 16 + (8 + 32) * 2));
     expect(md).toMatch(/1\. \*\*held\*\*: LoRA's trainable parameters are Σ r·\(d_in \+ d_out\)[\s\S]*24 of 24 lora records match/);
     const freeze = recs.find((x) => x.method === 'freeze' && x.model === 'tiny')!;
     const d = 16;
     const perLayer = 4 * (d * d + d) + (d * 64 + 64 + 64 * d + d) + 4 * d;
-    expect(layerParams(freeze.encoder!).layer).toBe(perLayer);
+    expect(layerParams(methods, freeze.encoder!)!.layer).toBe(perLayer);
     const share = (freeze.trainableParams - freeze.headParams) / perLayer;
     expect(md).toContain(`= ${share.toFixed(3)}; closed-form FFN share`);
     for (const verdict of md.match(/^\d\. \*\*([a-z ]+)\*\*/gm)!) expect(verdict).toMatch(/held|did not hold|not testable in this sweep/);

@@ -22,7 +22,7 @@ export { CONTAINER_MODULE_EXPORT, type MethodPluginModule } from './methods/plug
 export * from './model/index.js';
 // the families core ships
 export { zooModelSource, Encoder, zooShape, encoderParamCount, initEncoderParams, type EncoderConfig } from './families/zoo/index.js';
-export { hfModelSource, HfEncoder, parseHfConfig, encoderShape, type HfConfig } from './families/bert/index.js';
+export { hfModelSource, HfEncoder, parseHfConfig, encoderShape, loadHuggingFace, type HfConfig } from './families/bert/index.js';
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './families/bert/tokenizer.js';
 export { readSafetensorsFile, readJsonFile, sha256File } from './checkpoint/io.js';

@@ -30,3 +30,4 @@ export * from './data/index.js';
 export * from './families/zoo/index.js';
 export * from './families/bert/index.js';
 export { corePackage, methodPackageFiles, methodTemplateVars, METHOD_ID, STANDALONE_VERSIONS, type MethodLayout, type MethodTemplateInput, type MethodTemplateVars } from './generators/method/templates.js';
+export { familyPackageFiles, familyTemplateVars, FAMILY_ID, FAMILY_TEMPLATES, type FamilyTemplateVars } from './generators/family/templates.js';

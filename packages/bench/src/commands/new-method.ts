@@ -15,28 +15,14 @@ function idFromFolder(dir: string): string {
   return basename(dir).replace(/^(tunelab-)?method-/, '');
 }
 
-/**
- * Write a standalone method package into `dir` (which must not exist, or be empty), from the
- * same templates as `nx g @tunelab/core:method`. Everything is written into a sibling folder
- * first and renamed into place, so a failure leaves nothing half-written. Returns the files.
- */
-export function writeMethodPackage(o: NewMethodOptions): { dir: string; files: string[]; id: string; packageName: string } {
-  const dir = resolve(o.dir);
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`new-method: ${dir} already exists and is not empty; choose a new folder`);
-  const id = o.id ?? idFromFolder(dir);
-  if (!METHOD_ID.test(id)) {
-    throw new UserError(`new-method: method id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`);
-  }
-  if (!existsSync(dirname(dir))) throw new UserError(`new-method: the parent folder ${dirname(dir)} does not exist; create it first`);
-  const v = methodTemplateVars({
-    id,
-    layout: 'standalone',
-    root: basename(dir),
-    packageName: o.packageName ?? basename(dir),
-    ...(o.description !== undefined ? { description: o.description } : {}),
-    core: corePackage(),
-  });
-  const files = methodPackageFiles(v);
+/** The new package's folder must not exist (or be empty), and its parent must. */
+export function checkTarget(dir: string, command: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`${command}: ${dir} already exists and is not empty; choose a new folder`);
+  if (!existsSync(dirname(dir))) throw new UserError(`${command}: the parent folder ${dirname(dir)} does not exist; create it first`);
+}
+
+/** Write every file into a sibling folder first and rename it into place: a failure leaves nothing half-written. */
+export function writePackage(dir: string, files: readonly [string, string][]): void {
   const staging = join(dirname(dir), `.${basename(dir)}.tunelab-new-${process.pid}`);
   try {
     for (const [path, content] of files) {
@@ -49,6 +35,30 @@ export function writeMethodPackage(o: NewMethodOptions): { dir: string; files: s
     rmSync(staging, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Write a standalone method package into `dir` (which must not exist, or be empty), from the
+ * same templates as `nx g @tunelab/core:method`. Everything is written into a sibling folder
+ * first and renamed into place, so a failure leaves nothing half-written. Returns the files.
+ */
+export function writeMethodPackage(o: NewMethodOptions): { dir: string; files: string[]; id: string; packageName: string } {
+  const dir = resolve(o.dir);
+  checkTarget(dir, 'new-method');
+  const id = o.id ?? idFromFolder(dir);
+  if (!METHOD_ID.test(id)) {
+    throw new UserError(`new-method: method id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`);
+  }
+  const v = methodTemplateVars({
+    id,
+    layout: 'standalone',
+    root: basename(dir),
+    packageName: o.packageName ?? basename(dir),
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    core: corePackage(),
+  });
+  const files = methodPackageFiles(v);
+  writePackage(dir, files);
   return { dir, files: files.map(([p]) => p), id, packageName: v.packageName };
 }
 

@@ -1,6 +1,4 @@
-import { zooShape, type EncoderConfig, type ModelShape } from '@tunelab/core/internal';
-import { freezeParamCount, type FreezeModule } from '@tunelab/method-freeze';
-import { lora, loraSchema, loraTargetShapes } from '@tunelab/method-lora';
+import { zooShape, type EncoderConfig, type MethodRegistry, type ModelShape } from '@tunelab/core/internal';
 import type { TrialRecord } from '../records/index.js';
 import type { Cell, ReportModel, TaskReport } from './build.js';
 import type { Claim } from './claim.js';
@@ -58,36 +56,41 @@ export function recordShape(r: Pick<TrialRecord, 'shape' | 'encoder'>): ModelSha
 
 const shapeOf = (e: ModelShape | EncoderConfig): ModelShape => ('ffnWidth' in e ? e : recordShape({ encoder: e })!);
 
-/** The adapted linears of a LoRA record: method-lora's own resolution of its `targets` and `layers`. */
-export function loraTargets(e: ModelShape | EncoderConfig, params: Record<string, unknown>): [number, number][] {
-  return loraTargetShapes(shapeOf(e), loraSchema.parse(params));
+/**
+ * A method's closed-form parameter count (its `expectedParams`, through the method registry: the
+ * report names the method it checks, never imports its package). undefined when the method is not
+ * installed or states no closed form.
+ */
+function expected(methods: MethodRegistry, id: string, params: Record<string, unknown>, shape: ModelShape): { adapter: number; trainableBackbone: number } | undefined {
+  if (!methods.has(id)) return undefined;
+  const m = methods.get(id);
+  return m.expectedParams?.(methods.parseParams(id, params), shape);
 }
 
-/** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out): method-lora's closed form. */
-export function loraClosedForm(e: ModelShape | EncoderConfig, params: Record<string, unknown>): number {
-  const config = loraSchema.parse(params);
-  return lora.expectedParams(config, shapeOf(e)).adapter;
+/** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out): lora's own closed form. */
+export function loraClosedForm(methods: MethodRegistry, e: ModelShape | EncoderConfig, params: Record<string, unknown>): number | undefined {
+  return expected(methods, LORA, params, shapeOf(e))?.adapter;
 }
 
-function loraCount(m: ReportModel): Claim {
+function loraCount(m: ReportModel, methods: MethodRegistry): Claim {
   const base = { title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices", source: 'LoRA (Hu et al. 2021), §4', protocol: COUNTS_PROTOCOL };
   const recs = okTrials(m, LORA).filter((r) => recordShape(r));
-  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished lora trials whose records carry `encoder`', evidence: [] };
-  const wrong = recs.filter((r) => loraClosedForm(recordShape(r)!, r.params) !== r.adapterParams);
+  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished lora trials whose records carry their model shape', evidence: [] };
+  if (!methods.has(LORA)) return { ...base, verdict: 'not testable in this sweep', needs: "the 'lora' method installed (its expectedParams is the closed form)", evidence: [] };
+  const closed = (r: TrialRecord) => loraClosedForm(methods, recordShape(r)!, r.params);
+  const wrong = recs.filter((r) => closed(r) !== r.adapterParams);
   const examples = new Map<string, string>();
   for (const r of recs) {
     const e = recordShape(r)!;
-    const shapes = loraTargets(e, r.params);
     const key = `${r.model} ${JSON.stringify(r.params.targets)} ${JSON.stringify(r.params.layers)} ${r.params.rank}`;
     if (!examples.has(key)) {
-      const terms = [...new Set(shapes.map(([a, b]) => `${a}+${b}`))].map((s) => `${shapes.filter(([a, b]) => `${a}+${b}` === s).length}×(${s})`);
-      examples.set(key, `${r.model} (L=${e.layers}, d=${e.hidden}), r=${r.params.rank}, ${shapes.length} matrices: ${r.params.rank}·[${terms.join(' + ')}] = ${loraClosedForm(e, r.params)}; recorded adapterParams ${r.adapterParams}`);
+      examples.set(key, `${r.model} (L=${e.layers}, d=${e.hidden}), r=${r.params.rank}, targets ${JSON.stringify(r.params.targets)}: closed form ${closed(r)} (lora's expectedParams); recorded adapterParams ${r.adapterParams}`);
     }
   }
   return {
     ...base,
     verdict: wrong.length ? 'did not hold' : 'held',
-    evidence: [`${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`, ...examples.values(), ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${loraClosedForm(recordShape(r)!, r.params)}, recorded ${r.adapterParams}`)],
+    evidence: [`${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`, ...examples.values(), ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${closed(r)}, recorded ${r.adapterParams}`)],
   };
 }
 
@@ -135,23 +138,25 @@ function ptuning(m: ReportModel): Claim[] {
 
 // ---- (3) Freeze: the FFN is about 2/3 of a layer
 
-/** Parameters of one encoder layer and of its FFN (weights and biases): method-freeze's closed form per module. */
-export function layerParams(e: ModelShape | EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } {
+/** Parameters of one layer and of its FFN and attention (weights and biases): freeze's closed form per module, through the registry. */
+export function layerParams(methods: MethodRegistry, e: ModelShape | EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } | undefined {
   const one = { ...shapeOf(e), layers: 1 };
-  const count = (modules: FreezeModule) => freezeParamCount(one, { trainableLayers: 1, modules });
+  const count = (modules: string) => expected(methods, FREEZE, { trainableLayers: 1, modules }, one)?.trainableBackbone;
   const [layer, ffn, attn] = [count('all'), count('ffn'), count('attn')];
+  if (layer === undefined || ffn === undefined || attn === undefined) return undefined;
   return { layer, ffn, attn, norms: layer - ffn - attn };
 }
 
-function freezeShare(m: ReportModel): Claim {
+function freezeShare(m: ReportModel, methods: MethodRegistry): Claim {
   const base = { title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters", source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)', protocol: COUNTS_PROTOCOL };
   const recs = okTrials(m, FREEZE).filter((r) => recordShape(r) && (r.params.modules ?? 'ffn') === 'ffn');
-  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished freeze trials with modules=ffn whose records carry `encoder`', evidence: [] };
+  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished freeze trials with modules=ffn whose records carry their model shape', evidence: [] };
+  if (layerParams(methods, recordShape(recs[0]!)!) === undefined) return { ...base, verdict: 'not testable in this sweep', needs: "the 'freeze' method installed (its expectedParams is the closed form)", evidence: [] };
   const seen = new Map<string, { share: number; line: string }>();
   for (const r of recs) {
     const e = recordShape(r)!;
     const n = Math.min(Math.abs(Number(r.params.trainableLayers ?? 1)), e.layers);
-    const p = layerParams(e);
+    const p = layerParams(methods, e)!;
     const share = (r.trainableParams - r.headParams) / (n * p.layer);
     const key = `${r.model} ${n}`;
     if (!seen.has(key)) {
@@ -222,6 +227,6 @@ function shares(m: ReportModel): Claim {
   };
 }
 
-export function checkClaims(m: ReportModel): Claim[] {
-  return [loraCount(m), ...ptuning(m), freezeShare(m), loraMemory(m), shares(m), stackClaim(m)];
+export function checkClaims(m: ReportModel, methods: MethodRegistry): Claim[] {
+  return [loraCount(m, methods), ...ptuning(m), freezeShare(m, methods), loraMemory(m), shares(m), stackClaim(m)];
 }

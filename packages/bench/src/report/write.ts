@@ -1,6 +1,7 @@
-import { readPackageVersion, UserError } from '@tunelab/core/internal';
+import { readPackageVersion, UserError, type MethodRegistry } from '@tunelab/core/internal';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { loadMethods } from '../methods.js';
 import { buildReport } from './build.js';
 import { renderCharts } from './charts.js';
 import { checkClaims } from './claims.js';
@@ -18,6 +19,8 @@ export interface ReportOptions {
   out: string;
   /** warnings (a torn last line) go here, one line each */
   warn: (line: string) => void;
+  /** the methods whose closed forms (`expectedParams`) the claims check records against (default: the built-in ones) */
+  methods?: MethodRegistry;
 }
 
 export interface ReportResult {
@@ -46,11 +49,11 @@ function checkOut(out: string, inputs: readonly string[]): void {
 }
 
 /** Every file of the report, by name: built in memory from the records alone. */
-export async function renderReport(o: Pick<ReportOptions, 'inputs' | 'warn'>): Promise<{ files: Map<string, string>; trials: number; tasks: string[] }> {
+export async function renderReport(o: Pick<ReportOptions, 'inputs' | 'warn' | 'methods'>): Promise<{ files: Map<string, string>; trials: number; tasks: string[] }> {
   const loaded = loadTrials(o.inputs, o.warn);
   const model = buildReport(loaded);
   const tables = model.tasks.map((t) => taskTables(t, model));
-  const claims = checkClaims(model);
+  const claims = checkClaims(model, o.methods ?? (await loadMethods()).registry);
   const charts = await renderCharts(model);
   const sources = loaded.sources.map((s) => relative(process.cwd(), s.file) || s.file);
   const files = new Map<string, string>();
@@ -89,7 +92,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const inputs = o.inputs.map((i) => resolve(i));
   const out = resolve(o.out);
   checkOut(out, inputs);
-  const built = await renderReport({ inputs, warn: o.warn });
+  const built = await renderReport({ inputs, warn: o.warn, ...(o.methods ? { methods: o.methods } : {}) });
   const parent = dirname(out);
   mkdirSync(parent, { recursive: true });
   removeStale(out);

@@ -31,6 +31,8 @@ export interface SweepManifest {
   trials: { index: number; id: string; shard: number; label: string; spec: SweepPlan['cells'][number]['spec']; bracket?: string }[];
   git: { commit: string | null; dirty: boolean | null };
   versions: { core: string; bench: string; node: string; methods: Record<string, { package: string; version: string; from: string; path: string; builtin: boolean }> };
+  /** every plugin module file the sweep loaded (methods, and plugins that only bind families, tasks or trainers) */
+  plugins?: string[];
   backend: BackendInfo;
   machine: { hostname: string; os: string; arch: string; cpus: number; cpuModel: string; totalMemoryBytes: number };
   workers: number;
@@ -68,6 +70,7 @@ export function buildManifest(plan: SweepPlan, run: { workers: number; shard: Sh
     trials: plan.cells.map((c) => ({ index: c.index, id: c.id, shard: shardOfCell(shardIndexOf(c), count), label: c.label, spec: c.spec, ...(c.bracket ? { bracket: c.bracket.label } : {}) })),
     git: { commit, dirty: status === null ? null : status !== '' },
     versions: { core: CORE_VERSION, bench: readPackageVersion(new URL('../../package.json', import.meta.url)).version, node: process.version, methods },
+    plugins: plan.plugins,
     backend: plan.backend,
     machine: { hostname: hostname(), os: `${osType()} ${release()}`, arch: arch(), cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', totalMemoryBytes: totalmem() },
     workers: run.workers,

@@ -85,7 +85,8 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     throw isUserError(e) && e.message.startsWith('plugins[') ? new SweepConfigError([e.message], o.configPath) : e;
   }
   const { registry, loaded, trainers, environment } = methods;
-  const plugins = [...new Set(loaded.filter((m) => !m.builtin).map((m) => m.path))];
+  // every plugin module, with or without a method: the workers import the same files
+  const plugins = methods.pluginFiles;
   const { models } = environment;
   const backend = await selectBackend(o.backend, { threads: o.threads });
   const ctx = { cache: o.cache, backend, log: o.log };

@@ -41,7 +41,9 @@ function manifestPlugins(dir: string): PluginRequest[] {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return [];
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as { versions?: { methods?: Record<string, { from?: string; path?: string; builtin?: boolean }> } };
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { plugins?: unknown; versions?: { methods?: Record<string, { from?: string; path?: string; builtin?: boolean }> } };
+    // every plugin module (manifests since `plugins`: families and tasks too), else the methods'
+    if (Array.isArray(m.plugins)) return m.plugins.filter((p): p is string => typeof p === 'string').map((spec) => ({ spec, base: dir, where: `${file} (plugins)` }));
     return Object.values(m.versions?.methods ?? {})
       .filter((x) => x.builtin !== true && typeof x.from === 'string' && !x.from.startsWith('@tunelab/method-'))
       .map((x) => ({ spec: x.path ?? x.from!, base: dir, where: `${file} (versions.methods)` }));

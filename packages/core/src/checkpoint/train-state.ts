@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TrainState } from '../train/state.js';
+import type { TrainState } from '../contracts/training.js';
 import { UserError } from '../util/errors.js';
 import { readSafetensorsFile, writeFileAtomic } from './io.js';
 import { encodeSafetensors, type RawTensor } from './safetensors.js';

@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { createContainer, environmentOf } from '../../src/di/container.js';
-import { METHOD } from '../../src/di/tokens.js';
+import { METHOD, TASK } from '../../src/di/tokens.js';
 import { checkPluginModule } from '../../src/methods/plugin-module.js';
 import { isUserError } from '../../src/util/errors.js';
 import { fakeMethod } from './fake-method.js';
@@ -24,12 +24,28 @@ describe('checkPluginModule', () => {
 
   it('names the named exports when the default one is missing', () => {
     expect(userError(() => checkPluginModule({ ia3: fakeMethod('ia3') }, 'pkg'))).toBe(
-      "method plugin pkg: no default export; export the method object as `export default { meta, schema, apply }` (it exports 'ia3'; 'ia3' is shaped { meta, schema, apply }: add `export default ia3`)",
+      "method plugin pkg: no default export; export the method object as `export default { meta, schema, apply }` (or, for a plugin of model families, tasks or trainers only, a `containerModule`) (it exports 'ia3'; 'ia3' is shaped { meta, schema, apply }: add `export default ia3`)",
     );
     // the method object, not merely the first export (regression: the hint named 'VERSION')
     expect(userError(() => checkPluginModule({ VERSION: '1.0.0', helpers: {}, dora: fakeMethod('dora') }, 'pkg'))).toMatch(/\(it exports 'VERSION', 'helpers', 'dora'; 'dora' is shaped \{ meta, schema, apply \}: add `export default dora`\)$/);
     expect(userError(() => checkPluginModule({ VERSION: '1.0.0' }, 'pkg'))).toMatch(/\(it exports 'VERSION'; none is shaped \{ meta, schema, apply \}\)$/);
-    expect(userError(() => checkPluginModule({}, 'pkg'))).toMatch(/no default export; export the method object as `export default \{ meta, schema, apply \}`$/);
+    expect(userError(() => checkPluginModule({}, 'pkg'))).toMatch(/no default export; export the method object as `export default \{ meta, schema, apply \}` \(or, for a plugin of model families, tasks or trainers only, a `containerModule`\)$/);
+  });
+
+  it('takes a module with only a containerModule when it binds a family, a task or a trainer, and refuses one that binds nothing tunelab uses', () => {
+    const task = { name: 't', kind: 'classification' as const, description: 't', load: async () => { throw new Error('unused'); } };
+    const containerModule = new ContainerModule(({ bind }) => {
+      bind(TASK).toConstantValue(task);
+    });
+    const checked = checkPluginModule({ containerModule }, 'pkg');
+    expect(checked.method).toBeUndefined();
+    expect(checked.containerModule).toBe(containerModule);
+    const useless = new ContainerModule(({ bind }) => {
+      bind(Symbol.for('something-else')).toConstantValue(1);
+    });
+    expect(userError(() => checkPluginModule({ containerModule: useless }, 'pkg'))).toBe(
+      'plugin pkg: its `containerModule` binds nothing tunelab uses; bind METHOD, MODEL_SOURCE, TASK or TRAINER (from @tunelab/core), or export a default method',
+    );
   });
 
   it('checks the default export like any method plugin', () => {

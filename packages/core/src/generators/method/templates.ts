@@ -33,21 +33,26 @@ export interface MethodTemplateVars {
   zodRange: string;
   /** the exact @tensorflow/tfjs-core version core uses (one tfjs engine per process) */
   tfjsRange: string;
+  /** core's inversify range: an optional peer, for a plugin that exports a `containerModule` */
+  inversifyRange: string;
 }
 
 export const METHOD_ID = /^[a-z][a-z0-9-]*$/;
 
 /** The running core's package.json: the generated method supports this core's minor line. */
-export function corePackage(): { version: string; zod: string; tfjs: string } {
+export function corePackage(): { version: string; zod: string; tfjs: string; inversify: string } {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
     version: string;
     dependencies: Record<string, string>;
   };
-  return { version: pkg.version, zod: pkg.dependencies.zod ?? '^4.0.0', tfjs: pkg.dependencies['@tensorflow/tfjs-core'] ?? STANDALONE_VERSIONS.tfjsCore };
+  return { version: pkg.version, zod: pkg.dependencies.zod ?? '^4.0.0', tfjs: pkg.dependencies['@tensorflow/tfjs-core'] ?? STANDALONE_VERSIONS.tfjsCore, inversify: pkg.dependencies.inversify ?? '^8.0.0' };
 }
 
 const words = (id: string) => id.split('-').filter(Boolean);
 const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+
+/** `my-family` -> `MyFamily`. */
+export const pascalOf = (id: string): string => words(id).map(cap).join('');
 
 export interface MethodTemplateInput {
   /** the method id */
@@ -61,7 +66,7 @@ export interface MethodTemplateInput {
   offset?: string;
   description?: string;
   /** the running core's version, zod range and tfjs-core version (from core's package.json) */
-  core: { version: string; zod: string; tfjs: string };
+  core: { version: string; zod: string; tfjs: string; inversify?: string };
 }
 
 /** Validate the input once and derive every name the templates use. */
@@ -81,6 +86,7 @@ export function methodTemplateVars(i: MethodTemplateInput): MethodTemplateVars {
     coreRange: `^${i.core.version}`,
     zodRange: i.core.zod,
     tfjsRange: i.core.tfjs,
+    inversifyRange: i.core.inversify ?? '^8.0.0',
   };
 }
 
@@ -97,10 +103,10 @@ export function methodPackageFiles(v: MethodTemplateVars): [path: string, conten
   return files;
 }
 
-const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
+export const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
-/** What every generated package.json starts with, in the workspace or standalone. */
-function packageBase(v: MethodTemplateVars): Record<string, unknown> {
+/** What every generated package.json starts with (a method's or a family's), in the workspace or standalone. */
+export function packageBase(v: Pick<MethodTemplateVars, 'packageName' | 'description'>): Record<string, unknown> {
   return {
     name: v.packageName,
     version: '0.1.0',
@@ -132,20 +138,22 @@ function standalonePackageJson(v: MethodTemplateVars): string {
   return json({
     ...packageBase(v),
     scripts: { build: 'tsc -p tsconfig.json', typecheck: 'tsc -p tsconfig.test.json', test: 'vitest run', prepare: 'tsc -p tsconfig.json' },
-    peerDependencies: { '@tunelab/core': v.coreRange, '@tensorflow/tfjs-core': v.tfjsRange, zod: v.zodRange },
+    peerDependencies: { '@tunelab/core': v.coreRange, '@tensorflow/tfjs-core': v.tfjsRange, zod: v.zodRange, inversify: v.inversifyRange },
+    // inversify only for a plugin that exports a `containerModule` (extra methods, families, tasks, trainers)
+    peerDependenciesMeta: { inversify: { optional: true } },
     devDependencies: { typescript: STANDALONE_VERSIONS.typescript, vitest: STANDALONE_VERSIONS.vitest, '@types/node': STANDALONE_VERSIONS.typesNode },
   });
 }
 
 /** The compiler settings of tunelab's own packages, spelled out (a standalone package extends nothing). */
-const STANDALONE_COMPILER = {
+export const STANDALONE_COMPILER = {
   target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], strict: true,
   noUncheckedIndexedAccess: true, noImplicitOverride: true, esModuleInterop: true, skipLibCheck: true, declaration: true, sourceMap: true,
   resolveJsonModule: true, forceConsistentCasingInFileNames: true,
 };
 
 /** The files only a package of its own needs: test type-check, vitest settings, .gitignore. */
-function standaloneExtras(): [string, string][] {
+export function standaloneExtras(): [string, string][] {
   return [
     ['tsconfig.test.json', tsconfigTestJson()],
     // tfjs engines are process-global: one fork per test file; a conformance check trains for seconds

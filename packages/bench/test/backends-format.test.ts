@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBackends } from '../src/backends/format.js';
-import type { BackendsReport } from '../src/backends/probe.js';
+import { formatBackends } from '../src/probe/format.js';
+import type { BackendsReport } from '../src/probe/probe.js';
 
 /** A report as probeBackends builds it on an NVIDIA container without the graphics capability. */
 function nvidiaContainer(): BackendsReport {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BackendsReport } from '../src/backends/probe.js';
+import type { BackendsReport } from '../src/probe/probe.js';
 import type { TrialRecord } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 

@@ -9,7 +9,7 @@ export { schemaProblem, PROBE_KEY } from './methods/contract.js';
 export { checkParamNames } from './methods/probe.js';
 export { checkPluginModule, type CheckedPluginModule } from './methods/plugin-module.js';
 export { registerFastGradients } from './backend/gradients.js';
-export { adapterLine, softwareReason } from './backend/webgpu/adapter.js';
+export { adapterLine, softwareReason } from './backend/webgpu/gpu-adapter.js';
 export { gpuPresence, unusedGpuHint, type GpuPresence } from './backend/webgpu/presence.js';
 export { webGpuAdapter, webGpuErrors } from './backend/webgpu/load.js';
 export { determinismOf } from './backend/determinism.js';

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { UserError } from '@tunelab/core/internal';
-import { formatBackends } from '../backends/format.js';
-import { probeBackends } from '../backends/probe.js';
+import { formatBackends } from '../probe/format.js';
+import { probeBackends } from '../probe/probe.js';
 import { loadMethods } from '../methods.js';
 
 export function backendsCommand(y: Argv) {

@@ -1,5 +1,5 @@
 import type { BackendName, Determinism } from '../contracts/backend.js';
-import type { GpuAdapterInfo } from './webgpu/adapter.js';
+import type { GpuAdapterInfo } from './webgpu/gpu-adapter.js';
 
 /**
  * Whether reruns give the same bits on this backend, from what was measured (never assumed).

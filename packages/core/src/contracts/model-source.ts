@@ -19,14 +19,28 @@ export interface ModelIdentity {
   files?: { file: string; bytes: number; sha256: string }[];
 }
 
-/** What is known about a model without reading its weights (or pretraining it). */
+/**
+ * What is known about a model without reading its weights (or pretraining it): cheap enough that
+ * a sweep asks it for every model before the first trial.
+ */
 export interface ModelBlueprint {
   shape: ModelShape;
-  /** tokens per example when fine-tuning: the default of a trial's maxLength */
+  /**
+   * Tokens per example when fine-tuning: the default of a trial's `maxLength` (a trial's `--set
+   * maxLength=` overrides it; it must not exceed `shape.maxPositions`).
+   */
   sequenceLength: number;
-  /** backbone parameters (sweeps order models by it) */
+  /**
+   * Elements of every backbone weight `instantiate()` gives (embeddings, every layer, final norms;
+   * not the task head). Sweeps order models by it and records report it as `backboneParams`.
+   */
   params: number;
-  /** a randomly initialised backbone of this architecture (from-scratch runs; with a small vocabulary, the dry apply) */
+  /**
+   * A backbone of this architecture with fresh random weights, drawn from `rng` only (so the same
+   * rng state gives the same weights). `vocabSize` shrinks the embedding table: a sweep's dry apply
+   * builds every model at vocabulary 8 to check a method's config in milliseconds. Also the
+   * `fromScratch` ablation's backbone (at the full vocabulary).
+   */
   random(rng: Rng, vocabSize?: number): Backbone;
 }
 
@@ -65,13 +79,16 @@ export interface Progress {
 }
 
 export interface ModelSourceContext {
-  /** cache folder for built models */
+  /** tunelab's cache folder (`--cache`, `$TUNELAB_CACHE`): a source that builds or converts models keeps them under it, in a folder of its own */
   cache: string;
   backend: BackendInfo;
   log(line: string): void;
   /** where a source that builds models (the zoo's pretraining) reports its steps */
   progress?: (label: string, total: number) => Progress;
-  /** false: never build (pretrain) a missing model, fail instead (sweep workers) */
+  /**
+   * false: never build (pretrain, convert) a missing model; throw a UserError saying how to build
+   * it instead. Sweep workers load with `build: false` after the parent built every model once.
+   */
   build?: boolean;
 }
 

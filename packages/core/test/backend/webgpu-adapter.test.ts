@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adapterRecord, driverOf, softwareReason } from '../../src/backend/webgpu/adapter.js';
+import { adapterRecord, driverOf, softwareReason } from '../../src/backend/webgpu/gpu-adapter.js';
 import { dawnAttempts } from '../../src/backend/webgpu/load.js';
 import { startDeviceMemory } from '../../src/backend/webgpu/device-memory.js';
 import { nvmlStatus, openNvml } from '../../src/backend/webgpu/nvml.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adapterLine, adapterRecord, type GpuAdapterInfo, type RawAdapterInfo } from './adapter.js';
+import { adapterLine, adapterRecord, type GpuAdapterInfo, type RawAdapterInfo } from './gpu-adapter.js';
 import { gpuPresence, noGpuDevice, unusedGpuHint } from './presence.js';
 import { registerWebGpuKernelFixes } from './kernels.js';
 

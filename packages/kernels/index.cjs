@@ -41,7 +41,8 @@ function settingsFromEnv(env) {
   let threads;
   if (t !== '') {
     threads = Number(t);
-    if (!/^[0-9]+$/.test(t) || !(threads >= 1 && threads <= MAX_THREADS)) throw new Error(`TUNELAB_THREADS: expected an integer from 1 to ${MAX_THREADS} (got '${env.TUNELAB_THREADS}')`);
+    if (!/^[0-9]+$/.test(t) || !(threads >= 1 && threads <= MAX_THREADS))
+      throw new Error(`TUNELAB_THREADS: expected an integer from 1 to ${MAX_THREADS} (got '${env.TUNELAB_THREADS}')`);
   }
   return { simd, threads };
 }
@@ -49,7 +50,9 @@ function settingsFromEnv(env) {
 /** Select the build (auto: the best the CPU supports) and the thread count; throws when the CPU lacks a forced build. */
 function applySettings(addon, s) {
   if (s.simd === 'avx512' && !addon.simdSupported('avx512')) {
-    throw new Error('TUNELAB_SIMD=avx512: this CPU does not support AVX-512 (the avx512 build needs avx512f, avx512bw, avx512dq and avx512vl); allowed here: auto, avx2');
+    throw new Error(
+      'TUNELAB_SIMD=avx512: this CPU does not support AVX-512 (the avx512 build needs avx512f, avx512bw, avx512dq and avx512vl); allowed here: auto, avx2',
+    );
   }
   const base = addon.simdSupported('avx2') ? 'avx2' : 'generic';
   addon.setSimd(s.simd === 'auto' ? (addon.simdSupported('avx512') ? 'avx512' : base) : s.simd === 'avx2' ? base : s.simd);

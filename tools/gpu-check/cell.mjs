@@ -33,7 +33,8 @@ function parse(argv) {
   if (model === undefined) fail(`--model: unknown '${a.model}'; allowed: ${PERF_MODELS.map((m) => m.name.split(' ')[0]).join(', ')}`);
   const method = PERF_METHODS.find((m) => m.id === a.method);
   if (method === undefined) fail(`--method: unknown '${a.method}'; allowed: ${PERF_METHODS.map((m) => m.id).join(', ')}`);
-  if (!(Number.isInteger(a.warmup) && a.warmup >= 2)) fail(`--warmup: an integer >= 2 (step 2 measures the peak tensor memory); got ${a.warmup}`);
+  if (!(Number.isInteger(a.warmup) && a.warmup >= 2))
+    fail(`--warmup: an integer >= 2 (step 2 measures the peak tensor memory); got ${a.warmup}`);
   if (!(Number.isInteger(a.steps) && a.steps >= 1)) fail(`--steps: an integer >= 1; got ${a.steps}`);
   return { ...a, model, method };
 }
@@ -48,7 +49,19 @@ const row = {
   model: a.model.name,
   method: a.method.label,
   backend: info.name,
-  ...(info.adapter ? { adapter: { vendor: info.adapter.vendor, architecture: info.adapter.architecture, device: info.adapter.device, description: info.adapter.description, driver: info.adapter.driver, dawnBackend: info.adapter.dawnBackend, software: info.adapter.software } } : {}),
+  ...(info.adapter
+    ? {
+        adapter: {
+          vendor: info.adapter.vendor,
+          architecture: info.adapter.architecture,
+          device: info.adapter.device,
+          description: info.adapter.description,
+          driver: info.adapter.driver,
+          dawnBackend: info.adapter.dawnBackend,
+          software: info.adapter.software,
+        },
+      }
+    : {}),
   batch: batchOf(a.model),
   seq: a.model.seq,
   warmup: a.warmup,

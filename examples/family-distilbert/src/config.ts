@@ -29,7 +29,8 @@ export function parseDistilBertConfig(raw: unknown, source: string): DistilBertC
   if (!r.success) throw new UserError(`${source}: ${formatZodError(r.error)}`);
   const c = r.data;
   if (c.dim % c.n_heads !== 0) throw new UserError(`${source}: dim ${c.dim} is not a multiple of n_heads ${c.n_heads}`);
-  if (c.sinusoidal_pos_embds) throw new UserError(`${source}: sinusoidal_pos_embds true is not supported; supported: false (learned positions)`);
+  if (c.sinusoidal_pos_embds)
+    throw new UserError(`${source}: sinusoidal_pos_embds true is not supported; supported: false (learned positions)`);
   return c;
 }
 

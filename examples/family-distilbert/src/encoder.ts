@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  activation, dropout, hookContext, HookedBackbone, keyBiasOf, residual, selfAttention, standardLinears,
-  type Backbone, type ForwardOptions, type ModelShape, type ParamMap,
+  activation,
+  dropout,
+  hookContext,
+  HookedBackbone,
+  keyBiasOf,
+  residual,
+  selfAttention,
+  standardLinears,
+  type Backbone,
+  type ForwardOptions,
+  type ModelShape,
+  type ParamMap,
 } from '@tunelab/core';
 import { distilBertShape, type DistilBertConfig } from './config.js';
 
@@ -36,12 +46,26 @@ export class DistilBertEncoder extends HookedBackbone implements Backbone {
       keep = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;
     }
     const S = T + P;
-    if (S > maxPositions) throw new Error(`sequence of ${S} positions (prefix ${P} + tokens ${T}) exceeds the model's ${maxPositions} positions`);
+    if (S > maxPositions)
+      throw new Error(`sequence of ${S} positions (prefix ${P} + tokens ${T}) exceeds the model's ${maxPositions} positions`);
     x = tf.add(x, tf.slice(this.p('embeddings.position'), [0, 0], [S, d])) as tf.Tensor3D; // positions 0..S-1
-    let h = dropout(this.norm('embeddings.ln', tf.reshape(x, [B * S, d]) as tf.Tensor2D, eps), this.config.dropout, o.training, o.dropoutRng); // [B*S, d]
+    let h = dropout(
+      this.norm('embeddings.ln', tf.reshape(x, [B * S, d]) as tf.Tensor2D, eps),
+      this.config.dropout,
+      o.training,
+      o.dropoutRng,
+    ); // [B*S, d]
     const keyBias = keyBiasOf(keep); // [B, 1, 1, S]
     for (let i = 0; i < layers; i++) {
-      const a = selfAttention(h, B, S, keyBias, { layer: i, hidden: d, heads, dropout: this.config.attention_dropout }, (n, t) => this.linear(n, t, o), o);
+      const a = selfAttention(
+        h,
+        B,
+        S,
+        keyBias,
+        { layer: i, hidden: d, heads, dropout: this.config.attention_dropout },
+        (n, t) => this.linear(n, t, o),
+        o,
+      );
       h = this.norm(`layers.${i}.ln1`, tf.add(h, a) as tf.Tensor2D, eps);
       const up = this.act(this.linear(`layers.${i}.ffn.up`, h, o)) as tf.Tensor2D; // [B*S, ffnWidth]
       const f = this.linear(`layers.${i}.ffn.down`, up, o); // [B*S, d]

@@ -1,7 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  countParams, hfTokenizer, normalInit, readJsonFile, readSafetensorsFile, sha256, sha256File, UserError,
-  type LoadedModel, type ModelBlueprint, type ModelSource, type ParamMap, type RawTensor, type Rng,
+  countParams,
+  hfTokenizer,
+  normalInit,
+  readJsonFile,
+  readSafetensorsFile,
+  sha256,
+  sha256File,
+  UserError,
+  type LoadedModel,
+  type ModelBlueprint,
+  type ModelSource,
+  type ParamMap,
+  type RawTensor,
+  type Rng,
 } from '@tunelab/core';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -50,7 +62,15 @@ function transposed(t: RawTensor): Float32Array {
 }
 
 /** The weights by tunelab name, checked against the config's shapes; a checkpoint with or without the `distilbert.` prefix. */
-function mapWeights(c: DistilBertConfig, tensors: ReadonlyMap<string, RawTensor>, file: string): { values: Map<string, { shape: number[]; data: Float32Array }>; used: Record<string, string>; ignored: { key: string; dtype: string; shape: number[] }[] } {
+function mapWeights(
+  c: DistilBertConfig,
+  tensors: ReadonlyMap<string, RawTensor>,
+  file: string,
+): {
+  values: Map<string, { shape: number[]; data: Float32Array }>;
+  used: Record<string, string>;
+  ignored: { key: string; dtype: string; shape: number[] }[];
+} {
   const values = new Map<string, { shape: number[]; data: Float32Array }>();
   const used: Record<string, string> = {};
   for (const s of slots(c)) {
@@ -93,7 +113,8 @@ export function distilBertSource(): ModelSource {
       const tcfgPath = join(dir, 'tokenizer_config.json');
       const tcfg = existsSync(tcfgPath) ? ((await readJsonFile(tcfgPath, 'tokenizer config')) as Record<string, unknown>) : {};
       const tokenizer = hfTokenizer(tokJson, tcfg, 'bert', tokPath); // BERT's WordPiece framing; the encoder ignores token types
-      if (tokenizer.maxId() >= c.vocab_size) throw new UserError(`${tokPath}: ids up to ${tokenizer.maxId()} but config.json vocab_size is ${c.vocab_size}`);
+      if (tokenizer.maxId() >= c.vocab_size)
+        throw new UserError(`${tokPath}: ids up to ${tokenizer.maxId()} but config.json vocab_size is ${c.vocab_size}`);
       const instantiate = () => {
         const params: ParamMap = new Map();
         for (const [name, v] of values) {
@@ -105,7 +126,13 @@ export function distilBertSource(): ModelSource {
       };
       const sha = await sha256File(file);
       const bytes = statSync(file).size;
-      const identity = { family: 'distilbert', sha256: sha, tokenizerSha256: sha256(JSON.stringify(tokJson)), source: dir, files: [{ file: 'model.safetensors', bytes, sha256: sha }] };
+      const identity = {
+        family: 'distilbert',
+        sha256: sha,
+        tokenizerSha256: sha256(JSON.stringify(tokJson)),
+        source: dir,
+        files: [{ file: 'model.safetensors', bytes, sha256: sha }],
+      };
       return {
         ...blueprint(c),
         identity,
@@ -116,7 +143,17 @@ export function distilBertSource(): ModelSource {
           const m = instantiate();
           const params = countParams(m.params);
           m.dispose();
-          return { name: spec, family: 'distilbert', shape: distilBertShape(c), params, used, ignored, initialised: [], tokenizer: { ...tokenizer.info }, identity };
+          return {
+            name: spec,
+            family: 'distilbert',
+            shape: distilBertShape(c),
+            params,
+            used,
+            ignored,
+            initialised: [],
+            tokenizer: { ...tokenizer.info },
+            identity,
+          };
         },
       };
     },

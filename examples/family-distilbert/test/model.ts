@@ -15,7 +15,11 @@ export interface Reference {
 
 export const reference = (): Reference => JSON.parse(readFileSync(`${FIXTURE}reference.json`, 'utf8')) as Reference;
 
-const ctx = { cache: '/nonexistent', backend: { name: 'cpu', tfBackend: 'cpu', threads: 1, skipped: [], determinism: { deterministic: true, evidence: '' } } as never, log: () => {} };
+const ctx = {
+  cache: '/nonexistent',
+  backend: { name: 'cpu', tfBackend: 'cpu', threads: 1, skipped: [], determinism: { deterministic: true, evidence: '' } } as never,
+  log: () => {},
+};
 
 /** The fixture as a conformance backbone: its weights, its tokenizer, core's masked-mean head. */
 export const distilBertModel: ConformanceModel = {

@@ -3,7 +3,10 @@ import { bitfit } from '../src/index.js';
 
 runConformance(bitfit, {
   // the same checks on the Hugging Face fixtures (post-LN BERT and RoBERTa backbones)
-  models: [huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)), huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url))],
+  models: [
+    huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)),
+    huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url)),
+  ],
   rows: [
     { name: 'default (linear biases)', config: {} },
     { name: 'with LayerNorm shifts', config: { layerNorm: true }, kinds: ['classification'] },

@@ -18,14 +18,20 @@ const RULES: Record<Ia3Target, { linear: string; side: 'output' | 'input' }> = {
 };
 
 /** Parameter count in closed form: per layer kvHeads·headDim for k and for v, ffnWidth for the FFN (head on top). */
-export function ia3ParamCount(c: { layers: number; kvHeads: number; headDim: number; ffnWidth: number }, config: Pick<Ia3Config, 'targets'>): number {
+export function ia3ParamCount(
+  c: { layers: number; kvHeads: number; headDim: number; ffnWidth: number },
+  config: Pick<Ia3Config, 'targets'>,
+): number {
   const kv = c.kvHeads * c.headDim;
   const size = { key: kv, value: kv, ffn: c.ffnWidth };
   return c.layers * config.targets.reduce((n, t) => n + size[t], 0);
 }
 
 /** One vector of ones per (layer, target): `ia3.layers.{i}.{target}`, sized to the scaled side. */
-function initVectors(model: Backbone, targets: readonly Ia3Target[]): { params: ParamMap; byLinear: Map<string, { v: tf.Variable; side: 'output' | 'input' }> } {
+function initVectors(
+  model: Backbone,
+  targets: readonly Ia3Target[],
+): { params: ParamMap; byLinear: Map<string, { v: tf.Variable; side: 'output' | 'input' }> } {
   const params: ParamMap = new Map();
   const byLinear = new Map<string, { v: tf.Variable; side: 'output' | 'input' }>();
   for (let i = 0; i < model.shape.layers; i++) {

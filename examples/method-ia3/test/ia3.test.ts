@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Encoder, countParams, createHead, createRng, disposeBatch, encodeSplit, makeBatch, rngStreams, selectBackend, train, type Backbone, type ForwardHooks } from '@tunelab/core';
+import {
+  Encoder,
+  countParams,
+  createHead,
+  createRng,
+  disposeBatch,
+  encodeSplit,
+  makeBatch,
+  rngStreams,
+  selectBackend,
+  train,
+  type Backbone,
+  type ForwardHooks,
+} from '@tunelab/core';
 import { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ia3, ia3ParamCount, ia3Schema } from '../src/index.js';
@@ -23,7 +36,13 @@ async function hidden(model: Backbone, hooks?: ForwardHooks): Promise<Float32Arr
 describe('IA³', () => {
   it('at step 0 the adapted model equals the base model exactly (vectors start at ones)', async () => {
     const model = Encoder.init(TINY_ENCODER, createRng('ia3-base'));
-    const adapter = ia3.apply({ model, config: ia3Schema.parse({}), rng: createRng('init'), task: { kind, numLabels: 2 }, sequenceLength: 16 });
+    const adapter = ia3.apply({
+      model,
+      config: ia3Schema.parse({}),
+      rng: createRng('init'),
+      task: { kind, numLabels: 2 },
+      sequenceLength: 16,
+    });
     try {
       const base = await hidden(model);
       const adapted = await hidden(model, adapter.hooks);
@@ -38,7 +57,13 @@ describe('IA³', () => {
   it('rescales what the paper says: k and v outputs, and ffn.down input (= folding the vectors into the weights)', async () => {
     const model = Encoder.init(TINY_ENCODER, createRng('ia3-fold'));
     const folded = Encoder.init(TINY_ENCODER, createRng('ia3-fold'));
-    const adapter = ia3.apply({ model, config: ia3Schema.parse({}), rng: createRng('init'), task: { kind, numLabels: 2 }, sequenceLength: 16 });
+    const adapter = ia3.apply({
+      model,
+      config: ia3Schema.parse({}),
+      rng: createRng('init'),
+      task: { kind, numLabels: 2 },
+      sequenceLength: 16,
+    });
     try {
       const rng = createRng('scales');
       for (const [name, v] of adapter.params) {
@@ -65,26 +90,44 @@ describe('IA³', () => {
     }
   });
 
-  it.each([[{}, 2 * (12 + 12 + 48)], [{ targets: ['ffn'] }, 2 * 48], [{ targets: ['value', 'key'] }, 2 * 24]])(
-    'trains exactly the closed form L·(d + d + m·d) + head: %j',
-    async (raw, want) => {
-      const config = ia3Schema.parse(raw);
-      expect(ia3ParamCount(TINY_SHAPE, config)).toBe(want);
-      const model = Encoder.init(TINY_ENCODER, createRng('ia3-count'));
-      const head = createHead(kind, TINY_ENCODER.hidden, 2, createRng('head'));
-      const adapter = ia3.apply({ model, config, rng: createRng('init'), task: { kind, numLabels: 2 }, sequenceLength: 16 });
-      try {
-        const training = { steps: 1, batchSize: 8, lr: 1e-3, warmupRatio: 0, weightDecay: 0, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
-        const r = await train({ model, head, adapter, data: encodeSplit(tinyTask(kind).train, kind, tinyTokenizer(), 16), config: training, streams: rngStreams(1) });
-        expect(countParams(adapter.params)).toBe(want);
-        expect(r.trainableParams).toBe(want + countParams(head.params));
-      } finally {
-        adapter.dispose();
-        head.dispose();
-        model.dispose();
-      }
-    },
-  );
+  it.each([
+    [{}, 2 * (12 + 12 + 48)],
+    [{ targets: ['ffn'] }, 2 * 48],
+    [{ targets: ['value', 'key'] }, 2 * 24],
+  ])('trains exactly the closed form L·(d + d + m·d) + head: %j', async (raw, want) => {
+    const config = ia3Schema.parse(raw);
+    expect(ia3ParamCount(TINY_SHAPE, config)).toBe(want);
+    const model = Encoder.init(TINY_ENCODER, createRng('ia3-count'));
+    const head = createHead(kind, TINY_ENCODER.hidden, 2, createRng('head'));
+    const adapter = ia3.apply({ model, config, rng: createRng('init'), task: { kind, numLabels: 2 }, sequenceLength: 16 });
+    try {
+      const training = {
+        steps: 1,
+        batchSize: 8,
+        lr: 1e-3,
+        warmupRatio: 0,
+        weightDecay: 0,
+        clipNorm: 1,
+        evalBatchSize: 8,
+        maxLength: 16,
+        evalLimit: 0,
+      };
+      const r = await train({
+        model,
+        head,
+        adapter,
+        data: encodeSplit(tinyTask(kind).train, kind, tinyTokenizer(), 16),
+        config: training,
+        streams: rngStreams(1),
+      });
+      expect(countParams(adapter.params)).toBe(want);
+      expect(r.trainableParams).toBe(want + countParams(head.params));
+    } finally {
+      adapter.dispose();
+      head.dispose();
+      model.dispose();
+    }
+  });
 
   it('canonicalises targets: order and duplicates do not change the config', () => {
     expect(ia3Schema.parse({ targets: ['ffn', 'key', 'ffn'] })).toEqual({ targets: ['key', 'ffn'] });

@@ -17,10 +17,28 @@ import { modelInfoCommand } from './commands/model-info.js';
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv).scriptName('tunelab');
-  for (const add of [trainCommand, evalCommand, pretrainCommand, methodsCommand, pretrainingGainCommand, sweepCommand, reportCommand, perfCommand, verifyCommand, modelInfoCommand, newMethodCommand, newFamilyCommand, backendsCommand]) cli = add(cli) as typeof cli;
+  for (const add of [
+    trainCommand,
+    evalCommand,
+    pretrainCommand,
+    methodsCommand,
+    pretrainingGainCommand,
+    sweepCommand,
+    reportCommand,
+    perfCommand,
+    verifyCommand,
+    modelInfoCommand,
+    newMethodCommand,
+    newFamilyCommand,
+    backendsCommand,
+  ])
+    cli = add(cli) as typeof cli;
   try {
     await cli
-      .demandCommand(1, 'name a command: train, eval, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends')
+      .demandCommand(
+        1,
+        'name a command: train, eval, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends',
+      )
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter) collect
       .middleware(lastWins, true)

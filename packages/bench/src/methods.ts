@@ -1,4 +1,21 @@
-import { builtinTasks, checkParamNames, checkPluginModule, checkUniqueMethods, createContainer, environmentOf, isUserError, UserError, withPrefix, type CheckedPluginModule, type MethodPlugin, type MethodRegistry, type ModelSource, type RunEnvironment, type TaskProvider, type Trainer } from '@tunelab/core/internal';
+import {
+  builtinTasks,
+  checkParamNames,
+  checkPluginModule,
+  checkUniqueMethods,
+  createContainer,
+  environmentOf,
+  isUserError,
+  UserError,
+  withPrefix,
+  type CheckedPluginModule,
+  type MethodPlugin,
+  type MethodRegistry,
+  type ModelSource,
+  type RunEnvironment,
+  type TaskProvider,
+  type Trainer,
+} from '@tunelab/core/internal';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePlugin, type PluginRequest } from './plugins.js';
 import { shareHostModules } from './shared-modules.js';
@@ -40,7 +57,8 @@ export interface LoadedMethods {
 /** `plugin 'x' (/abs/x.mjs)`: how messages name a loaded module. */
 const label = (spec: string, path: string) => (spec === path ? `'${spec}'` : `'${spec}' (${path})`);
 
-const firstLine = (e: unknown) => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e)).split('\n')[0]!;
+const firstLine = (e: unknown) =>
+  (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e)).split('\n')[0]!;
 
 async function importBuiltin(name: string): Promise<LoadedMethod | undefined> {
   let path: string;
@@ -55,19 +73,28 @@ async function importBuiltin(name: string): Promise<LoadedMethod | undefined> {
 }
 
 /** Resolve, import and check one plugin module; every failure is a one-line UserError. */
-async function importPlugin(req: PluginRequest): Promise<{ path: string; method?: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
+async function importPlugin(
+  req: PluginRequest,
+): Promise<{ path: string; method?: LoadedMethod; extra: LoadedMethod[]; module?: ContainerModule }> {
   const path = resolvePlugin(req);
   shareHostModules(); // one @tunelab/core, one tfjs engine, one inversify, whatever the plugin's folder holds
   let ns: unknown;
   try {
     ns = await import(pathToFileURL(path).href);
   } catch (e) {
-    throw new UserError(`${req.where}: cannot load ${label(req.spec, path)}: importing it threw ${firstLine(e)}; fix the module (or remove it from ${req.where})`);
+    throw new UserError(
+      `${req.where}: cannot load ${label(req.spec, path)}: importing it threw ${firstLine(e)}; fix the module (or remove it from ${req.where})`,
+    );
   }
   try {
     const c = checkPluginModule(ns, label(req.spec, path));
     const as = (plugin: MethodPlugin): LoadedMethod => ({ plugin, from: req.spec, path, builtin: false });
-    return { path, ...(c.method ? { method: as(c.method) } : {}), extra: c.extraMethods.map(as), ...(c.containerModule ? { module: c.containerModule } : {}) };
+    return {
+      path,
+      ...(c.method ? { method: as(c.method) } : {}),
+      extra: c.extraMethods.map(as),
+      ...(c.containerModule ? { module: c.containerModule } : {}),
+    };
   } catch (e) {
     throw e instanceof UserError ? withPrefix(e, `${req.where}: `) : e;
   }
@@ -81,7 +108,8 @@ function describeSource(m: LoadedMethod): string {
 function checkUnique(all: LoadedMethod[], where: Map<LoadedMethod, string>): void {
   const head = (m: LoadedMethod) => `${where.get(m) ? `${where.get(m)}: ` : ''}method plugin ${label(m.from, m.path)}`;
   checkUniqueMethods(all, (m) => m.plugin, {
-    duplicateId: (m, other) => `${head(m)}: method id '${m.plugin.meta.id}' is already provided by ${describeSource(other)}; change meta.id`,
+    duplicateId: (m, other) =>
+      `${head(m)}: method id '${m.plugin.meta.id}' is already provided by ${describeSource(other)}; change meta.id`,
     duplicatePrefix: (m, taken) =>
       `${head(m)}: meta.paramPrefix '${m.plugin.meta.paramPrefix}' is already used by method '${taken.plugin.meta.id}' of ${describeSource(taken)}; choose another meta.paramPrefix`,
   });
@@ -92,7 +120,10 @@ function checkUnique(all: LoadedMethod[], where: Map<LoadedMethod, string>): voi
  * imported, checked (shape, core API range, unique id and prefix) and collected into one container.
  * Everything is checked before anything trains; each problem is a UserError of one line.
  */
-export async function loadMethods(plugins: readonly PluginRequest[] = [], families: { models?: readonly ModelSource[]; tasks?: readonly TaskProvider[] } = {}): Promise<LoadedMethods> {
+export async function loadMethods(
+  plugins: readonly PluginRequest[] = [],
+  families: { models?: readonly ModelSource[]; tasks?: readonly TaskProvider[] } = {},
+): Promise<LoadedMethods> {
   const loaded: LoadedMethod[] = [];
   for (const name of BUILTIN_METHOD_PACKAGES) {
     const m = await importBuiltin(name);

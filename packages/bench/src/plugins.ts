@@ -60,7 +60,10 @@ function packageEntry(dir: string, subpath: string): { file: string; field: stri
   const pkg = readPackageJson(dir);
   const exp = pkg.exports;
   if (exp !== undefined) {
-    const sugar = typeof exp === 'string' || Array.isArray(exp) || (typeof exp === 'object' && exp !== null && !Object.keys(exp).some((k) => k.startsWith('.')));
+    const sugar =
+      typeof exp === 'string' ||
+      Array.isArray(exp) ||
+      (typeof exp === 'object' && exp !== null && !Object.keys(exp).some((k) => k.startsWith('.')));
     const map = (sugar ? { '.': exp } : exp) as Record<string, unknown>;
     if (!(subpath in map)) throw new Error(`its package.json "exports" has no '${subpath}'`);
     const t = exportTarget(map[subpath]);
@@ -101,7 +104,8 @@ export function resolvePlugin(req: PluginRequest): string {
       const path = req.spec.startsWith('file:') ? fileURLToPath(req.spec) : resolve(req.base, req.spec);
       if (!existsSync(path)) fail(`${path} does not exist; fix the path (relative to ${req.base})`);
       if (statSync(path).isDirectory()) {
-        if (!existsSync(join(path, 'package.json'))) fail(`${path} is a folder without a package.json; name the module file or add a package.json`);
+        if (!existsSync(join(path, 'package.json')))
+          fail(`${path} is a folder without a package.json; name the module file or add a package.json`);
         ({ file, field } = packageEntry(path, '.'));
       } else {
         file = path;
@@ -109,7 +113,10 @@ export function resolvePlugin(req: PluginRequest): string {
     } else {
       const [name, subpath] = splitPackageSpec(req.spec);
       const dir = findPackageDir(name, req.base);
-      if (dir === undefined) fail(`no package '${name}' in node_modules from ${req.base} upwards; install it in your project (npm install ${name}) or give a path`);
+      if (dir === undefined)
+        fail(
+          `no package '${name}' in node_modules from ${req.base} upwards; install it in your project (npm install ${name}) or give a path`,
+        );
       ({ file, field } = packageEntry(dir!, subpath));
     }
   } catch (e) {

@@ -20,9 +20,14 @@ export const EXIT_INTERRUPTED = 75;
  */
 export const checkpointSchema = z
   .object({
-    every: z.union([z.literal('auto'), z.literal('off'), z.number().int('expected an integer number of steps').min(1, 'expected at least 1 step')], {
-      error: "expected 'auto', 'off' or a number of steps",
-    }).default('auto'),
+    every: z
+      .union(
+        [z.literal('auto'), z.literal('off'), z.number().int('expected an integer number of steps').min(1, 'expected at least 1 step')],
+        {
+          error: "expected 'auto', 'off' or a number of steps",
+        },
+      )
+      .default('auto'),
     minutes: z.number({ error: 'expected a number of minutes' }).positive('expected more than 0 minutes').default(10),
   })
   .strict();
@@ -39,7 +44,10 @@ export function parseCheckpointEvery(raw: string): CheckpointPolicy['every'] {
 }
 
 /** The loop's `checkpoint.due` for a policy, timed from now. */
-export function checkpointDue(p: CheckpointPolicy, now: () => number = () => performance.now()): (step: number, atDevPoint: boolean) => boolean {
+export function checkpointDue(
+  p: CheckpointPolicy,
+  now: () => number = () => performance.now(),
+): (step: number, atDevPoint: boolean) => boolean {
   if (p.every === 'off') return () => false;
   if (typeof p.every === 'number') {
     const n = p.every;
@@ -65,7 +73,11 @@ export function stateFile(dir: string, trialId: string): string {
  * checkpoint or data changed), of another format, cut short or damaged on disk is never loaded:
  * it is named in a warning, deleted, and the trial starts from its last good point.
  */
-export async function usableState(path: string, trialId: string, o: { after?: number; before?: number; warn: (line: string) => void }): Promise<TrainState | undefined> {
+export async function usableState(
+  path: string,
+  trialId: string,
+  o: { after?: number; before?: number; warn: (line: string) => void },
+): Promise<TrainState | undefined> {
   if (!existsSync(path)) return undefined;
   let state: TrainState;
   try {
@@ -90,7 +102,9 @@ export async function trySaveState(path: string, state: TrainState, trialId: str
     await saveTrainState(path, state, trialId);
     return true;
   } catch (e) {
-    warn(`warning: could not write the training state at step ${state.step} (${isUserError(e) ? e.message : (e as Error).message}); the trial goes on, a restart would resume from an earlier state`);
+    warn(
+      `warning: could not write the training state at step ${state.step} (${isUserError(e) ? e.message : (e as Error).message}); the trial goes on, a restart would resume from an earlier state`,
+    );
     return false;
   }
 }

@@ -1,7 +1,13 @@
 import { register } from 'node:module';
 
 /** The packages a plugin must share with the host. */
-export const SHARED_PACKAGES = ['@tunelab/core', '@tunelab/core/testing', '@tunelab/core/internal', '@tensorflow/tfjs-core', 'inversify'] as const;
+export const SHARED_PACKAGES = [
+  '@tunelab/core',
+  '@tunelab/core/testing',
+  '@tunelab/core/internal',
+  '@tensorflow/tfjs-core',
+  'inversify',
+] as const;
 
 /**
  * Node module hooks (module.register) that make every plugin share the host's copies of the

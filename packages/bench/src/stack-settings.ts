@@ -9,7 +9,8 @@ export const flagPlace: SettingPlace = (key) => `--set ${key}`;
 export function stackKeyProblem(methodId: string, key: string): string | null {
   const ids = stackIds(methodId);
   const dot = key.indexOf('.');
-  if (dot < 0) return `'${methodId}' stacks methods, so name the method the setting is for: ${ids.map((id) => `${id}.${key}`).join(' or ')}`;
+  if (dot < 0)
+    return `'${methodId}' stacks methods, so name the method the setting is for: ${ids.map((id) => `${id}.${key}`).join(' or ')}`;
   const id = key.slice(0, dot);
   if (!ids.includes(id)) return `'${id}' is not one of the stacked methods (${ids.join(', ')}); write <method id>.<param>`;
   if (key.length === dot + 1) return `no parameter after '${id}.'; write ${id}.<param>`;
@@ -21,7 +22,11 @@ export function stackKeyProblem(methodId: string, key: string): string | null {
  * A single method takes its params unqualified (`rank`), as always; a stack takes them qualified by
  * method id (`lora.rank`, `ptuning-v2.prefixLength`) and gets them grouped by id.
  */
-export function splitSettings(methodId: string, set: Record<string, unknown>, place: SettingPlace = flagPlace): { training: Record<string, unknown>; params: Record<string, unknown> } {
+export function splitSettings(
+  methodId: string,
+  set: Record<string, unknown>,
+  place: SettingPlace = flagPlace,
+): { training: Record<string, unknown>; params: Record<string, unknown> } {
   const training: Record<string, unknown> = {};
   const params: Record<string, unknown> = {};
   const stacked = isStackId(methodId);

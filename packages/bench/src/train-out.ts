@@ -22,10 +22,16 @@ export interface TrainOut {
   close(): void;
 }
 
-export async function openTrainOut(dir: string, p: PreparedTrial, policy: CheckpointPolicy, log: (line: string) => void): Promise<TrainOut | { recorded: TrialRecord; where: string }> {
+export async function openTrainOut(
+  dir: string,
+  p: PreparedTrial,
+  policy: CheckpointPolicy,
+  log: (line: string) => void,
+): Promise<TrainOut | { recorded: TrialRecord; where: string }> {
   mkdirSync(dir, { recursive: true });
   const prior = readResults(dir, { warn: log });
-  if (prior.errors.length) throw new UserError(`${dir}: results lines that are not records (fix or delete them):\n  ${prior.errors.slice(0, 5).join('\n  ')}`);
+  if (prior.errors.length)
+    throw new UserError(`${dir}: results lines that are not records (fix or delete them):\n  ${prior.errors.slice(0, 5).join('\n  ')}`);
   const done = prior.records.get(p.id);
   if (done?.status === 'ok') return { recorded: done as TrialRecord, where: prior.where.get(p.id)! };
   const file = stateFile(dir, p.id);
@@ -39,7 +45,9 @@ export async function openTrainOut(dir: string, p: PreparedTrial, policy: Checkp
     if (stopRequested && signal === 'SIGTERM') return; // Slurm and a job script may both send it
     if (stopRequested) process.exit(EXIT_INTERRUPTED);
     stopRequested = true;
-    log(`\ntrain: ${signal}: finishing the current step and saving the state${signal === 'SIGINT' ? ' (a second Ctrl-C stops at once)' : ''}`);
+    log(
+      `\ntrain: ${signal}: finishing the current step and saving the state${signal === 'SIGINT' ? ' (a second Ctrl-C stops at once)' : ''}`,
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -18,7 +18,10 @@ const config = join(ws.dir, 'crash-prune.json');
 writeFileSync(
   config,
   JSON.stringify({
-    name: 'crash-prune', tasks: ['wn-wic'], models: ['tiny'], seeds: [1, 2],
+    name: 'crash-prune',
+    tasks: ['wn-wic'],
+    models: ['tiny'],
+    seeds: [1, 2],
     training: { steps: 12, batchSize: 8, evalLimit: 16, evalEvery: 2 },
     prune: { type: 'successive-halving', reductionFactor: 3, minSteps: 2 },
     methods: [{ method: 'lora', grid: { rank: [2], lr: [0.0001, 0.003, 0.03] } }],
@@ -40,7 +43,9 @@ beforeAll(() => {
   const recs = lines(join(REF, 'results.jsonl')).map((l) => JSON.parse(l) as TrialRecord);
   // 3 settings x 2 seeds; the best ⌊3/3⌋ = 1 setting goes on at rung 1 (step 2), the rest are pruned there
   expect(recs.map((r) => r.status).sort()).toEqual(['ok', 'ok', 'pruned', 'pruned', 'pruned', 'pruned']);
-  expect(recs.filter((r) => r.status === 'pruned').every((r) => r.pruned?.rung === 1 && r.pruned.step === 2 && r.curve?.length === 1)).toBe(true);
+  expect(recs.filter((r) => r.status === 'pruned').every((r) => r.pruned?.rung === 1 && r.pruned.step === 2 && r.curve?.length === 1)).toBe(
+    true,
+  );
 }, 300_000);
 
 describe('crash harness, successive halving', () => {
@@ -54,7 +59,9 @@ describe('crash harness, successive halving', () => {
       if (r.killed) kills++;
       const read = readResults(OUT);
       expect(read.errors).toEqual([]);
-      const ids = lines(results).filter((l) => l.endsWith('}')).map((l) => (JSON.parse(l) as TrialRecord).trialId);
+      const ids = lines(results)
+        .filter((l) => l.endsWith('}'))
+        .map((l) => (JSON.parse(l) as TrialRecord).trialId);
       expect(new Set(ids).size, 'a trial recorded twice').toBe(ids.length);
     }
     expect(kills, 'most runs must really be killed, or the harness tests nothing').toBeGreaterThanOrEqual(8);
@@ -67,6 +74,10 @@ describe('crash harness, successive halving', () => {
     const byId = new Map(recs.map((r) => [r.trialId, r]));
     for (const r of ref) expect(stable(byId.get(r.trialId)!), r.trialId).toEqual(stable(r));
     expect(existsSync(join(OUT, 'checkpoints')) ? readdirSync(join(OUT, 'checkpoints')) : []).toEqual([]);
-    expect(readdirSync(OUT).filter((n) => n.startsWith('.')).sort()).toEqual([]);
+    expect(
+      readdirSync(OUT)
+        .filter((n) => n.startsWith('.'))
+        .sort(),
+    ).toEqual([]);
   });
 });

@@ -21,9 +21,15 @@ const config = join(ws.dir, 'crash.json');
 writeFileSync(
   config,
   JSON.stringify({
-    name: 'crash', tasks: ['wn-wic'], models: ['tiny'], seeds: [1, 2],
+    name: 'crash',
+    tasks: ['wn-wic'],
+    models: ['tiny'],
+    seeds: [1, 2],
     training: { steps: 4, batchSize: 8, evalLimit: 16 },
-    methods: [{ method: 'sft', grid: {} }, { method: 'lora', grid: { rank: [2] } }],
+    methods: [
+      { method: 'sft', grid: {} },
+      { method: 'lora', grid: { rank: [2] } },
+    ],
   }),
 );
 const sweep = (out: string) => ['sweep', '--config', config, '--out', out, '--workers', '1', ...ws.args];
@@ -37,11 +43,16 @@ const reportFiles = (dir: string) =>
     .filter((f) => f !== 'report.json' && f !== 'results.csv' && f !== 'results.jsonl' && !f.endsWith('.png') && !TIMED.has(f))
     .sort();
 /** summary.md's training-time table rows: their numbers are times */
-const maskTimes = (md: string) => md.replace(/(### [^\n]*training time\n[\s\S]*?)(?=\n### |\n## )/g, (sec) => sec.replace(/\d+(\.\d+)?/g, '#'));
+const maskTimes = (md: string) =>
+  md.replace(/(### [^\n]*training time\n[\s\S]*?)(?=\n### |\n## )/g, (sec) => sec.replace(/\d+(\.\d+)?/g, '#'));
 /** results.csv without the columns that hold times (parsed: params may hold quoted commas) */
 function csvWithoutTimes(file: string): Record<string, string>[] {
   const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
-  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !['wallMs', 'trainMs', 'tokensPerSec', 'finishedAt', 'selected.elapsedMs'].includes(k))));
+  return rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).filter(([k]) => !['wallMs', 'trainMs', 'tokensPerSec', 'finishedAt', 'selected.elapsedMs'].includes(k)),
+    ),
+  );
 }
 
 let refMs = 0;
@@ -72,7 +83,10 @@ describe('crash harness', () => {
       // after every kill: whole lines only (a torn tail is dropped, never parsed), no id twice as ok
       const read = readResults(OUT);
       expect(read.errors).toEqual([]);
-      const ok = lines(results).filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as TrialRecord).filter((x) => x.status === 'ok');
+      const ok = lines(results)
+        .filter((l) => l.endsWith('}'))
+        .map((l) => JSON.parse(l) as TrialRecord)
+        .filter((x) => x.status === 'ok');
       expect(new Set(ok.map((x) => x.trialId)).size).toBe(ok.length);
     }
     expect(kills, 'most runs must really be killed, or the harness tests nothing').toBeGreaterThanOrEqual(10);
@@ -88,11 +102,20 @@ describe('crash harness', () => {
     // the report equals the uninterrupted run's, file for file (timing columns aside)
     expect(reportFiles(OUT)).toEqual(reportFiles(REF));
     // (the report names the folder it was built from: the two folders' names are the one difference)
-    const text = (dir: string, f: string) => maskTimes(readFileSync(join(dir, 'report', f), 'utf8').replaceAll(dir, '<sweep>').replaceAll(dir.split('/').at(-1)!, '<sweep>'));
+    const text = (dir: string, f: string) =>
+      maskTimes(
+        readFileSync(join(dir, 'report', f), 'utf8')
+          .replaceAll(dir, '<sweep>')
+          .replaceAll(dir.split('/').at(-1)!, '<sweep>'),
+      );
     for (const f of reportFiles(REF)) expect(text(OUT, f), f).toBe(text(REF, f));
     expect(csvWithoutTimes(join(OUT, 'report', 'results.csv'))).toEqual(csvWithoutTimes(join(REF, 'report', 'results.csv')));
     expect(reportFiles(REF)).toContain('chart-curve-step.svg');
     // no lock, temp report or moved-aside report of a killed writer is left behind
-    expect(readdirSync(OUT).filter((n) => n.startsWith('.')).sort()).toEqual([]);
+    expect(
+      readdirSync(OUT)
+        .filter((n) => n.startsWith('.'))
+        .sort(),
+    ).toEqual([]);
   });
 });

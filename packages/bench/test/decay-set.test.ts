@@ -1,4 +1,13 @@
-import { Encoder, createHead, decayedNames, rngStreams, selectBackend, trainableParamMap, type ParamMap, type TaskKind } from '@tunelab/core/internal';
+import {
+  Encoder,
+  createHead,
+  decayedNames,
+  rngStreams,
+  selectBackend,
+  trainableParamMap,
+  type ParamMap,
+  type TaskKind,
+} from '@tunelab/core/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMethods } from '../src/methods.js';
 import { mlmHead } from '@tunelab/core/internal';
@@ -13,7 +22,12 @@ const byName = (named: ParamMap) => new Set([...named].filter(([k]) => !/\.(bias
 const CONFIGS: Record<string, Record<string, unknown>[]> = {
   sft: [{}],
   lora: [{}, { rank: 2 }, { rank: 8, targets: 'all-linear' }, { targets: ['key', 'up', 'down', 'output'], layers: [-1] }],
-  'ptuning-v2': [{}, { prefixLength: 16 }, { mode: 'shallow', prefixLength: 16 }, { prefixLength: 4, projection: true, projectionHidden: 32 }],
+  'ptuning-v2': [
+    {},
+    { prefixLength: 16 },
+    { mode: 'shallow', prefixLength: 16 },
+    { prefixLength: 4, projection: true, projectionHidden: 32 },
+  ],
   freeze: [{}, { trainableLayers: 2 }, { trainableLayers: -1, modules: 'attn' }, { trainableLayers: 2, modules: 'all' }],
 };
 
@@ -42,7 +56,9 @@ describe('weight decay by rank = the old by-name rule for every built-in method 
               const streams = rngStreams(1);
               const head = createHead(kind, recipe.encoder.hidden, 5, streams.init);
               const config = registry.parseParams(id, raw);
-              const adapter = registry.get(id).apply({ model, config, rng: streams.init, task: { kind, numLabels: 5 }, sequenceLength: recipe.sequenceLength });
+              const adapter = registry
+                .get(id)
+                .apply({ model, config, rng: streams.init, task: { kind, numLabels: 5 }, sequenceLength: recipe.sequenceLength });
               try {
                 const named = trainableParamMap(adapter, head);
                 expect(decayedNames(named), `${id} ${JSON.stringify(raw)} on ${kind}`).toEqual(byName(named));

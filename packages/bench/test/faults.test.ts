@@ -20,7 +20,10 @@ const config = join(ws.dir, 'faults.json');
 writeFileSync(
   config,
   JSON.stringify({
-    name: 'faults', tasks: ['wn-wic'], models: ['tiny'], seeds: [1],
+    name: 'faults',
+    tasks: ['wn-wic'],
+    models: ['tiny'],
+    seeds: [1],
     training: { steps: 160, batchSize: 8, evalLimit: 16, evalEvery: 40 },
     checkpoint: { every: 8 },
     methods: [{ method: 'sft' }, { method: 'lora', grid: { rank: [2] } }, { method: 'ptuning-v2', grid: { prefixLength: [2] } }],
@@ -28,7 +31,18 @@ writeFileSync(
 );
 // native: the fastest CPU backend (TUNELAB_REQUIRE_NATIVE in CI)
 const args = ws.args.map((a) => (a === 'wasm' ? 'native' : a));
-const sweep = (out: string, ...extra: string[]) => ['sweep', '--config', config, '--out', out, '--workers', '1', '--no-report', ...args, ...extra];
+const sweep = (out: string, ...extra: string[]) => [
+  'sweep',
+  '--config',
+  config,
+  '--out',
+  out,
+  '--workers',
+  '1',
+  '--no-report',
+  ...args,
+  ...extra,
+];
 const REF = join(ws.dir, 'reference');
 let ref: TrialRecord[] = [];
 let refMs = 0;
@@ -43,7 +57,9 @@ function checkLines(out: string): TrialRecord[] {
   const read = readResults(out);
   expect(read.errors).toEqual([]);
   expect(read.warnings).toEqual([]);
-  const all = readdirSync(out).filter((n) => /^results.*\.jsonl$/.test(n)).flatMap((n) => lines(join(out, n)).map((l) => JSON.parse(l) as TrialRecord));
+  const all = readdirSync(out)
+    .filter((n) => /^results.*\.jsonl$/.test(n))
+    .flatMap((n) => lines(join(out, n)).map((l) => JSON.parse(l) as TrialRecord));
   const ok = all.filter((r) => r.status === 'ok');
   expect(new Set(ok.map((r) => r.trialId)).size, 'a trial recorded twice as ok').toBe(ok.length);
   return ok;
@@ -55,7 +71,10 @@ function expectReference(out: string): TrialRecord[] {
   expect(ok.map((r) => r.trialId).sort()).toEqual(ref.map((r) => r.trialId).sort());
   const byId = new Map(ok.map((r) => [r.trialId, r]));
   for (const r of ref) expect(same(byId.get(r.trialId)!), r.trialId).toEqual(same(r));
-  expect(states(out).filter((n) => !n.includes('.tmp-')), 'states left behind').toEqual([]);
+  expect(
+    states(out).filter((n) => !n.includes('.tmp-')),
+    'states left behind',
+  ).toEqual([]);
   return ok;
 }
 
@@ -76,7 +95,11 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
 }
 
 /** the worker processes of a sweep (its children) */
-const workers = (pid: number) => spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').map(Number);
+const workers = (pid: number) =>
+  spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l !== '')
+    .map(Number);
 
 beforeAll(() => {
   expect(tunelab(['pretrain', '--size', 'tiny', ...ws.args]).code).toBe(0);
@@ -122,7 +145,9 @@ describe('faults with nothing lost', () => {
     process.kill(worker!, 'SIGKILL');
     const r = await s.done;
     expect(r.code).toBe(3);
-    const failed = lines(join(out, 'results.jsonl')).map((l) => JSON.parse(l) as TrialRecord).filter((x) => x.status === 'failed');
+    const failed = lines(join(out, 'results.jsonl'))
+      .map((l) => JSON.parse(l) as TrialRecord)
+      .filter((x) => x.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.error!.message).toMatch(/worker process died \(SIGKILL\).*out-of-memory killer.*--retry-failed resumes it/);
     expect(r.stderr).toMatch(/1 failed/);
@@ -149,7 +174,9 @@ describe('faults with nothing lost', () => {
     writeFileSync(b!, bytes);
     const rerun = tunelab(sweep(out, '--workers', '2'));
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toContain(`ignored and deleted a training state that cannot be used (${b}: damaged training state (its SHA-256 does not match its content))`);
+    expect(rerun.stderr).toContain(
+      `ignored and deleted a training state that cannot be used (${b}: damaged training state (its SHA-256 does not match its content))`,
+    );
     expect(rerun.stderr).toMatch(new RegExp(`ignored and deleted a training state that cannot be used \\(${a!.replace(/[.]/g, '\\.')}: `));
     expect(rerun.stderr).not.toMatch(/resumed trial/);
     expectReference(out);
@@ -179,46 +206,55 @@ describe('faults with nothing lost', () => {
   }, 120_000);
 
   const root = process.getuid?.() === 0;
-  it.skipIf(!root)(`the disk fills up while states and records are written: warnings, a clear error, no partial line; the rerun completes${root ? '' : ' (skipped: mounting a tmpfs needs root)'}`, async () => {
-    const mnt = join(ws.dir, 'small-disk');
-    mkdirSync(mnt, { recursive: true });
-    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt], { encoding: 'utf8' });
-    expect(mount.status, mount.stderr).toBe(0);
-    try {
-      const out = join(mnt, 'sweep');
-      const s = start(sweep(out));
-      await until('the first record', () => lines(join(out, 'results.jsonl')).length >= 1, refMs * 3);
-      // fill the disk while the second trial runs
-      const filler = openSync(join(mnt, 'filler'), 'w');
-      const chunk = Buffer.alloc(64 * 1024, 1);
+  it.skipIf(!root)(
+    `the disk fills up while states and records are written: warnings, a clear error, no partial line; the rerun completes${root ? '' : ' (skipped: mounting a tmpfs needs root)'}`,
+    async () => {
+      const mnt = join(ws.dir, 'small-disk');
+      mkdirSync(mnt, { recursive: true });
+      const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt], { encoding: 'utf8' });
+      expect(mount.status, mount.stderr).toBe(0);
       try {
-        for (;;) writeSync(filler, chunk);
-      } catch (e) {
-        expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-      }
-      for (let n = 1024; n >= 1; n >>= 1) {
+        const out = join(mnt, 'sweep');
+        const s = start(sweep(out));
+        await until('the first record', () => lines(join(out, 'results.jsonl')).length >= 1, refMs * 3);
+        // fill the disk while the second trial runs
+        const filler = openSync(join(mnt, 'filler'), 'w');
+        const chunk = Buffer.alloc(64 * 1024, 1);
         try {
-          for (;;) writeSync(filler, chunk, 0, n);
-        } catch {
-          // smaller pieces, down to the last byte
+          for (;;) writeSync(filler, chunk);
+        } catch (e) {
+          expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
         }
+        for (let n = 1024; n >= 1; n >>= 1) {
+          try {
+            for (;;) writeSync(filler, chunk, 0, n);
+          } catch {
+            // smaller pieces, down to the last byte
+          }
+        }
+        closeSync(filler);
+        const r = await s.done;
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(
+          /could not write the training state at step \d+ \(cannot write .*state\.safetensors.*ENOSPC.*\); the trial goes on/,
+        );
+        expect(r.stderr).toMatch(/cannot append to .*results\.jsonl: no space left on the device; nothing of this line was kept/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        const ok = checkLines(out);
+        expect(ok).toHaveLength(1);
+        expect(readFileSync(join(out, 'results.jsonl'), 'utf8').endsWith('\n')).toBe(true);
+        expect(
+          states(out).filter((n) => n.includes('.tmp-')),
+          'temp files of failed writes',
+        ).toEqual([]);
+        rmSync(join(mnt, 'filler'));
+        const rerun = tunelab(sweep(out));
+        expect(rerun.code, rerun.stderr).toBe(0);
+        expectReference(out);
+      } finally {
+        spawnSync('umount', [mnt]);
       }
-      closeSync(filler);
-      const r = await s.done;
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/could not write the training state at step \d+ \(cannot write .*state\.safetensors.*ENOSPC.*\); the trial goes on/);
-      expect(r.stderr).toMatch(/cannot append to .*results\.jsonl: no space left on the device; nothing of this line was kept/);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      const ok = checkLines(out);
-      expect(ok).toHaveLength(1);
-      expect(readFileSync(join(out, 'results.jsonl'), 'utf8').endsWith('\n')).toBe(true);
-      expect(states(out).filter((n) => n.includes('.tmp-')), 'temp files of failed writes').toEqual([]);
-      rmSync(join(mnt, 'filler'));
-      const rerun = tunelab(sweep(out));
-      expect(rerun.code, rerun.stderr).toBe(0);
-      expectReference(out);
-    } finally {
-      spawnSync('umount', [mnt]);
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 });

@@ -39,7 +39,10 @@ export function makeBadHfFolders(ws: Ws): void {
   writeFileSync(weights(ws, 'misshaped'), encodeSafetensors(bad));
   copy('truncated');
   truncateSync(weights(ws, 'truncated'), 4000);
-  for (const [name, from, to] of [['lying-offsets', '"data_offsets":[0,', '"data_offsets":[8,'], ['unknown-dtype', '"dtype":"F32"', '"dtype":"X32"']] as const) {
+  for (const [name, from, to] of [
+    ['lying-offsets', '"data_offsets":[0,', '"data_offsets":[8,'],
+    ['unknown-dtype', '"dtype":"F32"', '"dtype":"X32"'],
+  ] as const) {
     copy(name);
     const bytes = readFileSync(weights(ws, name));
     const text = bytes.toString('latin1');
@@ -56,15 +59,59 @@ export function makeBadHfFolders(ws: Ws): void {
 export function HF_BAD_CASES(ws: Ws): { name: string; args: () => string[]; message: RegExp }[] {
   const train = (name: string) => () => ['train', '--model', `hf:${folder(ws, name)}`, '--method', 'lora', '--task', 'wn-wic', ...ws.args];
   return [
-    { name: 'HF: a folder without config.json', args: train('no-config'), message: /hf\/no-config: no config\.json \(not a Hugging Face checkpoint folder\)/ },
-    { name: 'HF: an unknown model_type', args: train('gpt2'), message: /gpt2\/config\.json: model_type 'gpt2' is not supported; supported: bert, roberta/ },
-    { name: 'HF: a missing tensor', args: train('missing-tensor'), message: /missing-tensor\/model\.safetensors: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" is missing \(expected shape \[32,32\]/ },
-    { name: 'HF: a mis-shaped tensor', args: train('misshaped'), message: /misshaped\/model\.safetensors: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" has shape \[16,64\] \(F32\), expected \[32,32\]/ },
-    { name: 'HF: a truncated weight file', args: train('truncated'), message: /truncated\/model\.safetensors: not a valid safetensors file: .*(out of range|beyond the end)/ },
-    { name: 'HF: a header whose offsets lie', args: train('lying-offsets'), message: /lying-offsets\/model\.safetensors: not a valid safetensors file: .*data_offsets/ },
-    { name: 'HF: an unknown dtype', args: train('unknown-dtype'), message: /unknown-dtype\/model\.safetensors: not a valid safetensors file: .*unsupported dtype "X32" \(supported: F64, F32, F16, BF16, I64/ },
-    { name: 'HF: a vocabulary that does not match vocab_size', args: train('small-vocab'), message: /small-vocab\/tokenizer\.json: the tokenizer has ids up to 187 .* but config\.json vocab_size is 100/ },
-    { name: 'HF: a pickle-only folder', args: train('pickle'), message: /pickle\/pytorch_model\.bin: tunelab reads only safetensors \(it never unpickles files\); convert it/ },
-    { name: 'HF: a hub id not in the local cache', args: () => ['train', '--model', 'hf:nobody/missing-model', '--method', 'lora', '--task', 'wn-wic', ...ws.args], message: /--model hf:nobody\/missing-model: not in the local Hugging Face cache \(looked in .*hub\/models--nobody--missing-model\); tunelab never downloads/ },
+    {
+      name: 'HF: a folder without config.json',
+      args: train('no-config'),
+      message: /hf\/no-config: no config\.json \(not a Hugging Face checkpoint folder\)/,
+    },
+    {
+      name: 'HF: an unknown model_type',
+      args: train('gpt2'),
+      message: /gpt2\/config\.json: model_type 'gpt2' is not supported; supported: bert, roberta/,
+    },
+    {
+      name: 'HF: a missing tensor',
+      args: train('missing-tensor'),
+      message:
+        /missing-tensor\/model\.safetensors: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" is missing \(expected shape \[32,32\]/,
+    },
+    {
+      name: 'HF: a mis-shaped tensor',
+      args: train('misshaped'),
+      message:
+        /misshaped\/model\.safetensors: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" has shape \[16,64\] \(F32\), expected \[32,32\]/,
+    },
+    {
+      name: 'HF: a truncated weight file',
+      args: train('truncated'),
+      message: /truncated\/model\.safetensors: not a valid safetensors file: .*(out of range|beyond the end)/,
+    },
+    {
+      name: 'HF: a header whose offsets lie',
+      args: train('lying-offsets'),
+      message: /lying-offsets\/model\.safetensors: not a valid safetensors file: .*data_offsets/,
+    },
+    {
+      name: 'HF: an unknown dtype',
+      args: train('unknown-dtype'),
+      message:
+        /unknown-dtype\/model\.safetensors: not a valid safetensors file: .*unsupported dtype "X32" \(supported: F64, F32, F16, BF16, I64/,
+    },
+    {
+      name: 'HF: a vocabulary that does not match vocab_size',
+      args: train('small-vocab'),
+      message: /small-vocab\/tokenizer\.json: the tokenizer has ids up to 187 .* but config\.json vocab_size is 100/,
+    },
+    {
+      name: 'HF: a pickle-only folder',
+      args: train('pickle'),
+      message: /pickle\/pytorch_model\.bin: tunelab reads only safetensors \(it never unpickles files\); convert it/,
+    },
+    {
+      name: 'HF: a hub id not in the local cache',
+      args: () => ['train', '--model', 'hf:nobody/missing-model', '--method', 'lora', '--task', 'wn-wic', ...ws.args],
+      message:
+        /--model hf:nobody\/missing-model: not in the local Hugging Face cache \(looked in .*hub\/models--nobody--missing-model\); tunelab never downloads/,
+    },
   ];
 }

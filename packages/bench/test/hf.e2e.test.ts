@@ -13,7 +13,11 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = join(ROOT, 'fixtures', 'hf');
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-hf-'));
 const cache = join(dir, 'cache');
-const records = (out: string) => readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+const records = (out: string) =>
+  readFileSync(join(out, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TrialRecord);
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as TrialRecord;
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -36,7 +40,10 @@ describe('Hugging Face models in sweeps and trials', () => {
   const out = join(dir, 'hf-example');
 
   beforeAll(() => {
-    const r = tunelab(['sweep', '--config', join(ROOT, 'configs/sweeps/hf-example.json'), '--out', out, '--cache', cache, '--workers', '2'], { cwd: ROOT });
+    const r = tunelab(
+      ['sweep', '--config', join(ROOT, 'configs/sweeps/hf-example.json'), '--out', out, '--cache', cache, '--workers', '2'],
+      { cwd: ROOT },
+    );
     expect(r.code, r.stderr).toBe(0);
     recs = records(out);
   }, 600_000);
@@ -48,7 +55,9 @@ describe('Hugging Face models in sweeps and trials', () => {
       const name = r.model.endsWith('bert-tiny') ? 'bert-tiny' : 'roberta-tiny';
       expect(r.modelFamily).toBe(name === 'bert-tiny' ? 'bert' : 'roberta');
       expect(r.modelSha256).toBe(sha(join(FIXTURES, name, 'model.safetensors')));
-      expect(r.modelIdentity?.files).toEqual([{ file: 'model.safetensors', bytes: readFileSync(join(FIXTURES, name, 'model.safetensors')).length, sha256: r.modelSha256 }]);
+      expect(r.modelIdentity?.files).toEqual([
+        { file: 'model.safetensors', bytes: readFileSync(join(FIXTURES, name, 'model.safetensors')).length, sha256: r.modelSha256 },
+      ]);
       expect(r.modelIdentity?.tokenizerSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(r.shape).toMatchObject({ layers: 2, hidden: 32, heads: 4, ffnWidth: 64 });
       expect(r.metrics.accuracy).toBeGreaterThanOrEqual(0);
@@ -56,7 +65,10 @@ describe('Hugging Face models in sweeps and trials', () => {
   });
 
   it('re-runs a recorded Hugging Face trial bit for bit (verify)', () => {
-    const v = tunelab(['verify', '--in', out, '--trial', recs.find((r) => r.method === 'lora' && r.modelFamily === 'roberta')!.trialId, '--cache', cache], { cwd: ROOT });
+    const v = tunelab(
+      ['verify', '--in', out, '--trial', recs.find((r) => r.method === 'lora' && r.modelFamily === 'roberta')!.trialId, '--cache', cache],
+      { cwd: ROOT },
+    );
     expect(v.code, v.stderr).toBe(0);
     expect(v.stderr).toMatch(/identical {2}\S+ {2}lora .*roberta-tiny/);
   });
@@ -73,7 +85,8 @@ describe('Hugging Face models in sweeps and trials', () => {
       if (r.method === 'ptuning-v2' && r.params.mode !== 'shallow') expect(r.adapterParams).toBe(2 * 4 * 2 * d); // L x P x {key, value} x d
       if (r.method === 'freeze') expect(r.trainableParams - r.headParams).toBe(d * 64 + 64 + 64 * d + d); // the last layer's FFN
       // RoBERTa's heads never use the pooler: it is not part of the model, as add_pooling_layer=False
-      if (r.modelFamily === 'roberta') expect(r.backboneParams).toBe(recs.find((x) => x.model === r.model && x.method === 'sft')!.backboneParams);
+      if (r.modelFamily === 'roberta')
+        expect(r.backboneParams).toBe(recs.find((x) => x.model === r.model && x.method === 'sft')!.backboneParams);
     }
     const bertSft = recs.find((r) => r.modelFamily === 'bert' && r.method === 'sft')!;
     expect(bertSft.trainableParams).toBe(bertSft.totalParams); // SFT trains the pretrained pooler too
@@ -82,7 +95,22 @@ describe('Hugging Face models in sweeps and trials', () => {
   it('resolves a hub id offline from the local cache and records the revision; @revision picks a ref', () => {
     const hub = join(dir, 'hub');
     hubCache(hub, 'tunelab-test/bert-tiny', join(FIXTURES, 'bert-tiny'), '0123456789abcdef0123456789abcdef01234567');
-    const args = ['train', '--model', 'hf:tunelab-test/bert-tiny', '--method', 'lora', '--task', 'wn-supersense', '--steps', '2', '--set', 'evalLimit=16', '--cache', cache, '--json'];
+    const args = [
+      'train',
+      '--model',
+      'hf:tunelab-test/bert-tiny',
+      '--method',
+      'lora',
+      '--task',
+      'wn-supersense',
+      '--steps',
+      '2',
+      '--set',
+      'evalLimit=16',
+      '--cache',
+      cache,
+      '--json',
+    ];
     const a = tunelab(args, { env: { HF_HUB_CACHE: hub } });
     expect(a.code, a.stderr).toBe(0);
     const rec = lastJson(a.stdout);
@@ -90,12 +118,16 @@ describe('Hugging Face models in sweeps and trials', () => {
     expect(rec.modelIdentity?.source).toBe('tunelab-test/bert-tiny');
     expect(rec.modelSha256).toBe(recs.find((r) => r.modelFamily === 'bert')!.modelSha256);
     // HF_HOME/hub is the fallback, and @<commit> names a snapshot directly
-    const b = tunelab([...args.slice(0, 2), 'hf:tunelab-test/bert-tiny@0123456789abcdef0123456789abcdef01234567', ...args.slice(3)], { env: { HF_HUB_CACHE: '', HF_HOME: dir } });
+    const b = tunelab([...args.slice(0, 2), 'hf:tunelab-test/bert-tiny@0123456789abcdef0123456789abcdef01234567', ...args.slice(3)], {
+      env: { HF_HUB_CACHE: '', HF_HOME: dir },
+    });
     expect(b.code, b.stderr).toBe(0);
     expect(lastJson(b.stdout).trialId).not.toBe(rec.trialId); // another model spec, another trial
     const c = tunelab([...args.slice(0, 2), 'hf:tunelab-test/bert-tiny@v2', ...args.slice(3)], { env: { HF_HUB_CACHE: hub } });
     expect(c.code).toBe(2);
-    expect(c.stderr).toMatch(/revision 'v2' has no snapshot in .*snapshots; on a machine with internet run `huggingface-cli download tunelab-test\/bert-tiny`/);
+    expect(c.stderr).toMatch(
+      /revision 'v2' has no snapshot in .*snapshots; on a machine with internet run `huggingface-cli download tunelab-test\/bert-tiny`/,
+    );
   });
 
   it('puts zoo.json aliases (a hub id, a folder relative to the zoo file) on the model axis', async () => {
@@ -103,15 +135,34 @@ describe('Hugging Face models in sweeps and trials', () => {
     hubCache(hub, 'tunelab-test/roberta-tiny', join(FIXTURES, 'roberta-tiny'), 'fedcba9876543210fedcba9876543210fedcba98');
     const zoo = join(dir, 'zoo-alias', 'zoo.json');
     mkdirSync(join(dir, 'zoo-alias'), { recursive: true });
-    writeFileSync(zoo, JSON.stringify({ tokenizer: { vocabSize: 1024 }, models: { 'rob-tiny': { hf: 'tunelab-test/roberta-tiny', sequenceLength: 24 }, 'local-bert': { hf: relative(join(dir, 'zoo-alias'), join(FIXTURES, 'bert-tiny')) } } }));
+    writeFileSync(
+      zoo,
+      JSON.stringify({
+        tokenizer: { vocabSize: 1024 },
+        models: {
+          'rob-tiny': { hf: 'tunelab-test/roberta-tiny', sequenceLength: 24 },
+          'local-bert': { hf: relative(join(dir, 'zoo-alias'), join(FIXTURES, 'bert-tiny')) },
+        },
+      }),
+    );
     const info = tunelab(['model-info', 'rob-tiny', '--zoo', zoo, '--json'], { env: { HF_HUB_CACHE: hub } });
     expect(info.code, info.stderr).toBe(0);
     const d = JSON.parse(info.stdout);
-    expect(d).toMatchObject({ name: 'rob-tiny', family: 'roberta', identity: { revision: 'fedcba9876543210fedcba9876543210fedcba98' }, extra: { defaultSequenceLength: 24 } });
+    expect(d).toMatchObject({
+      name: 'rob-tiny',
+      family: 'roberta',
+      identity: { revision: 'fedcba9876543210fedcba9876543210fedcba98' },
+      extra: { defaultSequenceLength: 24 },
+    });
     expect(d.tokenizer).toMatchObject({ type: 'BPE', vocabSize: 651, specials: { cls: '<s>', sep: '</s>' } });
     const local = tunelab(['model-info', 'local-bert', '--zoo', zoo, '--json']);
     expect(local.code, local.stderr).toBe(0);
-    expect(JSON.parse(local.stdout)).toMatchObject({ family: 'bert', shape: { layers: 2, hidden: 32, maxPositions: 64 }, ignored: [], initialised: [] });
+    expect(JSON.parse(local.stdout)).toMatchObject({
+      family: 'bert',
+      shape: { layers: 2, hidden: 32, maxPositions: 64 },
+      ignored: [],
+      initialised: [],
+    });
     // the GPU-box sweep names the stock aliases and parses
     const paper = await loadSweepConfig(join(ROOT, 'configs/sweeps/paper-hf.json'));
     expect(paper.models).toEqual(['bert-base', 'roberta-base']);
@@ -122,11 +173,28 @@ describe('Hugging Face models in sweeps and trials', () => {
   it('gives a changed checkpoint a new trial id', () => {
     const changed = join(dir, 'bert-changed');
     mkdirSync(changed);
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) copyFileSync(join(FIXTURES, 'bert-tiny', f), join(changed, f));
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors'])
+      copyFileSync(join(FIXTURES, 'bert-tiny', f), join(changed, f));
     const bytes = readFileSync(join(changed, 'model.safetensors'));
     bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0x01; // one weight's low bits
     writeFileSync(join(changed, 'model.safetensors'), bytes);
-    const run = (m: string) => tunelab(['train', '--model', `hf:${m}`, '--method', 'sft', '--task', 'wn-supersense', '--steps', '1', '--set', 'evalLimit=8', '--cache', cache, '--json']);
+    const run = (m: string) =>
+      tunelab([
+        'train',
+        '--model',
+        `hf:${m}`,
+        '--method',
+        'sft',
+        '--task',
+        'wn-supersense',
+        '--steps',
+        '1',
+        '--set',
+        'evalLimit=8',
+        '--cache',
+        cache,
+        '--json',
+      ]);
     const [x, y] = [run(join(FIXTURES, 'bert-tiny')), run(changed)];
     expect(x.code, x.stderr).toBe(0);
     expect(y.code, y.stderr).toBe(0);

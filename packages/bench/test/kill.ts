@@ -23,11 +23,20 @@ export function runAndKill(args: string[], ms: number, after: () => boolean = ()
   });
 }
 
-export const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+export const lines = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 /** What must not change between runs: everything but wall times and timestamps. */
 export const stable = (r: TrialRecord) => ({
-  ...r, wallMs: 0, trainMs: 0, tokensPerSec: 0, finishedAt: '',
+  ...r,
+  wallMs: 0,
+  trainMs: 0,
+  tokensPerSec: 0,
+  finishedAt: '',
   curve: r.curve?.map((p) => ({ ...p, elapsedMs: 0 })),
   ...(r.selected ? { selected: { ...r.selected, elapsedMs: 0 } } : {}),
 });

@@ -24,7 +24,11 @@ describe('masked-LM pretraining', () => {
     const model = Encoder.init(encoder, rngStreams(1).init);
     try {
       const { losses } = await pretrainMlm({
-        model, tokenizer: tok, corpus, sequenceLength: 12, streams: rngStreams(1),
+        model,
+        tokenizer: tok,
+        corpus,
+        sequenceLength: 12,
+        streams: rngStreams(1),
         settings: { steps: 1, batchSize: 16, lr: 1e-4, maskProb: 0.3, warmupRatio: 0 },
       });
       const prior = logUnigram(corpus, 40);

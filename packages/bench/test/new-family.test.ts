@@ -8,7 +8,10 @@ import { writeFamilyPackage } from '../src/commands/new-family.js';
 import { tunelab } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CORE = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const CORE = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
 
 function run(cmd: string, args: string[], cwd: string) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, timeout: 300_000 });
@@ -23,10 +26,24 @@ describe('tunelab new-family <dir>: a standalone model-family package', () => {
     const r = tunelab(['new-family', dir], { cwd: parent });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${dir}\n`);
-    expect(readdirSync(dir).sort()).toEqual(['.gitignore', 'README.md', 'package.json', 'src', 'test', 'tsconfig.json', 'tsconfig.test.json', 'vitest.config.mjs']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'package.json',
+      'src',
+      'test',
+      'tsconfig.json',
+      'tsconfig.test.json',
+      'vitest.config.mjs',
+    ]);
     expect(readdirSync(join(dir, 'src')).sort()).toEqual(['config.ts', 'encoder.ts', 'index.ts', 'names.ts', 'source.ts']);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
-    expect(pkg.peerDependencies).toEqual({ '@tunelab/core': `^${CORE.version}`, '@tensorflow/tfjs-core': CORE.dependencies['@tensorflow/tfjs-core'], inversify: CORE.dependencies.inversify, zod: CORE.dependencies.zod });
+    expect(pkg.peerDependencies).toEqual({
+      '@tunelab/core': `^${CORE.version}`,
+      '@tensorflow/tfjs-core': CORE.dependencies['@tensorflow/tfjs-core'],
+      inversify: CORE.dependencies.inversify,
+      zod: CORE.dependencies.zod,
+    });
     const source = readFileSync(join(dir, 'src/source.ts'), 'utf8');
     expect(source).toMatch(/export function mineSource\(\): ModelSource/);
     expect(source).toMatch(/id: 'mine'/);
@@ -52,7 +69,10 @@ describe('tunelab new-family <dir>: a standalone model-family package', () => {
     const test = run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run'], dir);
     expect(test.code, test.out).toBe(0);
     expect(test.out).toMatch(/Tests\s+.*\d+ passed/);
-    const info = tunelab(['model-info', `mine:${join(ROOT, 'examples/family-distilbert/test/fixtures/distilbert-tiny')}`, '--plugin', dir, '--json'], { cwd: ROOT });
+    const info = tunelab(
+      ['model-info', `mine:${join(ROOT, 'examples/family-distilbert/test/fixtures/distilbert-tiny')}`, '--plugin', dir, '--json'],
+      { cwd: ROOT },
+    );
     expect(info.code, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout)).toMatchObject({ family: 'mine', shape: { hidden: 32, ffnWidth: 72, layers: 2 } });
   });

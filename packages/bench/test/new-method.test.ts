@@ -8,7 +8,10 @@ import { main } from '../src/cli.js';
 import { loadMethods } from '../src/methods.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CORE = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const CORE = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -36,7 +39,16 @@ describe('tunelab new-method <dir>: a standalone plugin package outside the work
     const r = await cli(['new-method', dir, '--description', 'DoRA: weight-decomposed low-rank adaptation']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe(`${dir}\n`);
-    expect(readdirSync(dir).sort()).toEqual(['.gitignore', 'README.md', 'package.json', 'src', 'test', 'tsconfig.json', 'tsconfig.test.json', 'vitest.config.mjs']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'package.json',
+      'src',
+      'test',
+      'tsconfig.json',
+      'tsconfig.test.json',
+      'vitest.config.mjs',
+    ]);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>;
     expect(pkg).toMatchObject({
       name: 'method-dora',
@@ -66,7 +78,12 @@ describe('tunelab new-method <dir>: a standalone plugin package outside the work
     expect(build.code, build.out).toBe(0);
     expect(existsSync(join(dir, 'dist/index.js'))).toBe(true);
     const { registry } = await loadMethods([{ spec: './method-dora', base: parent, where: '--plugin' }]);
-    expect(registry.get('dora').meta).toMatchObject({ packageName: 'method-dora', version: '0.1.0', coreApi: `^${CORE.version}`, paramPrefix: 'dora' });
+    expect(registry.get('dora').meta).toMatchObject({
+      packageName: 'method-dora',
+      version: '0.1.0',
+      coreApi: `^${CORE.version}`,
+      paramPrefix: 'dora',
+    });
     const test = run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run'], dir);
     expect(test.code, test.out).toBe(0);
     expect(test.out).toMatch(/Tests\s+.*\d+ passed/);

@@ -11,7 +11,10 @@ const FIXTURES = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
 const at = (spec: string, where = '--plugin'): PluginRequest => ({ spec, base: FIXTURES, where });
 
 async function loadError(reqs: PluginRequest[]): Promise<string> {
-  const error = await loadMethods(reqs).then(() => undefined, (e: unknown) => e);
+  const error = await loadMethods(reqs).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(isUserError(error), `expected a UserError, got ${String(error)}`).toBe(true);
   const message = (error as Error).message;
   expect(message.split('\n')).toHaveLength(1); // one line
@@ -20,37 +23,117 @@ async function loadError(reqs: PluginRequest[]): Promise<string> {
 
 /** Each bad plugin: one line naming the package/path and what to change. */
 const cases: [string, string, RegExp][] = [
-  ['a path that does not exist', './missing.mjs', /^--plugin: cannot load '\.\/missing\.mjs': \/.*\/fixtures\/plugins\/missing\.mjs does not exist; fix the path/],
-  ['a package that is not installed', '@someone/method-x', /^--plugin: cannot load '@someone\/method-x': no package '@someone\/method-x' in node_modules from .*fixtures\/plugins\/ upwards; install it in your project \(npm install @someone\/method-x\)/],
-  ['a package folder whose entry is not built', './unbuilt', /^--plugin: cannot load '\.\/unbuilt': its entry .*unbuilt\/dist\/index\.js \(package\.json main\) does not exist; build the package first/],
-  ['a module that throws on import', './throws.mjs', /^--plugin: cannot load '\.\/throws\.mjs' \(\/.*throws\.mjs\): importing it threw fixture: broken on import; fix the module/],
-  ['a module with a syntax error', './syntax.mjs', /^--plugin: cannot load '\.\/syntax\.mjs' \(.*\): importing it threw .+; fix the module/],
-  ['a missing default export', './no-default.mjs', /^--plugin: method plugin '\.\/no-default\.mjs' \(.*no-default\.mjs\): no default export; export the method object as `export default \{ meta, schema, apply \}` \(or, for a plugin of model families, tasks or trainers only, a `containerModule`\) \(it exports 'method'; 'method' is shaped \{ meta, schema, apply \}: add `export default method`\)$/],
-  ['a missing default export, the method not the first export', './misnamed-default.mjs', /^--plugin: method plugin .*: no default export; .*\(it exports 'VERSION', 'lnfit'; 'lnfit' is shaped \{ meta, schema, apply \}: add `export default lnfit`\)$/],
-  ['a schema that is not strict', './loose-schema.mjs', /^--plugin: method plugin '\.\/loose-schema\.mjs' \(.*\): schema is not strict: an unknown key is accepted .*; end it with \.strict\(\)$/],
-  ['a schema field without a default', './no-field-default.mjs', /^--plugin: method plugin '\.\/no-field-default\.mjs' \(.*\): schema field 'rank' has no default; add \.default\(\.\.\.\) so that an empty config parses$/],
-  ['a schema field without a description', './no-field-description.mjs', /^--plugin: method plugin '\.\/no-field-description\.mjs' \(.*\): schema field 'rank' has no description; add \.describe\(/],
-  ['a parameter outside meta.paramPrefix', './bad-param-name.mjs', /^--plugin: method plugin '\.\/bad-param-name\.mjs' \(.*\): parameter 'scale\.layers\.0' is not named 'fixture_badname\.<\.\.\.>' \(meta\.paramPrefix 'fixture_badname'\); rename the parameters it creates$/],
-  ['a malformed default export', './malformed.mjs', /^--plugin: method plugin '\.\/malformed\.mjs' \(.*\): missing `apply\(context\)` function$/],
-  ['a malformed meta', './bad-meta.mjs', /^--plugin: method plugin '\.\/bad-meta\.mjs' \(.*\): meta\.id must be lower-case letters, digits and '-' \(got "Fixture Method"\)$/],
-  ['a core API range that excludes the running core', './core-mismatch.mjs', /^--plugin: method plugin '\.\/core-mismatch\.mjs' \(.*\): needs @tunelab\/core \^9\.0\.0 but 0\.2\.0 is running; install a matching version of the plugin or of core$/],
-  ['a duplicate method id', './duplicate-id.mjs', /^--plugin: method plugin '\.\/duplicate-id\.mjs' \(.*\): method id 'lora' is already provided by @tunelab\/method-lora \(built-in\); change meta\.id$/],
-  ['a parameter prefix already taken', './duplicate-prefix.mjs', /^--plugin: method plugin '\.\/duplicate-prefix\.mjs' \(.*\): meta\.paramPrefix 'lora' is already used by method 'lora' of @tunelab\/method-lora \(built-in\); choose another meta\.paramPrefix$/],
-  ['a containerModule that is not a ContainerModule', './bad-container-module.mjs', /^--plugin: method plugin '\.\/bad-container-module\.mjs' \(.*\): the named export `containerModule` must be an inversify ContainerModule .*got an object with keys bind$/],
-  ['a containerModule that throws while binding', './throwing-container-module.mjs', /^--plugin: method plugin .*: its `containerModule` failed to load: fixture: cannot bind; fix its load function/],
+  [
+    'a path that does not exist',
+    './missing.mjs',
+    /^--plugin: cannot load '\.\/missing\.mjs': \/.*\/fixtures\/plugins\/missing\.mjs does not exist; fix the path/,
+  ],
+  [
+    'a package that is not installed',
+    '@someone/method-x',
+    /^--plugin: cannot load '@someone\/method-x': no package '@someone\/method-x' in node_modules from .*fixtures\/plugins\/ upwards; install it in your project \(npm install @someone\/method-x\)/,
+  ],
+  [
+    'a package folder whose entry is not built',
+    './unbuilt',
+    /^--plugin: cannot load '\.\/unbuilt': its entry .*unbuilt\/dist\/index\.js \(package\.json main\) does not exist; build the package first/,
+  ],
+  [
+    'a module that throws on import',
+    './throws.mjs',
+    /^--plugin: cannot load '\.\/throws\.mjs' \(\/.*throws\.mjs\): importing it threw fixture: broken on import; fix the module/,
+  ],
+  [
+    'a module with a syntax error',
+    './syntax.mjs',
+    /^--plugin: cannot load '\.\/syntax\.mjs' \(.*\): importing it threw .+; fix the module/,
+  ],
+  [
+    'a missing default export',
+    './no-default.mjs',
+    /^--plugin: method plugin '\.\/no-default\.mjs' \(.*no-default\.mjs\): no default export; export the method object as `export default \{ meta, schema, apply \}` \(or, for a plugin of model families, tasks or trainers only, a `containerModule`\) \(it exports 'method'; 'method' is shaped \{ meta, schema, apply \}: add `export default method`\)$/,
+  ],
+  [
+    'a missing default export, the method not the first export',
+    './misnamed-default.mjs',
+    /^--plugin: method plugin .*: no default export; .*\(it exports 'VERSION', 'lnfit'; 'lnfit' is shaped \{ meta, schema, apply \}: add `export default lnfit`\)$/,
+  ],
+  [
+    'a schema that is not strict',
+    './loose-schema.mjs',
+    /^--plugin: method plugin '\.\/loose-schema\.mjs' \(.*\): schema is not strict: an unknown key is accepted .*; end it with \.strict\(\)$/,
+  ],
+  [
+    'a schema field without a default',
+    './no-field-default.mjs',
+    /^--plugin: method plugin '\.\/no-field-default\.mjs' \(.*\): schema field 'rank' has no default; add \.default\(\.\.\.\) so that an empty config parses$/,
+  ],
+  [
+    'a schema field without a description',
+    './no-field-description.mjs',
+    /^--plugin: method plugin '\.\/no-field-description\.mjs' \(.*\): schema field 'rank' has no description; add \.describe\(/,
+  ],
+  [
+    'a parameter outside meta.paramPrefix',
+    './bad-param-name.mjs',
+    /^--plugin: method plugin '\.\/bad-param-name\.mjs' \(.*\): parameter 'scale\.layers\.0' is not named 'fixture_badname\.<\.\.\.>' \(meta\.paramPrefix 'fixture_badname'\); rename the parameters it creates$/,
+  ],
+  [
+    'a malformed default export',
+    './malformed.mjs',
+    /^--plugin: method plugin '\.\/malformed\.mjs' \(.*\): missing `apply\(context\)` function$/,
+  ],
+  [
+    'a malformed meta',
+    './bad-meta.mjs',
+    /^--plugin: method plugin '\.\/bad-meta\.mjs' \(.*\): meta\.id must be lower-case letters, digits and '-' \(got "Fixture Method"\)$/,
+  ],
+  [
+    'a core API range that excludes the running core',
+    './core-mismatch.mjs',
+    /^--plugin: method plugin '\.\/core-mismatch\.mjs' \(.*\): needs @tunelab\/core \^9\.0\.0 but 0\.2\.0 is running; install a matching version of the plugin or of core$/,
+  ],
+  [
+    'a duplicate method id',
+    './duplicate-id.mjs',
+    /^--plugin: method plugin '\.\/duplicate-id\.mjs' \(.*\): method id 'lora' is already provided by @tunelab\/method-lora \(built-in\); change meta\.id$/,
+  ],
+  [
+    'a parameter prefix already taken',
+    './duplicate-prefix.mjs',
+    /^--plugin: method plugin '\.\/duplicate-prefix\.mjs' \(.*\): meta\.paramPrefix 'lora' is already used by method 'lora' of @tunelab\/method-lora \(built-in\); choose another meta\.paramPrefix$/,
+  ],
+  [
+    'a containerModule that is not a ContainerModule',
+    './bad-container-module.mjs',
+    /^--plugin: method plugin '\.\/bad-container-module\.mjs' \(.*\): the named export `containerModule` must be an inversify ContainerModule .*got an object with keys bind$/,
+  ],
+  [
+    'a containerModule that throws while binding',
+    './throwing-container-module.mjs',
+    /^--plugin: method plugin .*: its `containerModule` failed to load: fixture: cannot bind; fix its load function/,
+  ],
 ];
 
 describe('plugin loading errors (in process): one line naming the module and what to change', () => {
   it.each(cases)('%s', async (_name, spec, message) => {
     expect(await loadError([at(spec)])).toMatch(message);
   });
-
 });
 
 describe('the contract at load time', () => {
   it('each rule failure carries the stable code E_PLUGIN_CONTRACT', async () => {
-    for (const spec of ['./loose-schema.mjs', './no-field-default.mjs', './no-field-description.mjs', './bad-param-name.mjs', './malformed.mjs']) {
-      const e = await loadMethods([at(spec)]).then(() => undefined, (x: unknown) => x);
+    for (const spec of [
+      './loose-schema.mjs',
+      './no-field-default.mjs',
+      './no-field-description.mjs',
+      './bad-param-name.mjs',
+      './malformed.mjs',
+    ]) {
+      const e = await loadMethods([at(spec)]).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect((e as { code?: string }).code, spec).toBe('E_PLUGIN_CONTRACT');
     }
   });
@@ -71,8 +154,17 @@ describe('the contract at load time', () => {
     try {
       const config = registry.parseParams('fixture-applythrows', { crash: true });
       const ctx = { model, config, rng: rngStreams(0).init, task: { kind: 'classification' as const, numLabels: 2 }, sequenceLength: 8 };
-      const e = (() => { try { applyMethod(registry.get('fixture-applythrows'), ctx); } catch (x) { return x as Error; } return undefined; })();
-      expect(e?.message).toBe("method 'fixture-applythrows' (@fixture/method): apply threw: cannot read properties of undefined (reading \"weight\")");
+      const e = (() => {
+        try {
+          applyMethod(registry.get('fixture-applythrows'), ctx);
+        } catch (x) {
+          return x as Error;
+        }
+        return undefined;
+      })();
+      expect(e?.message).toBe(
+        'method \'fixture-applythrows\' (@fixture/method): apply threw: cannot read properties of undefined (reading "weight")',
+      );
       expect((e?.cause as Error).name).toBe('TypeError');
     } finally {
       model.dispose();
@@ -86,7 +178,14 @@ describe('the contract at load time', () => {
     // a field that takes a value or a list keeps the value (LoRA's targets)
     expect(registry.parseParams('lora', { targets: 'query' }).targets).toBe('query');
     // a value the list would not take either is still an error naming the field, with a stable code
-    const e = (() => { try { registry.parseParams('fixture-list', { targets: 'query' }); } catch (x) { return x as { message: string; code?: string; path?: string }; } return undefined; })();
+    const e = (() => {
+      try {
+        registry.parseParams('fixture-list', { targets: 'query' });
+      } catch (x) {
+        return x as { message: string; code?: string; path?: string };
+      }
+      return undefined;
+    })();
     expect(e).toMatchObject({ code: 'E_CONFIG_INVALID', path: 'params.targets[0]' });
     expect(e!.message).toMatch(/^method 'fixture-list': params\.targets\[0\]: /);
     // a value of another type entirely is not wrapped
@@ -114,7 +213,29 @@ describe('plugin loading', () => {
     const { trainers } = await loadMethods([at('./with-trainer.mjs')]);
     expect(trainers.map((t) => t.id)).toEqual(['adamw', 'half-budget']);
     const ws = tinyWorkspace();
-    const run = (trainer: string) => tunelab(['train', '--method', 'lora', '--model', 'tiny', '--task', 'wn-supersense', '--steps', '6', '--set', 'evalLimit=8', '--set', `trainer=${trainer}`, '--plugin', './with-trainer.mjs', '--json', ...ws.args], { cwd: FIXTURES });
+    const run = (trainer: string) =>
+      tunelab(
+        [
+          'train',
+          '--method',
+          'lora',
+          '--model',
+          'tiny',
+          '--task',
+          'wn-supersense',
+          '--steps',
+          '6',
+          '--set',
+          'evalLimit=8',
+          '--set',
+          `trainer=${trainer}`,
+          '--plugin',
+          './with-trainer.mjs',
+          '--json',
+          ...ws.args,
+        ],
+        { cwd: FIXTURES },
+      );
     const r = run('half-budget');
     expect(r.code, r.stderr).toBe(0);
     const rec = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
@@ -129,8 +250,13 @@ describe('plugin loading', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunelab-plugins-'));
     cpSync(join(FIXTURES, 'good'), join(dir, 'a'), { recursive: true });
     cpSync(join(FIXTURES, 'good'), join(dir, 'b'), { recursive: true });
-    const msg = await loadError([{ spec: './a', base: dir, where: 'plugins[0]' }, { spec: './b', base: dir, where: 'plugins[1]' }]);
-    expect(msg).toMatch(/^plugins\[1\]: method plugin '\.\/b' \(.*\/b\/index\.mjs\): method id 'fixture-good' is already provided by @fixture\/method-good \('\.\/a' \(.*\/a\/index\.mjs\)\); change meta\.id$/);
+    const msg = await loadError([
+      { spec: './a', base: dir, where: 'plugins[0]' },
+      { spec: './b', base: dir, where: 'plugins[1]' },
+    ]);
+    expect(msg).toMatch(
+      /^plugins\[1\]: method plugin '\.\/b' \(.*\/b\/index\.mjs\): method id 'fixture-good' is already provided by @fixture\/method-good \('\.\/a' \(.*\/a\/index\.mjs\)\); change meta\.id$/,
+    );
   });
 });
 
@@ -142,7 +268,8 @@ describe('the CLI: exit 2, one line, nothing written, before any training', () =
     ['train', './duplicate-prefix.mjs', /meta\.paramPrefix 'lora' is already used/],
     ['methods', './throws.mjs', /importing it threw fixture: broken on import/],
   ])('%s --plugin %s', (command, spec, message) => {
-    const args = command === 'train' ? ['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-supersense', ...ws.args] : ['methods', '--json'];
+    const args =
+      command === 'train' ? ['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-supersense', ...ws.args] : ['methods', '--json'];
     const r = tunelab([...args, '--plugin', spec], { cwd: FIXTURES });
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -155,10 +282,22 @@ describe('the CLI: exit 2, one line, nothing written, before any training', () =
     const config = join(ws.dir, 'bad-plugin.json');
     // relative to the config file, wherever the working directory is
     const spec = relative(ws.dir, join(FIXTURES, 'no-default.mjs'));
-    writeFileSync(config, JSON.stringify({ name: 'bad', tasks: ['wn-supersense'], models: ['tiny'], seeds: [1], methods: [{ method: 'sft' }], plugins: [spec] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'bad',
+        tasks: ['wn-supersense'],
+        models: ['tiny'],
+        seeds: [1],
+        methods: [{ method: 'sft' }],
+        plugins: [spec],
+      }),
+    );
     const out = join(ws.dir, 'out-bad');
     const r = tunelab(['sweep', '--config', config, '--out', out, ...ws.args]);
-    expect(r.stderr).toMatch(/^tunelab: .*bad-plugin\.json: plugins\[0\]: method plugin '\.\..*no-default\.mjs' \(\/.*\): no default export/);
+    expect(r.stderr).toMatch(
+      /^tunelab: .*bad-plugin\.json: plugins\[0\]: method plugin '\.\..*no-default\.mjs' \(\/.*\): no default export/,
+    );
     expect(r.code).toBe(2);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(ws.cache, 'models'))).toBe(false);
@@ -170,12 +309,21 @@ describe('the CLI: exit 2, one line, nothing written, before any training', () =
     mkdirSync(join(project, 'node_modules', '@someone'), { recursive: true });
     cpSync(join(FIXTURES, 'good'), pkg, { recursive: true });
     // zod for the plugin: the project has its own install, as a real project would
-    cpSync(fileURLToPath(new URL('../../../node_modules/zod', import.meta.url)), join(project, 'node_modules', 'zod'), { recursive: true, dereference: true });
+    cpSync(fileURLToPath(new URL('../../../node_modules/zod', import.meta.url)), join(project, 'node_modules', 'zod'), {
+      recursive: true,
+      dereference: true,
+    });
     const r = tunelab(['methods', '--json', '--plugin', '@someone/method-x'], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { id: string; version: string; package: string; from: string; path: string; builtin: boolean }[];
     expect(rows.find((x) => x.id === 'fixture-good')).toEqual(
-      expect.objectContaining({ version: '1.0.0', package: '@fixture/method-good', from: '@someone/method-x', path: realpathSync(join(pkg, 'index.mjs')), builtin: false }),
+      expect.objectContaining({
+        version: '1.0.0',
+        package: '@fixture/method-good',
+        from: '@someone/method-x',
+        path: realpathSync(join(pkg, 'index.mjs')),
+        builtin: false,
+      }),
     );
     const lora = rows.find((x) => x.id === 'lora')!;
     expect(lora).toMatchObject({ builtin: true, package: '@tunelab/method-lora', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });

@@ -6,7 +6,11 @@ import type { TrialRecord } from '../src/records/index.js';
 import { writeReport } from '../src/report/write.js';
 
 const FIXTURE = new URL('./fixtures/report/results.jsonl', import.meta.url).pathname;
-const records = () => readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TrialRecord);
+const records = () =>
+  readFileSync(FIXTURE, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as TrialRecord);
 const root = mkdtempSync(join(tmpdir(), 'tunelab-report-mem-'));
 
 async function summary(name: string, recs: TrialRecord[]): Promise<string> {
@@ -29,7 +33,16 @@ describe('the report names the source of every memory figure', () => {
     const recs = records().filter((r) => r.task === 'wn-supersense');
     for (const r of recs) {
       const added = r.method === 'sft' ? 300e6 : 100e6; // 300.0 and 100.0 MB
-      r.deviceMemory = { source: 'nvml', device: 0, name: 'GPU', driver: '550.54.15', totalBytes: 40e9, usedBeforeBytes: 2e9, peakUsedBytes: 2e9 + added, samples: r.steps };
+      r.deviceMemory = {
+        source: 'nvml',
+        device: 0,
+        name: 'GPU',
+        driver: '550.54.15',
+        totalBytes: 40e9,
+        usedBeforeBytes: 2e9,
+        peakUsedBytes: 2e9 + added,
+        samples: r.steps,
+      };
     }
     const md = await summary('gpu', recs);
     const header = md.split('\n').find((l) => l.startsWith('| method |'))!;

@@ -16,7 +16,11 @@ import { LORA_PLANS, PRUNED_LR, SFT_PLANS, v2Records } from './report-v2-records
 
 const root = mkdtempSync(join(tmpdir(), 'tunelab-report-v2-'));
 const FIXTURE = new URL('./fixtures/report/results.jsonl', import.meta.url).pathname;
-const fixture = () => readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TrialRecord);
+const fixture = () =>
+  readFileSync(FIXTURE, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as TrialRecord);
 
 function folder(name: string, records: object[]): string {
   const dir = join(root, name);
@@ -30,7 +34,15 @@ function table(md: string, title: string): string[][] {
   const at = md.indexOf(` ${title}\n`);
   expect(at, `table "${title}"`).toBeGreaterThan(0);
   const body = md.slice(at).split('\n\n')[1]!;
-  return body.split('\n').slice(2).map((r) => r.split('|').slice(1, -1).map((c) => c.trim()));
+  return body
+    .split('\n')
+    .slice(2)
+    .map((r) =>
+      r
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -56,7 +68,8 @@ describe('paretoFrontier', () => {
 });
 
 describe('alignCurves', () => {
-  const c = (steps: number[], values: number[], elapsed: number[]): CurvePoint[] => steps.map((step, i) => ({ step, dev: { accuracy: values[i]! }, elapsedMs: elapsed[i]! }));
+  const c = (steps: number[], values: number[], elapsed: number[]): CurvePoint[] =>
+    steps.map((step, i) => ({ step, dev: { accuracy: values[i]! }, elapsedMs: elapsed[i]! }));
   it('mean, min and max over seeds on the steps all seeds share', () => {
     const aligned = alignCurves(
       [
@@ -114,19 +127,28 @@ describe('a report of format-2 records: curves, time, bytes, pruning, frontier, 
     const csv = parse(readFileSync(join(out, 'results.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     const pruned = csv.filter((r) => r.status === 'pruned');
     expect(pruned).toHaveLength(3);
-    expect(pruned.map((r) => [r['pruned.rung'], r['pruned.step'], r['test.accuracy']])).toEqual([['1', '10', ''], ['1', '10', ''], ['1', '10', '']]);
+    expect(pruned.map((r) => [r['pruned.rung'], r['pruned.step'], r['test.accuracy']])).toEqual([
+      ['1', '10', ''],
+      ['1', '10', ''],
+      ['1', '10', ''],
+    ]);
   });
 
   it('time: wall time, time to the best dev point, steps run (early stopping), tokens/s', () => {
     const rows = table(md, 'wn-supersense: training time');
     const sel = LORA_PLANS.map((p) => p.elapsed[p.index]!);
     expect(rows[1]).toEqual([
-      'lora', 'tiny', 'lr=0.001', '3',
+      'lora',
+      'tiny',
+      'lr=0.001',
+      '3',
       (mean(LORA_PLANS.map((p) => p.wallMs)) / 1000).toFixed(1), // 31.0
       (mean(sel) / 1000).toFixed(1), // (20 + 33 + 9) / 3 = 20.7
       '20', // steps 20, 30, 10
       '27', // 30, 30 and 20 (stopped early)
-      '30 steps', '1', '1100',
+      '30 steps',
+      '1',
+      '1100',
     ]);
     expect(rows[1]!.slice(4, 6)).toEqual(['31.0', '20.7']);
     expect(rows[0]).toEqual(['sft', 'tiny', '', '3', '16.0', '15.0', '30', '30', '30 steps', '0', '2000']);
@@ -146,17 +168,24 @@ describe('a report of format-2 records: curves, time, bytes, pruning, frontier, 
     ]);
   });
 
-  it('learning curves: mean and min..max band over seeds at the shared steps, and each seed\'s selected point', async () => {
+  it("learning curves: mean and min..max band over seeds at the shared steps, and each seed's selected point", async () => {
     const model = buildReport(loadTrials([input], () => {}));
     const curves = taskCurves(model.tasks[0]!);
     expect(curves).toMatchObject({ withoutCurve: 0, trials: 6 });
     const lora = curves.series.find((s) => s.variant === 'lora')!;
     // seeds: [0.2, 0.4, 0.3], [0.1, 0.3, 0.5], [0.3, 0.2] (stopped at 20): steps 10 and 20 are shared
-    expect(lora.points.map((p) => [p.step, p.min, p.max, p.n])).toEqual([[10, 0.1, 0.3, 3], [20, 0.2, 0.4, 3]]);
+    expect(lora.points.map((p) => [p.step, p.min, p.max, p.n])).toEqual([
+      [10, 0.1, 0.3, 3],
+      [20, 0.2, 0.4, 3],
+    ]);
     expect(lora.points[0]!.mean).toBeCloseTo(0.2, 12);
     expect(lora.points[1]!.mean).toBeCloseTo(0.3, 12);
     expect(lora.points.map((p) => p.elapsedMs)).toEqual([10_000, 20_000]);
-    expect(lora.selected.map((p) => [p.step, p.elapsedMs, p.value])).toEqual([[20, 20_000, 0.4], [30, 33_000, 0.5], [10, 9_000, 0.3]]);
+    expect(lora.selected.map((p) => [p.step, p.elapsedMs, p.value])).toEqual([
+      [20, 20_000, 0.4],
+      [30, 33_000, 0.5],
+      [10, 9_000, 0.3],
+    ]);
     expect(lora.setting).toBe('lr=0.001');
     for (const f of ['chart-curve-step.svg', 'chart-curve-time.svg', 'chart-pareto-share.svg', 'chart-pareto-memory.svg']) {
       expect(existsSync(join(out, f)), f).toBe(true);
@@ -166,13 +195,15 @@ describe('a report of format-2 records: curves, time, bytes, pruning, frontier, 
   });
 
   it('lists who is on the Pareto frontier', () => {
-    expect(md).toContain('- tiny, test accuracy vs trainable share: lora 30.0% at 3.89% trainable, sft 60.0% at 100.0% trainable (2 of 2 on the frontier)');
+    expect(md).toContain(
+      '- tiny, test accuracy vs trainable share: lora 30.0% at 3.89% trainable, sft 60.0% at 100.0% trainable (2 of 2 on the frontier)',
+    );
   });
 
   it('every claim states its protocol: budget, selection, rates tried (pruned included), settings stopped', () => {
     const memory = md.split('\n').findIndex((l) => /^\d\. \*\*[a-z ]+\*\*: LoRA needs less training memory/.test(l));
     expect(md.split('\n')[memory + 1]).toBe(
-      '   - protocol: budget 30 steps; selection best-dev; early stopping after 1 points without dev improvement; learning rates tried: sft @ tiny: 0.001; lora @ tiny: 0.001, 0.01; successive halving stopped 1 of 3 settings; each cell\'s setting, rate included, chosen on mean dev metric',
+      "   - protocol: budget 30 steps; selection best-dev; early stopping after 1 points without dev improvement; learning rates tried: sft @ tiny: 0.001; lora @ tiny: 0.001, 0.01; successive halving stopped 1 of 3 settings; each cell's setting, rate included, chosen on mean dev metric",
     );
     expect(md).toMatch(/LoRA's trainable parameters[^\n]*\n {3}- protocol: none needed: parameter counts/);
     const tex = readFileSync(join(out, 'summary.tex'), 'utf8');
@@ -188,10 +219,20 @@ describe('format-1 and format-2 records together', () => {
     const out = join(root, 'mixed-out');
     await writeReport({ inputs: [folder('mixed', [...v2Records(), ...old])], out, warn: () => {} });
     const md = readFileSync(join(out, 'summary.md'), 'utf8');
-    expect(md).toContain('Learning curves: 3 of 9 trials of the chosen settings carry no `curve` (format-1 records) and are left out of the curves.');
-    expect(md).toContain('Time to best dev: 3 of 9 trials carry no `curve`/`selected` (format-1 records) and are left out of those two columns.');
-    expect(md).toContain('Adapter bytes: 3 of 9 trials of the chosen settings carry no `adapterBytes` (format-1 records) and are left out.');
-    expect(table(md, 'wn-supersense: training time').find((r) => r[0] === 'freeze')!.slice(4, 8)).toEqual([expect.stringMatching(/^\d+\.\d$/), '—', '—', '20']);
+    expect(md).toContain(
+      'Learning curves: 3 of 9 trials of the chosen settings carry no `curve` (format-1 records) and are left out of the curves.',
+    );
+    expect(md).toContain(
+      'Time to best dev: 3 of 9 trials carry no `curve`/`selected` (format-1 records) and are left out of those two columns.',
+    );
+    expect(md).toContain(
+      'Adapter bytes: 3 of 9 trials of the chosen settings carry no `adapterBytes` (format-1 records) and are left out.',
+    );
+    expect(
+      table(md, 'wn-supersense: training time')
+        .find((r) => r[0] === 'freeze')!
+        .slice(4, 8),
+    ).toEqual([expect.stringMatching(/^\d+\.\d$/), '—', '—', '20']);
     expect(table(md, 'wn-supersense: checkpoint bytes, adapter against the full model').map((r) => r[0])).toEqual(['sft', 'lora']);
   });
 

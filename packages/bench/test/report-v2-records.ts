@@ -9,12 +9,22 @@ import type { CurvePoint } from '../src/report/record-v2.js';
  * format-1 records of the fixture so every other field is what the sweep writes.
  */
 const FIXTURE = new URL('./fixtures/report/results.jsonl', import.meta.url).pathname;
-const fixture = () => readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TrialRecord);
+const fixture = () =>
+  readFileSync(FIXTURE, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as TrialRecord);
 
 type Rec = Record<string, unknown>;
 
 const curve = (dev: number[], elapsed: number[]): CurvePoint[] =>
-  dev.map((accuracy, i) => ({ step: 10 * (i + 1), epoch: (10 * (i + 1) * 8) / 1000, trainLoss: 3 - i / 10, dev: { accuracy }, elapsedMs: elapsed[i]! }));
+  dev.map((accuracy, i) => ({
+    step: 10 * (i + 1),
+    epoch: (10 * (i + 1) * 8) / 1000,
+    trainLoss: 3 - i / 10,
+    dev: { accuracy },
+    elapsedMs: elapsed[i]!,
+  }));
 
 /** A seed's plan: dev curve, elapsed ms per point, the selected index, test accuracy, wall ms, tokens/s. */
 interface Plan {

@@ -26,7 +26,12 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
     // format-2 records (curves, selected points, a pruned rate): the learning-curve charts
     const v2 = join(root, 'v2');
     mkdirSync(v2);
-    writeFileSync(join(v2, 'results.jsonl'), v2Records().map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileSync(
+      join(v2, 'results.jsonl'),
+      v2Records()
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join(''),
+    );
     await writeReport({ inputs: [v2], out: outV2, warn: () => {} });
     if (!existsSync(CHROMIUM)) return; // the test fails on it below, by name
     // a fresh profile folder each run (Playwright passes it to Chromium as --user-data-dir)
@@ -34,7 +39,16 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -43,7 +57,10 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
   });
 
   it('renders every chart with marks, one main-table row per method variant, and nothing from the network', async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (or set TUNELAB_SKIP_BROWSER=1 to skip this test on purpose)`).toBe(true);
+    expect(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: apt-get install -y chromium (or set TUNELAB_SKIP_BROWSER=1 to skip this test on purpose)`,
+    ).toBe(true);
     const page = await browser!.newPage();
     const requests: string[] = [];
     page.on('request', (r) => {
@@ -57,34 +74,56 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
       figs.map((f) => {
         const svg = f.querySelector('svg');
         const box = svg?.getBoundingClientRect();
-        return { name: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg ? svg.querySelectorAll('path, symbol, rect').length : 0 };
+        return {
+          name: f.getAttribute('data-chart'),
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          marks: svg ? svg.querySelectorAll('path, symbol, rect').length : 0,
+        };
       }),
     );
-    expect(charts.map((c) => c.name).sort()).toEqual(
-      [
-        'chart-memory-wn-supersense.svg', 'chart-memory-wn-truecase.svg', 'chart-pareto-memory-wn-supersense.svg', 'chart-pareto-memory-wn-truecase.svg',
-        'chart-pareto-share-wn-supersense.svg', 'chart-pareto-share-wn-truecase.svg', 'chart-share-wn-supersense.svg', 'chart-share-wn-truecase.svg',
-        'chart-size-wn-supersense.svg', 'chart-size-wn-truecase.svg',
-      ],
-    );
+    expect(charts.map((c) => c.name).sort()).toEqual([
+      'chart-memory-wn-supersense.svg',
+      'chart-memory-wn-truecase.svg',
+      'chart-pareto-memory-wn-supersense.svg',
+      'chart-pareto-memory-wn-truecase.svg',
+      'chart-pareto-share-wn-supersense.svg',
+      'chart-pareto-share-wn-truecase.svg',
+      'chart-share-wn-supersense.svg',
+      'chart-share-wn-truecase.svg',
+      'chart-size-wn-supersense.svg',
+      'chart-size-wn-truecase.svg',
+    ]);
     for (const c of charts) {
       expect(c.width, c.name!).toBeGreaterThan(200);
       expect(c.height, c.name!).toBeGreaterThan(150);
       expect(c.marks, c.name!).toBeGreaterThan(20);
     }
     // (a) one mark per trial: 36 trials per task, plus a mean and an error bar per setting
-    const trialMarks = await page.$$eval('figure[data-chart="chart-share-wn-supersense.svg"] svg .mark-symbol.role-mark path', (ps) => ps.length);
+    const trialMarks = await page.$$eval(
+      'figure[data-chart="chart-share-wn-supersense.svg"] svg .mark-symbol.role-mark path',
+      (ps) => ps.length,
+    );
     expect(trialMarks).toBe(36 + 12);
     // (c) a stacked bar per (variant, size, component): 5 variants x 2 sizes x 4 parts
     const bars = await page.$$eval('figure[data-chart="chart-memory-wn-supersense.svg"] svg .mark-rect.role-mark path', (ps) => ps.length);
     expect(bars).toBe(5 * 2 * 4);
 
-    const tables = await page.$$eval('section.task', (ss) => ss.map((s) => ({ task: s.getAttribute('data-task'), variants: Number(s.getAttribute('data-variants')), rows: s.querySelectorAll('table.main-table tbody tr').length, bold: s.querySelectorAll('table.main-table tbody strong').length })));
+    const tables = await page.$$eval('section.task', (ss) =>
+      ss.map((s) => ({
+        task: s.getAttribute('data-task'),
+        variants: Number(s.getAttribute('data-variants')),
+        rows: s.querySelectorAll('table.main-table tbody tr').length,
+        bold: s.querySelectorAll('table.main-table tbody strong').length,
+      })),
+    );
     expect(tables).toEqual([
       { task: 'wn-supersense', variants: 5, rows: 5, bold: 2 },
       { task: 'wn-truecase', variants: 5, rows: 5, bold: expect.any(Number) },
     ]);
-    const labels = await page.$$eval('section[data-task="wn-supersense"] table.main-table tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+    const labels = await page.$$eval('section[data-task="wn-supersense"] table.main-table tbody tr td:first-child', (tds) =>
+      tds.map((td) => td.textContent),
+    );
     expect(new Set(labels)).toEqual(new Set(['sft', 'lora', 'freeze', 'ptuning-v2 (mode=deep)', 'ptuning-v2 (mode=shallow)']));
     expect(await page.locator('#claims li.claim').count()).toBe(7); // six claims of the seed's methods, and whether a stack beats its parts
 
@@ -97,7 +136,7 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
     await page.close();
   });
 
-  it('draws learning curves (a band and a mean line per method, a dot per seed\'s selected point) and the Pareto frontier', async () => {
+  it("draws learning curves (a band and a mean line per method, a dot per seed's selected point) and the Pareto frontier", async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
     const page = await browser!.newPage();
     const errors: string[] = [];
@@ -109,7 +148,10 @@ describe.skipIf(skip)('report.html in headless Chromium', () => {
       expect(await count(chart, '.mark-area.role-mark path'), chart).toBe(2);
       expect(await count(chart, '.mark-line.role-mark path'), chart).toBe(2);
       expect(await count(chart, '.mark-symbol.role-mark path'), chart).toBe(6);
-      const box = await page.$eval(`figure[data-chart="${chart}"] svg`, (svg) => svg.getBoundingClientRect().toJSON() as { width: number; height: number });
+      const box = await page.$eval(
+        `figure[data-chart="${chart}"] svg`,
+        (svg) => svg.getBoundingClientRect().toJSON() as { width: number; height: number },
+      );
       expect(box.width).toBeGreaterThan(200);
       expect(box.height).toBeGreaterThan(150);
     }

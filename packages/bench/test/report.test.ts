@@ -12,7 +12,9 @@ import { tunelab } from './helpers.js';
 
 /** 72 real records: sft, lora rank 1|2, ptuning-v2 deep|shallow, freeze on two tiny sizes, two tasks, seeds 1-3. */
 const FIXTURE = new URL('./fixtures/report/results.jsonl', import.meta.url).pathname;
-const fixtureLines = readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l !== '');
+const fixtureLines = readFileSync(FIXTURE, 'utf8')
+  .split('\n')
+  .filter((l) => l !== '');
 const fixtureRecords = () => fixtureLines.map((l) => JSON.parse(l) as TrialRecord);
 const root = mkdtempSync(join(tmpdir(), 'tunelab-report-'));
 
@@ -31,7 +33,16 @@ const csvRows = (dir: string) => parse(readFileSync(join(dir, 'results.csv'), 'u
 function mainTable(md: string, task: string): Map<string, string[]> {
   const section = md.split(`### ${task}: `)[1]!.split('\n\n')[1]!;
   const rows = section.split('\n').slice(2);
-  return new Map(rows.map((r) => r.split('|').slice(1, -1).map((c) => c.trim())).map((c) => [c[0]!, c.slice(1)]));
+  return new Map(
+    rows
+      .map((r) =>
+        r
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      )
+      .map((c) => [c[0]!, c.slice(1)]),
+  );
 }
 
 const pct = (x: number) => (100 * x).toFixed(1);
@@ -52,29 +63,64 @@ describe('tunelab report on real sweep records', () => {
 
   it('writes every file, one CSV row per trial with params and metrics flattened', () => {
     const files = readdirSync(out).sort();
-    expect(files).toEqual(
-      [
-        'chart-memory-wn-supersense.svg', 'chart-memory-wn-truecase.svg', 'chart-pareto-memory-wn-supersense.svg', 'chart-pareto-memory-wn-truecase.svg',
-        'chart-pareto-share-wn-supersense.svg', 'chart-pareto-share-wn-truecase.svg', 'chart-share-wn-supersense.svg', 'chart-share-wn-truecase.svg',
-        'chart-size-wn-supersense.svg', 'chart-size-wn-truecase.svg', 'report.html', 'report.json', 'results.csv', 'results.jsonl', 'summary.md', 'summary.tex',
-      ],
-    );
+    expect(files).toEqual([
+      'chart-memory-wn-supersense.svg',
+      'chart-memory-wn-truecase.svg',
+      'chart-pareto-memory-wn-supersense.svg',
+      'chart-pareto-memory-wn-truecase.svg',
+      'chart-pareto-share-wn-supersense.svg',
+      'chart-pareto-share-wn-truecase.svg',
+      'chart-share-wn-supersense.svg',
+      'chart-share-wn-truecase.svg',
+      'chart-size-wn-supersense.svg',
+      'chart-size-wn-truecase.svg',
+      'report.html',
+      'report.json',
+      'results.csv',
+      'results.jsonl',
+      'summary.md',
+      'summary.tex',
+    ]);
     expect(rows).toHaveLength(72);
-    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['param.rank', 'param.mode', 'param.trainableLayers', 'test.accuracy', 'dev.accuracy', 'test.spanF1', 'dev.spanF1', 'training.lr', 'memory.activationBytes']));
+    expect(Object.keys(rows[0]!)).toEqual(
+      expect.arrayContaining([
+        'param.rank',
+        'param.mode',
+        'param.trainableLayers',
+        'test.accuracy',
+        'dev.accuracy',
+        'test.spanF1',
+        'dev.spanF1',
+        'training.lr',
+        'memory.activationBytes',
+      ]),
+    );
     const lora = rows.find((r) => r.method === 'lora')!;
     expect(lora['param.targets']).toBe('["query","value"]');
-    expect(new Set(rows.map((r) => r.variant))).toEqual(new Set(['sft', 'lora', 'freeze', 'ptuning-v2 (mode=deep)', 'ptuning-v2 (mode=shallow)']));
+    expect(new Set(rows.map((r) => r.variant))).toEqual(
+      new Set(['sft', 'lora', 'freeze', 'ptuning-v2 (mode=deep)', 'ptuning-v2 (mode=shallow)']),
+    );
     // format-1 records: no curve chart, and each section that needs a format-2 field says so once per task
     expect(files.filter((f) => f.startsWith('chart-curve'))).toEqual([]);
-    for (const line of ['Learning curves: no trial of the chosen settings carries a `curve`', 'Adapter bytes: no record carries `adapterBytes`', 'Pruning: no trial of this task was stopped']) {
-      expect(md.split('\n').filter((l) => l.startsWith(line)), line).toHaveLength(2);
+    for (const line of [
+      'Learning curves: no trial of the chosen settings carries a `curve`',
+      'Adapter bytes: no record carries `adapterBytes`',
+      'Pruning: no trial of this task was stopped',
+    ]) {
+      expect(
+        md.split('\n').filter((l) => l.startsWith(line)),
+        line,
+      ).toHaveLength(2);
     }
     // the report folder is itself a results folder: the merged records
     expect(readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(72);
   });
 
   it('main-table numbers equal a hand calculation from results.csv (best setting on dev, test mean ± std)', () => {
-    for (const [task, metric] of [['wn-supersense', 'accuracy'], ['wn-truecase', 'spanF1']] as const) {
+    for (const [task, metric] of [
+      ['wn-supersense', 'accuracy'],
+      ['wn-truecase', 'spanF1'],
+    ] as const) {
       const table = mainTable(md, task);
       const sizes = ['tiny', 'small'];
       const bestPerSize = new Map<string, number>();
@@ -102,7 +148,9 @@ describe('tunelab report on real sweep records', () => {
       // bold marks exactly the best mean of each size
       for (const [variant, cells] of table) {
         sizes.forEach((size, i) => {
-          expect(cells[i * 3]!.startsWith('**'), `${task} ${variant} ${size} bold`).toBe(cellMeans.get(`${variant}|${size}`) === bestPerSize.get(size));
+          expect(cells[i * 3]!.startsWith('**'), `${task} ${variant} ${size} bold`).toBe(
+            cellMeans.get(`${variant}|${size}`) === bestPerSize.get(size),
+          );
         });
       }
     }
@@ -110,10 +158,20 @@ describe('tunelab report on real sweep records', () => {
 
   it("ablation rows carry Student's t 95% intervals that match the CSV", () => {
     const section = md.split('#### wn-supersense: lora, rank')[1]!.split('\n\n')[1]!;
-    const lines = section.split('\n').slice(2).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    const lines = section
+      .split('\n')
+      .slice(2)
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
     expect(lines.map((l) => `${l[0]} ${l[1]}`)).toEqual(['tiny 1', 'tiny 2', 'small 1', 'small 2']);
     for (const l of lines) {
-      const xs = rows.filter((r) => r.task === 'wn-supersense' && r.method === 'lora' && r.model === l[0] && r['param.rank'] === l[1]).map((r) => Number(r['test.accuracy']));
+      const xs = rows
+        .filter((r) => r.task === 'wn-supersense' && r.method === 'lora' && r.model === l[0] && r['param.rank'] === l[1])
+        .map((r) => Number(r['test.accuracy']));
       expect(xs).toHaveLength(3);
       const m = xs.reduce((a, b) => a + b, 0) / 3;
       const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / 2);
@@ -157,7 +215,13 @@ describe('tunelab report on real sweep records', () => {
       expect(Number(r.params.rank) * 2 * d * 2 * r.encoder!.layers).toBe(r.adapterParams);
       expect(loraClosedForm(methods, r.encoder!, r.params)).toBe(r.adapterParams);
     }
-    expect(loraClosedForm(methods, { ...recs[0]!.encoder!, layers: 2, hidden: 8, ffnMultiplier: 4 }, { rank: 2, targets: 'all-linear', layers: [-1] })).toBe(2 * (4 * 16 + (8 + 32) * 2));
+    expect(
+      loraClosedForm(
+        methods,
+        { ...recs[0]!.encoder!, layers: 2, hidden: 8, ffnMultiplier: 4 },
+        { rank: 2, targets: 'all-linear', layers: [-1] },
+      ),
+    ).toBe(2 * (4 * 16 + (8 + 32) * 2));
     expect(md).toMatch(/1\. \*\*held\*\*: LoRA's trainable parameters are Σ r·\(d_in \+ d_out\)[\s\S]*24 of 24 lora records match/);
     const freeze = recs.find((x) => x.method === 'freeze' && x.model === 'tiny')!;
     const d = 16;
@@ -171,15 +235,28 @@ describe('tunelab report on real sweep records', () => {
 
   it('merges shard folders: the same tables as the single folder, and the same report twice', async () => {
     const recs = fixtureRecords();
-    const a = folder('shard-a', recs.filter((_, i) => i % 2 === 0), 'results.shard-1-of-2.jsonl');
-    const b = folder('shard-b', recs.filter((_, i) => i % 2 === 1), 'results.shard-2-of-2.jsonl');
+    const a = folder(
+      'shard-a',
+      recs.filter((_, i) => i % 2 === 0),
+      'results.shard-1-of-2.jsonl',
+    );
+    const b = folder(
+      'shard-b',
+      recs.filter((_, i) => i % 2 === 1),
+      'results.shard-2-of-2.jsonl',
+    );
     const merged = join(root, 'out-merged');
     await writeReport({ inputs: [a, b], out: merged, warn: () => {} });
-    const tables = (s: string) => s.split('\n').filter((l) => l.startsWith('|')).join('\n');
+    const tables = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => l.startsWith('|'))
+        .join('\n');
     expect(tables(readFileSync(join(merged, 'summary.md'), 'utf8'))).toBe(tables(md));
     const again = join(root, 'out-again');
     await writeReport({ inputs: [input], out: again, warn: () => {} });
-    for (const f of ['summary.md', 'summary.tex', 'results.csv', 'chart-share-wn-supersense.svg']) expect(readFileSync(join(again, f), 'utf8').replace(/out-again/g, 'out')).toBe(readFileSync(join(out, f), 'utf8'));
+    for (const f of ['summary.md', 'summary.tex', 'results.csv', 'chart-share-wn-supersense.svg'])
+      expect(readFileSync(join(again, f), 'utf8').replace(/out-again/g, 'out')).toBe(readFileSync(join(out, f), 'utf8'));
   });
 });
 
@@ -204,9 +281,19 @@ describe('failed and diverged trials', () => {
     const recs = fixtureRecords().filter((r) => r.task === 'wn-supersense');
     const sftTiny = recs.filter((r) => r.method === 'sft' && r.model === 'tiny');
     // what the sweep writes for a trial that threw (a FailedRecord: no metrics) and for a NaN loss
-    const failed = { ...sftTiny[0]!, status: 'failed', error: { message: 'worker process died (SIGKILL): out of memory?' } } as Record<string, unknown>;
-    for (const k of ['metrics', 'devMetrics', 'baselines', 'trainableParams', 'totalParams', 'trainableShare', 'memory', 'peakBytes']) delete failed[k];
-    const diverged = { ...sftTiny[1]!, status: 'diverged', diverged: { step: 7, loss: null }, metrics: { accuracy: null }, devMetrics: { accuracy: null } };
+    const failed = { ...sftTiny[0]!, status: 'failed', error: { message: 'worker process died (SIGKILL): out of memory?' } } as Record<
+      string,
+      unknown
+    >;
+    for (const k of ['metrics', 'devMetrics', 'baselines', 'trainableParams', 'totalParams', 'trainableShare', 'memory', 'peakBytes'])
+      delete failed[k];
+    const diverged = {
+      ...sftTiny[1]!,
+      status: 'diverged',
+      diverged: { step: 7, loss: null },
+      metrics: { accuracy: null },
+      devMetrics: { accuracy: null },
+    };
     const rest = recs.filter((r) => r !== sftTiny[0] && r !== sftTiny[1]);
     const out = join(root, 'out-failed');
     await writeReport({ inputs: [folder('failed', [...rest, failed, diverged] as unknown as TrialRecord[])], out, warn: () => {} });
@@ -250,10 +337,26 @@ describe('tunelab report: input problems', () => {
     ['a missing folder', () => ['--in', join(root, 'nope')], /--in .*nope: no such folder/],
     ['a folder without results files', () => ['--in', folder('empty', 'x', 'notes.txt')], /--in .*empty: no results\*\.jsonl files there/],
     ['results files without records', () => ['--in', folder('blank', '')], /results\.jsonl: no records/],
-    ['a record of a newer format', () => ['--in', folder('newer', newer())], /newer[/\\]results\.jsonl:4: formatVersion: 3 is newer than this tunelab reads \(2\)/],
-    ['a record without a metric', () => ['--in', folder('nometric', missingMetric())], /nometric[/\\]results\.jsonl:2: devMetrics\.accuracy: /],
-    ['a malformed line', () => ['--in', folder('garbage', `${fixtureLines[0]}\n{"trialId": 1\n`)], /garbage[/\\]results\.jsonl:2: invalid JSON/],
-    ['--out that is not a report', () => ['--in', good, '--out', folder('someone-else', 'data', 'notes.txt')], /--out .*someone-else: exists and is not a tunelab report/],
+    [
+      'a record of a newer format',
+      () => ['--in', folder('newer', newer())],
+      /newer[/\\]results\.jsonl:4: formatVersion: 3 is newer than this tunelab reads \(2\)/,
+    ],
+    [
+      'a record without a metric',
+      () => ['--in', folder('nometric', missingMetric())],
+      /nometric[/\\]results\.jsonl:2: devMetrics\.accuracy: /,
+    ],
+    [
+      'a malformed line',
+      () => ['--in', folder('garbage', `${fixtureLines[0]}\n{"trialId": 1\n`)],
+      /garbage[/\\]results\.jsonl:2: invalid JSON/,
+    ],
+    [
+      '--out that is not a report',
+      () => ['--in', good, '--out', folder('someone-else', 'data', 'notes.txt')],
+      /--out .*someone-else: exists and is not a tunelab report/,
+    ],
     ['--out that holds the input', () => ['--in', good, '--out', root], /--out .*: holds the results folder/],
   ];
   for (const [what, args, message] of cases) {

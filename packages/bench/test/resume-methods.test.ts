@@ -6,7 +6,19 @@
  * fall between dev points as well as on them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, Encoder, loadTrainState, MethodRegistry, runTrial, saveTrainState, selectBackend, type MethodPlugin, type ResolvedTraining, type TrainState, type TrialOutcome } from '@tunelab/core/internal';
+import {
+  createRng,
+  Encoder,
+  loadTrainState,
+  MethodRegistry,
+  runTrial,
+  saveTrainState,
+  selectBackend,
+  type MethodPlugin,
+  type ResolvedTraining,
+  type TrainState,
+  type TrialOutcome,
+} from '@tunelab/core/internal';
 import { TINY_ENCODER, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { lora } from '@tunelab/method-lora';
 import { ptuningV2 } from '@tunelab/method-ptuning';
@@ -21,7 +33,18 @@ const registry = new MethodRegistry([sft, lora, ptuningV2 as MethodPlugin]);
 const task = tinyTask('classification', 48);
 const tokenizer = tinyTokenizer();
 const STEPS = 30;
-const training: ResolvedTraining = { steps: STEPS, batchSize: 8, lr: 1e-2, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 16, maxLength: 16, evalLimit: 0, evalEvery: 7 };
+const training: ResolvedTraining = {
+  steps: STEPS,
+  batchSize: 8,
+  lr: 1e-2,
+  warmupRatio: 0.1,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  evalBatchSize: 16,
+  maxLength: 16,
+  evalLimit: 0,
+  evalEvery: 7,
+};
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,7 +67,13 @@ async function trial(id: string, raw: Record<string, unknown>, o: { stopAfter?: 
   let step = 0;
   try {
     const out = await runTrial({
-      method: registry.get(id), params: registry.parseParams(id, raw), model, tokenizer, task, seed: 3, training,
+      method: registry.get(id),
+      params: registry.parseParams(id, raw),
+      model,
+      tokenizer,
+      task,
+      seed: 3,
+      training,
       ...(o.resume ? { resume: o.resume } : {}),
       ...(o.stopAfter !== undefined ? { onStep: (s: number) => void (step = s), shouldStop: () => step >= o.stopAfter! } : {}),
     });
@@ -56,9 +85,15 @@ async function trial(id: string, raw: Record<string, unknown>, o: { stopAfter?: 
 }
 
 const stable = (o: TrialOutcome) => ({
-  status: o.status, metrics: o.metrics, devMetrics: o.devMetrics, losses: o.train.losses, finalLoss: o.train.finalLoss,
-  curve: o.train.curve.map(({ elapsedMs: _e, ...p }) => p), selected: o.train.selected && { ...o.train.selected, elapsedMs: 0 },
-  peakBytes: o.train.memory.peakBytes, trainableParams: o.trainableParams,
+  status: o.status,
+  metrics: o.metrics,
+  devMetrics: o.devMetrics,
+  losses: o.train.losses,
+  finalLoss: o.train.finalLoss,
+  curve: o.train.curve.map(({ elapsedMs: _e, ...p }) => p),
+  selected: o.train.selected && { ...o.train.selected, elapsedMs: 0 },
+  peakBytes: o.train.memory.peakBytes,
+  trainableParams: o.trainableParams,
 });
 
 for (const backend of ['native', 'cpu'] as const) {
@@ -99,7 +134,15 @@ describe('a damaged or foreign state is never loaded', () => {
     const good = async () => void (await saveTrainState(file, leg.out.train.state!, 'trial-a'));
     const cases: [string, () => void, RegExp][] = [
       ['cut', () => writeFileSync(file, readFileSync(file).subarray(0, 1000)), /damaged\.state\.safetensors/],
-      ['bit flip', () => { const b = readFileSync(file); b[b.length - 17]! ^= 0x10; writeFileSync(file, b); }, /damaged training state \(its SHA-256 does not match/],
+      [
+        'bit flip',
+        () => {
+          const b = readFileSync(file);
+          b[b.length - 17]! ^= 0x10;
+          writeFileSync(file, b);
+        },
+        /damaged training state \(its SHA-256 does not match/,
+      ],
       ['foreign', () => {}, /the training state of trial trial-a, not of trial-b/],
     ];
     for (const [name, damage, why] of cases) {

@@ -16,29 +16,68 @@ import { tunelab } from './helpers.js';
  */
 const kernels = load();
 // as core's native suites: a missing addon skips, unless CI requires it (TUNELAB_REQUIRE_NATIVE=1)
-if (!kernels.ok && process.env.TUNELAB_REQUIRE_NATIVE === '1') throw new Error(`TUNELAB_REQUIRE_NATIVE=1 but the native kernels are not available (${kernels.error.message})`);
+if (!kernels.ok && process.env.TUNELAB_REQUIRE_NATIVE === '1')
+  throw new Error(`TUNELAB_REQUIRE_NATIVE=1 but the native kernels are not available (${kernels.error.message})`);
 const has512 = kernels.ok && kernels.addon.simdSupported('avx512');
 const NO_512 = 'this CPU does not report avx512f/bw/dq/vl: only the AVX2 build can run here';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-simd-'));
 const zoo = join(dir, 'zoo.json');
-writeFileSync(zoo, JSON.stringify({
-  tokenizer: { vocabSize: 1024 },
-  models: { d64: { encoder: { layers: 1, hidden: 64, heads: 2, maxPositions: 48 }, sequenceLength: 32, mlm: { steps: 10, batchSize: 16, lr: 0.002, maskProb: 0.15 }, seed: 1 } },
-}));
+writeFileSync(
+  zoo,
+  JSON.stringify({
+    tokenizer: { vocabSize: 1024 },
+    models: {
+      d64: {
+        encoder: { layers: 1, hidden: 64, heads: 2, maxPositions: 48 },
+        sequenceLength: 32,
+        mlm: { steps: 10, batchSize: 16, lr: 0.002, maskProb: 0.15 },
+        seed: 1,
+      },
+    },
+  }),
+);
 const common = ['--zoo', zoo, '--cache', join(dir, 'cache'), '--backend', 'native'];
 
-interface Run { record: TrialRecord; weights: string }
+interface Run {
+  record: TrialRecord;
+  weights: string;
+}
 
 function train(method: string, simd: 'avx2' | 'avx512', threads: number): Run {
   const save = join(dir, `${method}-${simd}-${threads}`);
   const r = tunelab(
-    ['train', '--method', method, '--model', 'd64', '--task', 'wn-supersense', '--seed', '3', '--steps', '12', '--set', 'batchSize=16', '--set', 'evalEvery=6', '--set', 'evalLimit=160', '--json', '--save', save, ...common],
+    [
+      'train',
+      '--method',
+      method,
+      '--model',
+      'd64',
+      '--task',
+      'wn-supersense',
+      '--seed',
+      '3',
+      '--steps',
+      '12',
+      '--set',
+      'batchSize=16',
+      '--set',
+      'evalEvery=6',
+      '--set',
+      'evalLimit=160',
+      '--json',
+      '--save',
+      save,
+      ...common,
+    ],
     { env: { TUNELAB_SIMD: simd, TUNELAB_THREADS: String(threads) } },
   );
   expect(r.code, r.stderr).toBe(0);
   const h = createHash('sha256');
-  for (const f of readdirSync(save).filter((f) => f.endsWith('.safetensors')).sort()) h.update(f).update(readFileSync(join(save, f)));
+  for (const f of readdirSync(save)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort())
+    h.update(f).update(readFileSync(join(save, f)));
   return { record: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TrialRecord, weights: h.digest('hex') };
 }
 
@@ -85,10 +124,15 @@ describe.skipIf(!kernels.ok)('native trials: AVX2 vs AVX-512 kernels, 1 vs 2 GEM
   });
 
   it('a forced build the CPU lacks, or a malformed setting, stops with the variable named', () => {
-    const bad = tunelab(['train', '--method', 'sft', '--model', 'd64', '--task', 'wn-supersense', '--steps', '1', ...common], { env: { TUNELAB_SIMD: 'avx1024' } });
+    const bad = tunelab(['train', '--method', 'sft', '--model', 'd64', '--task', 'wn-supersense', '--steps', '1', ...common], {
+      env: { TUNELAB_SIMD: 'avx1024' },
+    });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("TUNELAB_SIMD: unknown 'avx1024'; allowed: auto, avx2, avx512");
-    const auto = tunelab(['train', '--method', 'sft', '--model', 'd64', '--task', 'wn-supersense', '--steps', '1', ...common.slice(0, -1), 'auto'], { env: { TUNELAB_THREADS: 'two' } });
+    const auto = tunelab(
+      ['train', '--method', 'sft', '--model', 'd64', '--task', 'wn-supersense', '--steps', '1', ...common.slice(0, -1), 'auto'],
+      { env: { TUNELAB_THREADS: 'two' } },
+    );
     expect(auto.code).not.toBe(0);
     expect(auto.stderr).toContain("TUNELAB_THREADS: expected an integer from 1 to 64 (got 'two')");
   });

@@ -7,7 +7,11 @@ import { lora } from '@tunelab/method-lora';
 runConformance(stackMethods([freeze, lora]), {
   rows: [
     { name: 'last layer FFN + rank 2 on query, value', config: { freeze: { trainableLayers: 1 }, lora: { rank: 2 } } },
-    { name: 'first layer attention + rank 2 on up', config: { freeze: { trainableLayers: -1, modules: 'attn' }, lora: { rank: 2, targets: ['up'] } }, kinds: ['tagging'] },
+    {
+      name: 'first layer attention + rank 2 on up',
+      config: { freeze: { trainableLayers: -1, modules: 'attn' }, lora: { rank: 2, targets: ['up'] } },
+      kinds: ['tagging'],
+    },
   ],
   // Freeze only chooses what trains and LoRA's B starts at zero: the stack is the base model until the first step
   identityAtInit: true,

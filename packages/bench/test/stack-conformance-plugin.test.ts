@@ -7,7 +7,11 @@ import { ia3 } from '../../../examples/method-ia3/src/index.js';
 runConformance(stackMethods([lora, ia3]), {
   rows: [
     { name: 'rank 2 on query, value; IA3 on key, value, ffn', config: { lora: { rank: 2 } } },
-    { name: 'rank 2 on value; IA3 on value (two hooks on one linear)', config: { lora: { rank: 2, targets: ['value'] }, ia3: { targets: ['value'] } }, kinds: ['pair'] },
+    {
+      name: 'rank 2 on value; IA3 on value (two hooks on one linear)',
+      config: { lora: { rank: 2, targets: ['value'] }, ia3: { targets: ['value'] } },
+      kinds: ['pair'],
+    },
   ],
   // B = 0 and IA3's vectors at 1: the chained linear is x·W + b exactly
   identityAtInit: true,

@@ -12,41 +12,110 @@ import { tinyWorkspace, tunelab } from './helpers.js';
 
 const ws = tinyWorkspace();
 const smoke = JSON.parse(readFileSync(new URL('../../../configs/sweeps/smoke.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const base = () => ({ ...structuredClone(smoke), models: ['tiny'], seeds: [1], training: { steps: 2, evalLimit: 8 } }) as Record<string, any>;
+const base = () =>
+  ({ ...structuredClone(smoke), models: ['tiny'], seeds: [1], training: { steps: 2, evalLimit: 8 } }) as Record<string, any>;
 
 /** Each bad config: exit 2, one message naming the path, and nothing at all in the output folder. */
 const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
-  ['a value the method rejects names the grid path and the method', (c) => (c.methods[1].grid.rank = [4, 0]), /methods\[1\]\.grid\.rank\[1\]: method 'lora': .*>=1/],
-  ['a nested value names its position inside the grid value', (c) => (c.methods[1].grid.targets = [['query'], ['query', '']]), /methods\[1\]\.grid\.targets\[1\]\[1\]: method 'lora': Too small/],
+  [
+    'a value the method rejects names the grid path and the method',
+    (c) => (c.methods[1].grid.rank = [4, 0]),
+    /methods\[1\]\.grid\.rank\[1\]: method 'lora': .*>=1/,
+  ],
+  [
+    'a nested value names its position inside the grid value',
+    (c) => (c.methods[1].grid.targets = [['query'], ['query', '']]),
+    /methods\[1\]\.grid\.targets\[1\]\[1\]: method 'lora': Too small/,
+  ],
   ['an empty grid list', (c) => (c.methods[1].grid.rank = []), /methods\[1\]\.grid\.rank: expected at least one value/],
   ['an unknown top-level key', (c) => (c.sede = [1]), /Unrecognized key.*sede/],
   ['an unknown key in a method row', (c) => (c.methods[0].gird = {}), /methods\[0\]: Unrecognized key.*gird/],
-  ['an unknown grid key', (c) => (c.methods[1].grid.rnak = [1]), /methods\[1\]\.grid\.rnak: not a parameter of method 'lora' \(rank, alpha/],
+  [
+    'an unknown grid key',
+    (c) => (c.methods[1].grid.rnak = [1]),
+    /methods\[1\]\.grid\.rnak: not a parameter of method 'lora' \(rank, alpha/,
+  ],
   ['a non-integer seed', (c) => (c.seeds = [1, 2.5]), /seeds\[1\]: expected an integer seed/],
   ['a repeated seed', (c) => (c.seeds = [3, 3]), /seeds\[1\]: duplicate of seeds\[0\]/],
-  ['an unknown method', (c) => c.methods.push({ method: 'lorra', grid: {} }), /methods\[4\]\.method: unknown method 'lorra'; installed: .*lora/],
+  [
+    'an unknown method',
+    (c) => c.methods.push({ method: 'lorra', grid: {} }),
+    /methods\[4\]\.method: unknown method 'lorra'; installed: .*lora/,
+  ],
   ['an unknown model', (c) => (c.models = ['tiny', 'huge']), /models\[1\]: unknown model 'huge'; known: tiny/],
   ['an unknown task', (c) => (c.tasks = ['wn-nope']), /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/],
-  ['a training setting out of range in the grid', (c) => (c.methods[0].grid = { steps: [5, 0] }), /methods\[0\]\.grid\.steps\[1\]: Too small/],
-  ['a value that does not fit the model', (c) => (c.methods[3].grid.trainableLayers = [1, 3]), /methods\[3\]\.grid\.trainableLayers\[1\]: freeze trainableLayers=3 does not fit model 'tiny'/],
-  ['a rung that is not a dev point', (c) => ((c.prune = { type: 'successive-halving', minSteps: 3 }), (c.training.evalEvery = 2), (c.training.steps = 12)), /prune\.minSteps: 3 is not a multiple of training\.evalEvery \(2, of sft\): every rung must be a dev point/],
-  ['a pruned row whose settings have different budgets', (c) => ((c.prune = { type: 'successive-halving', minSteps: 2 }), (c.training.evalEvery = 2), (c.methods[0].grid = { steps: [8, 12] })), /methods\[0\]: the settings of a pruned row must share one budget \(8 and 12 steps\)/],
+  [
+    'a training setting out of range in the grid',
+    (c) => (c.methods[0].grid = { steps: [5, 0] }),
+    /methods\[0\]\.grid\.steps\[1\]: Too small/,
+  ],
+  [
+    'a value that does not fit the model',
+    (c) => (c.methods[3].grid.trainableLayers = [1, 3]),
+    /methods\[3\]\.grid\.trainableLayers\[1\]: freeze trainableLayers=3 does not fit model 'tiny'/,
+  ],
+  [
+    'a rung that is not a dev point',
+    (c) => ((c.prune = { type: 'successive-halving', minSteps: 3 }), (c.training.evalEvery = 2), (c.training.steps = 12)),
+    /prune\.minSteps: 3 is not a multiple of training\.evalEvery \(2, of sft\): every rung must be a dev point/,
+  ],
+  [
+    'a pruned row whose settings have different budgets',
+    (c) => ((c.prune = { type: 'successive-halving', minSteps: 2 }), (c.training.evalEvery = 2), (c.methods[0].grid = { steps: [8, 12] })),
+    /methods\[0\]: the settings of a pruned row must share one budget \(8 and 12 steps\)/,
+  ],
   ['an unknown pruner', (c) => (c.prune = { type: 'hyperband', minSteps: 2 }), /prune\.type: expected 'successive-halving'/],
-  ['a reduction factor below 2', (c) => (c.prune = { type: 'successive-halving', minSteps: 2, reductionFactor: 1 }), /prune\.reductionFactor: expected at least 2/],
+  [
+    'a reduction factor below 2',
+    (c) => (c.prune = { type: 'successive-halving', minSteps: 2, reductionFactor: 1 }),
+    /prune\.reductionFactor: expected at least 2/,
+  ],
   ['an unknown trainer', (c) => (c.training.trainer = 'fp16'), /training\.trainer: no trainer 'fp16' \(installed: adamw\)/],
   ['a budget given twice', (c) => (c.training.epochs = 1), /training\.epochs: give the budget as steps or as epochs, not both/],
   ['a plugin that cannot be loaded', (c) => (c.plugins = ['./missing-plugin.mjs']), /plugins\[0\]: cannot load '\.\/missing-plugin\.mjs'/],
   // stacked rows (issue 15)
-  ['a method listed twice in a stacked row', (c) => c.methods.push({ method: ['lora', 'lora'] }), /methods\[4\]\.method\[1\]: 'lora' is listed twice \(positions 0 and 1\); a stack takes each method once/],
+  [
+    'a method listed twice in a stacked row',
+    (c) => c.methods.push({ method: ['lora', 'lora'] }),
+    /methods\[4\]\.method\[1\]: 'lora' is listed twice \(positions 0 and 1\); a stack takes each method once/,
+  ],
   ['a method listed twice in a stacked id', (c) => c.methods.push({ method: 'lora+lora' }), /methods\[4\]\.method: 'lora' is listed twice/],
-  ['an unknown method in a stacked row', (c) => c.methods.push({ method: ['lora', 'lorra'] }), /methods\[4\]\.method\[1\]: unknown method 'lorra'; installed: .*ptuning-v2/],
+  [
+    'an unknown method in a stacked row',
+    (c) => c.methods.push({ method: ['lora', 'lorra'] }),
+    /methods\[4\]\.method\[1\]: unknown method 'lorra'; installed: .*ptuning-v2/,
+  ],
   ['an empty stacked row', (c) => c.methods.push({ method: [] }), /methods\[4\]\.method: expected at least one method/],
-  ['an unqualified param in a stacked row', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { rank: [2] } }), /methods\[4\]\.grid\.rank: 'lora\+ptuning-v2' stacks methods, so name the method the setting is for: lora\.rank or ptuning-v2\.rank/],
-  ['a param of a method the row does not stack', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'freeze.trainableLayers': [1] } }), /methods\[4\]\.grid\.freeze\.trainableLayers: 'freeze' is not one of the stacked methods \(lora, ptuning-v2\)/],
-  ['an unknown param of a stacked method', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'lora.rnak': [2] } }), /methods\[4\]\.grid\.lora\.rnak: not a parameter of method 'lora' \(rank, alpha/],
-  ['a value a stacked method rejects', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'ptuning-v2.prefixLength': [4, 0] } }), /methods\[4\]\.grid\.ptuning-v2\.prefixLength\[1\]: method 'ptuning-v2': .*>=1/],
-  ['a stacked value that does not fit the model', (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'lora.rank': [2, 64] } }), /methods\[4\]\.grid\.lora\.rank\[1\]: lora\+ptuning-v2 lora\.rank=64 does not fit model 'tiny': method 'lora\+ptuning-v2': params\.lora\.rank: 64 exceeds min\(d_in, d_out\) = 16/],
-  ['SFT stacked with another method', (c) => c.methods.push({ method: ['sft', 'lora'] }), /methods\[4\]\.method \(sft\+lora\): 'sft' trains every backbone weight, so nothing stays frozen for 'lora'; run 'sft' on its own/],
+  [
+    'an unqualified param in a stacked row',
+    (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { rank: [2] } }),
+    /methods\[4\]\.grid\.rank: 'lora\+ptuning-v2' stacks methods, so name the method the setting is for: lora\.rank or ptuning-v2\.rank/,
+  ],
+  [
+    'a param of a method the row does not stack',
+    (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'freeze.trainableLayers': [1] } }),
+    /methods\[4\]\.grid\.freeze\.trainableLayers: 'freeze' is not one of the stacked methods \(lora, ptuning-v2\)/,
+  ],
+  [
+    'an unknown param of a stacked method',
+    (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'lora.rnak': [2] } }),
+    /methods\[4\]\.grid\.lora\.rnak: not a parameter of method 'lora' \(rank, alpha/,
+  ],
+  [
+    'a value a stacked method rejects',
+    (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'ptuning-v2.prefixLength': [4, 0] } }),
+    /methods\[4\]\.grid\.ptuning-v2\.prefixLength\[1\]: method 'ptuning-v2': .*>=1/,
+  ],
+  [
+    'a stacked value that does not fit the model',
+    (c) => c.methods.push({ method: ['lora', 'ptuning-v2'], grid: { 'lora.rank': [2, 64] } }),
+    /methods\[4\]\.grid\.lora\.rank\[1\]: lora\+ptuning-v2 lora\.rank=64 does not fit model 'tiny': method 'lora\+ptuning-v2': params\.lora\.rank: 64 exceeds min\(d_in, d_out\) = 16/,
+  ],
+  [
+    'SFT stacked with another method',
+    (c) => c.methods.push({ method: ['sft', 'lora'] }),
+    /methods\[4\]\.method \(sft\+lora\): 'sft' trains every backbone weight, so nothing stays frozen for 'lora'; run 'sft' on its own/,
+  ],
 ];
 
 function writeCase(i: number, mutate: (c: Record<string, any>) => void): { file: string; out: string } {
@@ -68,10 +137,23 @@ describe('sweep config errors: the path, nothing written', () => {
     it(name, async () => {
       const { file, out } = writeCase(i, mutate);
       const run = runSweep({
-        configPath: file, out, workers: 1, shard: null, retryFailed: false, force: false, backend: 'wasm', threads: 1,
-        cache: ws.cache, zooPath: ws.zoo, extraPlugins: [], log: () => {},
+        configPath: file,
+        out,
+        workers: 1,
+        shard: null,
+        retryFailed: false,
+        force: false,
+        backend: 'wasm',
+        threads: 1,
+        cache: ws.cache,
+        zooPath: ws.zoo,
+        extraPlugins: [],
+        log: () => {},
       });
-      const error = await run.then(() => undefined, (e: unknown) => e);
+      const error = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isUserError(error), String(error)).toBe(true);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).toContain(file);
@@ -157,9 +239,16 @@ describe('grid expansion', () => {
       ['7 wn-supersense', '7 wn-wic', '1 wn-supersense', '1 wn-wic'].flatMap((k) => Array<string>(10).fill(k)),
     );
     expect(first.slice(0, 10).map((c) => c.label)).toEqual([
-      'sft lr=0.0001', 'sft lr=0.001',
-      'lora rank=1 alpha=8', 'lora rank=1 alpha=16', 'lora rank=2 alpha=8', 'lora rank=2 alpha=16', 'lora rank=4 alpha=8', 'lora rank=4 alpha=16',
-      'ptuning-v2 mode=deep prefixLength=4', 'ptuning-v2 mode=shallow prefixLength=4',
+      'sft lr=0.0001',
+      'sft lr=0.001',
+      'lora rank=1 alpha=8',
+      'lora rank=1 alpha=16',
+      'lora rank=2 alpha=8',
+      'lora rank=2 alpha=16',
+      'lora rank=4 alpha=8',
+      'lora rank=4 alpha=16',
+      'ptuning-v2 mode=deep prefixLength=4',
+      'ptuning-v2 mode=shallow prefixLength=4',
     ]);
   });
 
@@ -172,7 +261,12 @@ describe('grid expansion', () => {
   });
 
   it('keeps identical cells once and is the same on every call', () => {
-    const dup = config({ methods: [{ method: 'lora', grid: { rank: [8] } }, { method: 'lora', grid: {} }] } as Partial<SweepConfig>);
+    const dup = config({
+      methods: [
+        { method: 'lora', grid: { rank: [8] } },
+        { method: 'lora', grid: {} },
+      ],
+    } as Partial<SweepConfig>);
     expect(expandGrid(dup, registry, threeSizes())).toHaveLength(3 * 2 * 2); // rank 8 is lora's default
     expect(JSON.stringify(expandGrid(config(), registry, threeSizes()))).toBe(JSON.stringify(expandGrid(config(), registry, threeSizes())));
   });
@@ -183,21 +277,49 @@ describe('grid expansion', () => {
       { method: 'lora+ptuning-v2', grid: { 'lora.rank': [2], 'ptuning-v2.prefixLength': [4, 8], lr: [0.01] } },
       { method: ['lora'], grid: { rank: [2] } },
     ];
-    const cells = expandGrid(config({ methods, models: ['tiny'], seeds: [1], tasks: ['wn-wic'] } as unknown as Partial<SweepConfig>), registry, threeSizes());
+    const cells = expandGrid(
+      config({ methods, models: ['tiny'], seeds: [1], tasks: ['wn-wic'] } as unknown as Partial<SweepConfig>),
+      registry,
+      threeSizes(),
+    );
     // the id form is the list form: its cells are the same specs, kept once
-    expect(cells.map((c) => c.label)).toEqual(['lora+ptuning-v2 lora.rank=2 ptuning-v2.prefixLength=4 lr=0.01', 'lora+ptuning-v2 lora.rank=2 ptuning-v2.prefixLength=8 lr=0.01', 'lora rank=2']);
-    expect(cells[1]!.spec).toMatchObject({ method: 'lora+ptuning-v2', params: { lora: { rank: 2, alpha: 16, targets: ['query', 'value'] }, 'ptuning-v2': { prefixLength: 8, mode: 'deep' } }, training: { lr: 0.01 } });
+    expect(cells.map((c) => c.label)).toEqual([
+      'lora+ptuning-v2 lora.rank=2 ptuning-v2.prefixLength=4 lr=0.01',
+      'lora+ptuning-v2 lora.rank=2 ptuning-v2.prefixLength=8 lr=0.01',
+      'lora rank=2',
+    ]);
+    expect(cells[1]!.spec).toMatchObject({
+      method: 'lora+ptuning-v2',
+      params: { lora: { rank: 2, alpha: 16, targets: ['query', 'value'] }, 'ptuning-v2': { prefixLength: 8, mode: 'deep' } },
+      training: { lr: 0.01 },
+    });
     expect(cells[2]!.spec).toMatchObject({ method: 'lora', params: { rank: 2 } });
     // without a rate in the grid, a stack trains at the smallest of its parts' default rates
-    const plain = expandGrid(config({ methods: [{ method: ['ptuning-v2', 'lora'] }], models: ['tiny'], seeds: [1], tasks: ['wn-wic'] } as unknown as Partial<SweepConfig>), registry, threeSizes());
-    expect(plain[0]!.spec.training.lr).toBe(Math.min(registry.get('lora').meta.defaultLearningRate, registry.get('ptuning-v2').meta.defaultLearningRate));
+    const plain = expandGrid(
+      config({
+        methods: [{ method: ['ptuning-v2', 'lora'] }],
+        models: ['tiny'],
+        seeds: [1],
+        tasks: ['wn-wic'],
+      } as unknown as Partial<SweepConfig>),
+      registry,
+      threeSizes(),
+    );
+    expect(plain[0]!.spec.training.lr).toBe(
+      Math.min(registry.get('lora').meta.defaultLearningRate, registry.get('ptuning-v2').meta.defaultLearningRate),
+    );
     expect(plain[0]!.spec.method).toBe('ptuning-v2+lora');
   });
 
   it('shards partition the ordered cells', () => {
     const cells = expandGrid(config(), registry, threeSizes());
     const shards = [1, 2, 3].map((i) => cells.filter((c) => inShard(c.index, { index: i, count: 3 })));
-    expect(shards.flat().map((c) => c.index).sort((a, b) => a - b)).toEqual(cells.map((c) => c.index));
+    expect(
+      shards
+        .flat()
+        .map((c) => c.index)
+        .sort((a, b) => a - b),
+    ).toEqual(cells.map((c) => c.index));
     expect(shards.map((s) => s[0]!.spec.model)).toEqual(['tiny', 'tiny', 'tiny']);
   });
 });

@@ -9,7 +9,11 @@ import { assignBrackets, type PlannedCell } from '../src/sweep/plan.js';
 import { loadZoo, type Zoo } from '@tunelab/core/internal';
 
 const DIR = new URL('../../../configs/sweeps/', import.meta.url).pathname;
-const WN = new Map([['wn-supersense', 20_000], ['wn-wic', 20_000], ['wn-truecase', 20_000]]);
+const WN = new Map([
+  ['wn-supersense', 20_000],
+  ['wn-wic', 20_000],
+  ['wn-truecase', 20_000],
+]);
 let registry: Awaited<ReturnType<typeof loadMethods>>['registry'];
 let zoo: Zoo;
 
@@ -20,14 +24,20 @@ beforeAll(async () => {
 
 function plan(name: string): Promise<PlannedCell[]> {
   return loadSweepConfig(join(DIR, name)).then((c) => {
-    const cells = expandGrid(c, registry, zoo, undefined, WN).map((x, i) => ({ ...x, id: `t${i}`, identity: {} as PlannedCell['identity'] }));
+    const cells = expandGrid(c, registry, zoo, undefined, WN).map((x, i) => ({
+      ...x,
+      id: `t${i}`,
+      identity: {} as PlannedCell['identity'],
+    }));
     if (c.prune) expect(assignBrackets(cells, c.prune)).toEqual([]);
     return cells;
   });
 }
 
 describe('shipped sweep configs', () => {
-  for (const f of readdirSync(DIR).filter((n) => n.endsWith('.json') && !['paper-hf.json', 'hf-example.json', 'plugins-example.json', 'preempt-smoke.json'].includes(n))) {
+  for (const f of readdirSync(DIR).filter(
+    (n) => n.endsWith('.json') && !['paper-hf.json', 'hf-example.json', 'plugins-example.json', 'preempt-smoke.json'].includes(n),
+  )) {
     it(`${f} expands`, async () => {
       expect((await plan(f)).length).toBeGreaterThan(0);
     });

@@ -20,14 +20,28 @@ function writeConfig(name: string, over: Record<string, unknown> = {}): string {
     models: ['tiny'],
     seeds: [1, 2],
     training: { steps: 6, batchSize: 8, evalLimit: 32 },
-    methods: [{ method: 'sft', grid: {} }, { method: 'lora', grid: { rank: [2] } }, { method: 'freeze', grid: { trainableLayers: [1] } }],
+    methods: [
+      { method: 'sft', grid: {} },
+      { method: 'lora', grid: { rank: [2] } },
+      { method: 'freeze', grid: { trainableLayers: [1] } },
+    ],
     ...over,
   };
   writeFileSync(file, JSON.stringify(c));
   return file;
 }
 
-const sweepArgs = (config: string, out: string, extra: string[] = []) => ['sweep', '--config', config, '--out', out, '--workers', '1', ...ws.args, ...extra];
+const sweepArgs = (config: string, out: string, extra: string[] = []) => [
+  'sweep',
+  '--config',
+  config,
+  '--out',
+  out,
+  '--workers',
+  '1',
+  ...ws.args,
+  ...extra,
+];
 
 function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,7 +53,12 @@ function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
   return { child, done };
 }
 
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const lines = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 async function until(what: string, ok: () => boolean, timeoutMs = 90_000): Promise<void> {
   const t0 = Date.now();
@@ -105,7 +124,10 @@ describe('tunelab sweep (end to end on a tiny zoo)', () => {
   it('two shards run separately produce together exactly the unsharded trial set', async () => {
     const shardOut = join(ws.dir, 'out-shards');
     // run at once, as two machines would, into one folder
-    const [a, b] = await Promise.all([start(sweepArgs(config, shardOut, ['--shard', '1/2'])).done, start(sweepArgs(config, shardOut, ['--shard', '2/2'])).done]);
+    const [a, b] = await Promise.all([
+      start(sweepArgs(config, shardOut, ['--shard', '1/2'])).done,
+      start(sweepArgs(config, shardOut, ['--shard', '2/2'])).done,
+    ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const ids = (f: string) => lines(join(shardOut, f)).map((l) => (JSON.parse(l) as SweepRecord).trialId);
@@ -114,18 +136,35 @@ describe('tunelab sweep (end to end on a tiny zoo)', () => {
     expect(one).toHaveLength(3);
     expect(two).toHaveLength(3);
     expect(new Set([...one, ...two])).toEqual(expected);
-    expect(readdirSync(shardOut).sort()).toEqual(['manifest.shard-1-of-2.json', 'manifest.shard-2-of-2.json', 'report', 'results.shard-1-of-2.jsonl', 'results.shard-2-of-2.jsonl']);
+    expect(readdirSync(shardOut).sort()).toEqual([
+      'manifest.shard-1-of-2.json',
+      'manifest.shard-2-of-2.json',
+      'report',
+      'results.shard-1-of-2.jsonl',
+      'results.shard-2-of-2.jsonl',
+    ]);
     expect(readResults(shardOut).records.size).toBe(6);
     // both shards rebuilt report/ from the shared folder, and the one swapped in last saw all six trials
-    expect(readFileSync(join(shardOut, 'report', 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 6);
+    expect(
+      readFileSync(join(shardOut, 'report', 'results.csv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1 + 6);
   });
 
   it('a failing trial, a crashed worker and a diverged trial are recorded; the rest still runs', async () => {
     // fixtures/plugins/boom.mjs fails on demand; blowup.mjs diverges (zod schemas: the contract is checked at load)
     const file = writeConfig('failing', {
       seeds: [1],
-      plugins: [fileURLToPath(new URL('./fixtures/plugins/boom.mjs', import.meta.url)), fileURLToPath(new URL('./fixtures/plugins/blowup.mjs', import.meta.url))],
-      methods: [{ method: 'boom', grid: { mode: ['ok', 'throw', 'crash'] } }, { method: 'blowup', grid: {} }, { method: 'sft', grid: {} }],
+      plugins: [
+        fileURLToPath(new URL('./fixtures/plugins/boom.mjs', import.meta.url)),
+        fileURLToPath(new URL('./fixtures/plugins/blowup.mjs', import.meta.url)),
+      ],
+      methods: [
+        { method: 'boom', grid: { mode: ['ok', 'throw', 'crash'] } },
+        { method: 'blowup', grid: {} },
+        { method: 'sft', grid: {} },
+      ],
     });
     const failOut = join(ws.dir, 'out-failing');
     const run = start(sweepArgs(file, failOut));
@@ -137,11 +176,21 @@ describe('tunelab sweep (end to end on a tiny zoo)', () => {
 
     const r = await run.done;
     expect(r.code, r.stderr).toBe(3); // a trial failed
-    const byLabel = new Map(lines(join(failOut, 'results.jsonl')).map((l) => JSON.parse(l) as SweepRecord).map((x) => [`${x.method} ${JSON.stringify(x.params)}`, x]));
+    const byLabel = new Map(
+      lines(join(failOut, 'results.jsonl'))
+        .map((l) => JSON.parse(l) as SweepRecord)
+        .map((x) => [`${x.method} ${JSON.stringify(x.params)}`, x]),
+    );
     expect(byLabel.size).toBe(5);
     expect(byLabel.get('boom {"mode":"ok"}')?.status).toBe('ok');
-    expect(byLabel.get('boom {"mode":"throw"}')).toMatchObject({ status: 'failed', error: { message: 'boom: this trial fails on purpose' } });
-    expect(byLabel.get('boom {"mode":"crash"}')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/worker process died \(SIGKILL\)/) } });
+    expect(byLabel.get('boom {"mode":"throw"}')).toMatchObject({
+      status: 'failed',
+      error: { message: 'boom: this trial fails on purpose' },
+    });
+    expect(byLabel.get('boom {"mode":"crash"}')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/worker process died \(SIGKILL\)/) },
+    });
     expect(byLabel.get('blowup {}')).toMatchObject({ status: 'diverged', diverged: { step: expect.any(Number) } });
     expect(byLabel.get('sft {}')?.status).toBe('ok');
     expect(r.stderr).toMatch(/FAILED: boom: this trial fails on purpose/);

@@ -35,7 +35,10 @@ describe('results store', () => {
 
   it('merges every results*.jsonl; per trial the first ok wins, else the latest attempt', () => {
     const d = dir();
-    writeFileSync(join(d, 'results.jsonl'), line(rec('a', 'failed', { n: 1 })) + line(rec('a', 'ok', { n: 2 })) + line(rec('a', 'ok', { n: 3 })));
+    writeFileSync(
+      join(d, 'results.jsonl'),
+      line(rec('a', 'failed', { n: 1 })) + line(rec('a', 'ok', { n: 2 })) + line(rec('a', 'ok', { n: 3 })),
+    );
     writeFileSync(join(d, 'results.shard-1-of-2.jsonl'), line(rec('b', 'failed', { n: 1 })) + line(rec('b', 'diverged', { n: 2 })));
     writeFileSync(join(d, 'other.jsonl'), 'not read\n');
     const r = readResults(d);
@@ -74,7 +77,10 @@ describe('lock', () => {
     const d = dir();
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     children.push(child.pid!);
-    writeFileSync(join(d, '.lock'), JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: '2020-01-01T00:00:00Z', shard: null }));
+    writeFileSync(
+      join(d, '.lock'),
+      JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: '2020-01-01T00:00:00Z', shard: null }),
+    );
     expect(() => acquireLock(d, null, () => {})).toThrow(new RegExp(`in use by a sweep \\(pid ${child.pid}, started 2020`));
     // an unsharded lock also blocks any shard: they would run the same trials
     expect(() => acquireLock(d, { index: 1, count: 2 }, () => {})).toThrow(new RegExp(`pid ${child.pid}`));
@@ -97,7 +103,10 @@ describe('lock', () => {
     const d = dir();
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     children.push(other.pid!);
-    writeFileSync(join(d, '.lock.shard-1-of-2'), JSON.stringify({ pid: other.pid, hostname: hostname(), startedAt: 'x', shard: { index: 1, count: 2 } }));
+    writeFileSync(
+      join(d, '.lock.shard-1-of-2'),
+      JSON.stringify({ pid: other.pid, hostname: hostname(), startedAt: 'x', shard: { index: 1, count: 2 } }),
+    );
     const lock = acquireLock(d, { index: 2, count: 2 }, () => {});
     expect(lock.path).toBe(join(d, '.lock.shard-2-of-2'));
     expect(() => acquireLock(d, { index: 1, count: 3 }, () => {})).toThrow(/in use by shard 1\/2/);

@@ -6,7 +6,24 @@ import { tinyWorkspace, tunelab } from './helpers.js';
 
 const ws = tinyWorkspace();
 const train = (extra: string[] = []) =>
-  tunelab(['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-supersense', '--seed', '1', '--steps', '40', '--set', 'evalLimit=300', '--json', ...ws.args, ...extra]);
+  tunelab([
+    'train',
+    '--method',
+    'sft',
+    '--model',
+    'tiny',
+    '--task',
+    'wn-supersense',
+    '--seed',
+    '1',
+    '--steps',
+    '40',
+    '--set',
+    'evalLimit=300',
+    '--json',
+    ...ws.args,
+    ...extra,
+  ]);
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as TrialRecord;
 
 describe('tunelab train (end to end on a tiny zoo)', () => {
@@ -36,7 +53,8 @@ describe('tunelab train (end to end on a tiny zoo)', () => {
     const args = ws.args.map((a) => (a === 'wasm' ? 'native' : a)).concat('--force');
     // fresh model folders, with the tokenizer and task files already built (as on a machine that pretrained before)
     const cacheArgs = (c: string) => {
-      for (const sub of ['tokenizers', 'tasks']) if (existsSync(join(ws.cache, sub))) cpSync(join(ws.cache, sub), join(ws.dir, c, sub), { recursive: true });
+      for (const sub of ['tokenizers', 'tasks'])
+        if (existsSync(join(ws.cache, sub))) cpSync(join(ws.cache, sub), join(ws.dir, c, sub), { recursive: true });
       return args.map((a) => (a === ws.cache ? join(ws.dir, c) : a));
     };
     const a = tunelab(['pretrain', '--size', 'tiny', ...cacheArgs('native-a')]);
@@ -75,7 +93,25 @@ describe('tunelab train (end to end on a tiny zoo)', () => {
 
   it('saves a LoRA adapter far smaller than the base checkpoint, and prints the PEFT line', () => {
     const out = join(ws.dir, 'lora-adapter');
-    const r = tunelab(['train', '--method', 'lora', '--model', 'tiny', '--task', 'wn-supersense', '--steps', '5', '--set', 'evalLimit=50', '--set', 'rank=2', '--save', out, '--json', ...ws.args]);
+    const r = tunelab([
+      'train',
+      '--method',
+      'lora',
+      '--model',
+      'tiny',
+      '--task',
+      'wn-supersense',
+      '--steps',
+      '5',
+      '--set',
+      'evalLimit=50',
+      '--set',
+      'rank=2',
+      '--save',
+      out,
+      '--json',
+      ...ws.args,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const rec = lastJson(r.stdout);
     expect(r.stderr).toMatch(/trainable params: [\d,]+ \|\| all params: [\d,]+ \|\| trainable%: \d+\.\d{4}/);

@@ -8,8 +8,16 @@ const FIXTURE = new URL('./fixtures/report/results.jsonl', import.meta.url).path
 const record = () => JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0]!) as TrialRecord;
 
 const llvmpipe: GpuAdapterInfo = {
-  vendor: '', architecture: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6', driver: 'Mesa 22.3.6',
-  dawnBackend: 'opengles', featureLevel: 'compatibility', software: true, softwareReason: 'llvmpipe', limits: {},
+  vendor: '',
+  architecture: '',
+  device: 'llvmpipe-llvm-15-0-6-256-bits-',
+  description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6',
+  driver: 'Mesa 22.3.6',
+  dawnBackend: 'opengles',
+  featureLevel: 'compatibility',
+  software: true,
+  softwareReason: 'llvmpipe',
+  limits: {},
 };
 
 describe('verify on a GPU backend', () => {
@@ -32,7 +40,14 @@ describe('verify on a GPU backend', () => {
     const r = { ...record(), backend: 'webgpu' as const, adapter: llvmpipe };
     const here = { backend: 'webgpu', threads: r.threads, coreVersion: r.coreVersion, node: r.node, methodVersion: () => r.methodVersion };
     expect(environmentProblems(r, { ...here, adapter: llvmpipe }).blocking).toEqual([]);
-    const other = { ...llvmpipe, vendor: 'nvidia', device: 'NVIDIA A100', driver: 'NVIDIA: 550.54.15', dawnBackend: 'vulkan', software: false };
+    const other = {
+      ...llvmpipe,
+      vendor: 'nvidia',
+      device: 'NVIDIA A100',
+      driver: 'NVIDIA: 550.54.15',
+      dawnBackend: 'vulkan',
+      software: false,
+    };
     const [problem] = environmentProblems(r, { ...here, adapter: other }).blocking;
     expect(problem).toMatch(/^adapter: recorded \{.*llvmpipe.*\}, here \{.*NVIDIA A100.*\} \(re-run on the recorded GPU and driver\)$/);
   });

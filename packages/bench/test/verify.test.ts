@@ -16,14 +16,23 @@ beforeAll(() => {
   writeFileSync(
     config,
     JSON.stringify({
-      name: 'verify', tasks: ['wn-wic'], models: ['tiny'], seeds: [1, 2],
+      name: 'verify',
+      tasks: ['wn-wic'],
+      models: ['tiny'],
+      seeds: [1, 2],
       training: { steps: 5, batchSize: 8, evalLimit: 24 },
-      methods: [{ method: 'sft', grid: {} }, { method: 'lora', grid: { rank: [2] } }],
+      methods: [
+        { method: 'sft', grid: {} },
+        { method: 'lora', grid: { rank: [2] } },
+      ],
     }),
   );
   const r = tunelab(['sweep', '--config', config, '--out', out, '--workers', '1', ...ws.args]);
   expect(r.stderr).toContain('4 ok');
-  records = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+  records = readFileSync(results, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TrialRecord);
 }, 300_000);
 
 describe('tunelab verify', () => {
@@ -75,7 +84,9 @@ describe('verify helpers', () => {
   it('compares bit for bit and picks the same sample for the same seed', () => {
     const a = records[0]!;
     expect(outcomeDifferences(a, { ...a })).toEqual([]);
-    expect(outcomeDifferences(a, { ...a, finalTrainLoss: a.finalTrainLoss + 1e-12 })).toEqual([`finalTrainLoss: recorded ${a.finalTrainLoss}, re-run ${a.finalTrainLoss + 1e-12}`]);
+    expect(outcomeDifferences(a, { ...a, finalTrainLoss: a.finalTrainLoss + 1e-12 })).toEqual([
+      `finalTrainLoss: recorded ${a.finalTrainLoss}, re-run ${a.finalTrainLoss + 1e-12}`,
+    ]);
     const s1 = chooseTrials(records, { sample: 2, seed: 7 }).map((r) => r.trialId);
     expect(chooseTrials(records, { sample: 2, seed: 7 }).map((r) => r.trialId)).toEqual(s1);
     expect(new Set(s1).size).toBe(2);

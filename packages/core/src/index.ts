@@ -26,7 +26,14 @@ export { hfModelSource, HfEncoder, parseHfConfig, encoderShape, loadHuggingFace,
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './families/bert/tokenizer.js';
 export { readSafetensorsFile, readJsonFile, sha256File } from './checkpoint/io.js';
-export { saveAdapter, loadAdapterWeights, readAdapterConfig, ADAPTER_WEIGHTS, ADAPTER_CONFIG, type AdapterConfigFile } from './checkpoint/adapter.js';
+export {
+  saveAdapter,
+  loadAdapterWeights,
+  readAdapterConfig,
+  ADAPTER_WEIGHTS,
+  ADAPTER_CONFIG,
+  type AdapterConfigFile,
+} from './checkpoint/adapter.js';
 
 // training: the default trainer's loop and its parts
 export { train, trainableParamMap } from './train/loop.js';

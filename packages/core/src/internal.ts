@@ -3,7 +3,14 @@
 export * from './index.js';
 export { checkMethodPlugin, checkUniqueMethods, type UniqueMessages } from './methods/registry.js';
 export { STACK_SEPARATOR, isStackId, stackIds, stackListProblems, type StackConfig, type StackListProblem } from './methods/stack.js';
-export { SINGLE_SOURCE_HOOKS, isStackedAdapter, stackAdapters, stackProblem, type StackPart, type StackedAdapter } from './methods/stack-adapter.js';
+export {
+  SINGLE_SOURCE_HOOKS,
+  isStackedAdapter,
+  stackAdapters,
+  stackProblem,
+  type StackPart,
+  type StackedAdapter,
+} from './methods/stack-adapter.js';
 export { coerceLists } from './methods/coerce.js';
 export { schemaProblem, PROBE_KEY } from './methods/contract.js';
 export { checkParamNames } from './methods/probe.js';
@@ -29,5 +36,20 @@ export * from './checkpoint/adapter.js';
 export * from './data/index.js';
 export * from './families/zoo/index.js';
 export * from './families/bert/index.js';
-export { corePackage, methodPackageFiles, methodTemplateVars, METHOD_ID, STANDALONE_VERSIONS, type MethodLayout, type MethodTemplateInput, type MethodTemplateVars } from './generators/method/templates.js';
-export { familyPackageFiles, familyTemplateVars, FAMILY_ID, FAMILY_TEMPLATES, type FamilyTemplateVars } from './generators/family/templates.js';
+export {
+  corePackage,
+  methodPackageFiles,
+  methodTemplateVars,
+  METHOD_ID,
+  STANDALONE_VERSIONS,
+  type MethodLayout,
+  type MethodTemplateInput,
+  type MethodTemplateVars,
+} from './generators/method/templates.js';
+export {
+  familyPackageFiles,
+  familyTemplateVars,
+  FAMILY_ID,
+  FAMILY_TEMPLATES,
+  type FamilyTemplateVars,
+} from './generators/family/templates.js';

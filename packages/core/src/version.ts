@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 /** `@tunelab/core`'s own version: the API version plugins declare a range against (`meta.coreApi`). */
-export const CORE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const CORE_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 /**
  * The version of core's numerics: part of every trial id and recorded as a record's `coreVersion`.

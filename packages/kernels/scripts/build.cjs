@@ -56,6 +56,11 @@ if (r.stderr) process.stderr.write(r.stderr);
 if (r.error) giveUp(`could not run node-gyp: ${r.error.message}`);
 if (r.status !== 0) {
   // the first line that names the problem (a compiler error, a missing tool), not gyp's stack
-  const cause = (r.stderr || '').split('\n').map((l) => l.trim()).find((l) => /error|not found|no such file/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node|not ok)/.test(l));
-  giveUp(`node-gyp exited with ${r.status}${cause ? `: ${cause.slice(0, 300)}` : ''}${headers ? '' : '; no local Node headers, and downloading them may have failed'}`);
+  const cause = (r.stderr || '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => /error|not found|no such file/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node|not ok)/.test(l));
+  giveUp(
+    `node-gyp exited with ${r.status}${cause ? `: ${cause.slice(0, 300)}` : ''}${headers ? '' : '; no local Node headers, and downloading them may have failed'}`,
+  );
 }

@@ -5,7 +5,10 @@ import { freeze } from '../src/index.js';
 // training the model is the base model
 runConformance(freeze, {
   // the same checks on the Hugging Face fixtures (post-LN BERT and RoBERTa backbones)
-  models: [huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)), huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url))],
+  models: [
+    huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)),
+    huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url)),
+  ],
   rows: [
     { name: 'default (last layer, ffn)', config: {} },
     { name: 'first layer, attn', config: { trainableLayers: -1, modules: 'attn' } },

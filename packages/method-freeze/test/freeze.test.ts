@@ -1,13 +1,34 @@
 import {
-  Encoder, MethodRegistry, countParams, createHead, createRng, disposeParams, encodeSplit, encoderParamCount, initEncoderParams,
-  isUserError, rngStreams, selectBackend, zooShape, train, type EncoderConfig, type ParamMap,
+  Encoder,
+  MethodRegistry,
+  countParams,
+  createHead,
+  createRng,
+  disposeParams,
+  encodeSplit,
+  encoderParamCount,
+  initEncoderParams,
+  isUserError,
+  rngStreams,
+  selectBackend,
+  zooShape,
+  train,
+  type EncoderConfig,
+  type ParamMap,
 } from '@tunelab/core';
 import { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from '@tunelab/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freeze, freezeParamCount, freezeSchema, selectFreezeParams, selectFrozenLayers, type FreezeModule } from '../src/index.js';
 
 const shape = (layers: number, hidden: number, ffnMultiplier = 4): EncoderConfig => ({
-  vocabSize: 16, maxPositions: 8, layers, hidden, heads: 1, ffnMultiplier, dropout: 0, layerNormEps: 1e-5,
+  vocabSize: 16,
+  maxPositions: 8,
+  layers,
+  hidden,
+  heads: 1,
+  ffnMultiplier,
+  dropout: 0,
+  layerNormEps: 1e-5,
 });
 
 /** Real variables for a shape, freed after `f`. */
@@ -23,7 +44,14 @@ function withParams<T>(c: EncoderConfig, f: (p: ParamMap) => T): T {
 const sizeOf = (p: ParamMap, re: RegExp) => [...p].filter(([k]) => re.test(k)).reduce((n, [, v]) => n + v.size, 0);
 const ffnNames = (i: number) => ['up', 'down'].flatMap((l) => [`layers.${i}.ffn.${l}.weight`, `layers.${i}.ffn.${l}.bias`]);
 
-const SHAPES: [layers: number, hidden: number, mult: number][] = [[1, 4, 4], [2, 12, 4], [3, 16, 4], [4, 8, 4], [2, 10, 2], [3, 6, 3]];
+const SHAPES: [layers: number, hidden: number, mult: number][] = [
+  [1, 4, 4],
+  [2, 12, 4],
+  [3, 16, 4],
+  [4, 8, 4],
+  [2, 10, 2],
+  [3, 6, 3],
+];
 
 beforeAll(async () => {
   await selectBackend('cpu');
@@ -74,13 +102,19 @@ describe('closed-form count', () => {
 
 describe('selection', () => {
   it.each([
-    [4, 1, [3]], [4, 2, [2, 3]], [4, 4, [0, 1, 2, 3]], [4, -1, [0]], [4, -3, [0, 1, 2]], [1, 1, [0]], [1, -1, [0]],
+    [4, 1, [3]],
+    [4, 2, [2, 3]],
+    [4, 4, [0, 1, 2, 3]],
+    [4, -1, [0]],
+    [4, -3, [0, 1, 2]],
+    [1, 1, [0]],
+    [1, -1, [0]],
   ])('selectFrozenLayers(%i, %i) = %j (the layers that train)', (depth, n, want) => {
     expect(selectFrozenLayers(depth, n)).toEqual(want);
   });
 
   it.each([
-    [2, 0, "params.trainableLayers: 0 trains no layer; allowed -2..-1 or 1..2"],
+    [2, 0, 'params.trainableLayers: 0 trains no layer; allowed -2..-1 or 1..2'],
     [2, 5, "params.trainableLayers: 5 is beyond the model's 2 layers; allowed -2..-1 or 1..2"],
     [2, -5, "params.trainableLayers: -5 is beyond the model's 2 layers; allowed -2..-1 or 1..2"],
     [2, 1.5, 'params.trainableLayers: 1.5 is not a whole number of layers; allowed -2..-1 or 1..2'],
@@ -97,7 +131,10 @@ describe('selection', () => {
   });
 
   it.each([
-    [1, [3]], [2, [2, 3]], [-1, [0]], [-2, [0, 1]],
+    [1, [3]],
+    [2, [2, 3]],
+    [-1, [0]],
+    [-2, [0, 1]],
   ])("trainableLayers %i selects exactly layers %j's ffn params, as the backbone's own variables", (n, layers) => {
     withParams(shape(4, 8), (p) => {
       const chosen = selectFreezeParams(p, 4, { trainableLayers: n, modules: 'ffn' });
@@ -109,8 +146,15 @@ describe('selection', () => {
   it("'attn' takes the four projections, 'all' adds ln1 and ln2 too", () => {
     withParams(shape(2, 8), (p) => {
       const names = (modules: FreezeModule) => [...selectFreezeParams(p, 2, { trainableLayers: 1, modules }).keys()];
-      expect(names('attn')).toEqual(['query', 'key', 'value', 'output'].flatMap((l) => [`layers.1.attn.${l}.weight`, `layers.1.attn.${l}.bias`]));
-      expect(names('all').filter((k) => /\.ln[12]\./.test(k))).toEqual(['layers.1.ln1.gamma', 'layers.1.ln1.beta', 'layers.1.ln2.gamma', 'layers.1.ln2.beta']);
+      expect(names('attn')).toEqual(
+        ['query', 'key', 'value', 'output'].flatMap((l) => [`layers.1.attn.${l}.weight`, `layers.1.attn.${l}.bias`]),
+      );
+      expect(names('all').filter((k) => /\.ln[12]\./.test(k))).toEqual([
+        'layers.1.ln1.gamma',
+        'layers.1.ln1.beta',
+        'layers.1.ln2.gamma',
+        'layers.1.ln2.beta',
+      ]);
       expect(names('all')).toHaveLength(4 + 8 + 4);
     });
   });
@@ -123,7 +167,13 @@ describe('config', () => {
   });
 
   it.each([
-    [['ffn'], 'ffn'], [['attn', 'ffn', 'attn'], ['ffn', 'attn']], [['ffn', 'all'], 'all'], ['attn', 'attn'],
+    [['ffn'], 'ffn'],
+    [
+      ['attn', 'ffn', 'attn'],
+      ['ffn', 'attn'],
+    ],
+    [['ffn', 'all'], 'all'],
+    ['attn', 'attn'],
   ])('modules %j parses to the canonical %j', (modules, want) => {
     expect(freezeSchema.parse({ modules }).modules).toEqual(want);
   });
@@ -143,7 +193,17 @@ describe('on the tiny model', () => {
       const adapter = freeze.apply({ model, config: params, rng: createRng('init'), task: { kind, numLabels: 2 }, sequenceLength: 16 });
       try {
         const data = encodeSplit(tinyTask(kind).train, kind, tinyTokenizer(), 16);
-        const training = { steps: 1, batchSize: 8, lr: 1e-3, warmupRatio: 0, weightDecay: 0, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
+        const training = {
+          steps: 1,
+          batchSize: 8,
+          lr: 1e-3,
+          warmupRatio: 0,
+          weightDecay: 0,
+          clipNorm: 1,
+          evalBatchSize: 8,
+          maxLength: 16,
+          evalLimit: 0,
+        };
         const r = await train({ model, head, adapter, data, config: training, streams: rngStreams(1) });
         expect(r.trainableParams).toBe(freezeParamCount(TINY_SHAPE, params) + countParams(head.params));
         adapter.dispose();

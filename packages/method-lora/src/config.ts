@@ -35,7 +35,9 @@ export const loraSchema = z
         error: `expected '${ALL_LINEAR}', a target name or a list of them (query, key, value, output, up, down, or full names like 'layers.0.attn.query')`,
       })
       .default(() => ['query', 'value'])
-      .describe(`linears to adapt: short names query|key|value|output|up|down (in every chosen layer), full names like 'layers.1.attn.key', or '${ALL_LINEAR}'`),
+      .describe(
+        `linears to adapt: short names query|key|value|output|up|down (in every chosen layer), full names like 'layers.1.attn.key', or '${ALL_LINEAR}'`,
+      ),
     layers: z
       .union([z.literal('all'), layerIndex, z.array(layerIndex).min(1)], {
         error: "expected 'all', a layer index or a list of layer indices",

@@ -4,7 +4,17 @@ import { applyLora, loraTargetShapes, PARAM_PREFIX } from './model.js';
 
 export { ALL_LINEAR, loraSchema, type LoraConfig } from './config.js';
 export { LoraLinear, type LoraLinearOptions } from './layer.js';
-export { applyLora, checkRank, layoutOf, loraTargetShapes, resolveLayers, resolveTargets, PARAM_PREFIX, type LinearLayout, type LoraAdapter } from './model.js';
+export {
+  applyLora,
+  checkRank,
+  layoutOf,
+  loraTargetShapes,
+  resolveLayers,
+  resolveTargets,
+  PARAM_PREFIX,
+  type LinearLayout,
+  type LoraAdapter,
+} from './model.js';
 
 const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
 

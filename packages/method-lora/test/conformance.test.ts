@@ -5,7 +5,10 @@ import { lora } from '../src/index.js';
 // B starts at zero, so the adapted model is the base model until the first step.
 runConformance(lora, {
   // the same checks on the Hugging Face fixtures (post-LN BERT and RoBERTa backbones)
-  models: [huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)), huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url))],
+  models: [
+    huggingFaceModel('bert-tiny', new URL('../../../fixtures/hf/bert-tiny/', import.meta.url)),
+    huggingFaceModel('roberta-tiny', new URL('../../../fixtures/hf/roberta-tiny/', import.meta.url)),
+  ],
   rows: [
     { name: 'default', config: {} },
     { name: 'rank 2, all-linear', config: { rank: 2, targets: 'all-linear' } },

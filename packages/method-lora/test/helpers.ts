@@ -40,12 +40,21 @@ export function free(s: Setup): void {
   s.model.dispose();
 }
 
-export const split = (part: 'train' | 'test' = 'test') => encodeSplit(tinyTask('classification')[part], 'classification', tinyTokenizer(), 16);
+export const split = (part: 'train' | 'test' = 'test') =>
+  encodeSplit(tinyTask('classification')[part], 'classification', tinyTokenizer(), 16);
 
 /** A few AdamW steps at a large rate, so B moves well away from zero. */
 export async function trainSteps(s: Setup, steps = 8): Promise<void> {
   const config: ResolvedTraining = {
-    steps, batchSize: 8, lr: 1e-2, warmupRatio: 0, weightDecay: 0, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,
+    steps,
+    batchSize: 8,
+    lr: 1e-2,
+    warmupRatio: 0,
+    weightDecay: 0,
+    clipNorm: 1,
+    evalBatchSize: 8,
+    maxLength: 16,
+    evalLimit: 0,
   };
   await train({ ...s, data: split('train'), config, streams: rngStreams(1) });
 }

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAPTER_WEIGHTS, countParams, disposeBatch, makeBatch, predict, readSafetensorsFile, saveAdapter, selectBackend } from '@tunelab/core';
+import {
+  ADAPTER_WEIGHTS,
+  countParams,
+  disposeBatch,
+  makeBatch,
+  predict,
+  readSafetensorsFile,
+  saveAdapter,
+  selectBackend,
+} from '@tunelab/core';
 import { TINY_ENCODER } from '@tunelab/core/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +27,15 @@ const NARROW = { ...TINY_ENCODER, hidden: 8, heads: 2, ffnMultiplier: 2 };
 describe('parameter count r·(d_in + d_out)', () => {
   it('matches the closed form on hand-computed cases', () => {
     expect(loraParamCount([[12, 12]], 8)).toBe(192);
-    expect(loraParamCount([[12, 48], [48, 12]], 2)).toBe(240);
+    expect(
+      loraParamCount(
+        [
+          [12, 48],
+          [48, 12],
+        ],
+        2,
+      ),
+    ).toBe(240);
     expect(loraParamCount([], 4)).toBe(0);
   });
 

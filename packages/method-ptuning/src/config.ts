@@ -19,7 +19,9 @@ export const ptuningSchema = z
     projection: z
       .boolean()
       .default(false)
-      .describe('deep only: produce the prefixes with the reference PrefixEncoder MLP (embedding -> Linear -> tanh -> Linear) instead of training them directly'),
+      .describe(
+        'deep only: produce the prefixes with the reference PrefixEncoder MLP (embedding -> Linear -> tanh -> Linear) instead of training them directly',
+      ),
     projectionHidden: z
       .int()
       .min(1)
@@ -35,10 +37,18 @@ export const ptuningSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.mode === 'shallow' && c.projection) {
-      ctx.addIssue({ code: 'custom', path: ['projection'], message: "applies to mode 'deep' only (shallow prompts are trained directly); remove it or set mode=deep" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['projection'],
+        message: "applies to mode 'deep' only (shallow prompts are trained directly); remove it or set mode=deep",
+      });
     }
     if (c.projectionHidden !== undefined && !c.projection) {
-      ctx.addIssue({ code: 'custom', path: ['projectionHidden'], message: 'only applies with mode=deep and projection=true (it sizes the PrefixEncoder MLP); remove it or set projection=true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['projectionHidden'],
+        message: 'only applies with mode=deep and projection=true (it sizes the PrefixEncoder MLP); remove it or set projection=true',
+      });
     }
   });
 

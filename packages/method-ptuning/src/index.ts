@@ -59,6 +59,14 @@ export const ptuningV2: MethodPlugin<PtuningConfig> = {
 
 export { ptuningSchema, type PtuningConfig } from './config.js';
 export { PARAM_PREFIX, type ModelSize, type PtuningMode } from './mode.js';
-export { deepMode, directPrefix, projectedPrefix, type PrefixEncoder, type PrefixKV, type PrefixShape, type PrefixSource } from './prefix.js';
+export {
+  deepMode,
+  directPrefix,
+  projectedPrefix,
+  type PrefixEncoder,
+  type PrefixKV,
+  type PrefixShape,
+  type PrefixSource,
+} from './prefix.js';
 export { initialPrompt, shallowMode } from './prompt.js';
 export default ptuningV2;

@@ -103,7 +103,14 @@ function noLayer(layer: number, layers: number): never {
 /** Prefixes live in each layer's key/value space: kvHeads x headDim wide (= d without grouped-query attention). */
 function shape(model: ModelSize, c: PtuningConfig): PrefixShape {
   const kv = model.kvHeads * model.headDim;
-  return { layers: model.layers, hidden: kv, kvHeads: model.kvHeads, headDim: model.headDim, prefixLength: c.prefixLength, projectionHidden: c.projectionHidden };
+  return {
+    layers: model.layers,
+    hidden: kv,
+    kvHeads: model.kvHeads,
+    headDim: model.headDim,
+    prefixLength: c.prefixLength,
+    projectionHidden: c.projectionHidden,
+  };
 }
 
 const encoderFor = (c: PtuningConfig): PrefixEncoder => (c.projection ? projectedPrefix : directPrefix);
@@ -125,7 +132,10 @@ export const deepMode: PtuningMode = {
         prefixKV(layer, ctx) {
           const { key, value } = source.kv(layer);
           // the reference drops out the prefix keys/values themselves; identity outside training
-          return { key: dropout(key, c.dropout, ctx.training, ctx.dropoutRng), value: dropout(value, c.dropout, ctx.training, ctx.dropoutRng) };
+          return {
+            key: dropout(key, c.dropout, ctx.training, ctx.dropoutRng),
+            value: dropout(value, c.dropout, ctx.training, ctx.dropoutRng),
+          };
         },
       },
     };

@@ -11,8 +11,14 @@ beforeAll(async () => {
 describe.each(VARIANTS)('%s', (_name, raw) => {
   it('returns token states only: [B, T, d], prefix positions removed', () => {
     const b = build(raw);
-    const ids = ids2d([[2, 7, 9, 11, 3], [2, 20, 3, 0, 0]]);
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
+    const ids = ids2d([
+      [2, 7, 9, 11, 3],
+      [2, 20, 3, 0, 0],
+    ]);
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+    ]);
     try {
       const shape = tf.tidy(() => b.model.forward(ids, mask, { training: false, hooks: b.adapter.hooks }).shape);
       expect(shape).toEqual([2, 5, 12]);
@@ -27,7 +33,16 @@ describe.each(VARIANTS)('%s', (_name, raw) => {
     const head = createHead('classification', 12, 2, createRng('head'));
     const alone = { ids: ids2d([[2, 7, 9, 3]]), mask: tf.tensor2d([[1, 1, 1, 1]]) };
     // the same row padded to 8, next to a longer row
-    const padded = { ids: ids2d([[2, 7, 9, 3, 0, 0, 0, 0], [2, 5, 6, 7, 8, 9, 10, 3]]), mask: tf.tensor2d([[1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]]) };
+    const padded = {
+      ids: ids2d([
+        [2, 7, 9, 3, 0, 0, 0, 0],
+        [2, 5, 6, 7, 8, 9, 10, 3],
+      ]),
+      mask: tf.tensor2d([
+        [1, 1, 1, 1, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1, 1, 1, 1],
+      ]),
+    };
     try {
       const run = (x: typeof alone) =>
         tf.tidy(() => {
@@ -54,7 +69,9 @@ describe.each(VARIANTS)('%s', (_name, raw) => {
     const words = task.train.reduce((n, ex) => n + ('words' in ex ? ex.words.length : 0), 0);
     const batch = makeBatch(split, [0, 1, 2, 3]);
     try {
-      const rows = tf.tidy(() => head.logits(b.model.forward(batch.ids, batch.mask, { training: false, hooks: b.adapter.hooks }), batch.mask).shape);
+      const rows = tf.tidy(
+        () => head.logits(b.model.forward(batch.ids, batch.mask, { training: false, hooks: b.adapter.hooks }), batch.mask).shape,
+      );
       expect(rows).toEqual([4, batch.ids.shape[1], 2]); // aligned one to one with the label rows
       const p = await predict(b.model, head, b.adapter.hooks, split, 8);
       expect(p.predicted.length).toBe(words);
@@ -92,7 +109,9 @@ describe('dropout acts only while training', () => {
     const [i, m] = [ids(), mask()];
     try {
       const run = (training: boolean) =>
-        tf.tidy(() => b.model.forward(i, m, { training, hooks: b.adapter.hooks, dropoutRng: createRng('drop') }).dataSync() as Float32Array);
+        tf.tidy(
+          () => b.model.forward(i, m, { training, hooks: b.adapter.hooks, dropoutRng: createRng('drop') }).dataSync() as Float32Array,
+        );
       return { evalA: run(false), evalB: run(false), train: run(true) };
     } finally {
       tf.dispose([i, m]);

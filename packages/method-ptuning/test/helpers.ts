@@ -10,10 +10,21 @@ export interface Built {
 }
 
 /** A tiny backbone (overridable shape) with P-tuning applied from a raw config. */
-export function build(raw: Record<string, unknown>, over: Partial<EncoderConfig> = {}, sequenceLength = 16, kind: TaskKind = 'classification'): Built {
+export function build(
+  raw: Record<string, unknown>,
+  over: Partial<EncoderConfig> = {},
+  sequenceLength = 16,
+  kind: TaskKind = 'classification',
+): Built {
   const model = Encoder.init({ ...TINY_ENCODER, ...over }, createRng('ptuning-test-base'));
   try {
-    const adapter = ptuningV2.apply({ model, config: ptuningSchema.parse(raw), rng: createRng('ptuning-test-init'), task: { kind, numLabels: 2 }, sequenceLength });
+    const adapter = ptuningV2.apply({
+      model,
+      config: ptuningSchema.parse(raw),
+      rng: createRng('ptuning-test-init'),
+      task: { kind, numLabels: 2 },
+      sequenceLength,
+    });
     return { model, adapter, free: () => (adapter.dispose(), model.dispose()) };
   } catch (e) {
     model.dispose();

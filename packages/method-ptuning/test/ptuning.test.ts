@@ -28,7 +28,12 @@ describe('parameter counts match the closed forms and the real variables', () =>
       try {
         expect(countParams(b.adapter.params)).toBe(L * P * 2 * d);
         expect(ptuningParamCount({ layers: L, hidden: d, kvHeads: 1, headDim: d }, { prefixLength: P })).toBe(L * P * 2 * d);
-        const expected = Object.fromEntries(Array.from({ length: L }, (_, i) => [[`ptuning.layers.${i}.key`, [P, d]], [`ptuning.layers.${i}.value`, [P, d]]]).flat());
+        const expected = Object.fromEntries(
+          Array.from({ length: L }, (_, i) => [
+            [`ptuning.layers.${i}.key`, [P, d]],
+            [`ptuning.layers.${i}.value`, [P, d]],
+          ]).flat(),
+        );
         expect(shapes(b.adapter.params)).toEqual(expected);
       } finally {
         b.free();
@@ -86,12 +91,21 @@ describe('each layer owns its prefix', () => {
     }
   });
 
-  for (const [name, raw] of [['deep', { prefixLength: 4 }], ['deep + projection', { prefixLength: 4, projection: true }]] as const) {
+  for (const [name, raw] of [
+    ['deep', { prefixLength: 4 }],
+    ['deep + projection', { prefixLength: 4, projection: true }],
+  ] as const) {
     it(`${name}: gradients reach every layer’s prefix after one step`, () => {
       const b = build(raw, { layers: 3 });
       const head = createHead('classification', 12, 2, createRng('head'));
-      const ids = ids2d([[2, 7, 9, 11, 3], [2, 20, 3, 0, 0]]);
-      const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
+      const ids = ids2d([
+        [2, 7, 9, 11, 3],
+        [2, 20, 3, 0, 0],
+      ]);
+      const mask = tf.tensor2d([
+        [1, 1, 1, 1, 1],
+        [1, 1, 1, 0, 0],
+      ]);
       const labels = tf.tensor1d([0, 1], 'int32');
       const weights = tf.ones([2]) as tf.Tensor1D;
       try {
@@ -102,7 +116,10 @@ describe('each layer owns its prefix', () => {
         for (const [pname, v] of b.adapter.params) {
           const g = grads[v.name];
           expect(g, pname).toBeDefined();
-          expect(tf.tidy(() => tf.sum(tf.abs(g!)).dataSync()[0]!), pname).toBeGreaterThan(0);
+          expect(
+            tf.tidy(() => tf.sum(tf.abs(g!)).dataSync()[0]!),
+            pname,
+          ).toBeGreaterThan(0);
         }
         if (name === 'deep') expect(b.adapter.params.size).toBe(6); // 3 layers x (key, value)
         tf.dispose([value, ...Object.values(grads)]);
@@ -136,7 +153,9 @@ describe('config', () => {
     expect(isUserError(e)).toBe(true);
     expect((e as Error).message).toBe("params.prefixLength: 60 + sequence 32 exceeds the model's 64 positions; allowed 1..32");
     expect(misfit({ mode: 'shallow', prefixLength: 32 }, { maxPositions: 64 }, 32)).toBeUndefined();
-    expect((misfit({ mode: 'shallow', prefixLength: 1 }, {}, 24) as Error).message).toMatch(/prefixLength: 1 \+ sequence 24 .* no room for a prompt/);
+    expect((misfit({ mode: 'shallow', prefixLength: 1 }, {}, 24) as Error).message).toMatch(
+      /prefixLength: 1 \+ sequence 24 .* no room for a prompt/,
+    );
   });
 
   it('deep: prefixes take no positions (sequence may fill the model) but are capped at maxPositions', () => {

@@ -19,15 +19,30 @@ function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface Step { name: string; status: string; note: string }
-interface Rec { backend: string; status: string; steps: number; curve: { step: number; trainLoss: number }[]; finalTrainLoss: number; trialId: string; deviceMemory?: { absent?: string } }
+interface Step {
+  name: string;
+  status: string;
+  note: string;
+}
+interface Rec {
+  backend: string;
+  status: string;
+  steps: number;
+  curve: { step: number; trainLoss: number }[];
+  finalTrainLoss: number;
+  trialId: string;
+  deviceMemory?: { absent?: string };
+}
 
 describe('tools/gpu-check: the device bundle, rehearsed on the software adapter', () => {
   it('packs, then runs every step with the pack alone and writes the results', () => {
     const pack = join(dir, 'pack');
     const p = sh(process.execPath, ['tools/gpu-check/pack.mjs', '--fast', '--out', pack]);
     expect(p.code, p.stderr).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(pack, 'manifest.json'), 'utf8')) as { node: { version: string }; files: Record<string, { bytes: number }> };
+    const manifest = JSON.parse(readFileSync(join(pack, 'manifest.json'), 'utf8')) as {
+      node: { version: string };
+      files: Record<string, { bytes: number }>;
+    };
     expect(Object.keys(manifest.files).sort()).toEqual(['app.tar.gz', 'node.gz', 'static.tar.gz']);
     const nodeVersion = (JSON.parse(readFileSync(join(ROOT, 'tools/gpu-check/node-version.json'), 'utf8')) as { version: string }).version;
     expect(manifest.node.version).toBe(nodeVersion);
@@ -35,7 +50,11 @@ describe('tools/gpu-check: the device bundle, rehearsed on the software adapter'
     const out = join(dir, 'out');
     const r = sh('bash', ['tools/gpu-check/rehearse.sh', out, '--pack', pack]);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { env: Record<string, string>; steps: Step[]; trials: { comparison: ReturnType<typeof compareTrials> } };
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      env: Record<string, string>;
+      steps: Step[];
+      trials: { comparison: ReturnType<typeof compareTrials> };
+    };
     // only the pack's node ran: none on PATH
     expect(s.env.system_node).toBe('none');
     expect(s.env.node).toBe(`v${nodeVersion}`);
@@ -45,10 +64,14 @@ describe('tools/gpu-check: the device bundle, rehearsed on the software adapter'
     if (torch.status === 'skipped') expect(torch.note).toMatch(/torch is not installed/);
     else expect(torch.status).toBe('ok');
     expect(existsSync(join(out, 'torch-peer.jsonl'))).toBe(torch.status === 'ok');
-    for (const f of ['summary.md', 'backends.json', 'perf.json', 'trials.jsonl', 'cells.jsonl', 'logs.tar.gz']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['summary.md', 'backends.json', 'perf.json', 'trials.jsonl', 'cells.jsonl', 'logs.tar.gz'])
+      expect(existsSync(join(out, f)), f).toBe(true);
 
     // backends: webgpu loads on a software adapter, which auto passes over
-    const b = JSON.parse(readFileSync(join(out, 'backends.json'), 'utf8')) as { backends: { name: string; loads: boolean; info?: { adapter?: { software: boolean; device: string } } }[]; auto: { name?: string } };
+    const b = JSON.parse(readFileSync(join(out, 'backends.json'), 'utf8')) as {
+      backends: { name: string; loads: boolean; info?: { adapter?: { software: boolean; device: string } } }[];
+      auto: { name?: string };
+    };
     expect(b.backends.map((x) => x.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu']);
     const w = b.backends.find((x) => x.name === 'webgpu')!;
     expect(w.loads).toBe(true);
@@ -58,8 +81,14 @@ describe('tools/gpu-check: the device bundle, rehearsed on the software adapter'
     expect(b.auto.name).not.toBe('webgpu');
 
     // the LoRA trial on bert-tiny: same losses on webgpu and native, within the parity bound
-    const recs = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
-    expect(recs.map((x) => [x.backend, x.status])).toEqual([['native', 'ok'], ['webgpu', 'ok']]);
+    const recs = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Rec);
+    expect(recs.map((x) => [x.backend, x.status])).toEqual([
+      ['native', 'ok'],
+      ['webgpu', 'ok'],
+    ]);
     expect(recs[0]!.trialId).not.toBe(recs[1]!.trialId);
     for (const rec of recs) {
       expect(rec.curve.map((p) => p.step)).toEqual([4, 8, 12]);
@@ -74,13 +103,26 @@ describe('tools/gpu-check: the device bundle, rehearsed on the software adapter'
     expect(c.withinParity).toBe(true);
 
     // perf: every method on webgpu; the cell: NVML absent here, said so
-    const perf = JSON.parse(readFileSync(join(out, 'perf.json'), 'utf8')) as { backend: string; model: string; method: string; tokensPerSec: number; peakBytes: number }[];
-    expect(perf.map((x) => [x.backend, x.model, x.method])).toEqual(['full', 'lora r8', 'ptuning-v2 p16', 'freeze last'].map((m) => ['webgpu', 'L2 d64 seq32', m]));
+    const perf = JSON.parse(readFileSync(join(out, 'perf.json'), 'utf8')) as {
+      backend: string;
+      model: string;
+      method: string;
+      tokensPerSec: number;
+      peakBytes: number;
+    }[];
+    expect(perf.map((x) => [x.backend, x.model, x.method])).toEqual(
+      ['full', 'lora r8', 'ptuning-v2 p16', 'freeze last'].map((m) => ['webgpu', 'L2 d64 seq32', m]),
+    );
     for (const row of perf) {
       expect(row.tokensPerSec).toBeGreaterThan(0);
       expect(row.peakBytes).toBeGreaterThan(0);
     }
-    const cell = JSON.parse(readFileSync(join(out, 'cells.jsonl'), 'utf8').trim()) as { method: string; backend: string; msPerStep: number; deviceMemory: { absent?: string } };
+    const cell = JSON.parse(readFileSync(join(out, 'cells.jsonl'), 'utf8').trim()) as {
+      method: string;
+      backend: string;
+      msPerStep: number;
+      deviceMemory: { absent?: string };
+    };
     expect(cell).toMatchObject({ method: 'lora r8', backend: 'webgpu' });
     expect(cell.msPerStep).toBeGreaterThan(0);
     expect(cell.deviceMemory.absent).toMatch(/libnvidia-ml\.so\.1/);
@@ -92,7 +134,9 @@ describe('tools/gpu-check: the device bundle, rehearsed on the software adapter'
   it('bad input: a missing pack, node tarball or output folder is one line and a non-zero exit', () => {
     const noPack = sh('bash', ['tools/gpu-check/run.sh', '--out', join(dir, 'x'), '--pack', join(dir, 'nothing')]);
     expect(noPack.code).toBe(2);
-    expect(noPack.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^gpu-check: .*nothing is missing: build it with 'node tools\/gpu-check\/pack\.mjs'/)]);
+    expect(noPack.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^gpu-check: .*nothing is missing: build it with 'node tools\/gpu-check\/pack\.mjs'/),
+    ]);
     const noOut = sh('bash', ['tools/gpu-check/run.sh'], { OUT: '' });
     expect(noOut.code).toBe(2);
     expect(noOut.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^gpu-check: no output folder/)]);
@@ -102,7 +146,11 @@ describe('tools/gpu-check: the device bundle, rehearsed on the software adapter'
   });
 
   it('the loss comparison fails outside the bound', () => {
-    const rec = (losses: number[]) => ({ curve: losses.map((trainLoss, i) => ({ step: 10 * (i + 1), trainLoss })), finalTrainLoss: losses.at(-1)!, steps: 10 * losses.length });
+    const rec = (losses: number[]) => ({
+      curve: losses.map((trainLoss, i) => ({ step: 10 * (i + 1), trainLoss })),
+      finalTrainLoss: losses.at(-1)!,
+      steps: 10 * losses.length,
+    });
     const same = compareTrials(rec([3.8, 3.5, 3.1]), rec([3.8, 3.5 * (1 + 5e-5), 3.1]));
     expect(same).toMatchObject({ compared: true, withinParity: true, withinVerify: true, learnt: true });
     const off = compareTrials(rec([3.8, 3.5, 3.1]), rec([3.8, 3.5 * (1 + 3e-4), 3.1]));

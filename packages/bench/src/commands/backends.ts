@@ -11,9 +11,17 @@ export function backendsCommand(y: Argv) {
     (b) =>
       b
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of the table' })
-        .option('bench', { type: 'boolean', default: false, describe: 'time 20 steps of micro-shaped (L4 d128) full fine-tuning on each backend that loads: tokens/s' })
+        .option('bench', {
+          type: 'boolean',
+          default: false,
+          describe: 'time 20 steps of micro-shaped (L4 d128) full fine-tuning on each backend that loads: tokens/s',
+        })
         .option('steps', { type: 'number', default: 20, describe: 'timed steps per backend with --bench' })
-        .option('max-step-ms', { type: 'number', default: 10_000, describe: 'with --bench, a backend whose warm-up step is slower is not timed' }),
+        .option('max-step-ms', {
+          type: 'number',
+          default: 10_000,
+          describe: 'with --bench, a backend whose warm-up step is slower is not timed',
+        }),
     async (a) => {
       if (!(Number.isInteger(a.steps) && a.steps >= 1)) throw new UserError(`--steps: must be an integer >= 1 (got ${a.steps})`);
       if (!(a['max-step-ms'] > 0)) throw new UserError(`--max-step-ms: must be a positive number (got ${a['max-step-ms']})`);

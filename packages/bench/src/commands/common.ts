@@ -16,9 +16,20 @@ export interface CommonArgs {
 
 export function commonOptions<T>(y: Argv<T>) {
   return y
-    .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | webgpu | tensorflow | native | wasm | cpu (auto takes webgpu only on a hardware adapter)' })
-    .option('threads', { type: 'number', describe: 'threads for the wasm backend, and for large GEMMs on native (bit-identical for any count; default 1 or $TUNELAB_THREADS: parallelise trials, not ops)' })
-    .option('cache', { type: 'string', describe: 'folder for checkpoints and built tasks (default $TUNELAB_CACHE or <workspace>/.cache/tunelab)' })
+    .option('backend', {
+      type: 'string',
+      default: 'auto',
+      describe: 'auto | tensorflow-gpu | webgpu | tensorflow | native | wasm | cpu (auto takes webgpu only on a hardware adapter)',
+    })
+    .option('threads', {
+      type: 'number',
+      describe:
+        'threads for the wasm backend, and for large GEMMs on native (bit-identical for any count; default 1 or $TUNELAB_THREADS: parallelise trials, not ops)',
+    })
+    .option('cache', {
+      type: 'string',
+      describe: 'folder for checkpoints and built tasks (default $TUNELAB_CACHE or <workspace>/.cache/tunelab)',
+    })
     .option('zoo', { type: 'string', describe: 'model zoo file (default <workspace>/configs/zoo.json)' })
     .option('plugin', { type: 'string', array: true, describe: 'extra method plugin module (package name or path); repeatable' });
 }
@@ -26,9 +37,14 @@ export function commonOptions<T>(y: Argv<T>) {
 export async function makeEnv(a: CommonArgs): Promise<TrialEnv & { zoo: Zoo; backend: BackendInfo }> {
   const zoo = await loadZoo(zooFile(a.zoo));
   const loaded = await loadEnvironment(zoo, flagPlugins(a.plugin));
-  if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
+  if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1))
+    throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
   const backend = await selectBackend(a.backend as BackendChoice, a.threads ? { threads: a.threads } : {});
-  return { ...trialEnv(loaded, { zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) }), zoo, backend };
+  return {
+    ...trialEnv(loaded, { zoo, cache: cacheDir(a.cache), backend, log: (line) => process.stderr.write(`${line}\n`) }),
+    zoo,
+    backend,
+  };
 }
 
 /** `key=value` pairs from repeated --set flags. */

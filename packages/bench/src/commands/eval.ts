@@ -9,7 +9,11 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 function lines(r: AdapterResult): string[] {
   const m = r.metrics;
-  const metrics = [`accuracy ${pct(m.accuracy)}`, ...(m.macroF1 !== undefined ? [`macro-F1 ${pct(m.macroF1)}`] : []), ...(m.spanF1 !== undefined ? [`span F1 ${pct(m.spanF1)}`] : [])];
+  const metrics = [
+    `accuracy ${pct(m.accuracy)}`,
+    ...(m.macroF1 !== undefined ? [`macro-F1 ${pct(m.macroF1)}`] : []),
+    ...(m.spanF1 !== undefined ? [`span F1 ${pct(m.spanF1)}`] : []),
+  ];
   const s = r.switchMs;
   return [
     `${r.dir} (${r.method} ${r.methodVersion}${r.merged ? ', merged' : ''}): test ${metrics.join(', ')} on ${n(r.examples)} examples`,
@@ -25,8 +29,17 @@ export function evalCommand(y: Argv) {
     (b) =>
       commonOptions(b)
         .option('model', { type: 'string', demandOption: true, describe: 'the base the adapters were trained on (zoo size or hf:...)' })
-        .option('adapter', { type: 'string', array: true, demandOption: true, describe: 'a folder written by tunelab train --save; repeatable' })
-        .option('task', { type: 'string', demandOption: true, describe: 'task whose test split is scored (wn-supersense | wn-wic | wn-truecase | file:<path>)' })
+        .option('adapter', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'a folder written by tunelab train --save; repeatable',
+        })
+        .option('task', {
+          type: 'string',
+          demandOption: true,
+          describe: 'task whose test split is scored (wn-supersense | wn-wic | wn-truecase | file:<path>)',
+        })
         .option('max-length', { type: 'number', describe: "tokens per example (default: the model's sequence length, as train uses)" })
         .option('limit', { type: 'number', default: 0, describe: 'score at most this many test examples (0 = all)' })
         .option('batch-size', { type: 'number', default: 128, describe: 'examples per evaluation batch' })
@@ -35,15 +48,25 @@ export function evalCommand(y: Argv) {
       const env = await makeEnv(a as CommonArgs);
       const result = await evalAdapters(
         {
-          model: a.model, adapters: (a.adapter as string[]).map((d) => resolve(d)), task: a.task, limit: a.limit, batchSize: a['batch-size'],
+          model: a.model,
+          adapters: (a.adapter as string[]).map((d) => resolve(d)),
+          task: a.task,
+          limit: a.limit,
+          batchSize: a['batch-size'],
           ...(a['max-length'] !== undefined ? { maxLength: a['max-length'] } : {}),
         },
         env,
       );
-      env.log(`base ${result.model} (${result.modelSha256.slice(0, 12)}…) loaded once; ${result.adapters.length} adapter(s) on ${result.task}:`);
+      env.log(
+        `base ${result.model} (${result.modelSha256.slice(0, 12)}…) loaded once; ${result.adapters.length} adapter(s) on ${result.task}:`,
+      );
       for (const r of result.adapters) for (const l of lines(r)) env.log(l);
       const same = result.baseBefore === result.baseAfter;
-      env.log(same ? 'base weights after the last adapter: bit-identical to before' : 'warning: base weights changed after removing the adapters (an adapter did not come off cleanly)');
+      env.log(
+        same
+          ? 'base weights after the last adapter: bit-identical to before'
+          : 'warning: base weights changed after removing the adapters (an adapter did not come off cleanly)',
+      );
       if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       if (!same) process.exitCode = 1;
     },

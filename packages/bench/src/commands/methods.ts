@@ -33,7 +33,10 @@ export function methodsCommand(y: Argv) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
-      for (const r of rows) process.stdout.write(`${r.id.padEnd(12)} ${r.version.padEnd(8)} ${r.package.padEnd(28)} ${r.builtin ? 'built-in' : r.path}  ${r.description}\n`);
+      for (const r of rows)
+        process.stdout.write(
+          `${r.id.padEnd(12)} ${r.version.padEnd(8)} ${r.package.padEnd(28)} ${r.builtin ? 'built-in' : r.path}  ${r.description}\n`,
+        );
       process.stdout.write(`stack methods with ids joined by '+' (--method lora+ptuning-v2 --set lora.rank=8); rules: docs/plugins.md\n`);
     },
   );

@@ -14,7 +14,9 @@ function text(d: ModelDescription): string {
     `weights     sha256 ${d.identity.sha256}${d.identity.revision ? `, revision ${d.identity.revision}` : ''}${d.identity.source ? `, from ${d.identity.source}` : ''}`,
     ...(d.identity.files ?? []).map((f) => `            ${f.file}: ${n(f.bytes)} bytes, sha256 ${f.sha256.slice(0, 16)}…`),
     `tokenizer   ${d.tokenizer.type}, ${n(d.tokenizer.vocabSize)} tokens, from ${d.tokenizer.source}`,
-    `            special: ${Object.entries(d.tokenizer.specials).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `            special: ${Object.entries(d.tokenizer.specials)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `used        ${Object.keys(d.used).length} checkpoint tensors`,
     ...Object.entries(d.used).map(([name, key]) => `            ${name.padEnd(28)} <- ${key}`),
     `ignored     ${d.ignored.length ? '' : 'none'}`,

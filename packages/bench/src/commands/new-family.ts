@@ -19,9 +19,16 @@ export function writeFamilyPackage(o: NewFamilyOptions): { dir: string; files: s
   checkTarget(dir, 'new-family');
   const id = o.id ?? basename(dir).replace(/^(tunelab-)?family-/, '');
   if (!FAMILY_ID.test(id)) {
-    throw new UserError(`new-family: family id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`);
+    throw new UserError(
+      `new-family: family id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`,
+    );
   }
-  const v = familyTemplateVars({ id, packageName: o.packageName ?? basename(dir), ...(o.description !== undefined ? { description: o.description } : {}), core: corePackage() });
+  const v = familyTemplateVars({
+    id,
+    packageName: o.packageName ?? basename(dir),
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    core: corePackage(),
+  });
   const files = familyPackageFiles(v);
   writePackage(dir, files);
   return { dir, files: files.map(([p]) => p), id, packageName: v.packageName };
@@ -45,7 +52,9 @@ export function newFamilyCommand(y: Argv) {
         ...(a.description !== undefined ? { description: a.description } : {}),
       });
       process.stderr.write(`created ${r.packageName} (family '${r.id}', --model ${r.id}:<folder>) in ${r.dir}: ${r.files.join(', ')}\n`);
-      process.stderr.write(`next: cd ${r.dir} && npm install (or: npm install --install-links /path/to/tunelab/packages/core) && npm run build && npm test\n`);
+      process.stderr.write(
+        `next: cd ${r.dir} && npm install (or: npm install --install-links /path/to/tunelab/packages/core) && npm run build && npm test\n`,
+      );
       process.stdout.write(`${r.dir}\n`);
     },
   );

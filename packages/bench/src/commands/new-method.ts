@@ -17,7 +17,8 @@ function idFromFolder(dir: string): string {
 
 /** The new package's folder must not exist (or be empty), and its parent must. */
 export function checkTarget(dir: string, command: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`${command}: ${dir} already exists and is not empty; choose a new folder`);
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new UserError(`${command}: ${dir} already exists and is not empty; choose a new folder`);
   if (!existsSync(dirname(dir))) throw new UserError(`${command}: the parent folder ${dirname(dir)} does not exist; create it first`);
 }
 
@@ -47,7 +48,9 @@ export function writeMethodPackage(o: NewMethodOptions): { dir: string; files: s
   checkTarget(dir, 'new-method');
   const id = o.id ?? idFromFolder(dir);
   if (!METHOD_ID.test(id)) {
-    throw new UserError(`new-method: method id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`);
+    throw new UserError(
+      `new-method: method id '${id}' (${o.id ? '--id' : `from the folder name '${basename(dir)}'`}) must be lower-case letters, digits and '-', starting with a letter; pass --id`,
+    );
   }
   const v = methodTemplateVars({
     id,
@@ -80,7 +83,9 @@ export function newMethodCommand(y: Argv) {
         ...(a.description !== undefined ? { description: a.description } : {}),
       });
       process.stderr.write(`created ${r.packageName} (method '${r.id}') in ${r.dir}: ${r.files.join(', ')}\n`);
-      process.stderr.write(`next: cd ${r.dir} && npm install (or: npm install --install-links /path/to/tunelab/packages/core) && npm run build && npm test\n`);
+      process.stderr.write(
+        `next: cd ${r.dir} && npm install (or: npm install --install-links /path/to/tunelab/packages/core) && npm run build && npm test\n`,
+      );
       process.stdout.write(`${r.dir}\n`);
     },
   );

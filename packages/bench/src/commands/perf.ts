@@ -14,7 +14,12 @@ import { PERF_METHODS, PERF_MODELS, type PerfMethod, type PerfModel } from '../p
 
 /** `a,b` -> ['a', 'b']; undefined stays undefined (the default). */
 function list(flag: string | undefined): string[] | undefined {
-  return flag === undefined ? undefined : flag.split(',').map((x) => x.trim()).filter(Boolean);
+  return flag === undefined
+    ? undefined
+    : flag
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
 }
 
 /** `L4` or `L4 d128 seq32` picks that model. */
@@ -22,7 +27,8 @@ function pickModels(names: readonly string[] | undefined, quick: boolean): PerfM
   if (names === undefined || names.length === 0) return quick ? PERF_MODELS.slice(0, 2) : PERF_MODELS.filter((m) => !m.gpuOnly);
   return names.map((n) => {
     const m = PERF_MODELS.find((x) => x.name === n || x.name.startsWith(`${n} `));
-    if (m === undefined) throw new UserError(`--models: unknown '${n}'; allowed: ${PERF_MODELS.map((x) => x.name.split(' ')[0]).join(', ')}`);
+    if (m === undefined)
+      throw new UserError(`--models: unknown '${n}'; allowed: ${PERF_MODELS.map((x) => x.name.split(' ')[0]).join(', ')}`);
     return m;
   });
 }
@@ -37,13 +43,34 @@ export function perfCommand(y: Argv) {
         .option('steps', { type: 'number', describe: 'timed steps per cell (default 10; --quick 5)' })
         .option('warmup', { type: 'number', describe: 'untimed steps first (default 3; --quick 2); the 2nd measures peak memory' })
         .option('backends', { type: 'string', describe: `comma list of backends to try (default all: ${BACKEND_NAMES.join(',')})` })
-        .option('models', { type: 'string', describe: 'comma list of models: L2,L4,L6,BERT-base,BERT-base-b32 (default all; BERT-base-b32, batch 32, only where a GPU trains; --quick: L2,L4)' })
+        .option('models', {
+          type: 'string',
+          describe:
+            'comma list of models: L2,L4,L6,BERT-base,BERT-base-b32 (default all; BERT-base-b32, batch 32, only where a GPU trains; --quick: L2,L4)',
+        })
         .option('methods', { type: 'string', describe: `comma list of methods: ${PERF_METHODS.map((m) => m.id).join(',')} (default all)` })
         .option('max-step-ms', { type: 'number', default: 20_000, describe: 'skip a backend/model whose full fine-tuning step is slower' })
-        .option('threads', { type: 'string', default: '1', describe: 'native: comma list of GEMM thread counts, each measured (bit-identical for any count), e.g. 1,2; wasm: the first' })
-        .option('peer', { type: 'string', default: 'torch', describe: "'torch': also time the same models and methods in PyTorch (packages/bench/perf-peer/torch_peer.py; python from $TUNELAB_TORCH_PYTHON, /usr/bin/python3 or python3); 'none': skip it" })
-        .option('peer-threads', { type: 'string', default: '1,2', describe: 'PyTorch thread counts, each timed (the table shows the best)' })
-        .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)' })
+        .option('threads', {
+          type: 'string',
+          default: '1',
+          describe: 'native: comma list of GEMM thread counts, each measured (bit-identical for any count), e.g. 1,2; wasm: the first',
+        })
+        .option('peer', {
+          type: 'string',
+          default: 'torch',
+          describe:
+            "'torch': also time the same models and methods in PyTorch (packages/bench/perf-peer/torch_peer.py; python from $TUNELAB_TORCH_PYTHON, /usr/bin/python3 or python3); 'none': skip it",
+        })
+        .option('peer-threads', {
+          type: 'string',
+          default: '1,2',
+          describe: 'PyTorch thread counts, each timed (the table shows the best)',
+        })
+        .option('profile', {
+          type: 'boolean',
+          default: false,
+          describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)',
+        })
         .option('out', { type: 'string', describe: 'output folder (default <workspace>/reports/perf)' }),
     async (a) => {
       const loadStart = loadavg();
@@ -51,36 +78,70 @@ export function perfCommand(y: Argv) {
       const steps = a.steps ?? (quick ? 5 : 10);
       const warmup = a.warmup ?? (quick ? 2 : 3);
       if (!(Number.isInteger(steps) && steps >= 1)) throw new UserError(`--steps: must be an integer >= 1 (got ${steps})`);
-      if (!(Number.isInteger(warmup) && warmup >= 2)) throw new UserError(`--warmup: must be an integer >= 2 (got ${warmup}); step 2 measures the peak memory`);
+      if (!(Number.isInteger(warmup) && warmup >= 2))
+        throw new UserError(`--warmup: must be an integer >= 2 (got ${warmup}); step 2 measures the peak memory`);
       const backends = (list(a.backends) ?? [...BACKEND_NAMES]) as BackendName[];
       for (const name of backends) {
-        if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new UserError(`--backends: unknown '${name}'; allowed: ${BACKEND_NAMES.join(', ')}`);
+        if (!(BACKEND_NAMES as readonly string[]).includes(name))
+          throw new UserError(`--backends: unknown '${name}'; allowed: ${BACKEND_NAMES.join(', ')}`);
       }
       const methodIds = list(a.methods);
-      const methods = methodIds === undefined ? [...PERF_METHODS] : methodIds.map((id) => {
-        const m = PERF_METHODS.find((x) => x.id === id);
-        if (m === undefined) throw new UserError(`--methods: unknown '${id}'; allowed: ${PERF_METHODS.map((x) => x.id).join(', ')}`);
-        return m;
-      });
+      const methods =
+        methodIds === undefined
+          ? [...PERF_METHODS]
+          : methodIds.map((id) => {
+              const m = PERF_METHODS.find((x) => x.id === id);
+              if (m === undefined) throw new UserError(`--methods: unknown '${id}'; allowed: ${PERF_METHODS.map((x) => x.id).join(', ')}`);
+              return m;
+            });
       const models = pickModels(list(a.models), quick);
       const threads = (list(a.threads) ?? []).map(Number);
-      if (threads.length === 0 || !threads.every((t) => Number.isInteger(t) && t >= 1 && t <= 64)) throw new UserError(`--threads: expected a comma list of integers from 1 to 64 (got '${a.threads}')`);
+      if (threads.length === 0 || !threads.every((t) => Number.isInteger(t) && t >= 1 && t <= 64))
+        throw new UserError(`--threads: expected a comma list of integers from 1 to 64 (got '${a.threads}')`);
       if (a.peer !== 'torch' && a.peer !== 'none') throw new UserError(`--peer: unknown '${a.peer}'; allowed: torch, none`);
       const peerThreads = (list(a['peer-threads']) ?? []).map(Number);
-      if (peerThreads.length === 0 || !peerThreads.every((t) => Number.isInteger(t) && t >= 1)) throw new UserError(`--peer-threads: expected a comma list of integers >= 1 (got '${a['peer-threads']}')`);
+      if (peerThreads.length === 0 || !peerThreads.every((t) => Number.isInteger(t) && t >= 1))
+        throw new UserError(`--peer-threads: expected a comma list of integers >= 1 (got '${a['peer-threads']}')`);
       const { registry } = await loadMethods();
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const dir = a.out ?? join(findWorkspace() ?? process.cwd(), 'reports', 'perf');
       // the default list leaves out GPU-only shapes for CPU backends; runPerf adds them where a GPU runs
-      const { rows, skipped } = await runPerf({ registry, backends, models: a.models === undefined && !quick ? undefined : models, methods, warmup, steps, threads, maxStepMs: a['max-step-ms'], slowStepMs: 3000, slowSteps: 5, log });
-      const peer = a.peer === 'torch' ? torchPeer(models.filter((m) => !m.gpuOnly), methods, peerThreads, warmup, steps, log) : undefined;
+      const { rows, skipped } = await runPerf({
+        registry,
+        backends,
+        models: a.models === undefined && !quick ? undefined : models,
+        methods,
+        warmup,
+        steps,
+        threads,
+        maxStepMs: a['max-step-ms'],
+        slowStepMs: 3000,
+        slowSteps: 5,
+        log,
+      });
+      const peer =
+        a.peer === 'torch'
+          ? torchPeer(
+              models.filter((m) => !m.gpuOnly),
+              methods,
+              peerThreads,
+              warmup,
+              steps,
+              log,
+            )
+          : undefined;
       const machine = describeMachine(loadStart);
       const files = await writePerfReport(dir, rows, skipped, machine, [], peer);
       log(`perf: wrote ${files.json} and ${files.md}`);
       if (a.profile) {
         // where L4 was measured (the pure-JS cpu reference is too slow for it)
         const l4 = PERF_MODELS[1]!.name;
-        const note = await profileAll(registry, backends.filter((b) => rows.some((r) => r.backend === b && r.model === l4)), dir, log);
+        const note = await profileAll(
+          registry,
+          backends.filter((b) => rows.some((r) => r.backend === b && r.model === l4)),
+          dir,
+          log,
+        );
         await writePerfReport(dir, rows, skipped, machine, [note], peer);
       }
     },
@@ -88,7 +149,14 @@ export function perfCommand(y: Argv) {
 }
 
 /** The PyTorch peer's rows, or one line saying why there are none (perf still reports tunelab's). */
-function torchPeer(models: PerfModel[], methods: PerfMethod[], threads: number[], warmup: number, steps: number, log: (l: string) => void): PeerSection {
+function torchPeer(
+  models: PerfModel[],
+  methods: PerfMethod[],
+  threads: number[],
+  warmup: number,
+  steps: number,
+  log: (l: string) => void,
+): PeerSection {
   const found = findTorchPython();
   if ('tried' in found) {
     const skipped = `PyTorch peer not run: no python with torch (tried ${found.tried.join(', ')}); install it with \`${TORCH_INSTALL}\` (Debian) or set TUNELAB_TORCH_PYTHON.`;
@@ -97,7 +165,11 @@ function torchPeer(models: PerfModel[], methods: PerfMethod[], threads: number[]
   }
   log(`perf: PyTorch ${found.torch} peer (${found.python}) on ${threads.join(', ')} thread(s)`);
   try {
-    return { rows: runTorchPeer({ python: found.python, models, methods, threads, warmup, steps, slowStepMs: 3000, slowSteps: 5, log }), python: found.python, torch: found.torch };
+    return {
+      rows: runTorchPeer({ python: found.python, models, methods, threads, warmup, steps, slowStepMs: 3000, slowSteps: 5, log }),
+      python: found.python,
+      torch: found.torch,
+    };
   } catch (e) {
     const skipped = `PyTorch peer failed: ${(e as Error).message}`;
     log(`perf: ${skipped}`);
@@ -106,7 +178,12 @@ function torchPeer(models: PerfModel[], methods: PerfMethod[], threads: number[]
 }
 
 /** Kernel-by-kernel time of L4 full fine-tuning on each backend, into profile.md. */
-async function profileAll(registry: Awaited<ReturnType<typeof loadMethods>>['registry'], backends: BackendName[], dir: string, log: (l: string) => void): Promise<string> {
+async function profileAll(
+  registry: Awaited<ReturnType<typeof loadMethods>>['registry'],
+  backends: BackendName[],
+  dir: string,
+  log: (l: string) => void,
+): Promise<string> {
   const parts: string[] = ['# Per-kernel time of one training step (wall, timers on)', ''];
   for (const b of backends) {
     await selectBackend(b, { threads: 1 });

@@ -16,8 +16,18 @@ export function pretrainCommand(y: Argv) {
       const sizes = a.size.includes('all') ? Object.keys(env.zoo.models) : a.size;
       for (const s of sizes) zooModel(env.zoo, s); // every name checked before any work
       for (const name of sizes) {
-        const p = await ensurePretrained({ zoo: env.zoo, name, cache: env.cache, backend: env.backend, force: a.force, log: env.log, progress });
-        process.stdout.write(`${JSON.stringify({ model: name, dir: p.dir, sha256: p.config.sha256, mlmFinalLoss: p.config.mlm.finalLoss, mlmWallMs: p.config.mlm.wallMs })}\n`);
+        const p = await ensurePretrained({
+          zoo: env.zoo,
+          name,
+          cache: env.cache,
+          backend: env.backend,
+          force: a.force,
+          log: env.log,
+          progress,
+        });
+        process.stdout.write(
+          `${JSON.stringify({ model: name, dir: p.dir, sha256: p.config.sha256, mlmFinalLoss: p.config.mlm.finalLoss, mlmWallMs: p.config.mlm.wallMs })}\n`,
+        );
       }
     },
   );

@@ -32,13 +32,28 @@ export function pretrainingGainCommand(y: Argv) {
       const [pre, scratch] = records as [TrialRecord, TrialRecord];
       const rows = [
         ['majority class', pct(pre.baselines.majority), ''],
-        [`${a.method}, random init (--from-scratch)`, pct(scratch.metrics.accuracy), scratch.metrics.macroF1 !== undefined ? pct(scratch.metrics.macroF1) : pct(scratch.metrics.spanF1 ?? NaN)],
-        [`${a.method}, pretrained '${a.model}'`, pct(pre.metrics.accuracy), pre.metrics.macroF1 !== undefined ? pct(pre.metrics.macroF1) : pct(pre.metrics.spanF1 ?? NaN)],
+        [
+          `${a.method}, random init (--from-scratch)`,
+          pct(scratch.metrics.accuracy),
+          scratch.metrics.macroF1 !== undefined ? pct(scratch.metrics.macroF1) : pct(scratch.metrics.spanF1 ?? NaN),
+        ],
+        [
+          `${a.method}, pretrained '${a.model}'`,
+          pct(pre.metrics.accuracy),
+          pre.metrics.macroF1 !== undefined ? pct(pre.metrics.macroF1) : pct(pre.metrics.spanF1 ?? NaN),
+        ],
       ];
       const second = pre.taskKind === 'tagging' ? 'span F1' : 'macro-F1';
-      const table = [`| ${a.task}, ${a.model}, seed ${a.seed}, ${pre.steps} steps | test accuracy | ${second} |`, '| --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+      const table = [
+        `| ${a.task}, ${a.model}, seed ${a.seed}, ${pre.steps} steps | test accuracy | ${second} |`,
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.join(' | ')} |`),
+      ].join('\n');
       process.stdout.write(`${table}\n`);
-      if (a.json) process.stdout.write(`${JSON.stringify({ majority: pre.baselines.majority, scratch: scratch.metrics, pretrained: pre.metrics, records })}\n`);
+      if (a.json)
+        process.stdout.write(
+          `${JSON.stringify({ majority: pre.baselines.majority, scratch: scratch.metrics, pretrained: pre.metrics, records })}\n`,
+        );
     },
   );
 }

@@ -7,7 +7,12 @@ export function reportCommand(y: Argv) {
     'build results.csv, summary.md/.tex, charts and report.html from the results*.jsonl of one or more sweep folders',
     (b) =>
       b
-        .option('in', { type: 'string', array: true, demandOption: true, describe: 'results folder (a sweep\'s output); repeat to merge shard folders' })
+        .option('in', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: "results folder (a sweep's output); repeat to merge shard folders",
+        })
         .option('out', { type: 'string', describe: 'report folder, replaced as a whole (default <first --in>/report)' }),
     async (a) => {
       const inputs = a.in.map((d) => resolve(String(d)));

@@ -21,12 +21,21 @@ export function sweepCommand(y: Argv) {
         .option('shard', { type: 'string', describe: 'run only slice i of n (1-based, e.g. 2/4): cell k belongs to shard k mod n + 1' })
         .option('retry-failed', { type: 'boolean', default: false, describe: 'also rerun trials recorded as failed or diverged' })
         .option('force', { type: 'boolean', default: false, describe: 'rerun every trial, even those with an ok record' })
-        .option('report', { type: 'boolean', default: true, describe: 'rebuild <out>/report (tables, charts, report.html) at the end; --no-report skips it' })
-        .option('checkpoint-every', { type: 'string', describe: "when running trials save their state: 'auto' (a dev point every 10 min), 'off', or N steps (overrides the config's checkpoint.every)" }),
+        .option('report', {
+          type: 'boolean',
+          default: true,
+          describe: 'rebuild <out>/report (tables, charts, report.html) at the end; --no-report skips it',
+        })
+        .option('checkpoint-every', {
+          type: 'string',
+          describe:
+            "when running trials save their state: 'auto' (a dev point every 10 min), 'off', or N steps (overrides the config's checkpoint.every)",
+        }),
     async (a) => {
       const workers = a.workers ?? availableParallelism();
       if (!(Number.isInteger(workers) && workers >= 1)) throw new UserError(`--workers: must be an integer >= 1 (got ${a.workers})`);
-      if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1)) throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
+      if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 1))
+        throw new UserError(`--threads: must be an integer >= 1 (got ${a.threads})`);
       // a sweep runs for hours: a log pipe that closes (`| head`, a dead tail) must not kill it mid-trial
       if (!process.stderr.listeners('error').includes(ignoreEpipe)) process.stderr.on('error', ignoreEpipe);
       const summary = await runSweep({

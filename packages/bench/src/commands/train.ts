@@ -21,26 +21,49 @@ export function trainCommand(y: Argv) {
         .option('set', { type: 'string', array: true, describe: 'method param or training setting, key=value; repeatable' })
         .option('from-scratch', { type: 'boolean', default: false, describe: 'random init instead of the pretrained checkpoint' })
         .option('json', { type: 'boolean', default: false, describe: 'print the record as JSON on the last line' })
-        .option('save', { type: 'string', describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder' })
-        .option('out', { type: 'string', describe: 'keep the trial resumable in this folder: its state (on SIGTERM, and by --checkpoint-every) and its record (results.jsonl); the same command resumes it' })
-        .option('checkpoint-every', { type: 'string', describe: "with --out: 'auto' (a dev point every 10 min, default), 'off', or N steps" }),
+        .option('save', {
+          type: 'string',
+          describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder',
+        })
+        .option('out', {
+          type: 'string',
+          describe:
+            'keep the trial resumable in this folder: its state (on SIGTERM, and by --checkpoint-every) and its record (results.jsonl); the same command resumes it',
+        })
+        .option('checkpoint-every', {
+          type: 'string',
+          describe: "with --out: 'auto' (a dev point every 10 min, default), 'off', or N steps",
+        }),
     async (a) => {
       const env = await makeEnv(a as CommonArgs);
       const set = parseSets(a.set, parseSetValue);
       if (a.steps !== undefined) set.steps = a.steps;
-      const prepared = await prepareTrial({ method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] }, env);
-      if (a['checkpoint-every'] !== undefined && a.out === undefined) throw new UserError('--checkpoint-every: needs --out (the folder the state is saved in)');
-      const policy = { ...DEFAULT_CHECKPOINTS, ...(a['checkpoint-every'] !== undefined ? { every: parseCheckpointEvery(a['checkpoint-every']) } : {}) };
+      const prepared = await prepareTrial(
+        { method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] },
+        env,
+      );
+      if (a['checkpoint-every'] !== undefined && a.out === undefined)
+        throw new UserError('--checkpoint-every: needs --out (the folder the state is saved in)');
+      const policy = {
+        ...DEFAULT_CHECKPOINTS,
+        ...(a['checkpoint-every'] !== undefined ? { every: parseCheckpointEvery(a['checkpoint-every']) } : {}),
+      };
       const out = a.out === undefined ? undefined : await openTrainOut(resolve(a.out), prepared, policy, env.log);
       if (out && 'recorded' in out) {
-        env.log(`trial ${prepared.id} is already recorded (${out.where}): nothing to train; delete that line or use another --out to train it again`);
+        env.log(
+          `trial ${prepared.id} is already recorded (${out.where}): nothing to train; delete that line or use another --out to train it again`,
+        );
         if (a.json) process.stdout.write(`${JSON.stringify(out.recorded)}\n`);
         return;
       }
       const bar = progress(`train ${a.method} ${a.model} ${prepared.task.name}`, prepared.spec.training.steps);
       let record;
       try {
-        record = await executeTrial(prepared, env, { onStep: (s, loss) => bar.update(s, { loss }), ...(a.save ? { saveDir: resolve(a.save) } : {}), ...(out?.hooks ?? {}) });
+        record = await executeTrial(prepared, env, {
+          onStep: (s, loss) => bar.update(s, { loss }),
+          ...(a.save ? { saveDir: resolve(a.save) } : {}),
+          ...(out?.hooks ?? {}),
+        });
       } finally {
         bar.stop();
         out?.close();
@@ -50,13 +73,25 @@ export function trainCommand(y: Argv) {
       const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
       for (const p of record.curve ?? []) {
         const mark = record.selected?.step === p.step ? '  <- selected' : '';
-        env.log(`  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${Object.entries(p.dev).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}${mark}`);
+        env.log(
+          `  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${Object.entries(
+            p.dev,
+          )
+            .map(([k, v]) => `${k} ${pct(v)}`)
+            .join(', ')}${mark}`,
+        );
       }
       if (record.methods) {
-        const parts = record.methods.map((m) => `${m.id} ${(m.adapterParams ?? 0).toLocaleString('en-US')} params${m.trainableBackboneParams ? ` + ${m.trainableBackboneParams.toLocaleString('en-US')} backbone weights` : ''}`);
+        const parts = record.methods.map(
+          (m) =>
+            `${m.id} ${(m.adapterParams ?? 0).toLocaleString('en-US')} params${m.trainableBackboneParams ? ` + ${m.trainableBackboneParams.toLocaleString('en-US')} backbone weights` : ''}`,
+        );
         env.log(`stack (linear hooks in this order): ${parts.join('; ')}; head ${record.headParams.toLocaleString('en-US')}`);
       }
-      if (record.selected) env.log(`selected: ${record.selected.select} point, step ${record.selected.step}${record.stoppedEarly ? `; stopped early at step ${record.stoppedEarly.step} (patience ${record.stoppedEarly.patience})` : ''}`);
+      if (record.selected)
+        env.log(
+          `selected: ${record.selected.select} point, step ${record.selected.step}${record.stoppedEarly ? `; stopped early at step ${record.stoppedEarly.step} (patience ${record.stoppedEarly.patience})` : ''}`,
+        );
       env.log(
         `${record.status}: test accuracy ${(m.accuracy * 100).toFixed(2)}%` +
           (m.macroF1 !== undefined ? `, macro-F1 ${(m.macroF1 * 100).toFixed(2)}%` : '') +

@@ -29,7 +29,9 @@ export function verifyCommand(y: Argv) {
         log: (line) => process.stderr.write(`${line}\n`),
       });
       const bad = result.differences.size;
-      process.stderr.write(`${result.identical} of ${result.checked} trials ${result.tolerance ?? 'bit-identical'}${bad ? `; ${bad} differ` : ''}\n`);
+      process.stderr.write(
+        `${result.identical} of ${result.checked} trials ${result.tolerance ?? 'bit-identical'}${bad ? `; ${bad} differ` : ''}\n`,
+      );
       if (bad > 0) process.exitCode = 1;
     },
   );

@@ -1,4 +1,13 @@
-import { isStackedMethod, isUserError, readAdapterConfig, UserError, type AdapterConfigFile, type MethodPlugin, type MethodRegistry, type TaskData } from '@tunelab/core/internal';
+import {
+  isStackedMethod,
+  isUserError,
+  readAdapterConfig,
+  UserError,
+  type AdapterConfigFile,
+  type MethodPlugin,
+  type MethodRegistry,
+  type TaskData,
+} from '@tunelab/core/internal';
 
 /** A saved adapter that fits the loaded base, the installed methods and the task. */
 export interface CheckedAdapter {
@@ -31,7 +40,10 @@ function versionProblem(config: AdapterConfigFile, method: MethodPlugin): string
  * SHA-256), for a task of the same kind and label count, with params the method still accepts.
  * Every refusal is one line naming the folder and both sides.
  */
-export async function checkAdapter(dir: string, o: { registry: MethodRegistry; model: string; baseSha256: string; task: TaskData; warn: (line: string) => void }): Promise<CheckedAdapter> {
+export async function checkAdapter(
+  dir: string,
+  o: { registry: MethodRegistry; model: string; baseSha256: string; task: TaskData; warn: (line: string) => void },
+): Promise<CheckedAdapter> {
   const where = `--adapter ${dir}`;
   let config: AdapterConfigFile;
   try {
@@ -40,18 +52,25 @@ export async function checkAdapter(dir: string, o: { registry: MethodRegistry; m
     throw isUserError(e) ? new UserError(`${where}: ${e.message}`) : e;
   }
   if (!o.registry.has(config.method.id)) {
-    throw new UserError(`${where}: saved by method '${config.method.id}' (${config.method.packageName}), which is not installed here; pass --plugin ${config.method.packageName}`);
+    throw new UserError(
+      `${where}: saved by method '${config.method.id}' (${config.method.packageName}), which is not installed here; pass --plugin ${config.method.packageName}`,
+    );
   }
   const method = o.registry.get(config.method.id);
   const problem = versionProblem(config, method);
   if (problem) throw new UserError(`${where}: ${problem}`);
-  if (config.baseModelSha256 === undefined) o.warn(`warning: ${where}: its adapter_config.json records no base checkpoint hash; it is assumed to fit --model ${o.model}`);
+  if (config.baseModelSha256 === undefined)
+    o.warn(`warning: ${where}: its adapter_config.json records no base checkpoint hash; it is assumed to fit --model ${o.model}`);
   else if (config.baseModelSha256 !== o.baseSha256) {
-    throw new UserError(`${where}: saved for base checkpoint ${short(config.baseModelSha256)}, but --model ${o.model} is ${short(o.baseSha256)}; evaluate it on the base it was trained on`);
+    throw new UserError(
+      `${where}: saved for base checkpoint ${short(config.baseModelSha256)}, but --model ${o.model} is ${short(o.baseSha256)}; evaluate it on the base it was trained on`,
+    );
   }
   const labels = o.task.labels.length;
   if (config.task.kind !== o.task.kind || config.task.numLabels !== labels) {
-    throw new UserError(`${where}: saved for a ${config.task.kind} task with ${config.task.numLabels} labels, but --task ${o.task.name} is ${o.task.kind} with ${labels}`);
+    throw new UserError(
+      `${where}: saved for a ${config.task.kind} task with ${config.task.numLabels} labels, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
+    );
   }
   let params: Record<string, unknown>;
   try {

@@ -3,8 +3,21 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ADAPTER_WEIGHTS, applyMethod, headFor, encodeSplit, loadAdapterWeights, predict, rngStreams, score, UserError,
-  type Adapter, type Backbone, type Head, type Metrics, type ParamMap, type TaskData,
+  ADAPTER_WEIGHTS,
+  applyMethod,
+  headFor,
+  encodeSplit,
+  loadAdapterWeights,
+  predict,
+  rngStreams,
+  score,
+  UserError,
+  type Adapter,
+  type Backbone,
+  type Head,
+  type Metrics,
+  type ParamMap,
+  type TaskData,
 } from '@tunelab/core/internal';
 import { sourceContext, type TrialEnv } from '../trial/index.js';
 import { checkAdapter, type CheckedAdapter } from './check.js';
@@ -62,7 +75,12 @@ async function weightDigests(params: ParamMap): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const [name, v] of params) {
     const data = await v.data();
-    out.set(name, createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex'));
+    out.set(
+      name,
+      createHash('sha256')
+        .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+        .digest('hex'),
+    );
   }
   return out;
 }
@@ -80,7 +98,11 @@ function combined(d: Map<string, string>, names: readonly string[]): string {
 const now = () => performance.now();
 
 /** One adapter on the shared base: apply, load, merge (when it can), evaluate, then take it off again. */
-async function evalOne(c: CheckedAdapter, model: Backbone, ctx: { task: TaskData; split: ReturnType<typeof encodeSplit>; maxLength: number; batchSize: number; baseBytes: number }): Promise<AdapterResult> {
+async function evalOne(
+  c: CheckedAdapter,
+  model: Backbone,
+  ctx: { task: TaskData; split: ReturnType<typeof encodeSplit>; maxLength: number; batchSize: number; baseBytes: number },
+): Promise<AdapterResult> {
   const { task } = ctx;
   const numLabels = task.labels.length;
   const t0 = now();
@@ -110,8 +132,15 @@ async function evalOne(c: CheckedAdapter, model: Backbone, ctx: { task: TaskData
     remove(adapter, head, model, kept, merged);
     const t5 = now();
     return {
-      dir: c.dir, method: c.config.method.id, methodVersion: c.config.method.version, merged, metrics, examples: ctx.split.n,
-      adapterBytes: (await stat(join(c.dir, ADAPTER_WEIGHTS))).size, baseCheckpointBytes: ctx.baseBytes, evalMs: t4 - t3,
+      dir: c.dir,
+      method: c.config.method.id,
+      methodVersion: c.config.method.version,
+      merged,
+      metrics,
+      examples: ctx.split.n,
+      adapterBytes: (await stat(join(c.dir, ADAPTER_WEIGHTS))).size,
+      baseCheckpointBytes: ctx.baseBytes,
+      evalMs: t4 - t3,
       switchMs: { apply: t1 - t0, load: t2 - t1, merge: t3 - t2, remove: t5 - t4, in: t3 - t0 },
     };
   } finally {
@@ -143,25 +172,32 @@ function remove(adapter: Adapter, head: Head, model: Backbone, kept: Map<string,
 export async function evalAdapters(o: EvalOptions, env: TrialEnv): Promise<EvalResult> {
   if (o.adapters.length === 0) throw new UserError('--adapter: name at least one saved adapter folder (tunelab train --save <dir>)');
   if (!(Number.isInteger(o.limit) && o.limit >= 0)) throw new UserError(`--limit: must be an integer >= 0 (got ${o.limit})`);
-  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new UserError(`--batch-size: must be an integer >= 1 (got ${o.batchSize})`);
+  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
+    throw new UserError(`--batch-size: must be an integer >= 1 (got ${o.batchSize})`);
   const source = env.models.source(o.model);
   const blueprint = await source.blueprint(o.model, sourceContext(env));
   const maxLength = o.maxLength ?? blueprint.sequenceLength;
   if (!(Number.isInteger(maxLength) && maxLength >= 4 && maxLength <= blueprint.shape.maxPositions)) {
-    throw new UserError(`--max-length: ${maxLength} must be an integer in 4..${blueprint.shape.maxPositions} (model '${o.model}' positions)`);
+    throw new UserError(
+      `--max-length: ${maxLength} must be an integer in 4..${blueprint.shape.maxPositions} (model '${o.model}' positions)`,
+    );
   }
   const task = await env.tasks.load(o.task, env.cache);
   // the base the adapters were trained on exists: a missing zoo checkpoint is an error here, never a pretraining run
   const loaded = await source.load(o.model, sourceContext(env, false));
   const checked: CheckedAdapter[] = [];
-  for (const dir of o.adapters) checked.push(await checkAdapter(dir, { registry: env.registry, model: o.model, baseSha256: loaded.identity.sha256, task, warn: env.log }));
+  for (const dir of o.adapters)
+    checked.push(
+      await checkAdapter(dir, { registry: env.registry, model: o.model, baseSha256: loaded.identity.sha256, task, warn: env.log }),
+    );
   const test = o.limit > 0 ? task.test.slice(0, o.limit) : task.test;
   const split = encodeSplit(test, task.kind, loaded.tokenizer, maxLength);
   const model = loaded.instantiate();
   try {
     const before = await weightDigests(model.params);
     const adapters: AdapterResult[] = [];
-    for (const c of checked) adapters.push(await evalOne(c, model, { task, split, maxLength, batchSize: o.batchSize, baseBytes: loaded.checkpointBytes }));
+    for (const c of checked)
+      adapters.push(await evalOne(c, model, { task, split, maxLength, batchSize: o.batchSize, baseBytes: loaded.checkpointBytes }));
     const after = await weightDigests(model.params);
     const names = [...after.keys()].filter((n) => before.has(n)).sort();
     const [baseBefore, baseAfter] = [combined(before, names), combined(after, names)];

@@ -28,7 +28,9 @@ export function peerMarkdown(rows: readonly PerfRow[], peer: PeerSection): strin
     const b = best.get(`${r.model}|${r.method}`);
     if (b === undefined) continue;
     const cells = threadsOf.map((t) => String(at.get(`${r.model}|${r.method}|${t}`)?.tokensPerSec ?? ''));
-    out.push(`| ${r.model} | ${r.method} | ${r.simd ?? ''} | ${r.threads} | ${r.tokensPerSec} | ${cells.join(' | ')} | ${b.tokensPerSec} (${b.threads}) | ${ratio(r.tokensPerSec / b.tokensPerSec)} |`);
+    out.push(
+      `| ${r.model} | ${r.method} | ${r.simd ?? ''} | ${r.threads} | ${r.tokensPerSec} | ${cells.join(' | ')} | ${b.tokensPerSec} (${b.threads}) | ${ratio(r.tokensPerSec / b.tokensPerSec)} |`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

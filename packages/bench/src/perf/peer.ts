@@ -45,12 +45,28 @@ export function runTorchPeer(o: PeerOptions): PeerRow[] {
   const rows: PeerRow[] = [];
   for (const threads of o.threads) {
     const spec = {
-      models: o.models.map((m) => ({ name: m.name, layers: m.layers, hidden: m.hidden, heads: m.heads, seq: m.seq, batch: batchOf(m), family: m.family ?? 'zoo' })),
-      methods: o.methods, threads: [threads], warmup: o.warmup, steps: o.steps, slowStepMs: o.slowStepMs, slowSteps: o.slowSteps,
+      models: o.models.map((m) => ({
+        name: m.name,
+        layers: m.layers,
+        hidden: m.hidden,
+        heads: m.heads,
+        seq: m.seq,
+        batch: batchOf(m),
+        family: m.family ?? 'zoo',
+      })),
+      methods: o.methods,
+      threads: [threads],
+      warmup: o.warmup,
+      steps: o.steps,
+      slowStepMs: o.slowStepMs,
+      slowSteps: o.slowSteps,
     };
     const n = String(threads);
     const r = spawnSync(o.python, [TORCH_SCRIPT], {
-      input: JSON.stringify(spec), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20,
+      input: JSON.stringify(spec),
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'inherit'],
+      maxBuffer: 64 * 2 ** 20,
       env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n },
     });
     if (r.error) throw new Error(`the PyTorch peer could not run (${o.python} ${TORCH_SCRIPT}): ${r.error.message}`);

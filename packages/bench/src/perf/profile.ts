@@ -19,7 +19,13 @@ export interface StepProfile {
  * Time one training configuration kernel by kernel on the active backend: `warmup` untimed steps,
  * then `steps` timed ones. The timers cost a few microseconds per kernel call.
  */
-export async function profileSteps(registry: MethodRegistry, model: PerfModel, method: PerfMethod, warmup: number, steps: number): Promise<StepProfile> {
+export async function profileSteps(
+  registry: MethodRegistry,
+  model: PerfModel,
+  method: PerfMethod,
+  warmup: number,
+  steps: number,
+): Promise<StepProfile> {
   const backend = tf.getBackend();
   const timer = instrumentKernels(backend);
   try {
@@ -44,16 +50,22 @@ export function formatProfile(p: StepProfile, top = 25): string {
   lines.push('| kernel | calls/step | ms/step | share | GFLOP/s |', '| --- | ---: | ---: | ---: | ---: |');
   const rate = (flops: number, ms: number) => (flops > 0 && ms > 0 ? (flops / ms / 1e6).toFixed(1) : '');
   for (const k of p.kernels.slice(0, top)) {
-    lines.push(`| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / total).toFixed(1)}% | ${rate(k.flops, k.ms)} |`);
+    lines.push(
+      `| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / total).toFixed(1)}% | ${rate(k.flops, k.ms)} |`,
+    );
   }
   const rest = p.kernels.slice(top).reduce((s, k) => s + k.ms, 0);
-  if (rest > 0) lines.push(`| (${p.kernels.length - top} other kernels) | | ${rest.toFixed(2)} | ${((100 * rest) / total).toFixed(1)}% | |`);
+  if (rest > 0)
+    lines.push(`| (${p.kernels.length - top} other kernels) | | ${rest.toFixed(2)} | ${((100 * rest) / total).toFixed(1)}% | |`);
   lines.push(`| outside kernels (tape, glue) | | ${p.outsideMs.toFixed(2)} | ${((100 * p.outsideMs) / total).toFixed(1)}% | |`);
   const mm = p.kernels.filter((k) => k.flops > 0);
   const mmMs = mm.reduce((s, k) => s + k.ms, 0);
   const mmFlops = mm.reduce((s, k) => s + k.flops, 0);
   if (mmMs > 0) {
-    lines.push('', `Matrix products: ${(mmFlops / 1e9).toFixed(2)} GFLOP/step in ${mmMs.toFixed(1)} ms = ${rate(mmFlops, mmMs)} GFLOP/s (${((100 * mmMs) / total).toFixed(0)}% of the step).`);
+    lines.push(
+      '',
+      `Matrix products: ${(mmFlops / 1e9).toFixed(2)} GFLOP/step in ${mmMs.toFixed(1)} ms = ${rate(mmFlops, mmMs)} GFLOP/s (${((100 * mmMs) / total).toFixed(0)}% of the step).`,
+    );
   }
   return lines.join('\n');
 }

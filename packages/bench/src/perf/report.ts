@@ -39,7 +39,7 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Load average at start ${m.loadStart.join(' / ')}, at end ${m.loadEnd.join(' / ')} (1/5/15 min).`,
     '',
     'Median over the timed steps after warm-up; random-init models, random full-length token rows (tokens/step = batch x seq; the BERT-base shape is a post-LN BERT with vocabulary 30,522 and exact GELU).',
-    '`wall` is elapsed time; `CPU` is this process\'s CPU time per step, which stays close to an idle machine\'s wall time when other jobs share the cores.',
+    "`wall` is elapsed time; `CPU` is this process's CPU time per step, which stays close to an idle machine's wall time when other jobs share the cores.",
     'Peak = tf.profile peak of a warm-up step (weights, optimizer state and activations).',
     ...notes.map((n) => `\n${n}`),
     '',
@@ -62,7 +62,14 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   return `${out.join('\n')}\n`;
 }
 
-export async function writePerfReport(dir: string, rows: readonly PerfRow[], skipped: readonly PerfSkip[], m: Machine, notes: readonly string[] = [], peer?: PeerSection): Promise<{ json: string; md: string }> {
+export async function writePerfReport(
+  dir: string,
+  rows: readonly PerfRow[],
+  skipped: readonly PerfSkip[],
+  m: Machine,
+  notes: readonly string[] = [],
+  peer?: PeerSection,
+): Promise<{ json: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'perf.json');
   const md = join(dir, 'perf.md');

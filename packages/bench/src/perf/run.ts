@@ -70,7 +70,12 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skippe
     let last: { model: PerfModel; ms: number } | undefined;
     for (const model of o.models ?? PERF_MODELS) {
       if (model.gpuOnly && !onGpu) {
-        if (o.models !== undefined) skipped.push({ backend, model: model.name, reason: 'measured on a GPU only (this backend runs on the CPU or a software adapter)' });
+        if (o.models !== undefined)
+          skipped.push({
+            backend,
+            model: model.name,
+            reason: 'measured on a GPU only (this backend runs on the CPU or a software adapter)',
+          });
         continue;
       }
       // a bigger model whose step, scaled from the last one by its work, would be over the limit
@@ -97,12 +102,23 @@ export async function runPerf(o: PerfOptions): Promise<{ rows: PerfRow[]; skippe
         const ms = median(t.ms.slice(o.warmup));
         const cpuMs = median(t.cpuMs.slice(o.warmup));
         const row: PerfRow = {
-          model: model.name, method: method.label, backend, threads, ...(simd ? { simd } : {}),
-          msPerStep: round(ms), tokensPerSec: Math.round((1000 * t.tokensPerStep) / ms), peakBytes: t.peakBytes,
-          cpuMsPerStep: round(cpuMs), cpuTokensPerSec: Math.round((1000 * t.tokensPerStep) / cpuMs), steps, warmup: o.warmup,
+          model: model.name,
+          method: method.label,
+          backend,
+          threads,
+          ...(simd ? { simd } : {}),
+          msPerStep: round(ms),
+          tokensPerSec: Math.round((1000 * t.tokensPerStep) / ms),
+          peakBytes: t.peakBytes,
+          cpuMsPerStep: round(cpuMs),
+          cpuTokensPerSec: Math.round((1000 * t.tokensPerStep) / cpuMs),
+          steps,
+          warmup: o.warmup,
         };
         rows.push(row);
-        o.log(`perf: ${(simd ? `${backend}/${simd}` : backend).padEnd(13)} ${threads}t ${model.name.padEnd(14)} ${method.label.padEnd(15)} ${row.msPerStep.toFixed(1).padStart(8)} ms/step ${String(row.tokensPerSec).padStart(6)} tok/s (CPU ${row.cpuMsPerStep.toFixed(1)} ms, ${row.cpuTokensPerSec} tok/s)`);
+        o.log(
+          `perf: ${(simd ? `${backend}/${simd}` : backend).padEnd(13)} ${threads}t ${model.name.padEnd(14)} ${method.label.padEnd(15)} ${row.msPerStep.toFixed(1).padStart(8)} ms/step ${String(row.tokensPerSec).padStart(6)} tok/s (CPU ${row.cpuMsPerStep.toFixed(1)} ms, ${row.cpuTokensPerSec} tok/s)`,
+        );
       }
     }
   }

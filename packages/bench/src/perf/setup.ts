@@ -1,6 +1,17 @@
 import {
-  Encoder, HfEncoder, applyMethod, createHead, createRng, parseHfConfig, rngStreams, train, type Backbone, type EncodedSplit,
-  type EncoderConfig, type MethodRegistry, type ResolvedTraining,
+  Encoder,
+  HfEncoder,
+  applyMethod,
+  createHead,
+  createRng,
+  parseHfConfig,
+  rngStreams,
+  train,
+  type Backbone,
+  type EncodedSplit,
+  type EncoderConfig,
+  type MethodRegistry,
+  type ResolvedTraining,
 } from '@tunelab/core/internal';
 
 /** A benchmark model: random init is enough, only the step time is measured. */
@@ -37,9 +48,20 @@ export const PERF_MODELS: readonly PerfModel[] = [
 
 /** bert-base-uncased's config.json, as transformers writes it. */
 const BERT_BASE_CONFIG = {
-  model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
-  hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512, type_vocab_size: 2,
-  initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0,
+  model_type: 'bert',
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
 };
 
 export const batchOf = (m: PerfModel) => m.batch ?? PERF_BATCH;
@@ -47,7 +69,13 @@ const vocabOf = (m: PerfModel) => (m.family === 'bert' ? BERT_BASE_CONFIG.vocab_
 
 function backbone(m: PerfModel, rng: ReturnType<typeof rngStreams>['init']): Backbone {
   if (m.family !== 'bert') return Encoder.init(encoderConfig(m), rng);
-  const c = { ...BERT_BASE_CONFIG, num_hidden_layers: m.layers, hidden_size: m.hidden, num_attention_heads: m.heads, intermediate_size: 4 * m.hidden };
+  const c = {
+    ...BERT_BASE_CONFIG,
+    num_hidden_layers: m.layers,
+    hidden_size: m.hidden,
+    num_attention_heads: m.heads,
+    intermediate_size: 4 * m.hidden,
+  };
   return HfEncoder.init(parseHfConfig(c, 'BERT-base shape'), rng);
 }
 
@@ -63,7 +91,16 @@ const VOCAB = 4096; // the zoo tokenizer's size: the embedding gradient and its 
 const LABELS = 8;
 
 function encoderConfig(m: PerfModel): EncoderConfig {
-  return { vocabSize: VOCAB, maxPositions: Math.max(64, m.seq), layers: m.layers, hidden: m.hidden, heads: m.heads, ffnMultiplier: 4, dropout: 0.1, layerNormEps: 1e-5 };
+  return {
+    vocabSize: VOCAB,
+    maxPositions: Math.max(64, m.seq),
+    layers: m.layers,
+    hidden: m.hidden,
+    heads: m.heads,
+    ffnMultiplier: 4,
+    dropout: 0.1,
+    layerNormEps: 1e-5,
+  };
 }
 
 /** Random full-length rows (every position is a real token, so tokens/step = batch x seq). */
@@ -92,15 +129,35 @@ export interface StepTimes {
  * Train `steps` steps of one method on one random model through core's `train` (the same loop a
  * trial runs: AdamW, clipping, dropout) and time each step from the loop's own step callback.
  */
-export async function timeSteps(registry: MethodRegistry, model: PerfModel, method: PerfMethod, steps: number, afterStep?: () => void): Promise<StepTimes> {
+export async function timeSteps(
+  registry: MethodRegistry,
+  model: PerfModel,
+  method: PerfMethod,
+  steps: number,
+  afterStep?: () => void,
+): Promise<StepTimes> {
   const streams = rngStreams(1);
   const plugin = registry.get(method.id);
   const encoder = backbone(model, streams.init);
-  const head = encoder.createHead?.('classification', LABELS, streams.init) ?? createHead('classification', model.hidden, LABELS, streams.init);
-  const adapter = applyMethod(plugin, { model: encoder, config: registry.parseParams(method.id, method.params), rng: streams.init, task: { kind: 'classification', numLabels: LABELS }, sequenceLength: model.seq });
+  const head =
+    encoder.createHead?.('classification', LABELS, streams.init) ?? createHead('classification', model.hidden, LABELS, streams.init);
+  const adapter = applyMethod(plugin, {
+    model: encoder,
+    config: registry.parseParams(method.id, method.params),
+    rng: streams.init,
+    task: { kind: 'classification', numLabels: LABELS },
+    sequenceLength: model.seq,
+  });
   const config: ResolvedTraining = {
-    steps, batchSize: batchOf(model), lr: plugin.meta.defaultLearningRate, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1,
-    evalBatchSize: 128, maxLength: model.seq, evalLimit: 0,
+    steps,
+    batchSize: batchOf(model),
+    lr: plugin.meta.defaultLearningRate,
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    clipNorm: 1,
+    evalBatchSize: 128,
+    maxLength: model.seq,
+    evalLimit: 0,
   };
   const ms: number[] = [];
   const cpuMs: number[] = [];
@@ -108,7 +165,12 @@ export async function timeSteps(registry: MethodRegistry, model: PerfModel, meth
     let last = performance.now();
     let lastCpu = process.cpuUsage();
     const r = await train({
-      model: encoder, head, adapter, data: randomSplit(model, batchOf(model) * 8, 1), config, streams,
+      model: encoder,
+      head,
+      adapter,
+      data: randomSplit(model, batchOf(model) * 8, 1),
+      config,
+      streams,
       onStep: () => {
         const now = performance.now();
         const cpu = process.cpuUsage(lastCpu);

@@ -1,6 +1,14 @@
 import {
-  BACKEND_NAMES, gpuPresence, nvmlStatus, selectBackend, unusedGpuHint, type BackendInfo, type BackendName, type GpuPresence,
-  type MethodRegistry, type NvmlStatus,
+  BACKEND_NAMES,
+  gpuPresence,
+  nvmlStatus,
+  selectBackend,
+  unusedGpuHint,
+  type BackendInfo,
+  type BackendName,
+  type GpuPresence,
+  type MethodRegistry,
+  type NvmlStatus,
 } from '@tunelab/core/internal';
 import { median, PERF_METHODS, PERF_MODELS, timeSteps } from '../perf/setup.js';
 
@@ -49,7 +57,11 @@ export async function probeBackends(bench?: BenchOptions): Promise<BackendsRepor
       const info = await selectBackend(name, { threads: 1 });
       probe = { name, loads: true, info, ...(info.adapter?.software ? { autoSkips: true } : {}) };
     } catch (e) {
-      probe = { name, loads: false, reason: (e as Error).message.replace(/^--backend \S+: cannot load it \((.*)\); use --backend auto.*$/s, '$1') };
+      probe = {
+        name,
+        loads: false,
+        reason: (e as Error).message.replace(/^--backend \S+: cannot load it \((.*)\); use --backend auto.*$/s, '$1'),
+      };
     }
     if (bench && probe.loads) probe.bench = await benchOne(bench, name);
     backends.push(probe);
@@ -72,9 +84,19 @@ async function benchOne(o: BenchOptions, name: BackendName): Promise<BenchResult
   o.log(`backends: timing ${o.steps} steps of ${model.name} ${method.label} on ${name}`);
   const probe = await timeSteps(o.registry, model, method, 2);
   if (probe.ms[1]! > o.maxStepMs) {
-    return { model: model.name, skipped: `a warm-up step took ${(probe.ms[1]! / 1000).toFixed(1)} s (over ${o.maxStepMs / 1000} s): not timed` };
+    return {
+      model: model.name,
+      skipped: `a warm-up step took ${(probe.ms[1]! / 1000).toFixed(1)} s (over ${o.maxStepMs / 1000} s): not timed`,
+    };
   }
   const t = await timeSteps(o.registry, model, method, 2 + o.steps);
   const ms = median(t.ms.slice(2));
-  return { model: model.name, method: method.label, steps: o.steps, msPerStep: Math.round(ms * 10) / 10, tokensPerSec: Math.round((1000 * t.tokensPerStep) / ms), finalLoss: t.finalLoss };
+  return {
+    model: model.name,
+    method: method.label,
+    steps: o.steps,
+    msPerStep: Math.round(ms * 10) / 10,
+    tokensPerSec: Math.round((1000 * t.tokensPerStep) / ms),
+    finalLoss: t.finalLoss,
+  };
 }

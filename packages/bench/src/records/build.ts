@@ -1,14 +1,33 @@
-import { RESULTS_VERSION, isStackedMethod, type BackendInfo, type DeviceMemory, type LoadedModel, type MethodPlugin, type ModelIdentity, type ResolvedTraining, type TaskData, type TfMemory, type TrialOutcome } from '@tunelab/core/internal';
+import {
+  RESULTS_VERSION,
+  isStackedMethod,
+  type BackendInfo,
+  type DeviceMemory,
+  type LoadedModel,
+  type MethodPlugin,
+  type ModelIdentity,
+  type ResolvedTraining,
+  type TaskData,
+  type TfMemory,
+  type TrialOutcome,
+} from '@tunelab/core/internal';
 import type { MethodVersion } from './id.js';
 import { RECORD_FORMAT_VERSION, type FailedRecord, type StackedMethodRecord, type TrialRecord, type TrialSpec } from './schema.js';
 
 /** A stacked trial's `methods` field: each part's id, version, package, params and counts. */
-export function stackedMethodRecords(m: MethodPlugin, params: Record<string, unknown>, counts?: readonly { id: string; adapterParams: number; trainableBackboneParams: number }[]): StackedMethodRecord[] | undefined {
+export function stackedMethodRecords(
+  m: MethodPlugin,
+  params: Record<string, unknown>,
+  counts?: readonly { id: string; adapterParams: number; trainableBackboneParams: number }[],
+): StackedMethodRecord[] | undefined {
   if (!isStackedMethod(m)) return undefined;
   return m.parts.map((p) => {
     const c = counts?.find((x) => x.id === p.meta.id);
     return {
-      id: p.meta.id, version: p.meta.version, package: p.meta.packageName, params: (params[p.meta.id] ?? {}) as Record<string, unknown>,
+      id: p.meta.id,
+      version: p.meta.version,
+      package: p.meta.packageName,
+      params: (params[p.meta.id] ?? {}) as Record<string, unknown>,
       ...(c ? { adapterParams: c.adapterParams, trainableBackboneParams: c.trainableBackboneParams } : {}),
     };
   });
@@ -30,7 +49,14 @@ export function recordedIdentity(m: ModelIdentity): Pick<TrialRecord, 'modelFami
 export interface FailedCell {
   id: string;
   spec: { method: string; params: Record<string, unknown>; model: string; task: string; seed: number; training: ResolvedTraining };
-  identity: { methodVersion: string; methodPackage: string; methods?: MethodVersion[]; modelSha256: string; dataHash: string; taskKind: string };
+  identity: {
+    methodVersion: string;
+    methodPackage: string;
+    methods?: MethodVersion[];
+    modelSha256: string;
+    dataHash: string;
+    taskKind: string;
+  };
 }
 
 export function failedRecord(cell: FailedCell, ctx: { sweep: string; backend: BackendInfo; wallMs: number }, error: unknown): FailedRecord {
@@ -47,7 +73,9 @@ export function failedRecord(cell: FailedCell, ctx: { sweep: string; backend: Ba
     methodPackage: cell.identity.methodPackage,
     params: cell.spec.params,
     // a stack's parts (without counts: the trial never got that far)
-    ...(cell.identity.methods ? { methods: cell.identity.methods.map((m) => ({ ...m, params: (cell.spec.params[m.id] ?? {}) as Record<string, unknown> })) } : {}),
+    ...(cell.identity.methods
+      ? { methods: cell.identity.methods.map((m) => ({ ...m, params: (cell.spec.params[m.id] ?? {}) as Record<string, unknown> })) }
+      : {}),
     model: cell.spec.model,
     modelSha256: cell.identity.modelSha256,
     fromScratch: false,
@@ -65,7 +93,6 @@ export function failedRecord(cell: FailedCell, ctx: { sweep: string; backend: Ba
     finishedAt: new Date().toISOString(),
   };
 }
-
 
 /** Everything a finished (or paused) trial's record is made of. */
 export interface RecordInputs {
@@ -86,9 +113,9 @@ export interface RecordInputs {
 
 /** The record of a trial that ran: `ok`, `diverged` or `paused`. */
 export function okRecord(o: RecordInputs): TrialRecord {
-const { outcome: out, backend } = o;
-const methods = stackedMethodRecords(o.method, o.spec.params, out.parts);
-return {
+  const { outcome: out, backend } = o;
+  const methods = stackedMethodRecords(o.method, o.spec.params, out.parts);
+  return {
     format: 'tunelab-record',
     formatVersion: RECORD_FORMAT_VERSION,
     trialId: o.id,

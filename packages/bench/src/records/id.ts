@@ -1,4 +1,13 @@
-import { RESULTS_VERSION, canonicalJson, isStackedMethod, sha256, type BackendInfo, type GpuAdapterInfo, type LoadedModel, type MethodPlugin } from '@tunelab/core/internal';
+import {
+  RESULTS_VERSION,
+  canonicalJson,
+  isStackedMethod,
+  sha256,
+  type BackendInfo,
+  type GpuAdapterInfo,
+  type LoadedModel,
+  type MethodPlugin,
+} from '@tunelab/core/internal';
 import type { TrialSpec } from './schema.js';
 
 // The one place a trial's identity is computed: every caller (train, sweep plan, sweep worker,
@@ -7,7 +16,14 @@ import type { TrialSpec } from './schema.js';
 /** Everything that changes a trial's numbers, hashed: same spec + same code + same data = same id. */
 export function trialId(
   spec: TrialSpec,
-  ctx: { methodVersion: string; methods?: readonly MethodVersion[]; modelSha256: string; tokenizerSha256?: string; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
+  ctx: {
+    methodVersion: string;
+    methods?: readonly MethodVersion[];
+    modelSha256: string;
+    tokenizerSha256?: string;
+    dataHash: string;
+    backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'>;
+  },
 ): string {
   const identity = {
     spec: { ...spec, fromScratch: spec.fromScratch ?? false },
@@ -19,11 +35,14 @@ export function trialId(
     // absent for the zoo (its tokenizer is part of the checkpoint's recipe), so zoo ids are unchanged
     tokenizerSha256: ctx.tokenizerSha256,
     dataHash: ctx.dataHash,
-    backend: { name: ctx.backend.name, threads: ctx.backend.threads, ...(ctx.backend.adapter ? { adapter: adapterIdentity(ctx.backend.adapter) } : {}) },
+    backend: {
+      name: ctx.backend.name,
+      threads: ctx.backend.threads,
+      ...(ctx.backend.adapter ? { adapter: adapterIdentity(ctx.backend.adapter) } : {}),
+    },
   };
   return sha256(canonicalJson(identity)).slice(0, 20);
 }
-
 
 export interface MethodVersion {
   id: string;
@@ -34,7 +53,10 @@ export interface MethodVersion {
 /** What of a method goes into trial ids: its version, and for a stack every part's id, version and package. */
 export function methodIdentity(m: MethodPlugin): { methodVersion: string; methods?: MethodVersion[] } {
   if (!isStackedMethod(m)) return { methodVersion: m.meta.version };
-  return { methodVersion: m.meta.version, methods: m.parts.map((p) => ({ id: p.meta.id, version: p.meta.version, package: p.meta.packageName })) };
+  return {
+    methodVersion: m.meta.version,
+    methods: m.parts.map((p) => ({ id: p.meta.id, version: p.meta.version, package: p.meta.packageName })),
+  };
 }
 
 /** What of an adapter changes a trial's numbers: which device, which driver, through which Dawn backend. */
@@ -53,6 +75,9 @@ export interface ModelKey {
 }
 
 /** A trial's id from its spec and what it runs with: the method (a stack: every part), the model's hashes, the data's hash and the backend. */
-export function trialIdOf(spec: TrialSpec, k: { method: MethodPlugin; model: ModelKey; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> }): string {
+export function trialIdOf(
+  spec: TrialSpec,
+  k: { method: MethodPlugin; model: ModelKey; dataHash: string; backend: Pick<BackendInfo, 'name' | 'threads' | 'adapter'> },
+): string {
   return trialId(spec, { ...methodIdentity(k.method), ...k.model, dataHash: k.dataHash, backend: k.backend });
 }

@@ -1,5 +1,19 @@
 // What a result record is: one JSON line of results.jsonl per finished (or failed) trial.
-import type { BackendInfo, DeviceMemory, EncoderConfig, GpuAdapterInfo, MemoryReport, Metrics, ModelIdentity, ModelShape, ResolvedTraining, TfMemory, CurvePoint, EarlyStop, SelectedPoint } from '@tunelab/core/internal';
+import type {
+  BackendInfo,
+  DeviceMemory,
+  EncoderConfig,
+  GpuAdapterInfo,
+  MemoryReport,
+  Metrics,
+  ModelIdentity,
+  ModelShape,
+  ResolvedTraining,
+  TfMemory,
+  CurvePoint,
+  EarlyStop,
+  SelectedPoint,
+} from '@tunelab/core/internal';
 
 /** 2: curves, the selected point, pruning, adapter bytes (format-1 records still load) */
 export const RECORD_FORMAT_VERSION = 2;
@@ -126,16 +140,36 @@ export interface PrunedAt {
   bracket: string;
 }
 
-
 /**
  * A trial that threw or whose worker died: who it was (the same identity fields as a finished
  * record) and the error, without metrics, since there are none.
  */
 export type FailedRecord = Pick<
   TrialRecord,
-  | 'format' | 'formatVersion' | 'trialId' | 'sweep' | 'method' | 'methodVersion' | 'methodPackage' | 'params' | 'methods' | 'model'
-  | 'modelSha256' | 'fromScratch' | 'task' | 'taskKind' | 'dataHash' | 'seed' | 'training' | 'wallMs' | 'backend'
-  | 'threads' | 'coreVersion' | 'node' | 'finishedAt' | 'adapter'
+  | 'format'
+  | 'formatVersion'
+  | 'trialId'
+  | 'sweep'
+  | 'method'
+  | 'methodVersion'
+  | 'methodPackage'
+  | 'params'
+  | 'methods'
+  | 'model'
+  | 'modelSha256'
+  | 'fromScratch'
+  | 'task'
+  | 'taskKind'
+  | 'dataHash'
+  | 'seed'
+  | 'training'
+  | 'wallMs'
+  | 'backend'
+  | 'threads'
+  | 'coreVersion'
+  | 'node'
+  | 'finishedAt'
+  | 'adapter'
 > & { status: 'failed'; error: { message: string; stack?: string } };
 
 /** One line of results*.jsonl. */

@@ -1,11 +1,21 @@
 import { UserError } from '@tunelab/core/internal';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { recordProblem, type SweepRecord } from './schema.js';
 
 /** The results files a sweep folder may hold: `results.jsonl`, or one per shard. */
 export const RESULTS_FILE = /^results(\.shard-\d+-of-\d+)?\.jsonl$/;
-
 
 export interface ResultsRead {
   /** by trialId: the first `ok` record, else the latest attempt */
@@ -41,7 +51,9 @@ export function readResults(dirs: string | readonly string[], opts: ReadOptions 
 
 function readFolder(dir: string, out: ResultsRead, opts: ReadOptions): void {
   if (!existsSync(dir)) return;
-  const names = readdirSync(dir).filter((n) => RESULTS_FILE.test(n)).sort();
+  const names = readdirSync(dir)
+    .filter((n) => RESULTS_FILE.test(n))
+    .sort();
   for (const name of names) {
     const file = join(dir, name);
     out.files.push(file);

@@ -32,4 +32,3 @@ function resultsFingerprint(dir: string): string {
     .map((n) => `${n}:${statSync(join(dir, n)).size}`)
     .join(',');
 }
-

@@ -80,7 +80,9 @@ export function buildReport(loaded: LoadResult): ReportModel {
       const share = (ts: Loaded[]) => median(ts.flatMap((t) => (t.status === 'ok' ? [t.record.trainableShare] : [])));
       const variants = [...byVariant]
         .map(([, ts]) => ({ v: grouping.variantOf(ts[0]!), share: share(ts) }))
-        .sort((a, b) => (Number.isNaN(b.share) ? -1 : b.share) - (Number.isNaN(a.share) ? -1 : a.share) || a.v.label.localeCompare(b.v.label))
+        .sort(
+          (a, b) => (Number.isNaN(b.share) ? -1 : b.share) - (Number.isNaN(a.share) ? -1 : a.share) || a.v.label.localeCompare(b.v.label),
+        )
         .map((x) => x.v);
       const cells: Cell[] = [];
       for (const v of variants) {
@@ -90,8 +92,13 @@ export function buildReport(loaded: LoadResult): ReportModel {
           if (!ts) continue;
           const settings = settingsOfTrials(ts, grouping, metric);
           cells.push({
-            variant: v, model: m.name, settings, best: bestOnDev(settings),
-            problems: ts.filter((t) => t.status === 'failed' || t.status === 'diverged'), pruned: ts.filter((t) => t.status === 'pruned'), trials: ts,
+            variant: v,
+            model: m.name,
+            settings,
+            best: bestOnDev(settings),
+            problems: ts.filter((t) => t.status === 'failed' || t.status === 'diverged'),
+            pruned: ts.filter((t) => t.status === 'pruned'),
+            trials: ts,
           });
         }
       }

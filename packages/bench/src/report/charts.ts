@@ -31,21 +31,53 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const variantColor = (t: TaskReport) => ({ field: 'variant', type: 'nominal' as const, title: 'method', scale: { domain: t.variants.map((v) => v.label) } });
-const modelShape = (t: TaskReport) => ({ field: 'model', type: 'nominal' as const, title: 'size', scale: { domain: t.models.map((m) => m.name) } });
+const variantColor = (t: TaskReport) => ({
+  field: 'variant',
+  type: 'nominal' as const,
+  title: 'method',
+  scale: { domain: t.variants.map((v) => v.label) },
+});
+const modelShape = (t: TaskReport) => ({
+  field: 'model',
+  type: 'nominal' as const,
+  title: 'size',
+  scale: { domain: t.models.map((m) => m.name) },
+});
 
 /** (a) test metric against trainable share (log x): every trial, and each setting's mean ± std over seeds. */
 export function shareSpec(t: TaskReport, model: ReportModel): TopLevelSpec {
   const points = t.trials.flatMap((x) =>
-    x.status === 'ok' ? [{ variant: model.grouping.variantOf(x).label, model: x.record.model, share: 100 * x.record.trainableShare, metric: 100 * metricOf(x.record.metrics, t.metric), seed: x.record.seed, setting: settingLabel(model.grouping.settingOf(x)) }] : [],
+    x.status === 'ok'
+      ? [
+          {
+            variant: model.grouping.variantOf(x).label,
+            model: x.record.model,
+            share: 100 * x.record.trainableShare,
+            metric: 100 * metricOf(x.record.metrics, t.metric),
+            seed: x.record.seed,
+            setting: settingLabel(model.grouping.settingOf(x)),
+          },
+        ]
+      : [],
   );
   const means = t.cells.flatMap((c) =>
     c.settings.map((s) => ({
-      variant: c.variant.label, model: c.model, setting: s.label, share: 100 * s.trainableShare, n: s.test.n,
-      mean: 100 * s.test.mean, lo: 100 * (s.test.mean - (s.test.n > 1 ? s.test.std : 0)), hi: 100 * (s.test.mean + (s.test.n > 1 ? s.test.std : 0)),
+      variant: c.variant.label,
+      model: c.model,
+      setting: s.label,
+      share: 100 * s.trainableShare,
+      n: s.test.n,
+      mean: 100 * s.test.mean,
+      lo: 100 * (s.test.mean - (s.test.n > 1 ? s.test.std : 0)),
+      hi: 100 * (s.test.mean + (s.test.n > 1 ? s.test.std : 0)),
     })),
   );
-  const x = { field: 'share', type: 'quantitative' as const, title: 'trainable parameters (%, log scale)', scale: { type: 'log' as const } };
+  const x = {
+    field: 'share',
+    type: 'quantitative' as const,
+    title: 'trainable parameters (%, log scale)',
+    scale: { type: 'log' as const },
+  };
   const y = `test ${t.metric.label} (%)`;
   return {
     title: `${t.task}: test ${t.metric.label} vs trainable share`,
@@ -57,7 +89,13 @@ export function shareSpec(t: TaskReport, model: ReportModel): TopLevelSpec {
       {
         data: { values: points },
         mark: { type: 'point', opacity: 0.45, size: 30 },
-        encoding: { x, y: { field: 'metric', type: 'quantitative', title: y }, color: variantColor(t), shape: modelShape(t), tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'setting' }, { field: 'seed' }, { field: 'metric', format: '.1f' }] },
+        encoding: {
+          x,
+          y: { field: 'metric', type: 'quantitative', title: y },
+          color: variantColor(t),
+          shape: modelShape(t),
+          tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'setting' }, { field: 'seed' }, { field: 'metric', format: '.1f' }],
+        },
       },
       {
         data: { values: means },
@@ -67,7 +105,13 @@ export function shareSpec(t: TaskReport, model: ReportModel): TopLevelSpec {
       {
         data: { values: means },
         mark: { type: 'point', filled: true, size: 90, stroke: 'black', strokeWidth: 0.5 },
-        encoding: { x, y: { field: 'mean', type: 'quantitative', title: y }, color: variantColor(t), shape: modelShape(t), tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'setting' }, { field: 'n' }, { field: 'mean', format: '.1f' }] },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', title: y },
+          color: variantColor(t),
+          shape: modelShape(t),
+          tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'setting' }, { field: 'n' }, { field: 'mean', format: '.1f' }],
+        },
       },
     ],
   };
@@ -81,20 +125,45 @@ export function sizeSpec(t: TaskReport): TopLevelSpec {
     const p = params.get(c.model);
     if (!s || p === undefined) return [];
     const sd = s.test.n > 1 ? s.test.std : 0;
-    return [{ variant: c.variant.label, model: c.model, params: p, mean: 100 * s.test.mean, lo: 100 * (s.test.mean - sd), hi: 100 * (s.test.mean + sd), n: s.test.n }];
+    return [
+      {
+        variant: c.variant.label,
+        model: c.model,
+        params: p,
+        mean: 100 * s.test.mean,
+        lo: 100 * (s.test.mean - sd),
+        hi: 100 * (s.test.mean + sd),
+        n: s.test.n,
+      },
+    ];
   });
-  const x = { field: 'params', type: 'quantitative' as const, title: 'backbone parameters (log scale)', scale: { type: 'log' as const }, axis: { format: '~s' } };
+  const x = {
+    field: 'params',
+    type: 'quantitative' as const,
+    title: 'backbone parameters (log scale)',
+    scale: { type: 'log' as const },
+    axis: { format: '~s' },
+  };
   const y = `test ${t.metric.label} (%)`;
-  const baseline = t.baseline !== undefined && t.metric.key === 'accuracy'
-    ? [
-        { data: { values: [{ baseline: 100 * t.baseline }] }, mark: { type: 'rule' as const, strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'baseline', type: 'quantitative' as const, title: y } } },
-        {
-          data: { values: [{ baseline: 100 * t.baseline, label: 'majority baseline' }] },
-          mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -6, color: 'gray' },
-          encoding: { y: { field: 'baseline', type: 'quantitative' as const, title: y }, x: { value: 0 }, text: { field: 'label', type: 'nominal' as const } },
-        },
-      ]
-    : [];
+  const baseline =
+    t.baseline !== undefined && t.metric.key === 'accuracy'
+      ? [
+          {
+            data: { values: [{ baseline: 100 * t.baseline }] },
+            mark: { type: 'rule' as const, strokeDash: [4, 4], color: 'gray' },
+            encoding: { y: { field: 'baseline', type: 'quantitative' as const, title: y } },
+          },
+          {
+            data: { values: [{ baseline: 100 * t.baseline, label: 'majority baseline' }] },
+            mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -6, color: 'gray' },
+            encoding: {
+              y: { field: 'baseline', type: 'quantitative' as const, title: y },
+              x: { value: 0 },
+              text: { field: 'label', type: 'nominal' as const },
+            },
+          },
+        ]
+      : [];
   return {
     title: `${t.task}: test ${t.metric.label} vs model size (setting chosen on dev, mean ± std)`,
     width: WIDTH,
@@ -102,8 +171,21 @@ export function sizeSpec(t: TaskReport): TopLevelSpec {
     background: 'white',
     config: CONFIG,
     layer: [
-      { data: { values: rows }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: y }, color: variantColor(t), tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'n' }, { field: 'mean', format: '.1f' }] } },
-      { data: { values: rows }, mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: y }, y2: { field: 'hi' }, color: variantColor(t) } },
+      {
+        data: { values: rows },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', title: y },
+          color: variantColor(t),
+          tooltip: [{ field: 'variant' }, { field: 'model' }, { field: 'n' }, { field: 'mean', format: '.1f' }],
+        },
+      },
+      {
+        data: { values: rows },
+        mark: { type: 'rule' },
+        encoding: { x, y: { field: 'lo', type: 'quantitative', title: y }, y2: { field: 'hi' }, color: variantColor(t) },
+      },
       ...baseline,
     ],
   };
@@ -114,7 +196,12 @@ export function memorySpec(t: TaskReport): TopLevelSpec {
   const rows = t.cells.flatMap((c) => {
     const m = c.best?.memory;
     if (!m) return [];
-    const parts: Record<(typeof COMPONENTS)[number], number> = { weights: m.weights, gradients: m.gradients, 'optimizer state': m.optimizer, activations: m.activations };
+    const parts: Record<(typeof COMPONENTS)[number], number> = {
+      weights: m.weights,
+      gradients: m.gradients,
+      'optimizer state': m.optimizer,
+      activations: m.activations,
+    };
     return COMPONENTS.map((k, order) => ({ variant: c.variant.label, model: c.model, component: k, order, mb: parts[k] / 1e6 }));
   });
   return {
@@ -128,7 +215,13 @@ export function memorySpec(t: TaskReport): TopLevelSpec {
       height: HEIGHT,
       mark: 'bar',
       encoding: {
-        x: { field: 'variant', type: 'nominal', title: null, sort: t.variants.map((v) => v.label), axis: { labelAngle: -40, labelLimit: 160 } },
+        x: {
+          field: 'variant',
+          type: 'nominal',
+          title: null,
+          sort: t.variants.map((v) => v.label),
+          axis: { labelAngle: -40, labelLimit: 160 },
+        },
         y: { field: 'mb', type: 'quantitative', aggregate: 'sum', title: 'peak tensor memory (MB, tf.profile)' },
         color: { field: 'component', type: 'nominal', title: 'held by', scale: { domain: [...COMPONENTS] } },
         order: { field: 'order', type: 'quantitative' },

@@ -24,7 +24,8 @@ const show = (c: Cell) => `${pct(c.best!.test.mean)} ± ${pct(c.best!.test.std)}
 export function stackClaim(m: ReportModel): Claim {
   const base = {
     title: 'A stack of methods is at least as good as the better of its parts (dev-selected settings)',
-    source: 'the seed article: LoRA "can be combined with other methods, such as prefix tuning"; LoRA (Hu et al. 2021), Appendix E: LoRA + prefix-embedding tuning',
+    source:
+      'the seed article: LoRA "can be combined with other methods, such as prefix tuning"; LoRA (Hu et al. 2021), Appendix E: LoRA + prefix-embedding tuning',
   };
   const evidence: string[] = [];
   const cells: Cell[] = [];
@@ -50,7 +51,18 @@ export function stackClaim(m: ReportModel): Claim {
   }
   const protocol = protocolText(protocolOf([...new Set(cells)], m.grouping));
   if (!evidence.length) {
-    return { ...base, verdict: 'not testable in this sweep', needs: 'a stacked row (e.g. "method": ["lora", "ptuning-v2"]) and rows of each of its methods on the same task and size', protocol, evidence: [] };
+    return {
+      ...base,
+      verdict: 'not testable in this sweep',
+      needs: 'a stacked row (e.g. "method": ["lora", "ptuning-v2"]) and rows of each of its methods on the same task and size',
+      protocol,
+      evidence: [],
+    };
   }
-  return { ...base, verdict: held ? 'held' : 'did not hold', protocol, evidence: ['held means the stack at or above the better of its parts in every (task, size) where all of them ran.', ...evidence] };
+  return {
+    ...base,
+    verdict: held ? 'held' : 'did not hold',
+    protocol,
+    evidence: ['held means the stack at or above the better of its parts in every (task, size) where all of them ran.', ...evidence],
+  };
 }

@@ -61,22 +61,47 @@ const shapeOf = (e: ModelShape | EncoderConfig): ModelShape => ('ffnWidth' in e 
  * report names the method it checks, never imports its package). undefined when the method is not
  * installed or states no closed form.
  */
-function expected(methods: MethodRegistry, id: string, params: Record<string, unknown>, shape: ModelShape): { adapter: number; trainableBackbone: number } | undefined {
+function expected(
+  methods: MethodRegistry,
+  id: string,
+  params: Record<string, unknown>,
+  shape: ModelShape,
+): { adapter: number; trainableBackbone: number } | undefined {
   if (!methods.has(id)) return undefined;
   const m = methods.get(id);
   return m.expectedParams?.(methods.parseParams(id, params), shape);
 }
 
 /** Σ r·(d_in + d_out) over the adapted matrices (A is d_in × r, B is r × d_out): lora's own closed form. */
-export function loraClosedForm(methods: MethodRegistry, e: ModelShape | EncoderConfig, params: Record<string, unknown>): number | undefined {
+export function loraClosedForm(
+  methods: MethodRegistry,
+  e: ModelShape | EncoderConfig,
+  params: Record<string, unknown>,
+): number | undefined {
   return expected(methods, LORA, params, shapeOf(e))?.adapter;
 }
 
 function loraCount(m: ReportModel, methods: MethodRegistry): Claim {
-  const base = { title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices", source: 'LoRA (Hu et al. 2021), §4', protocol: COUNTS_PROTOCOL };
+  const base = {
+    title: "LoRA's trainable parameters are Σ r·(d_in + d_out) over the adapted matrices",
+    source: 'LoRA (Hu et al. 2021), §4',
+    protocol: COUNTS_PROTOCOL,
+  };
   const recs = okTrials(m, LORA).filter((r) => recordShape(r));
-  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished lora trials whose records carry their model shape', evidence: [] };
-  if (!methods.has(LORA)) return { ...base, verdict: 'not testable in this sweep', needs: "the 'lora' method installed (its expectedParams is the closed form)", evidence: [] };
+  if (!recs.length)
+    return {
+      ...base,
+      verdict: 'not testable in this sweep',
+      needs: 'finished lora trials whose records carry their model shape',
+      evidence: [],
+    };
+  if (!methods.has(LORA))
+    return {
+      ...base,
+      verdict: 'not testable in this sweep',
+      needs: "the 'lora' method installed (its expectedParams is the closed form)",
+      evidence: [],
+    };
   const closed = (r: TrialRecord) => loraClosedForm(methods, recordShape(r)!, r.params);
   const wrong = recs.filter((r) => closed(r) !== r.adapterParams);
   const examples = new Map<string, string>();
@@ -84,21 +109,34 @@ function loraCount(m: ReportModel, methods: MethodRegistry): Claim {
     const e = recordShape(r)!;
     const key = `${r.model} ${JSON.stringify(r.params.targets)} ${JSON.stringify(r.params.layers)} ${r.params.rank}`;
     if (!examples.has(key)) {
-      examples.set(key, `${r.model} (L=${e.layers}, d=${e.hidden}), r=${r.params.rank}, targets ${JSON.stringify(r.params.targets)}: closed form ${closed(r)} (lora's expectedParams); recorded adapterParams ${r.adapterParams}`);
+      examples.set(
+        key,
+        `${r.model} (L=${e.layers}, d=${e.hidden}), r=${r.params.rank}, targets ${JSON.stringify(r.params.targets)}: closed form ${closed(r)} (lora's expectedParams); recorded adapterParams ${r.adapterParams}`,
+      );
     }
   }
   return {
     ...base,
     verdict: wrong.length ? 'did not hold' : 'held',
-    evidence: [`${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`, ...examples.values(), ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${closed(r)}, recorded ${r.adapterParams}`)],
+    evidence: [
+      `${recs.length - wrong.length} of ${recs.length} lora records match the closed form exactly.`,
+      ...examples.values(),
+      ...wrong.slice(0, 3).map((r) => `mismatch: trial ${r.trialId}: closed form ${closed(r)}, recorded ${r.adapterParams}`),
+    ],
   };
 }
 
 // ---- (2) P-tuning v2 against SFT, and the shallow prompt against both
 
 function ptuning(m: ReportModel): Claim[] {
-  const a = { title: `P-tuning v2 (mode deep) is within ${PTUNING_MARGIN_POINTS} point(s) of SFT at every model size`, source: 'P-tuning v2 (Liu et al. 2022), §4: comparable to fine-tuning across scales' };
-  const b = { title: 'The shallow prompt (prompt tuning) falls further behind SFT than P-tuning v2: at the smallest size, and on token labelling', source: 'P-tuning v2 (Liu et al. 2022), §1 and §4.2: prompt tuning lags on small models and on sequence labelling' };
+  const a = {
+    title: `P-tuning v2 (mode deep) is within ${PTUNING_MARGIN_POINTS} point(s) of SFT at every model size`,
+    source: 'P-tuning v2 (Liu et al. 2022), §4: comparable to fine-tuning across scales',
+  };
+  const b = {
+    title: 'The shallow prompt (prompt tuning) falls further behind SFT than P-tuning v2: at the smallest size, and on token labelling',
+    source: 'P-tuning v2 (Liu et al. 2022), §1 and §4.2: prompt tuning lags on small models and on sequence labelling',
+  };
   const evA: string[] = [];
   const evB: string[] = [];
   const cellsA: Cell[] = [];
@@ -116,7 +154,9 @@ function ptuning(m: ReportModel): Claim[] {
       const ok = 100 * gapDeep <= PTUNING_MARGIN_POINTS;
       holdsA &&= ok;
       cellsA.push(sft, deep);
-      evA.push(`${t.task} @ ${model.name}: SFT ${show(sft)}, deep ${show(deep)}: ${t.metric.label} gap ${points(gapDeep)} points (${ok ? 'within' : 'beyond'} ${PTUNING_MARGIN_POINTS})`);
+      evA.push(
+        `${t.task} @ ${model.name}: SFT ${show(sft)}, deep ${show(deep)}: ${t.metric.label} gap ${points(gapDeep)} points (${ok ? 'within' : 'beyond'} ${PTUNING_MARGIN_POINTS})`,
+      );
       if (!shallow || (i > 0 && t.kind !== 'tagging')) return;
       testedB = true;
       const gapShallow = sft.best!.test.mean - shallow.best!.test.mean;
@@ -124,22 +164,39 @@ function ptuning(m: ReportModel): Claim[] {
       holdsB &&= further;
       cellsB.push(sft, deep, shallow);
       const why = [i === 0 ? 'smallest size' : '', t.kind === 'tagging' ? 'token labelling' : ''].filter(Boolean).join(', ');
-      evB.push(`${t.task} @ ${model.name} (${why}): shallow ${show(shallow)}, gap to SFT ${points(gapShallow)} points vs deep ${points(gapDeep)}: ${further ? 'further behind' : 'not further behind'}`);
+      evB.push(
+        `${t.task} @ ${model.name} (${why}): shallow ${show(shallow)}, gap to SFT ${points(gapShallow)} points vs deep ${points(gapDeep)}: ${further ? 'further behind' : 'not further behind'}`,
+      );
     });
   }
   const claimA: Claim = evA.length
     ? { ...a, verdict: holdsA ? 'held' : 'did not hold', protocol: protocolLine(m, cellsA), evidence: evA }
-    : { ...a, verdict: 'not testable in this sweep', needs: 'sft and ptuning-v2 (mode=deep) trials on the same task and size', protocol: protocolLine(m, []), evidence: [] };
+    : {
+        ...a,
+        verdict: 'not testable in this sweep',
+        needs: 'sft and ptuning-v2 (mode=deep) trials on the same task and size',
+        protocol: protocolLine(m, []),
+        evidence: [],
+      };
   const claimB: Claim = testedB
     ? { ...b, verdict: holdsB ? 'held' : 'did not hold', protocol: protocolLine(m, cellsB), evidence: evB }
-    : { ...b, verdict: 'not testable in this sweep', needs: 'sft, ptuning-v2 mode=deep and mode=shallow trials on the same task and size', protocol: protocolLine(m, []), evidence: [] };
+    : {
+        ...b,
+        verdict: 'not testable in this sweep',
+        needs: 'sft, ptuning-v2 mode=deep and mode=shallow trials on the same task and size',
+        protocol: protocolLine(m, []),
+        evidence: [],
+      };
   return [claimA, claimB];
 }
 
 // ---- (3) Freeze: the FFN is about 2/3 of a layer
 
 /** Parameters of one layer and of its FFN and attention (weights and biases): freeze's closed form per module, through the registry. */
-export function layerParams(methods: MethodRegistry, e: ModelShape | EncoderConfig): { layer: number; ffn: number; attn: number; norms: number } | undefined {
+export function layerParams(
+  methods: MethodRegistry,
+  e: ModelShape | EncoderConfig,
+): { layer: number; ffn: number; attn: number; norms: number } | undefined {
   const one = { ...shapeOf(e), layers: 1 };
   const count = (modules: string) => expected(methods, FREEZE, { trainableLayers: 1, modules }, one)?.trainableBackbone;
   const [layer, ffn, attn] = [count('all'), count('ffn'), count('attn')];
@@ -148,10 +205,26 @@ export function layerParams(methods: MethodRegistry, e: ModelShape | EncoderConf
 }
 
 function freezeShare(m: ReportModel, methods: MethodRegistry): Claim {
-  const base = { title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters", source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)', protocol: COUNTS_PROTOCOL };
+  const base = {
+    title: "Freeze with modules=ffn trains the FFN: about 2/3 of each trained layer's parameters",
+    source: 'Freeze-tuning recipe of the seed article (FFN = 2 of the 3 weight blocks of a Transformer layer when d_ff = 4d)',
+    protocol: COUNTS_PROTOCOL,
+  };
   const recs = okTrials(m, FREEZE).filter((r) => recordShape(r) && (r.params.modules ?? 'ffn') === 'ffn');
-  if (!recs.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished freeze trials with modules=ffn whose records carry their model shape', evidence: [] };
-  if (layerParams(methods, recordShape(recs[0]!)!) === undefined) return { ...base, verdict: 'not testable in this sweep', needs: "the 'freeze' method installed (its expectedParams is the closed form)", evidence: [] };
+  if (!recs.length)
+    return {
+      ...base,
+      verdict: 'not testable in this sweep',
+      needs: 'finished freeze trials with modules=ffn whose records carry their model shape',
+      evidence: [],
+    };
+  if (layerParams(methods, recordShape(recs[0]!)!) === undefined)
+    return {
+      ...base,
+      verdict: 'not testable in this sweep',
+      needs: "the 'freeze' method installed (its expectedParams is the closed form)",
+      evidence: [],
+    };
   const seen = new Map<string, { share: number; line: string }>();
   for (const r of recs) {
     const e = recordShape(r)!;
@@ -167,13 +240,20 @@ function freezeShare(m: ReportModel, methods: MethodRegistry): Claim {
     }
   }
   const held = [...seen.values()].every((s) => Math.abs(s.share - 2 / 3) <= FFN_SHARE_TOLERANCE);
-  return { ...base, verdict: held ? 'held' : 'did not hold', evidence: [`held means within ±${FFN_SHARE_TOLERANCE} of 2/3 = 0.667 at every size.`, ...[...seen.values()].map((s) => s.line)] };
+  return {
+    ...base,
+    verdict: held ? 'held' : 'did not hold',
+    evidence: [`held means within ±${FFN_SHARE_TOLERANCE} of 2/3 = 0.667 at every size.`, ...[...seen.values()].map((s) => s.line)],
+  };
 }
 
 // ---- (4) LoRA's peak memory against SFT's
 
 function loraMemory(m: ReportModel): Claim {
-  const base = { title: 'LoRA needs less training memory than SFT (no gradients or optimizer state for the frozen weights)', source: 'LoRA (Hu et al. 2021), §4.2: up to 2/3 less VRAM on GPT-3 175B' };
+  const base = {
+    title: 'LoRA needs less training memory than SFT (no gradients or optimizer state for the frozen weights)',
+    source: 'LoRA (Hu et al. 2021), §4.2: up to 2/3 less VRAM on GPT-3 175B',
+  };
   const ev: string[] = [];
   const cells: Cell[] = [];
   let held = true;
@@ -193,14 +273,33 @@ function loraMemory(m: ReportModel): Claim {
       );
     }
   }
-  if (!ev.length) return { ...base, verdict: 'not testable in this sweep', needs: 'sft and lora trials on the same task and size', protocol: protocolLine(m, []), evidence: [] };
-  return { ...base, verdict: held ? 'held' : 'did not hold', protocol: protocolLine(m, cells), evidence: [`held means LoRA's peak below SFT's at every size; the paper's 2/3 saving needs a model whose weights and optimizer state, not activations, fill the memory.`, ...ev] };
+  if (!ev.length)
+    return {
+      ...base,
+      verdict: 'not testable in this sweep',
+      needs: 'sft and lora trials on the same task and size',
+      protocol: protocolLine(m, []),
+      evidence: [],
+    };
+  return {
+    ...base,
+    verdict: held ? 'held' : 'did not hold',
+    protocol: protocolLine(m, cells),
+    evidence: [
+      `held means LoRA's peak below SFT's at every size; the paper's 2/3 saving needs a model whose weights and optimizer state, not activations, fill the memory.`,
+      ...ev,
+    ],
+  };
 }
 
 // ---- (5) Trainable share of each PEFT method
 
 function shares(m: ReportModel): Claim {
-  const base = { title: 'P-tuning v2 trains 0.1%–3% of the parameters (and the share of every PEFT method)', source: 'P-tuning v2 (Liu et al. 2022), abstract and §4', protocol: COUNTS_PROTOCOL };
+  const base = {
+    title: 'P-tuning v2 trains 0.1%–3% of the parameters (and the share of every PEFT method)',
+    source: 'P-tuning v2 (Liu et al. 2022), abstract and §4',
+    protocol: COUNTS_PROTOCOL,
+  };
   const ev: string[] = [];
   const ptuningShares: number[] = [];
   for (const t of m.tasks) {
@@ -212,18 +311,23 @@ function shares(m: ReportModel): Claim {
         const r = c.best!.trials[0]!;
         return `${c.model} ${sharePct(c.best!.trainableShare)}% (${sharePct((r.trainableParams - r.headParams) / r.totalParams)}% without the head; ${count(r.trainableParams)} of ${count(r.totalParams)})`;
       });
-      if (v.method === PTUNING && cells.every(isDeep)) ptuningShares.push(...cells.flatMap((c) => c.settings.flatMap((s) => s.trials.map((r) => r.trainableShare))));
+      if (v.method === PTUNING && cells.every(isDeep))
+        ptuningShares.push(...cells.flatMap((c) => c.settings.flatMap((s) => s.trials.map((r) => r.trainableShare))));
       ev.push(`${t.task}, ${v.label}: ${parts.join('; ')}`);
     }
   }
-  if (!ptuningShares.length) return { ...base, verdict: 'not testable in this sweep', needs: 'finished ptuning-v2 mode=deep trials', evidence: ev };
+  if (!ptuningShares.length)
+    return { ...base, verdict: 'not testable in this sweep', needs: 'finished ptuning-v2 mode=deep trials', evidence: ev };
   const held = ptuningShares.every((s) => s >= 0.001 && s <= 0.03);
   const lo = Math.min(...ptuningShares);
   const hi = Math.max(...ptuningShares);
   return {
     ...base,
     verdict: held ? 'held' : 'did not hold',
-    evidence: [`ptuning-v2 (deep) trials train ${sharePct(lo)}%–${sharePct(hi)}% of all parameters, the new task head included (the paper's models are 100x-1000x larger, where the head is negligible).`, ...ev],
+    evidence: [
+      `ptuning-v2 (deep) trials train ${sharePct(lo)}%–${sharePct(hi)}% of all parameters, the new task head included (the paper's models are 100x-1000x larger, where the head is negligible).`,
+      ...ev,
+    ],
   };
 }
 

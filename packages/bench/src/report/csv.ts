@@ -5,12 +5,41 @@ import type { Loaded } from './load.js';
 /** Columns every row has, in order; params, metrics and training settings follow, flattened. */
 const FIXED = ['trialId', 'status', 'task', 'taskKind', 'method', 'variant', 'model', 'seed'] as const;
 const NUMBERS = [
-  'trainableParams', 'totalParams', 'trainableShare', 'backboneParams', 'headParams', 'adapterParams', 'peakBytes',
-  'memory.weightsBytes', 'memory.gradientBytes', 'memory.optimizerBytes', 'memory.activationBytes',
-  'baseline.majority', 'finalTrainLoss', 'steps', 'wallMs', 'tokensPerSec', 'adapterBytes', 'baseCheckpointBytes',
-  'selected.step', 'selected.elapsedMs', 'stoppedEarly.step', 'pruned.rung', 'pruned.step',
+  'trainableParams',
+  'totalParams',
+  'trainableShare',
+  'backboneParams',
+  'headParams',
+  'adapterParams',
+  'peakBytes',
+  'memory.weightsBytes',
+  'memory.gradientBytes',
+  'memory.optimizerBytes',
+  'memory.activationBytes',
+  'baseline.majority',
+  'finalTrainLoss',
+  'steps',
+  'wallMs',
+  'tokensPerSec',
+  'adapterBytes',
+  'baseCheckpointBytes',
+  'selected.step',
+  'selected.elapsedMs',
+  'stoppedEarly.step',
+  'pruned.rung',
+  'pruned.step',
 ] as const;
-const TAIL = ['diverged.step', 'error', 'methodVersion', 'coreVersion', 'backend', 'threads', 'fromScratch', 'finishedAt', 'source'] as const;
+const TAIL = [
+  'diverged.step',
+  'error',
+  'methodVersion',
+  'coreVersion',
+  'backend',
+  'threads',
+  'fromScratch',
+  'finishedAt',
+  'source',
+] as const;
 
 function cell(v: unknown): string | number {
   if (v === undefined || v === null) return '';
@@ -28,7 +57,13 @@ export function resultsCsv(model: ReportModel): string {
     return [...t.trials].sort((a, b) => {
       const [va, ma] = key(a);
       const [vb, mb] = key(b);
-      return va! - vb! || ma! - mb! || JSON.stringify(model.grouping.settingOf(a)).localeCompare(JSON.stringify(model.grouping.settingOf(b))) || a.record.seed - b.record.seed || a.record.trialId.localeCompare(b.record.trialId);
+      return (
+        va! - vb! ||
+        ma! - mb! ||
+        JSON.stringify(model.grouping.settingOf(a)).localeCompare(JSON.stringify(model.grouping.settingOf(b))) ||
+        a.record.seed - b.record.seed ||
+        a.record.trialId.localeCompare(b.record.trialId)
+      );
     });
   });
   const keys = (f: (x: Loaded) => object | undefined) => [...new Set(trials.flatMap((x) => Object.keys(f(x) ?? {})))].sort();
@@ -37,21 +72,42 @@ export function resultsCsv(model: ReportModel): string {
   const metricKeys = [...new Set([...keys((x) => ok(x)?.metrics), ...keys((x) => ok(x)?.devMetrics)])];
   const trainingKeys = keys((x) => x.record.training);
   const header = [
-    ...FIXED, ...paramKeys.map((k) => `param.${k}`), ...metricKeys.map((k) => `test.${k}`), ...metricKeys.map((k) => `dev.${k}`),
-    ...trainingKeys.map((k) => `training.${k}`), ...NUMBERS, ...TAIL,
+    ...FIXED,
+    ...paramKeys.map((k) => `param.${k}`),
+    ...metricKeys.map((k) => `test.${k}`),
+    ...metricKeys.map((k) => `dev.${k}`),
+    ...trainingKeys.map((k) => `training.${k}`),
+    ...NUMBERS,
+    ...TAIL,
   ];
   const rows = trials.map((x) => {
     const r = x.record as unknown as Record<string, unknown> & Loaded['record'];
     const full = ok(x);
-    const get = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), r);
+    const get = (path: string): unknown =>
+      path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), r);
     return [
-      r.trialId, r.status, r.task, r.taskKind, r.method, model.grouping.variantOf(x).label, r.model, r.seed,
+      r.trialId,
+      r.status,
+      r.task,
+      r.taskKind,
+      r.method,
+      model.grouping.variantOf(x).label,
+      r.model,
+      r.seed,
       ...paramKeys.map((k) => r.params[k]),
       ...metricKeys.map((k) => (full ? (full.metrics as unknown as Record<string, unknown>)[k] : undefined)),
       ...metricKeys.map((k) => (full ? (full.devMetrics as unknown as Record<string, unknown>)[k] : undefined)),
       ...trainingKeys.map((k) => r.training[k as keyof typeof r.training]),
       ...NUMBERS.map((k) => get(k === 'baseline.majority' ? 'baselines.majority' : k)),
-      get('diverged.step'), r.status === 'failed' ? get('error.message') : undefined, r.methodVersion, r.coreVersion, r.backend, r.threads, r.fromScratch, r.finishedAt, x.where.replace(/^.*\//, ''),
+      get('diverged.step'),
+      r.status === 'failed' ? get('error.message') : undefined,
+      r.methodVersion,
+      r.coreVersion,
+      r.backend,
+      r.threads,
+      r.fromScratch,
+      r.finishedAt,
+      x.where.replace(/^.*\//, ''),
     ].map(cell);
   });
   return stringify([header, ...rows]);

@@ -72,7 +72,10 @@ export function taskCurves(t: TaskReport): TaskCurves {
     out.trials += s.trials.length;
     const withCurve = s.trials.filter((r) => (curved(r).curve?.length ?? 0) > 0);
     out.withoutCurve += s.trials.length - withCurve.length;
-    const points = alignCurves(withCurve.map((r) => curved(r).curve!), value);
+    const points = alignCurves(
+      withCurve.map((r) => curved(r).curve!),
+      value,
+    );
     if (!points.length) continue;
     const selected = withCurve.flatMap((r) => {
       const p = selectedPoint(r);

@@ -45,16 +45,27 @@ export function problemCounts(statuses: readonly string[]): string {
 
 /** A file-name-safe form of a task name (`file:/x/y.jsonl` -> `file-x-y-jsonl`). */
 export function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'task';
+  return (
+    s
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'task'
+  );
 }
 
 /** Bytes in decimal units with three significant digits: 850 B, 85.2 kB, 2.30 MB, 1.34 GB. */
 export function bytes(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  const units = [[1e3, 'kB'], [1e6, 'MB'], [1e9, 'GB'], [1e12, 'TB']] as const;
+  const units = [
+    [1e3, 'kB'],
+    [1e6, 'MB'],
+    [1e9, 'GB'],
+    [1e12, 'TB'],
+  ] as const;
   if (Math.abs(n) < 999.5) return `${Math.round(n)} B`;
   // the largest unit whose rounded value stays below 1000 (999.96 kB reads 1.00 MB)
-  for (const [size, unit] of units) if (Math.abs(Number((n / size).toPrecision(3))) < 1000 || unit === 'TB') return `${(n / size).toPrecision(3)} ${unit}`;
+  for (const [size, unit] of units)
+    if (Math.abs(Number((n / size).toPrecision(3))) < 1000 || unit === 'TB') return `${(n / size).toPrecision(3)} ${unit}`;
   return `${n} B`;
 }
 

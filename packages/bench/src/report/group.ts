@@ -12,7 +12,7 @@ import type { Loaded } from './load.js';
  * knows a method: the rule reads the records alone.
  */
 export const ROW_RULE =
-  'Rows are method variants: a parameter whose values differ across one method\'s records and are not all numbers (a string, a boolean or a list, e.g. mode=shallow) makes its own row; ' +
+  "Rows are method variants: a parameter whose values differ across one method's records and are not all numbers (a string, a boolean or a list, e.g. mode=shallow) makes its own row; " +
   'numeric parameters (rank, prefix length, trainable layers, learning rate) are hyperparameters: each cell shows the setting with the best mean DEV metric over seeds, never the test one.';
 
 /** A method with its non-numeric settings fixed: one row of the main table. */
@@ -41,7 +41,9 @@ export function primaryMetric(taskKind: string): MetricSpec {
 function flatParams(r: Pick<SweepRecord, 'params' | 'method'>): [string, unknown][] {
   const stacked = r.method.includes('+');
   return Object.entries(r.params).flatMap(([k, v]) =>
-    stacked && v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).map(([kk, vv]): [string, unknown] => [`${k}.${kk}`, vv]) : [[k, v]],
+    stacked && v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.entries(v).map(([kk, vv]): [string, unknown] => [`${k}.${kk}`, vv])
+      : [[k, v]],
   );
 }
 
@@ -50,7 +52,9 @@ function flatParams(r: Pick<SweepRecord, 'params' | 'method'>): [string, unknown
  * settings as `training.<key>`, and the method's version. A stack is a method of its own here:
  * `lora+ptuning-v2` is its own variant, next to `lora` and `ptuning-v2`.
  */
-export function settingsOf(r: Pick<SweepRecord, 'params' | 'training' | 'fromScratch' | 'methodVersion' | 'method'>): Record<string, unknown> {
+export function settingsOf(
+  r: Pick<SweepRecord, 'params' | 'training' | 'fromScratch' | 'methodVersion' | 'method'>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of flatParams(r)) out[k] = v;
   for (const [k, v] of Object.entries(r.training)) out[`training.${k}`] = v;

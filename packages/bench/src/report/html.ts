@@ -24,12 +24,13 @@ code { font-size: .9em; } nav a { margin-right: 1rem; }
 `;
 
 export function tableHtml(t: Table, level = 3): string {
-  const groups = t.groups
-    ? `<tr class="group">${t.groups.map((g) => `<th colspan="${g.span}">${esc(g.label)}</th>`).join('')}</tr>`
-    : '';
+  const groups = t.groups ? `<tr class="group">${t.groups.map((g) => `<th colspan="${g.span}">${esc(g.label)}</th>`).join('')}</tr>` : '';
   const head = `<tr>${t.header.map((h, i) => `<th class="${t.align[i] ?? 'l'}">${esc(h)}</th>`).join('')}</tr>`;
   const body = t.rows
-    .map((r) => `<tr>${r.map((x, i) => `<td class="${t.align[i] ?? 'l'}">${x.bold ? `<strong>${esc(x.text)}</strong>` : esc(x.text)}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((x, i) => `<td class="${t.align[i] ?? 'l'}">${x.bold ? `<strong>${esc(x.text)}</strong>` : esc(x.text)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return [
     `<h${level}>${esc(t.title)}</h${level}>`,
@@ -56,17 +57,30 @@ function claimsHtml(claims: Claim[]): string {
 }
 
 /** report.html: one self-contained page with every table and chart of the report. */
-export function reportHtml(model: ReportModel, tables: TaskTables[], charts: Map<string, Chart[]>, claims: Claim[], sources: string[]): string {
+export function reportHtml(
+  model: ReportModel,
+  tables: TaskTables[],
+  charts: Map<string, Chart[]>,
+  claims: Claim[],
+  sources: string[],
+): string {
   const sections = tables.map((t) => {
     const figs = (charts.get(t.task.task) ?? [])
-      .map((c) => `<figure class="chart" data-chart="${esc(c.file)}">${inlineSvg(c.svg)}<figcaption>${esc(c.title)} (${esc(c.file)})</figcaption></figure>`)
+      .map(
+        (c) =>
+          `<figure class="chart" data-chart="${esc(c.file)}">${inlineSvg(c.svg)}<figcaption>${esc(c.title)} (${esc(c.file)})</figcaption></figure>`,
+      )
       .join('\n');
     return [
       `<section class="task" id="task-${esc(slug(t.task.task))}" data-task="${esc(t.task.task)}" data-variants="${t.task.variants.length}">`,
       `<h2>${esc(t.task.task)} (${esc(t.task.kind)})</h2>`,
       tableHtml(t.main),
       `<div class="charts">${figs}</div>`,
-      ...(t.frontier.length ? [`<p class="note">Pareto frontier (setting chosen on dev, per size):</p><ul class="frontier">${t.frontier.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`] : []),
+      ...(t.frontier.length
+        ? [
+            `<p class="note">Pareto frontier (setting chosen on dev, per size):</p><ul class="frontier">${t.frontier.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
+          ]
+        : []),
       ...(t.ablations.length ? ['<h3>Ablations</h3>', ...t.ablations.map((a) => tableHtml(a, 4))] : []),
       ...protocolTableList(t).map((p) => tableHtml(p)),
       ...t.protocol.skipped.map((line) => `<p class="note skipped">${esc(line)}</p>`),
@@ -74,7 +88,10 @@ export function reportHtml(model: ReportModel, tables: TaskTables[], charts: Map
       '</section>',
     ].join('\n');
   });
-  const nav = [...tables.map((t) => `<a href="#task-${esc(slug(t.task.task))}">${esc(t.task.task)}</a>`), '<a href="#claims">claims</a>'].join('');
+  const nav = [
+    ...tables.map((t) => `<a href="#task-${esc(slug(t.task.task))}">${esc(t.task.task)}</a>`),
+    '<a href="#claims">claims</a>',
+  ].join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -89,7 +106,9 @@ export function reportHtml(model: ReportModel, tables: TaskTables[], charts: Map
 <nav>${nav}</nav>
 ${sections.join('\n')}
 ${claimsHtml(claims)}
-<footer><h2>How to read this report</h2><ul>${reportNotes().map((n) => `<li>${esc(n)}</li>`).join('')}</ul></footer>
+<footer><h2>How to read this report</h2><ul>${reportNotes()
+    .map((n) => `<li>${esc(n)}</li>`)
+    .join('')}</ul></footer>
 </body>
 </html>
 `;

@@ -29,9 +29,13 @@ const metrics = z.looseObject({ accuracy: num, macroF1: num.optional(), spanF1: 
 
 /** What every record must hold for a report: the identity of the trial. */
 const identity = z.looseObject({
-  formatVersion: z.number().int().min(1).max(RECORD_FORMAT_VERSION, {
-    error: (iss) => `${String(iss.input)} is newer than this tunelab reads (${RECORD_FORMAT_VERSION}); upgrade @tunelab/bench`,
-  }),
+  formatVersion: z
+    .number()
+    .int()
+    .min(1)
+    .max(RECORD_FORMAT_VERSION, {
+      error: (iss) => `${String(iss.input)} is newer than this tunelab reads (${RECORD_FORMAT_VERSION}); upgrade @tunelab/bench`,
+    }),
   method: z.string().min(1),
   model: z.string().min(1),
   task: z.string().min(1),
@@ -88,10 +92,15 @@ export function loadTrials(dirs: readonly string[], warn: (line: string) => void
     const problem = folderProblem(dir);
     if (problem) throw new UserError(`--in ${dir}: ${problem}`);
   }
-  const read = readResults(dirs.map((d) => resolve(d)), { warn });
+  const read = readResults(
+    dirs.map((d) => resolve(d)),
+    { warn },
+  );
   for (const dir of dirs) {
     if (!read.files.some((f) => dirname(f) === resolve(dir))) {
-      throw new UserError(`--in ${dir}: no results*.jsonl files there (a sweep writes results.jsonl, or results.shard-i-of-n.jsonl per shard)`);
+      throw new UserError(
+        `--in ${dir}: no results*.jsonl files there (a sweep writes results.jsonl, or results.shard-i-of-n.jsonl per shard)`,
+      );
     }
   }
   if (read.errors.length) {

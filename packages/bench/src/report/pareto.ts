@@ -14,7 +14,9 @@ export interface ParetoPoint {
  */
 export function paretoFrontier(points: readonly ParetoPoint[]): boolean[] {
   const ok = (p: ParetoPoint) => Number.isFinite(p.value) && Number.isFinite(p.cost);
-  return points.map((p) => ok(p) && !points.some((q) => ok(q) && q.value >= p.value && q.cost <= p.cost && (q.value > p.value || q.cost < p.cost)));
+  return points.map(
+    (p) => ok(p) && !points.some((q) => ok(q) && q.value >= p.value && q.cost <= p.cost && (q.value > p.value || q.cost < p.cost)),
+  );
 }
 
 /** One (variant, size) cell's chosen setting as a point of the accuracy/cost views. */
@@ -40,8 +42,14 @@ export function taskPareto(t: TaskReport): ParetoEntry[] {
     const memory = paretoFrontier(cells.map((c, i) => ({ value: value[i]!, cost: c.best!.peakBytes })));
     cells.forEach((c, i) =>
       out.push({
-        variant: c.variant.label, model: c.model, setting: c.best!.label, value: value[i]!, share: c.best!.trainableShare, peakBytes: c.best!.peakBytes,
-        onShareFrontier: share[i]!, onMemoryFrontier: memory[i]!,
+        variant: c.variant.label,
+        model: c.model,
+        setting: c.best!.label,
+        value: value[i]!,
+        share: c.best!.trainableShare,
+        peakBytes: c.best!.peakBytes,
+        onShareFrontier: share[i]!,
+        onMemoryFrontier: memory[i]!,
       }),
     );
   }
@@ -55,7 +63,12 @@ export function frontierLines(t: TaskReport, entries: readonly ParetoEntry[] = t
     const here = entries.filter((e) => e.model === m.name);
     if (!here.length) continue;
     const views = [
-      ['trainable share', (e: ParetoEntry) => e.onShareFrontier, (e: ParetoEntry) => e.share, (e: ParetoEntry) => `${sharePct(e.share)}% trainable`],
+      [
+        'trainable share',
+        (e: ParetoEntry) => e.onShareFrontier,
+        (e: ParetoEntry) => e.share,
+        (e: ParetoEntry) => `${sharePct(e.share)}% trainable`,
+      ],
       ['peak memory', (e: ParetoEntry) => e.onMemoryFrontier, (e: ParetoEntry) => e.peakBytes, (e: ParetoEntry) => `${mb(e.peakBytes)} MB`],
     ] as const;
     for (const [name, on, cost, costText] of views) {

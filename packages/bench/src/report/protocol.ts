@@ -43,10 +43,12 @@ export function protocolOf(cells: readonly Cell[], grouping: Grouping): Protocol
     rates,
     settings,
     stopped,
-    patience: distinct(all.flatMap((t) => {
-      const p = curved(t.record).training.patience;
-      return typeof p === 'number' && p > 0 ? [p] : [];
-    })).sort((a, b) => a - b),
+    patience: distinct(
+      all.flatMap((t) => {
+        const p = curved(t.record).training.patience;
+        return typeof p === 'number' && p > 0 ? [p] : [];
+      }),
+    ).sort((a, b) => a - b),
   };
 }
 
@@ -60,7 +62,9 @@ function ratesText(rates: Protocol['rates']): string {
     if (!models.includes(r.model)) models.push(r.model);
     byRates.set(key, variants.set(r.variant, models));
   }
-  return [...byRates].map(([lrs, variants]) => `${[...variants].map(([v, models]) => `${v} @ ${models.join('+')}`).join(', ')}: ${lrs}`).join('; ');
+  return [...byRates]
+    .map(([lrs, variants]) => `${[...variants].map(([v, models]) => `${v} @ ${models.join('+')}`).join(', ')}: ${lrs}`)
+    .join('; ');
 }
 
 /** One line: `budget 20 steps; selection best-dev; no early stopping; learning rates tried: ...; successive halving stopped 2 of 9 settings`. */
@@ -71,7 +75,9 @@ export function protocolText(p: Protocol): string {
     `selection ${p.selections.join(' / ')}`,
     p.patience.length ? `early stopping after ${p.patience.join(' / ')} points without dev improvement` : 'no early stopping',
     `learning rates tried: ${ratesText(p.rates)}`,
-    p.stopped ? `successive halving stopped ${p.stopped} of ${p.settings} settings` : `no setting stopped by successive halving (${p.settings} settings)`,
+    p.stopped
+      ? `successive halving stopped ${p.stopped} of ${p.settings} settings`
+      : `no setting stopped by successive halving (${p.settings} settings)`,
     "each cell's setting, rate included, chosen on mean dev metric",
   ].join('; ');
 }

@@ -67,10 +67,15 @@ export type CurvedRecord = TrialRecord & CurvedFields;
 export type PrunedRecord = Omit<TrialRecord, 'status'> & CurvedFields & { status: 'pruned' };
 
 /** The fields of any record (finished, pruned, failed) a report reads for identity and settings. */
-export type IdentityFields = Pick<TrialRecord, 'trialId' | 'method' | 'methodVersion' | 'params' | 'model' | 'task' | 'taskKind' | 'seed' | 'fromScratch' | 'training'>;
+export type IdentityFields = Pick<
+  TrialRecord,
+  'trialId' | 'method' | 'methodVersion' | 'params' | 'model' | 'task' | 'taskKind' | 'seed' | 'fromScratch' | 'training'
+>;
 
 /** The format-2 view of a record (any status). */
-export const curved = (r: object): CurvedFields & { training: ProtocolTraining; steps?: number; wallMs?: number; saved?: TrialRecord['saved'] } =>
+export const curved = (
+  r: object,
+): CurvedFields & { training: ProtocolTraining; steps?: number; wallMs?: number; saved?: TrialRecord['saved'] } =>
   r as CurvedFields & { training: ProtocolTraining };
 
 /** `adapterBytes` and `baseCheckpointBytes`: format 2's fields, else a format-1 `train --save` record's `saved`. */
@@ -78,7 +83,9 @@ export function checkpointBytes(r: object): { adapter: number; base: number } | 
   const c = curved(r);
   const adapter = c.adapterBytes ?? c.saved?.adapterBytes;
   const base = c.baseCheckpointBytes ?? c.saved?.baseCheckpointBytes;
-  return typeof adapter === 'number' && typeof base === 'number' && Number.isFinite(adapter) && Number.isFinite(base) ? { adapter, base } : undefined;
+  return typeof adapter === 'number' && typeof base === 'number' && Number.isFinite(adapter) && Number.isFinite(base)
+    ? { adapter, base }
+    : undefined;
 }
 
 /** The point `selected` names, when the record has both and they agree on the step. */

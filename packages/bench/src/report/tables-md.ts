@@ -35,7 +35,13 @@ function spread(t: Table): string[] {
 }
 
 /** The whole summary.md: per task the main table, its ablations and failures; then the claims. */
-export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Claim[], sources: string[], charts: Map<string, Chart[]>): string {
+export function summaryMd(
+  model: ReportModel,
+  tables: TaskTables[],
+  claims: Claim[],
+  sources: string[],
+  charts: Map<string, Chart[]>,
+): string {
   const parts = [
     '# Sweep report',
     '',
@@ -45,7 +51,8 @@ export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Clai
   for (const t of tables) {
     parts.push(`## ${mdEscape(t.task.task)} (${t.task.kind})`, '', tableMd(t.main));
     for (const c of charts.get(t.task.task) ?? []) parts.push(`![${mdEscape(c.title)}](${c.file})`, '');
-    if (t.frontier.length) parts.push('Pareto frontier (setting chosen on dev, per size):', '', ...t.frontier.map((l) => `- ${mdEscape(l)}`), '');
+    if (t.frontier.length)
+      parts.push('Pareto frontier (setting chosen on dev, per size):', '', ...t.frontier.map((l) => `- ${mdEscape(l)}`), '');
     for (const a of t.ablations) parts.push(tableMd(a, 4));
     for (const p of protocolTableList(t)) parts.push(tableMd(p));
     for (const line of t.protocol.skipped) parts.push(mdEscape(line), '');
@@ -53,7 +60,9 @@ export function summaryMd(model: ReportModel, tables: TaskTables[], claims: Clai
   }
   parts.push('## Claims of the seed article', '');
   claims.forEach((c, i) => {
-    parts.push(`${i + 1}. **${c.verdict}**${c.needs ? ` (needs ${mdEscape(c.needs)})` : ''}: ${mdEscape(c.title)}. _${mdEscape(c.source)}_`);
+    parts.push(
+      `${i + 1}. **${c.verdict}**${c.needs ? ` (needs ${mdEscape(c.needs)})` : ''}: ${mdEscape(c.title)}. _${mdEscape(c.source)}_`,
+    );
     parts.push(`   - protocol: ${mdEscape(c.protocol)}`);
     for (const e of c.evidence) parts.push(`   - ${mdEscape(e)}`);
   });

@@ -42,20 +42,44 @@ export function timeTable(t: TaskReport): Table | undefined {
     withSelected += sel.length;
     const stopped = rs.filter((r) => curved(r).stoppedEarly).length;
     return [
-      c(cell.variant.label), c(cell.model), c(settingCol(cell)), c(String(rs.length)),
-      c(seconds(avg(rs.map((r) => r.wallMs)))), c(seconds(avg(sel.map((p) => p.elapsedMs)))), c(whole(avg(sel.map((p) => p.step)))),
-      c(whole(avg(rs.map(stepsRun)))), c([...new Set(rs.map(budgetText))].join(', ')), c(String(stopped)), c(whole(avg(rs.map((r) => r.tokensPerSec)))),
+      c(cell.variant.label),
+      c(cell.model),
+      c(settingCol(cell)),
+      c(String(rs.length)),
+      c(seconds(avg(rs.map((r) => r.wallMs)))),
+      c(seconds(avg(sel.map((p) => p.elapsedMs)))),
+      c(whole(avg(sel.map((p) => p.step)))),
+      c(whole(avg(rs.map(stepsRun)))),
+      c([...new Set(rs.map(budgetText))].join(', ')),
+      c(String(stopped)),
+      c(whole(avg(rs.map((r) => r.tokensPerSec)))),
     ];
   });
   return {
     id: `time-${t.task}`,
     title: `${t.task}: training time`,
-    header: ['method', 'size', 'setting (chosen on dev)', 'n', 'wall s', 'to best dev s', 'best-dev step', 'steps run', 'budget', 'stopped early', 'tokens/s'],
+    header: [
+      'method',
+      'size',
+      'setting (chosen on dev)',
+      'n',
+      'wall s',
+      'to best dev s',
+      'best-dev step',
+      'steps run',
+      'budget',
+      'stopped early',
+      'tokens/s',
+    ],
     align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
     rows,
     notes: [
-      'Means over the seeds of the setting chosen on dev. wall s: whole training time, dev evaluations included. to best dev s / best-dev step: elapsed time and step of the selected point (`curve[selected.index]`). steps run: the last curve point (early stopping ends a trial before its budget), else the record\'s steps. tokens/s: training tokens per training-only second.',
-      ...(withSelected < trials ? [`Time to best dev: ${trials - withSelected} of ${trials} trials carry no \`curve\`/\`selected\` (format-1 records) and are left out of those two columns.`] : []),
+      "Means over the seeds of the setting chosen on dev. wall s: whole training time, dev evaluations included. to best dev s / best-dev step: elapsed time and step of the selected point (`curve[selected.index]`). steps run: the last curve point (early stopping ends a trial before its budget), else the record's steps. tokens/s: training tokens per training-only second.",
+      ...(withSelected < trials
+        ? [
+            `Time to best dev: ${trials - withSelected} of ${trials} trials carry no \`curve\`/\`selected\` (format-1 records) and are left out of those two columns.`,
+          ]
+        : []),
     ],
   };
 }
@@ -77,11 +101,23 @@ export function bytesTable(t: TaskReport): { table: Table | undefined; note: str
     if (!got.length) continue;
     const adapter = avg(got.map((b) => b.adapter));
     const base = avg(got.map((b) => b.base));
-    rows.push([c(cell.variant.label), c(cell.model), c(settingCol(cell)), c(String(got.length)), c(bytes(adapter)), c(bytes(base)), c(checkpointShareText(adapter, base)), c(smallerBy(adapter, base))]);
+    rows.push([
+      c(cell.variant.label),
+      c(cell.model),
+      c(settingCol(cell)),
+      c(String(got.length)),
+      c(bytes(adapter)),
+      c(bytes(base)),
+      c(checkpointShareText(adapter, base)),
+      c(smallerBy(adapter, base)),
+    ]);
   }
-  const note = without === 0 ? undefined : rows.length === 0
-    ? 'Adapter bytes: no record carries `adapterBytes` and `baseCheckpointBytes` (format-1 records), so there is no checkpoint-size table.'
-    : `Adapter bytes: ${without} of ${all} trials of the chosen settings carry no \`adapterBytes\` (format-1 records) and are left out.`;
+  const note =
+    without === 0
+      ? undefined
+      : rows.length === 0
+        ? 'Adapter bytes: no record carries `adapterBytes` and `baseCheckpointBytes` (format-1 records), so there is no checkpoint-size table.'
+        : `Adapter bytes: ${without} of ${all} trials of the chosen settings carry no \`adapterBytes\` (format-1 records) and are left out.`;
   if (!rows.length) return { table: undefined, note };
   return {
     note,
@@ -92,7 +128,7 @@ export function bytesTable(t: TaskReport): { table: Table | undefined; note: str
       align: ['l', 'l', 'l', 'r', 'l', 'l', 'l', 'r'],
       rows,
       notes: [
-        "The seed's \"350GB -> 35MB\" claim, measured at our scale: bytes of the file `tunelab train --save` writes for a trial (trained adapter tensors + task head, safetensors) against the base model's weights; means over seeds, 10^3-based units. A full fine-tune (SFT) saves every weight, so its share is about 100%.",
+        'The seed\'s "350GB -> 35MB" claim, measured at our scale: bytes of the file `tunelab train --save` writes for a trial (trained adapter tensors + task head, safetensors) against the base model\'s weights; means over seeds, 10^3-based units. A full fine-tune (SFT) saves every weight, so its share is about 100%.',
         ...(note ? [note] : []),
       ],
     },
@@ -129,7 +165,16 @@ export function pruningTable(t: TaskReport, grouping: Grouping): Table | undefin
     const ok = cell.trials.filter((x) => x.status === 'ok');
     const early = ok.filter((x) => curved(x.record).stoppedEarly).length;
     const stoppedAt = [...bySetting.values()].map((s) => `${s.label}: ${[...s.at].join(', ')}`).join('; ');
-    return [c(cell.variant.label), c(cell.model), c(String(tried.size)), c(String(bySetting.size)), c(stoppedAt || '—'), c(String(cell.pruned.length)), c(String(ok.length - early)), c(String(early))];
+    return [
+      c(cell.variant.label),
+      c(cell.model),
+      c(String(tried.size)),
+      c(String(bySetting.size)),
+      c(stoppedAt || '—'),
+      c(String(cell.pruned.length)),
+      c(String(ok.length - early)),
+      c(String(early)),
+    ];
   });
   return {
     id: `pruning-${t.task}`,
@@ -155,6 +200,9 @@ export interface ProtocolTables {
 export function protocolTables(t: TaskReport, grouping: Grouping): ProtocolTables {
   const b = bytesTable(t);
   const pruning = pruningTable(t, grouping);
-  const skipped = [...(!b.table && b.note ? [b.note] : []), ...(pruning ? [] : ['Pruning: no trial of this task was stopped by successive halving.'])];
+  const skipped = [
+    ...(!b.table && b.note ? [b.note] : []),
+    ...(pruning ? [] : ['Pruning: no trial of this task was stopped by successive halving.']),
+  ];
   return { time: timeTable(t), bytes: b.table, pruning, skipped };
 }

@@ -1,7 +1,16 @@
 import { protocolTableList, reportNotes, type Table, type TaskTables } from './tables.js';
 
 const SPECIAL: Record<string, string> = {
-  '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_', '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}',
+  '\\': '\\textbackslash{}',
+  '&': '\\&',
+  '%': '\\%',
+  $: '\\$',
+  '#': '\\#',
+  _: '\\_',
+  '{': '\\{',
+  '}': '\\}',
+  '~': '\\textasciitilde{}',
+  '^': '\\textasciicircum{}',
 };
 const SYMBOLS: Record<string, string> = { '±': '$\\pm$', '—': '---', '−': '$-$', '√': '$\\sqrt{}$', '·': '$\\cdot$', '@': '@' };
 
@@ -12,7 +21,16 @@ export function texEscape(s: string): string {
 /** A booktabs table (\toprule, \cmidrule under each size, \midrule, \bottomrule); best in \textbf. */
 export function tableTex(t: Table): string {
   const cols = t.align.join('');
-  const lines = [`% ${t.title}`, '\\begin{table}[t]', '\\centering', '\\small', `\\caption{${texEscape(t.title)}}`, `\\label{tab:${label(t.id)}}`, `\\begin{tabular}{${cols}}`, '\\toprule'];
+  const lines = [
+    `% ${t.title}`,
+    '\\begin{table}[t]',
+    '\\centering',
+    '\\small',
+    `\\caption{${texEscape(t.title)}}`,
+    `\\label{tab:${label(t.id)}}`,
+    `\\begin{tabular}{${cols}}`,
+    '\\toprule',
+  ];
   if (t.groups) {
     let col = 1;
     const spans: string[] = [];

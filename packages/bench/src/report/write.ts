@@ -38,18 +38,25 @@ const within = (child: string, parent: string) => child === parent || child.star
 /** A report replaces its folder, so the folder must be a report (or empty), never a results folder. */
 function checkOut(out: string, inputs: readonly string[]): void {
   for (const i of inputs) {
-    if (within(i, out)) throw new UserError(`--out ${out}: holds the results folder ${i}; a report replaces its whole folder, choose another (default: <in>/report)`);
+    if (within(i, out))
+      throw new UserError(
+        `--out ${out}: holds the results folder ${i}; a report replaces its whole folder, choose another (default: <in>/report)`,
+      );
   }
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new UserError(`--out ${out}: is a file, not a folder`);
   const names = readdirSync(out);
   if (names.length > 0 && !names.includes(REPORT_MARKER)) {
-    throw new UserError(`--out ${out}: exists and is not a tunelab report (no ${REPORT_MARKER}); a report replaces its whole folder, so choose a new or empty one`);
+    throw new UserError(
+      `--out ${out}: exists and is not a tunelab report (no ${REPORT_MARKER}); a report replaces its whole folder, so choose a new or empty one`,
+    );
   }
 }
 
 /** Every file of the report, by name: built in memory from the records alone. */
-export async function renderReport(o: Pick<ReportOptions, 'inputs' | 'warn' | 'methods'>): Promise<{ files: Map<string, string>; trials: number; tasks: string[] }> {
+export async function renderReport(
+  o: Pick<ReportOptions, 'inputs' | 'warn' | 'methods'>,
+): Promise<{ files: Map<string, string>; trials: number; tasks: string[] }> {
   const loaded = loadTrials(o.inputs, o.warn);
   const model = buildReport(loaded);
   const tables = model.tasks.map((t) => taskTables(t, model));

@@ -17,10 +17,18 @@ const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty
 const methodEntry = z
   .object({
     $comment: z.string().optional(),
-    method: z.union([name, z.array(name, { error: 'expected a method id or a list of method ids to stack' }).min(1, atLeastOne('method'))], {
-      error: 'expected a method id or a list of method ids to stack',
-    }),
-    grid: z.record(z.string().min(1), z.array(z.unknown(), { error: 'expected a list of values to try' }).min(1, atLeastOne('value')) as z.ZodType<unknown[]>).default({}),
+    method: z.union(
+      [name, z.array(name, { error: 'expected a method id or a list of method ids to stack' }).min(1, atLeastOne('method'))],
+      {
+        error: 'expected a method id or a list of method ids to stack',
+      },
+    ),
+    grid: z
+      .record(
+        z.string().min(1),
+        z.array(z.unknown(), { error: 'expected a list of values to try' }).min(1, atLeastOne('value')) as z.ZodType<unknown[]>,
+      )
+      .default({}),
     models: z.array(name).min(1, atLeastOne('model')).optional(),
   })
   .strict();
@@ -29,15 +37,27 @@ const methodEntry = z
 const pruneSchema = z
   .object({
     type: z.literal('successive-halving', { error: "expected 'successive-halving' (the only pruner)" }),
-    reductionFactor: z.number().int('expected an integer').min(2, 'expected at least 2').max(100).default(3).describe('η: keep the best 1/η of the settings at each rung'),
-    minSteps: z.number().int('expected an integer').min(1, 'expected at least 1').describe('the first rung, in optimizer steps (a multiple of training.evalEvery)'),
+    reductionFactor: z
+      .number()
+      .int('expected an integer')
+      .min(2, 'expected at least 2')
+      .max(100)
+      .default(3)
+      .describe('η: keep the best 1/η of the settings at each rung'),
+    minSteps: z
+      .number()
+      .int('expected an integer')
+      .min(1, 'expected at least 1')
+      .describe('the first rung, in optimizer steps (a multiple of training.evalEvery)'),
   })
   .strict();
 
 export const sweepConfigSchema = z
   .object({
     $comment: z.string().optional(),
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore (it names the output folder)'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore (it names the output folder)'),
     tasks: z.array(name).min(1, atLeastOne('task')),
     models: z.array(name).min(1, atLeastOne('model')),
     seeds: z.array(z.number({ error: 'expected an integer seed' }).int('expected an integer seed')).min(1, atLeastOne('seed')),
@@ -60,7 +80,8 @@ export const sweepConfigSchema = z
       const seen = new Map<unknown, number>();
       c[key].forEach((v: unknown, i: number) => {
         const first = seen.get(v);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [key, i], message: `duplicate of ${key}[${first}] (${JSON.stringify(v)})` });
+        if (first !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key, i], message: `duplicate of ${key}[${first}] (${JSON.stringify(v)})` });
         else seen.set(v, i);
       });
     }

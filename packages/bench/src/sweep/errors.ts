@@ -22,7 +22,10 @@ export class SweepConfigError extends UserError {
 function format(problems: readonly string[], source?: string): string {
   const head = source ? `${source}: ` : '';
   if (problems.length === 1) return `${head}${problems[0]}`;
-  const listed = problems.slice(0, MAX_LISTED).map((p) => `\n  ${p}`).join('');
+  const listed = problems
+    .slice(0, MAX_LISTED)
+    .map((p) => `\n  ${p}`)
+    .join('');
   const more = problems.length > MAX_LISTED ? `\n  ... and ${problems.length - MAX_LISTED} more` : '';
   return `${head}${problems.length} problems:${listed}${more}`;
 }

@@ -1,4 +1,19 @@
-import { TRAINING_KEYS, canonicalJson, encoderParamCount, formatPath, isStackedMethod, stackIds, stackListProblems, trainingSchema, type MethodPlugin, type MethodRegistry, type ModelBlueprint, type Zoo, builtinTasks, zooBlueprint } from '@tunelab/core/internal';
+import {
+  TRAINING_KEYS,
+  canonicalJson,
+  encoderParamCount,
+  formatPath,
+  isStackedMethod,
+  stackIds,
+  stackListProblems,
+  trainingSchema,
+  type MethodPlugin,
+  type MethodRegistry,
+  type ModelBlueprint,
+  type Zoo,
+  builtinTasks,
+  zooBlueprint,
+} from '@tunelab/core/internal';
 import type { z } from 'zod';
 import type { TrialSpec } from '../records/index.js';
 import { resolveSettings } from '../trial/index.js';
@@ -55,7 +70,12 @@ export interface ModelShapes {
 
 /** The zoo's recipes as shapes (no checkpoint needed). */
 export function zooShapes(zoo: Zoo): ModelShapes {
-  const shapes = new Map(Object.entries(zoo.models).map(([name, r]) => [name, zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength)] as const));
+  const shapes = new Map(
+    Object.entries(zoo.models).map(
+      ([name, r]) =>
+        [name, zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength)] as const,
+    ),
+  );
   return { shapes, known: [...shapes.keys()] };
 }
 
@@ -66,15 +86,18 @@ function checkNames(config: SweepConfig, registry: MethodRegistry, models: Model
     if (!models.shapes.has(m)) problems.push(`models[${i}]: unknown model '${m}'; known: ${models.known.join(', ')}`);
   });
   config.tasks.forEach((t, i) => {
-    if (!t.startsWith('file:') && !taskNames.includes(t)) problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>`);
+    if (!t.startsWith('file:') && !taskNames.includes(t))
+      problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>`);
   });
   config.methods.forEach((e, i) => {
     const ids = typeof e.method === 'string' ? stackIds(e.method) : e.method;
     const at = (j: number) => `methods[${i}].method${typeof e.method === 'string' ? '' : `[${j}]`}`;
-    if (ids.length === 1 && !registry.ids().includes(ids[0]!)) problems.push(`${at(0)}: unknown method '${ids[0]}'; installed: ${registry.ids().join(', ')}`);
+    if (ids.length === 1 && !registry.ids().includes(ids[0]!))
+      problems.push(`${at(0)}: unknown method '${ids[0]}'; installed: ${registry.ids().join(', ')}`);
     if (ids.length > 1) for (const p of stackListProblems(ids, registry.ids())) problems.push(`${at(p.index)}: ${p.message}`);
     e.models?.forEach((m, j) => {
-      if (!config.models.includes(m)) problems.push(`methods[${i}].models[${j}]: '${m}' is not one of the sweep's models (${config.models.join(', ')})`);
+      if (!config.models.includes(m))
+        problems.push(`methods[${i}].models[${j}]: '${m}' is not one of the sweep's models (${config.models.join(', ')})`);
     });
   });
   return problems;
@@ -119,7 +142,9 @@ function checkCombo(config: SweepConfig, entry: MethodEntry, i: number, combo: C
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) {
           const keys = Object.keys(methodKeys(m!.schema)).join(', ') || 'it takes none';
-          problems.push(`methods[${i}].grid.${prefix}${k}: not a parameter of method '${m!.meta.id}' (${keys})${stacked ? '' : ` nor a training setting (${[...TRAINING_KEYS].join(', ')})`}`);
+          problems.push(
+            `methods[${i}].grid.${prefix}${k}: not a parameter of method '${m!.meta.id}' (${keys})${stacked ? '' : ` nor a training setting (${[...TRAINING_KEYS].join(', ')})`}`,
+          );
         }
       } else problems.push(`${where(prefix, issue.path)}: ${owner}${issue.message}`);
     }
@@ -174,7 +199,9 @@ export function expandGrid(
           for (const c of combos) {
             const set = { ...config.training, ...c.values };
             if (set.epochs !== undefined && !trainSizes.has(task)) {
-              problems.push(`${'epochs' in c.values ? `methods[${i}].grid.epochs` : 'training.epochs'}: task '${task}' has no known training split size here; give the budget as steps`);
+              problems.push(
+                `${'epochs' in c.values ? `methods[${i}].grid.epochs` : 'training.epochs'}: task '${task}' has no known training split size here; give the budget as steps`,
+              );
               continue;
             }
             const { params, training } = resolveSettings(registry, methodId, set, shape.sequenceLength, trainSizes.get(task) ?? 1);

@@ -53,7 +53,12 @@ function valueAt(t: TrialKnowledge, rung: number): number | undefined {
  * rung (or the budget), and trials to prune. Trials already terminal, or already waiting at the
  * rung being decided, get no step. `settingOrder` breaks ties (the earlier setting wins).
  */
-export function bracketSteps(trials: readonly TrialKnowledge[], rungs: readonly number[], eta: number, settingOrder: readonly string[]): Step[] {
+export function bracketSteps(
+  trials: readonly TrialKnowledge[],
+  rungs: readonly number[],
+  eta: number,
+  settingOrder: readonly string[],
+): Step[] {
   let alive = [...new Set(settingOrder)].filter((s) => trials.some((t) => t.setting === s));
   const steps: Step[] = [];
   for (let k = 1; k <= rungs.length + 1; k++) {
@@ -68,10 +73,12 @@ export function bracketSteps(trials: readonly TrialKnowledge[], rungs: readonly 
       for (const t of missing) steps.push({ kind: 'run', id: t.id, from: k - 1, until: rungs[k - 1]!, rung: k });
       return steps;
     }
-    const score = new Map(alive.map((s) => {
-      const vs = members.filter((t) => t.setting === s).map((t) => valueAt(t, k)!);
-      return [s, vs.some(Number.isNaN) ? NaN : vs.reduce((a, b) => a + b, 0) / vs.length] as const;
-    }));
+    const score = new Map(
+      alive.map((s) => {
+        const vs = members.filter((t) => t.setting === s).map((t) => valueAt(t, k)!);
+        return [s, vs.some(Number.isNaN) ? NaN : vs.reduce((a, b) => a + b, 0) / vs.length] as const;
+      }),
+    );
     const ranked = [...alive].sort((a, b) => orWorst(score.get(b)!) - orWorst(score.get(a)!) || alive.indexOf(a) - alive.indexOf(b));
     const keep = new Set(ranked.slice(0, Math.max(1, Math.floor(alive.length / eta))));
     for (const t of members) {
@@ -81,7 +88,8 @@ export function bracketSteps(trials: readonly TrialKnowledge[], rungs: readonly 
     alive = alive.filter((s) => keep.has(s));
     // one setting left: nothing to compare at later rungs, it runs to the budget from here
     if (alive.length === 1) {
-      for (const t of trials.filter((x) => x.setting === alive[0])) if (!t.terminal) steps.push({ kind: 'run', id: t.id, from: lastRung(t, rungs.length) });
+      for (const t of trials.filter((x) => x.setting === alive[0]))
+        if (!t.terminal) steps.push({ kind: 'run', id: t.id, from: lastRung(t, rungs.length) });
       return steps;
     }
   }

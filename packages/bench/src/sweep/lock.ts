@@ -65,7 +65,9 @@ function refuse(path: string, dir: string, info: LockInfo | undefined): never {
   const where = info.hostname === hostname() ? '' : ` on ${info.hostname}`;
   const what = info.shard ? `shard ${info.shard.index}/${info.shard.count}` : 'a sweep';
   const hint = info.hostname === hostname() ? '' : `; if that job is gone, delete ${path}`;
-  throw new UserError(`${dir}: in use by ${what} (pid ${info.pid}${where}, started ${info.startedAt}; lock ${path}); wait for it to finish or choose another --out${hint}`);
+  throw new UserError(
+    `${dir}: in use by ${what} (pid ${info.pid}${where}, started ${info.startedAt}; lock ${path}); wait for it to finish or choose another --out${hint}`,
+  );
 }
 
 /**
@@ -109,7 +111,14 @@ export function acquireLock(dir: string, shard: Shard | null, warn: (line: strin
   checkOthers(dir, name, shard);
   const start = procStart(process.pid);
   const job = schedulerJob();
-  const mine: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), shard, ...(start ? { procStart: start } : {}), ...(job ? { job } : {}) };
+  const mine: LockInfo = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    shard,
+    ...(start ? { procStart: start } : {}),
+    ...(job ? { job } : {}),
+  };
   for (let attempt = 0; !tryCreate(path, mine); attempt++) {
     if (attempt >= 5) refuse(path, dir, readLock(path));
     const raw = existsSync(path) ? readFileSync(path, 'utf8') : undefined;

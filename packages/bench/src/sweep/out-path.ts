@@ -31,6 +31,7 @@ export function confinedOut(out: string, workspace: string, configPath: string):
   const fix = `a sweep config may only write inside the workspace ${workspace}; use a path such as "reports/my-sweep", or pass --out on the command line`;
   if (!inside(workspace, target)) throw new UserError(`${why} leaves the workspace through '..' or an absolute path; ${fix}`);
   const real = realOfNearest(target);
-  if (!inside(realpathSync(workspace), real)) throw new UserError(`${why} leads out of the workspace through a symlink (to ${real}); ${fix}`);
+  if (!inside(realpathSync(workspace), real))
+    throw new UserError(`${why} leads out of the workspace through a symlink (to ${real}); ${fix}`);
   return target;
 }

@@ -1,4 +1,15 @@
-import { canonicalJson, isUserError, loadZoo, selectBackend, type BackendChoice, type BackendInfo, type MethodRegistry, type ModelBlueprint, type TaskData, type Zoo } from '@tunelab/core/internal';
+import {
+  canonicalJson,
+  isUserError,
+  loadZoo,
+  selectBackend,
+  type BackendChoice,
+  type BackendInfo,
+  type MethodRegistry,
+  type ModelBlueprint,
+  type TaskData,
+  type Zoo,
+} from '@tunelab/core/internal';
 import { loadEnvironment } from '../environment.js';
 import { flagPlugins, type loadMethods, type LoadedMethod } from '../methods.js';
 import { methodIdentity, modelKey, trialIdOf, type MethodVersion } from '../records/index.js';
@@ -22,7 +33,6 @@ export interface CellIdentity {
   dataHash: string;
   taskKind: string;
 }
-
 
 export interface PlannedCell extends SweepCell {
   id: string;
@@ -61,7 +71,8 @@ function gridKeyOf(cell: SweepCell, field: string | undefined): string | undefin
 
 /** A method's "does not fit this model" message, placed at the grid value that caused it; a stack's conflict at the row's method. */
 function fitProblem(cell: SweepCell, message: string, path?: string, code?: string): string {
-  if (code === 'E_STACK_CONFLICT') return `methods[${cell.entry}].method (${cell.spec.method}): ${withoutMethodPrefix(message, cell.spec.method)}`;
+  if (code === 'E_STACK_CONFLICT')
+    return `methods[${cell.entry}].method (${cell.spec.method}): ${withoutMethodPrefix(message, cell.spec.method)}`;
   const field = /^params\.(.+)$/.exec(path ?? '')?.[1] ?? /(?:^|: )params\.([A-Za-z0-9_.-]+)/.exec(message)?.[1];
   const key = gridKeyOf(cell, field);
   const at = key !== undefined ? `methods[${cell.entry}].grid.${key}[${cell.choice[key]}]` : `methods[${cell.entry}]`;
@@ -117,12 +128,17 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   }
   let cells: SweepCell[];
   try {
-    cells = expandGrid(config, registry, { shapes, known: models.sources.flatMap((s) => s.forms()) }, taskNames, new Map([...tasks].map(([k, t]) => [k, t.train.length])));
+    cells = expandGrid(
+      config,
+      registry,
+      { shapes, known: models.sources.flatMap((s) => s.forms()) },
+      taskNames,
+      new Map([...tasks].map(([k, t]) => [k, t.train.length])),
+    );
   } catch (e) {
     throw e instanceof SweepConfigError ? e.withSource(o.configPath) : e;
   }
   if (problems.length) throw new SweepConfigError(problems, o.configPath);
-
 
   const tried = new Set<string>();
   for (const cell of cells) {
@@ -140,7 +156,16 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   if (problems.length) throw new SweepConfigError([...new Set(problems)], o.configPath);
 
   const trainerIds = new Set(trainers.map((t) => t.id));
-  const trainerProblems = [...new Set(cells.filter((c) => !trainerIds.has(c.spec.training.trainer ?? 'adamw')).map((c) => `${'trainer' in c.choice ? `methods[${c.entry}].grid.trainer[${c.choice.trainer}]` : 'training.trainer'}: no trainer '${c.spec.training.trainer}' (installed: ${[...trainerIds].join(', ')})`))];
+  const trainerProblems = [
+    ...new Set(
+      cells
+        .filter((c) => !trainerIds.has(c.spec.training.trainer ?? 'adamw'))
+        .map(
+          (c) =>
+            `${'trainer' in c.choice ? `methods[${c.entry}].grid.trainer[${c.choice.trainer}]` : 'training.trainer'}: no trainer '${c.spec.training.trainer}' (installed: ${[...trainerIds].join(', ')})`,
+        ),
+    ),
+  ];
   if (trainerProblems.length) throw new SweepConfigError(trainerProblems, o.configPath);
   if (config.prune) {
     const pruneProblems = assignBrackets(cells, config.prune);
@@ -182,12 +207,23 @@ export function assignBrackets(cells: SweepCell[], prune: PruneConfig): string[]
     const t = c.spec.training;
     const evalEvery = t.evalEvery ?? t.steps;
     if (prune.minSteps % evalEvery !== 0) {
-      problems.add(`prune.minSteps: ${prune.minSteps} is not a multiple of training.evalEvery (${evalEvery}, of ${c.label}): every rung must be a dev point`);
+      problems.add(
+        `prune.minSteps: ${prune.minSteps} is not a multiple of training.evalEvery (${evalEvery}, of ${c.label}): every rung must be a dev point`,
+      );
     }
     let b = index.get(key);
     if (!b) index.set(key, (b = { index: index.size, steps: t.steps }));
-    else if (b.steps !== t.steps) problems.add(`methods[${c.entry}]: the settings of a pruned row must share one budget (${b.steps} and ${t.steps} steps): successive halving compares them at the same steps`);
-    c.bracket = { key, index: b.index, label: `methods[${c.entry}] ${c.spec.method} ${c.spec.model} ${c.spec.task}`, setting: canonicalJson(c.choice), rungs: rungSteps(prune, t.steps) };
+    else if (b.steps !== t.steps)
+      problems.add(
+        `methods[${c.entry}]: the settings of a pruned row must share one budget (${b.steps} and ${t.steps} steps): successive halving compares them at the same steps`,
+      );
+    c.bracket = {
+      key,
+      index: b.index,
+      label: `methods[${c.entry}] ${c.spec.method} ${c.spec.model} ${c.spec.task}`,
+      setting: canonicalJson(c.choice),
+      rungs: rungSteps(prune, t.steps),
+    };
   }
   return [...problems];
 }

@@ -128,7 +128,11 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
     for (const s of slots) if (!stopped && s.ready && !s.held) next(s);
   };
   const spawn = () => {
-    const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: threadEnv(o.init.threads), execArgv: WORKER_EXEC_ARGV });
+    const child = fork(WORKER, [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: threadEnv(o.init.threads),
+      execArgv: WORKER_EXEC_ARGV,
+    });
     const s: Slot = { child, ready: false };
     slots.add(s);
     child.on('message', (m: FromWorker) => {

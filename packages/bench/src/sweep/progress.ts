@@ -17,7 +17,8 @@ const pct = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
 export function outcome(r: SweepRecord): string {
   if (r.status === 'failed') return `FAILED: ${(r.error?.message ?? 'unknown error').split('\n')[0]}`;
   if (r.status === 'diverged') return `DIVERGED at step ${r.diverged?.step ?? '?'} (loss ${r.diverged?.loss ?? 'NaN'})`;
-  if (r.status === 'pruned') return `pruned at rung ${r.pruned?.rung} (step ${r.pruned?.step}; its setting's mean dev ${pct(r.pruned?.rungValue ?? NaN)})`;
+  if (r.status === 'pruned')
+    return `pruned at rung ${r.pruned?.rung} (step ${r.pruned?.step}; its setting's mean dev ${pct(r.pruned?.rungValue ?? NaN)})`;
   return `acc ${pct(r.metrics.accuracy)} (${pct(r.trainableShare, r.trainableShare < 0.01 ? 2 : 1)} trainable)`;
 }
 
@@ -44,7 +45,14 @@ export function sweepProgress(total: number, prior: Iterable<SweepRecord>, strea
   let failed = 0;
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: 'sweep [{bar}] {value}/{total} | {failed} failed | ETA {eta_formatted} | best {best}', stream, hideCursor: true, etaBuffer: 8, fps: 2, barsize: 20 },
+      {
+        format: 'sweep [{bar}] {value}/{total} | {failed} failed | ETA {eta_formatted} | best {best}',
+        stream,
+        hideCursor: true,
+        etaBuffer: 8,
+        fps: 2,
+        barsize: 20,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { failed: 0, best: bestLine(best) });
@@ -66,7 +74,9 @@ export function sweepProgress(total: number, prior: Iterable<SweepRecord>, strea
       stream.write(`[${String(done).padStart(width)}/${total}] ${cellName(cell)}: ${outcome(r)} ${(elapsedMs / 1000).toFixed(0)}s\n`);
     },
     rung(cell, line, elapsedMs) {
-      stream.write(`[${' '.repeat(width)} ${' '.repeat(width)}] ${cellName(cell)}: rung ${line.rung} (step ${line.step}) dev ${pct(line.value)}, waits for its bracket ${(elapsedMs / 1000).toFixed(0)}s\n`);
+      stream.write(
+        `[${' '.repeat(width)} ${' '.repeat(width)}] ${cellName(cell)}: rung ${line.rung} (step ${line.step}) dev ${pct(line.value)}, waits for its bracket ${(elapsedMs / 1000).toFixed(0)}s\n`,
+      );
     },
     stop() {},
   };

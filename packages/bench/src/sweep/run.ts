@@ -64,7 +64,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   // a config's own `out` is checked before anything (pretraining included) happens
   const configOut = o.out === undefined ? (await loadSweepConfig(o.configPath)).out : undefined;
   const confined = configOut === undefined ? undefined : confinedOut(configOut, workspace, o.configPath);
-  const plan = await planSweep({ configPath: o.configPath, zooPath: o.zooPath, cache: o.cache, backend: o.backend, threads: o.threads, extraPlugins: o.extraPlugins, log: o.log });
+  const plan = await planSweep({
+    configPath: o.configPath,
+    zooPath: o.zooPath,
+    cache: o.cache,
+    backend: o.backend,
+    threads: o.threads,
+    extraPlugins: o.extraPlugins,
+    log: o.log,
+  });
   const out = o.out ?? confined ?? join(workspace, 'reports', plan.config.name);
   const files = sweepFiles(o.shard);
   const resultsFile = join(out, files.results);
@@ -87,7 +95,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       process.exit(pool ? (SIGNAL_EXIT[signal] ?? 1) : EXIT_INTERRUPTED);
     }
     interrupted = true;
-    o.log(`\nsweep: ${signal}: each running trial finishes its step and saves its state, then the sweep exits (${EXIT_INTERRUPTED}); the same command resumes it${signal === 'SIGINT' ? ' (a second Ctrl-C stops at once)' : ''}`);
+    o.log(
+      `\nsweep: ${signal}: each running trial finishes its step and saves its state, then the sweep exits (${EXIT_INTERRUPTED}); the same command resumes it${signal === 'SIGINT' ? ' (a second Ctrl-C stops at once)' : ''}`,
+    );
     pool.interrupt();
   };
   process.on('SIGINT', onSignal);
@@ -99,25 +109,47 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     const results = (writer = openResultsFile(resultsFile, o.log));
     const prior = readResults(out, { warn: (w) => o.log(`warning: ${w}`) });
     if (prior.errors.length) {
-      throw new UserError(`${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`);
+      throw new UserError(
+        `${out}: results lines that are not records (fix or delete them, then rerun):\n  ${prior.errors.slice(0, 10).join('\n  ')}`,
+      );
     }
     const mine = plan.cells.filter((c) => inShard(shardIndexOf(c), o.shard));
-    removeStaleTemps(out, mine.map((c) => c.id)); // half-written states of a killed run
+    removeStaleTemps(
+      out,
+      mine.map((c) => c.id),
+    ); // half-written states of a killed run
     const done = new Set(mine.filter((c) => !toRun(o, c, prior.records.get(c.id))).map((c) => c.id));
     const todo = mine.filter((c) => !done.has(c.id));
     const workers = Math.max(1, Math.min(o.workers, todo.length));
-    const counts: RunCounts = { cells: plan.cells.length, inShard: mine.length, skipped: done.size, ok: 0, failed: 0, diverged: 0, pruned: 0 };
+    const counts: RunCounts = {
+      cells: plan.cells.length,
+      inShard: mine.length,
+      skipped: done.size,
+      ok: 0,
+      failed: 0,
+      diverged: 0,
+      pruned: 0,
+    };
     const shardText = o.shard ? ` (shard ${o.shard.index}/${o.shard.count}: ${mine.length})` : '';
-    const how = todo.length ? `${todo.length} to run on ${workers} worker(s) (${plan.backend.name}, ${o.threads} thread(s) each)` : 'nothing to run';
-    const pruneText = plan.config.prune ? `; successive halving (η=${plan.config.prune.reductionFactor}, first rung at step ${plan.config.prune.minSteps})` : '';
-    o.log(`sweep '${plan.config.name}': ${plan.cells.length} trials${shardText}; ${counts.skipped} already recorded, ${how}${pruneText} -> ${out}`);
+    const how = todo.length
+      ? `${todo.length} to run on ${workers} worker(s) (${plan.backend.name}, ${o.threads} thread(s) each)`
+      : 'nothing to run';
+    const pruneText = plan.config.prune
+      ? `; successive halving (η=${plan.config.prune.reductionFactor}, first rung at step ${plan.config.prune.minSteps})`
+      : '';
+    o.log(
+      `sweep '${plan.config.name}': ${plan.cells.length} trials${shardText}; ${counts.skipped} already recorded, ${how}${pruneText} -> ${out}`,
+    );
 
     const startedAt = new Date().toISOString();
     const manifest = buildManifest(plan, { workers, shard: o.shard, startedAt, endedAt: null, counts });
     await writeManifest(manifestFile, manifest);
 
     const failures: SweepSummary['failures'] = [];
-    const bar = sweepProgress(todo.length, mine.map((c) => prior.records.get(c.id)).filter((r): r is SweepRecord => r !== undefined));
+    const bar = sweepProgress(
+      todo.length,
+      mine.map((c) => prior.records.get(c.id)).filter((r): r is SweepRecord => r !== undefined),
+    );
     progress = bar;
     const rungPath = join(out, rungsFile(o.shard));
     if (o.force) rmSync(rungPath, { force: true }); // --force reruns every rung too
@@ -138,17 +170,29 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       },
       onRung: (cell, line, elapsedMs) => bar.rung(cell, line, elapsedMs),
     });
-    pool = startPool(scheduler, {
-      size: workers,
-      backend: plan.backend,
-      init: {
-        backend: o.backend, threads: o.threads, expect: { name: plan.backend.name, threads: plan.backend.threads }, cache: o.cache, zoo: plan.zoo, plugins: plan.plugins, sweep: plan.config.name,
-        out, checkpoint: { ...plan.config.checkpoint, ...(o.checkpointEvery !== undefined ? { every: o.checkpointEvery } : {}) },
+    pool = startPool(
+      scheduler,
+      {
+        size: workers,
+        backend: plan.backend,
+        init: {
+          backend: o.backend,
+          threads: o.threads,
+          expect: { name: plan.backend.name, threads: plan.backend.threads },
+          cache: o.cache,
+          zoo: plan.zoo,
+          plugins: plan.plugins,
+          sweep: plan.config.name,
+          out,
+          checkpoint: { ...plan.config.checkpoint, ...(o.checkpointEvery !== undefined ? { every: o.checkpointEvery } : {}) },
+        },
+        onResult: (item, record, elapsedMs) => scheduler.handle(item, record, elapsedMs),
+        log: o.log,
+        onInterrupted: (item, step) =>
+          o.log(`  ${cellName(item.cell)}: interrupted${step === undefined ? ' before its first step' : `, state saved at step ${step}`}`),
       },
-      onResult: (item, record, elapsedMs) => scheduler.handle(item, record, elapsedMs),
-      log: o.log,
-      onInterrupted: (item, step) => o.log(`  ${cellName(item.cell)}: interrupted${step === undefined ? ' before its first step' : `, state saved at step ${step}`}`),
-    }, todo.length);
+      todo.length,
+    );
     try {
       await pool.done;
     } finally {
@@ -161,7 +205,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);
     const prunedText = plan.config.prune ? `, ${counts.pruned} pruned` : '';
-    o.log(`sweep '${plan.config.name}' done: ${counts.ok} ok${prunedText}, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`);
+    o.log(
+      `sweep '${plan.config.name}' done: ${counts.ok} ok${prunedText}, ${counts.diverged} diverged, ${counts.failed} failed, ${counts.skipped} skipped -> ${resultsFile}`,
+    );
     return { out, resultsFile, manifestFile, counts, failures };
   } finally {
     writer?.close();

@@ -52,7 +52,8 @@ export function readRungs(file: string, warn: (line: string) => void): Map<strin
     } catch (e) {
       throw new Error(`${file}:${i + 1}: invalid JSON (${(e as Error).message}); delete the file to rerun the rungs`, { cause: e });
     }
-    if (v?.format !== 'tunelab-rung' || typeof v.trialId !== 'string' || !Number.isInteger(v.rung)) throw new Error(`${file}:${i + 1}: not a rung line; delete the file to rerun the rungs`);
+    if (v?.format !== 'tunelab-rung' || typeof v.trialId !== 'string' || !Number.isInteger(v.rung))
+      throw new Error(`${file}:${i + 1}: not a rung line; delete the file to rerun the rungs`);
     const m = out.get(v.trialId) ?? new Map<number, RungLine>();
     m.set(v.rung, v);
     out.set(v.trialId, m);

@@ -44,7 +44,8 @@ export class Scheduler implements WorkSource {
     for (const c of o.cells) {
       this.byId.set(c.id, c);
       const r = o.prior.get(c.id);
-      if (o.done.has(c.id) && r) this.terminal.set(c.id, { status: r.status, value: r.status === 'ok' ? this.score(c, (r as TrialRecord).devMetrics) : NaN });
+      if (o.done.has(c.id) && r)
+        this.terminal.set(c.id, { status: r.status, value: r.status === 'ok' ? this.score(c, (r as TrialRecord).devMetrics) : NaN });
     }
     if (!o.prune) {
       for (const c of o.cells) if (!o.done.has(c.id)) this.enqueue({ cell: c }, false);
@@ -72,12 +73,23 @@ export class Scheduler implements WorkSource {
     this.busy.delete(cell.id);
     if (record.status === 'paused' && item.segment?.rung !== undefined) {
       const rung = item.segment.rung;
-      const line: RungLine = { format: 'tunelab-rung', trialId: cell.id, rung, step: item.segment.stopAt!, value: this.score(cell, (record as TrialRecord).devMetrics), record: record as TrialRecord };
+      const line: RungLine = {
+        format: 'tunelab-rung',
+        trialId: cell.id,
+        rung,
+        step: item.segment.stopAt!,
+        value: this.score(cell, (record as TrialRecord).devMetrics),
+        record: record as TrialRecord,
+      };
       this.o.rungs!.append(line);
       const lines = this.o.rungLines.get(cell.id) ?? new Map<number, RungLine>();
       lines.set(rung, line);
       this.o.rungLines.set(cell.id, lines);
-      removeCheckpoints(this.o.out, cell.id, [...lines.keys()].filter((k) => k < rung));
+      removeCheckpoints(
+        this.o.out,
+        cell.id,
+        [...lines.keys()].filter((k) => k < rung),
+      );
       rmSync(stateFile(this.o.out, cell.id), { force: true }); // older than the rung's
       this.o.onRung?.(cell, line, elapsedMs);
     } else {
@@ -88,7 +100,10 @@ export class Scheduler implements WorkSource {
 
   private finish(cell: PlannedCell, record: SweepRecord, elapsedMs: number): void {
     this.o.onTerminal(cell, record, elapsedMs); // saved before anything is deleted
-    this.terminal.set(cell.id, { status: record.status, value: record.status === 'ok' ? this.score(cell, (record as TrialRecord).devMetrics) : NaN });
+    this.terminal.set(cell.id, {
+      status: record.status,
+      value: record.status === 'ok' ? this.score(cell, (record as TrialRecord).devMetrics) : NaN,
+    });
     // a failed trial keeps its states: `--retry-failed` resumes it (a worker killed by the OOM killer)
     if (record.status === 'failed') return;
     const lines = this.o.rungLines.get(cell.id);
@@ -121,7 +136,12 @@ export class Scheduler implements WorkSource {
 
   private advance(cells: readonly PlannedCell[]): void {
     const b = cells[0]!.bracket!;
-    const steps = bracketSteps(cells.map((c) => this.knowledge(c)), b.rungs, this.o.prune!.reductionFactor, cells.map((c) => c.bracket!.setting));
+    const steps = bracketSteps(
+      cells.map((c) => this.knowledge(c)),
+      b.rungs,
+      this.o.prune!.reductionFactor,
+      cells.map((c) => c.bracket!.setting),
+    );
     for (const s of steps) {
       const cell = this.byId.get(s.id)!;
       if (s.kind === 'prune') {

@@ -19,7 +19,10 @@ export function parseShard(raw: string): Shard {
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1) throw new UserError(`--shard ${raw}: n must be at least 1`);
-  if (index === 0) throw new UserError(`--shard ${raw}: shards are numbered 1..${count}; for a 0-based index such as JOB_COMPLETION_INDEX pass $((index + 1))`);
+  if (index === 0)
+    throw new UserError(
+      `--shard ${raw}: shards are numbered 1..${count}; for a 0-based index such as JOB_COMPLETION_INDEX pass $((index + 1))`,
+    );
   if (index < 1 || index > count) throw new UserError(`--shard ${raw}: i must be between 1 and ${count}`);
   return { index, count };
 }

@@ -1,4 +1,13 @@
-import { loadTrainState, saveTrainState, selectBackend, type BackendInfo, type LoadedModel, type MethodRegistry, type TaskData, type TrainState } from '@tunelab/core/internal';
+import {
+  loadTrainState,
+  saveTrainState,
+  selectBackend,
+  type BackendInfo,
+  type LoadedModel,
+  type MethodRegistry,
+  type TaskData,
+  type TrainState,
+} from '@tunelab/core/internal';
 import { loadEnvironment, trialEnv } from '../environment.js';
 import { modelKey, trialIdOf } from '../records/index.js';
 import { checkpointDue, EXIT_INTERRUPTED, stateFile, trySaveState, usableState } from '../resume.js';
@@ -23,10 +32,15 @@ function send(m: FromWorker): Promise<void> {
 async function setUp(init: WorkerInit): Promise<Ready> {
   const backend = await selectBackend(init.backend, { threads: init.threads });
   if (backend.name !== init.expect.name || backend.threads !== init.expect.threads) {
-    throw new Error(`worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`);
+    throw new Error(
+      `worker got backend ${backend.name} with ${backend.threads} thread(s), the sweep planned ${init.expect.name} with ${init.expect.threads}`,
+    );
   }
   // the parent resolved them: absolute module files
-  const loaded = await loadEnvironment(init.zoo, init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })));
+  const loaded = await loadEnvironment(
+    init.zoo,
+    init.plugins.map((spec) => ({ spec, base: '/', where: 'sweep worker plugin' })),
+  );
   // the parent reports progress; a worker's per-trial log lines would only interleave with it
   const env: TrialEnv = trialEnv(loaded, { zoo: init.zoo, cache: init.cache, backend, log: () => {} });
   return { init, env, backend, registry: env.registry, checkpoints: new Map(), tasks: new Map() };
@@ -56,7 +70,11 @@ const log = (line: string) => void send({ type: 'log', line });
 /** Where a trial starts: its saved state if that is usable and newer than the segment's rung checkpoint. */
 async function startingPoint(w: Ready, id: string, segment: WorkerRun['segment']): Promise<{ resume?: TrainState; fromState: boolean }> {
   const rung = segment?.resumeFile ? await loadTrainState(segment.resumeFile, id) : undefined;
-  const state = await usableState(stateFile(w.init.out, id), id, { after: rung?.step ?? 0, ...(segment?.stopAt !== undefined ? { before: segment.stopAt } : {}), warn: log });
+  const state = await usableState(stateFile(w.init.out, id), id, {
+    after: rung?.step ?? 0,
+    ...(segment?.stopAt !== undefined ? { before: segment.stopAt } : {}),
+    warn: log,
+  });
   if (state) return { resume: state, fromState: true };
   return { ...(rung ? { resume: rung } : {}), fromState: false };
 }
@@ -70,11 +88,15 @@ async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
     const data = await task(w, cell.spec.task);
     const method = w.registry.get(cell.spec.method);
     const id = trialIdOf(cell.spec, { method, model: modelKey(pretrained), dataHash: data.hash, backend: w.backend });
-    if (id !== cell.id) throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
+    if (id !== cell.id)
+      throw new Error(`trial id ${id} differs from the planned ${cell.id}: a checkpoint, task or method changed while the sweep ran`);
     const { resume, fromState } = await startingPoint(w, id, segment);
     if (stop.requested) return void (await send({ type: 'interrupted', index: cell.index }));
     const resumedAt = fromState ? [...(resume!.resumedAt ?? []), resume!.step] : resume?.resumedAt;
-    if (fromState) log(`resumed trial ${id} (${cell.spec.method} ${cell.spec.model} ${cell.spec.task} seed ${cell.spec.seed}) from its state at step ${resume!.step}`);
+    if (fromState)
+      log(
+        `resumed trial ${id} (${cell.spec.method} ${cell.spec.model} ${cell.spec.task} seed ${cell.spec.seed}) from its state at step ${resume!.step}`,
+      );
     const file = stateFile(w.init.out, id);
     const withProvenance = (s: TrainState): TrainState => (resumedAt ? { ...s, resumedAt } : s);
     let interruptedAt: number | undefined;
@@ -135,9 +157,11 @@ function main(): void {
       );
     } else if (m.type === 'run' && ready) {
       const w = ready;
-      queue = queue.then(async () => run(await w, m)).then(() => {
-        if (stop.requested) process.exit(EXIT_INTERRUPTED);
-      });
+      queue = queue
+        .then(async () => run(await w, m))
+        .then(() => {
+          if (stop.requested) process.exit(EXIT_INTERRUPTED);
+        });
     } else if (m.type === 'stop' && !stop.requested) {
       requestStop();
     }

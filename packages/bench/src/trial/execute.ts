@@ -1,4 +1,14 @@
-import { isStackedMethod, runTrial, saveAdapter, pickTrainer, rngStreams, type TaggedExample, type TaskData, type TextExample, type TrainState } from '@tunelab/core/internal';
+import {
+  isStackedMethod,
+  runTrial,
+  saveAdapter,
+  pickTrainer,
+  rngStreams,
+  type TaggedExample,
+  type TaskData,
+  type TextExample,
+  type TrainState,
+} from '@tunelab/core/internal';
 import { startGpuRecording } from '../gpu-record.js';
 import { okRecord, peftLine, type TrialRecord } from '../records/index.js';
 import type { PreparedTrial, TrialEnv } from './prepare.js';
@@ -46,7 +56,13 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
   try {
     const gpu = await startGpuRecording(env.backend);
     const out = await runTrial({
-      method: p.method, params: p.spec.params, model, tokenizer: p.model.tokenizer, task: p.task, seed: p.spec.seed, training: p.spec.training,
+      method: p.method,
+      params: p.spec.params,
+      model,
+      tokenizer: p.model.tokenizer,
+      task: p.task,
+      seed: p.spec.seed,
+      training: p.spec.training,
       trainer: pickTrainer(env.trainers, p.spec.training.trainer ?? 'adamw'),
       ...(hooks.stopAt !== undefined ? { stopAt: hooks.stopAt } : {}),
       ...(hooks.resume ? { resume: hooks.resume } : {}),
@@ -61,16 +77,38 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
         ? {
             afterTrain: async (adapter, head) => {
               const parts = isStackedMethod(p.method) ? { parts: p.method.parts.map((m) => m.meta) } : {};
-              const { bytes } = await saveAdapter(hooks.saveDir!, { meta: p.method.meta, params: p.spec.params, adapter, head, baseModelSha256: p.model.identity.sha256, ...parts });
+              const { bytes } = await saveAdapter(hooks.saveDir!, {
+                meta: p.method.meta,
+                params: p.spec.params,
+                adapter,
+                head,
+                baseModelSha256: p.model.identity.sha256,
+                ...parts,
+              });
               saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: p.model.checkpointBytes };
-              env.log(`saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`);
+              env.log(
+                `saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`,
+              );
             },
           }
         : {}),
     });
     const { deviceMemory, tfMemory } = gpu.finish();
     if (out.train.state) await hooks.onPause?.(out.train.state);
-    return okRecord({ id: p.id, spec: p.spec, method: p.method, model: p.model, task: p.task, outcome: out, backend: env.backend, deviceMemory, tfMemory, majority: majorityBaseline(p.task), ...(hooks.sweep ? { sweep: hooks.sweep } : {}), ...(saved ? { saved } : {}) });
+    return okRecord({
+      id: p.id,
+      spec: p.spec,
+      method: p.method,
+      model: p.model,
+      task: p.task,
+      outcome: out,
+      backend: env.backend,
+      deviceMemory,
+      tfMemory,
+      majority: majorityBaseline(p.task),
+      ...(hooks.sweep ? { sweep: hooks.sweep } : {}),
+      ...(saved ? { saved } : {}),
+    });
   } finally {
     model.dispose();
   }

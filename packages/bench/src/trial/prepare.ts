@@ -1,7 +1,20 @@
 import {
-  applyMethod, isUserError, pickTrainer, rngStreams, UserError,
-  type BackendInfo, type LoadedModel, type MethodPlugin, type MethodRegistry, type ModelBlueprint, type ModelRegistry, type ModelSourceContext,
-  type TaskData, type TaskRegistry, type Trainer, type Zoo,
+  applyMethod,
+  isUserError,
+  pickTrainer,
+  rngStreams,
+  UserError,
+  type BackendInfo,
+  type LoadedModel,
+  type MethodPlugin,
+  type MethodRegistry,
+  type ModelBlueprint,
+  type ModelRegistry,
+  type ModelSourceContext,
+  type TaskData,
+  type TaskRegistry,
+  type Trainer,
+  type Zoo,
 } from '@tunelab/core/internal';
 import { modelKey, trialIdOf, type TrialSpec } from '../records/index.js';
 import { progress } from '../progress.js';
@@ -57,16 +70,28 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
   const { params, training } = resolveSettings(env.registry, req.method, req.set, blueprint.sequenceLength, task.train.length);
   pickTrainer(env.trainers, training.trainer ?? 'adamw');
   if (training.maxLength > blueprint.shape.maxPositions) {
-    throw new UserError(`training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${blueprint.shape.maxPositions})`);
+    throw new UserError(
+      `training.maxLength: ${training.maxLength} exceeds model '${req.model}' positions (${blueprint.shape.maxPositions})`,
+    );
   }
   try {
     dryApply(method, params, blueprint, task, training.maxLength);
   } catch (e) {
     // stacked methods that cannot work together: the flag that stacked them is at fault
-    throw isUserError(e) && e.code === 'E_STACK_CONFLICT' ? new UserError(`--method ${req.method}: ${withoutMethodPrefix(e.message, req.method)}`, { code: e.code }) : e;
+    throw isUserError(e) && e.code === 'E_STACK_CONFLICT'
+      ? new UserError(`--method ${req.method}: ${withoutMethodPrefix(e.message, req.method)}`, { code: e.code })
+      : e;
   }
   const model = await source.load(req.model, sourceContext(env));
-  const spec: TrialSpec = { method: req.method, params, model: req.model, task: task.name, seed: req.seed, training, ...(req.fromScratch ? { fromScratch: true } : {}) };
+  const spec: TrialSpec = {
+    method: req.method,
+    params,
+    model: req.model,
+    task: task.name,
+    seed: req.seed,
+    training,
+    ...(req.fromScratch ? { fromScratch: true } : {}),
+  };
   const id = trialIdOf(spec, { method, model: modelKey(model), dataHash: task.hash, backend: env.backend });
   return { spec, method, model, task, id };
 }
@@ -75,12 +100,23 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
  * Apply the method to a randomly initialised model of the same shape (a tiny vocabulary) and free
  * it: configs that do not fit the model fail here, in milliseconds, before any weights are read.
  */
-export function dryApply(method: MethodPlugin, params: Record<string, unknown>, blueprint: ModelBlueprint, task: TaskData, sequenceLength: number): void {
+export function dryApply(
+  method: MethodPlugin,
+  params: Record<string, unknown>,
+  blueprint: ModelBlueprint,
+  task: TaskData,
+  sequenceLength: number,
+): void {
   const model = blueprint.random(rngStreams(0).init, 8);
   try {
-    applyMethod(method, { model, config: params, rng: rngStreams(0).init, task: { kind: task.kind, numLabels: task.labels.length }, sequenceLength }).dispose();
+    applyMethod(method, {
+      model,
+      config: params,
+      rng: rngStreams(0).init,
+      task: { kind: task.kind, numLabels: task.labels.length },
+      sequenceLength,
+    }).dispose();
   } finally {
     model.dispose();
   }
 }
-

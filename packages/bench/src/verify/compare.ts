@@ -28,7 +28,12 @@ function close(a: unknown, b: unknown, t: Tolerance): boolean {
 
 /** The numbers a re-run must reproduce bit for bit. */
 function outcome(r: TrialRecord): Record<string, unknown> {
-  const flat: Record<string, unknown> = { status: r.status, finalTrainLoss: r.finalTrainLoss, trainableParams: r.trainableParams, totalParams: r.totalParams };
+  const flat: Record<string, unknown> = {
+    status: r.status,
+    finalTrainLoss: r.finalTrainLoss,
+    trainableParams: r.trainableParams,
+    totalParams: r.totalParams,
+  };
   for (const [k, v] of Object.entries(r.metrics ?? {})) flat[`metrics.${k}`] = v;
   for (const [k, v] of Object.entries(r.devMetrics ?? {})) flat[`devMetrics.${k}`] = v;
   if (r.diverged) {
@@ -56,7 +61,9 @@ const show = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify
 export function outcomeDifferences(recorded: TrialRecord, rerun: TrialRecord, tolerance: Tolerance = null): string[] {
   const a = outcome(recorded);
   // a pruned trial is re-run to its rung, where it pauses: the same numbers, its status aside; it has no test metrics
-  const b = outcome(recorded.status === 'pruned' && rerun.status === 'paused' ? { ...rerun, status: 'pruned', metrics: recorded.metrics } : rerun);
+  const b = outcome(
+    recorded.status === 'pruned' && rerun.status === 'paused' ? { ...rerun, status: 'pruned', metrics: recorded.metrics } : rerun,
+  );
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const diffs: string[] = [];
   for (const k of keys) {
@@ -79,15 +86,20 @@ export interface EnvironmentHere {
 export function environmentProblems(r: TrialRecord, here: EnvironmentHere): { blocking: string[]; notes: string[] } {
   const blocking: string[] = [];
   const notes: string[] = [];
-  if (r.backend !== here.backend) blocking.push(`backend: recorded ${r.backend}, here ${here.backend} (pass --backend ${r.backend} on a machine that has it)`);
+  if (r.backend !== here.backend)
+    blocking.push(`backend: recorded ${r.backend}, here ${here.backend} (pass --backend ${r.backend} on a machine that has it)`);
   if (r.threads !== here.threads) blocking.push(`threads: recorded ${r.threads}, here ${here.threads} (pass --threads ${r.threads})`);
-  if (r.coreVersion !== here.coreVersion) blocking.push(`@tunelab/core: recorded ${r.coreVersion}, here ${here.coreVersion} (install core ${r.coreVersion})`);
+  if (r.coreVersion !== here.coreVersion)
+    blocking.push(`@tunelab/core: recorded ${r.coreVersion}, here ${here.coreVersion} (install core ${r.coreVersion})`);
   const ra = r.adapter ? JSON.stringify(adapterIdentity(r.adapter)) : undefined;
   const ha = here.adapter ? JSON.stringify(adapterIdentity(here.adapter)) : undefined;
-  if (r.backend === here.backend && ra !== ha) blocking.push(`adapter: recorded ${ra ?? 'none'}, here ${ha ?? 'none'} (re-run on the recorded GPU and driver)`);
+  if (r.backend === here.backend && ra !== ha)
+    blocking.push(`adapter: recorded ${ra ?? 'none'}, here ${ha ?? 'none'} (re-run on the recorded GPU and driver)`);
   const mv = here.methodVersion(r.method);
   if (mv === undefined) blocking.push(`method '${r.method}' (${r.methodPackage}) is not loaded here (pass --plugin ${r.methodPackage})`);
-  else if (mv !== r.methodVersion) blocking.push(`${r.methodPackage}: recorded ${r.methodVersion}, here ${mv} (install ${r.methodPackage}@${r.methodVersion})`);
-  if (r.node !== here.node) notes.push(`Node.js: recorded ${r.node}, here ${here.node} (results normally agree; a difference would show below)`);
+  else if (mv !== r.methodVersion)
+    blocking.push(`${r.methodPackage}: recorded ${r.methodVersion}, here ${mv} (install ${r.methodPackage}@${r.methodVersion})`);
+  if (r.node !== here.node)
+    notes.push(`Node.js: recorded ${r.node}, here ${here.node} (results normally agree; a difference would show below)`);
   return { blocking, notes };
 }

@@ -16,7 +16,8 @@ export function readVerifiable(dirs: readonly string[]): VerifiableSet {
   for (const dir of dirs) {
     const read = readResults(dir);
     if (read.files.length === 0) throw new UserError(`--in ${dir}: no results*.jsonl files there (run a sweep into it first)`);
-    if (read.errors.length > 0) throw new UserError(`--in ${dir}: ${read.errors[0]}${read.errors.length > 1 ? ` (and ${read.errors.length - 1} more)` : ''}`);
+    if (read.errors.length > 0)
+      throw new UserError(`--in ${dir}: ${read.errors[0]}${read.errors.length > 1 ? ` (and ${read.errors.length - 1} more)` : ''}`);
     out.warnings.push(...read.warnings);
     for (const r of read.records.values()) {
       if (seen.has(r.trialId)) continue;
@@ -35,12 +36,22 @@ export function readVerifiable(dirs: readonly string[]): VerifiableSet {
  * chosen by hashing each id with the seed (the same seed picks the same trials on every machine),
  * else all of them.
  */
-export function chooseTrials(records: readonly TrialRecord[], o: { trials?: readonly string[]; sample?: number; seed: number }): TrialRecord[] {
+export function chooseTrials(
+  records: readonly TrialRecord[],
+  o: { trials?: readonly string[]; sample?: number; seed: number },
+): TrialRecord[] {
   if (o.trials && o.trials.length > 0) {
     return o.trials.map((want) => {
       const hits = records.filter((r) => r.trialId.startsWith(want));
-      if (hits.length === 0) throw new UserError(`--trial ${want}: no finished trial with that id (${records.length} recorded; see results.jsonl)`);
-      if (hits.length > 1) throw new UserError(`--trial ${want}: ambiguous, matches ${hits.length} trials (${hits.slice(0, 3).map((h) => h.trialId).join(', ')}, ...); give more characters`);
+      if (hits.length === 0)
+        throw new UserError(`--trial ${want}: no finished trial with that id (${records.length} recorded; see results.jsonl)`);
+      if (hits.length > 1)
+        throw new UserError(
+          `--trial ${want}: ambiguous, matches ${hits.length} trials (${hits
+            .slice(0, 3)
+            .map((h) => h.trialId)
+            .join(', ')}, ...); give more characters`,
+        );
       return hits[0]!;
     });
   }

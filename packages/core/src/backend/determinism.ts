@@ -15,11 +15,21 @@ export function determinismOf(name: BackendName, adapter?: GpuAdapterInfo): Dete
     case 'cpu':
     case 'native':
     case 'wasm':
-      return { deterministic: true, evidence: 'bit-identical reruns measured on this backend (processes, threads; tunelab verify of the reference report)' };
+      return {
+        deterministic: true,
+        evidence: 'bit-identical reruns measured on this backend (processes, threads; tunelab verify of the reference report)',
+      };
     case 'webgpu':
       return adapter?.software === true
-        ? { deterministic: true, evidence: `bit-identical reruns across processes measured on a software adapter (Mesa llvmpipe via OpenGL ES, no atomic-add kernels); this one: ${adapter.device || adapter.description}` }
-        : { deterministic: null, evidence: 'not measured on a hardware adapter: parallel reductions and driver shader compilers may reorder sums; verify compares with a tolerance' };
+        ? {
+            deterministic: true,
+            evidence: `bit-identical reruns across processes measured on a software adapter (Mesa llvmpipe via OpenGL ES, no atomic-add kernels); this one: ${adapter.device || adapter.description}`,
+          }
+        : {
+            deterministic: null,
+            evidence:
+              'not measured on a hardware adapter: parallel reductions and driver shader compilers may reorder sums; verify compares with a tolerance',
+          };
     default:
       return { deterministic: null, evidence: 'not measured (libtensorflow may pick nondeterministic kernels)' };
   }

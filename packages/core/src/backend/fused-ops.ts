@@ -43,7 +43,8 @@ function available(...names: string[]): boolean {
   return true;
 }
 
-const run = <A extends object>(name: string, inputs: tf.NamedTensorMap, attrs?: A) => tf.engine().runKernel(name, inputs, attrs ? attrMap(attrs) : {});
+const run = <A extends object>(name: string, inputs: tf.NamedTensorMap, attrs?: A) =>
+  tf.engine().runKernel(name, inputs, attrs ? attrMap(attrs) : {});
 
 const floats = (...ts: tf.Tensor[]) => ts.every((t) => t.dtype === 'float32');
 
@@ -58,8 +59,15 @@ export function fusedDense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
 /** LayerNorm over the last axis. x: [..., d], gamma and beta: [d] */
 export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
   const d = x.shape[x.rank - 1];
-  if (x.rank >= 1 && gamma.rank === 1 && beta.rank === 1 && gamma.shape[0] === d && beta.shape[0] === d && floats(x, gamma, beta) &&
-    available(FUSED.layerNorm, FUSED.layerNormGrad)) {
+  if (
+    x.rank >= 1 &&
+    gamma.rank === 1 &&
+    beta.rank === 1 &&
+    gamma.shape[0] === d &&
+    beta.shape[0] === d &&
+    floats(x, gamma, beta) &&
+    available(FUSED.layerNorm, FUSED.layerNormGrad)
+  ) {
     const [y, mean, rstd] = run<LayerNormAttrs>(FUSED.layerNorm, { x, gamma, beta }, { eps }) as tf.Tensor[];
     mean!.dispose(); // the tape keeps its own references to mean and rstd
     rstd!.dispose();

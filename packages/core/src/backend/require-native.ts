@@ -15,6 +15,9 @@ export function nativeRequired(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 export function skipNativeSuite(loaded: { ok: true } | { ok: false; reason: string }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (loaded.ok) return false;
-  if (nativeRequired(env)) throw new Error(`${REQUIRE_NATIVE_ENV}=1 but the native kernels are not available (${loaded.reason}); build them: npm rebuild @tunelab/kernels`);
+  if (nativeRequired(env))
+    throw new Error(
+      `${REQUIRE_NATIVE_ENV}=1 but the native kernels are not available (${loaded.reason}); build them: npm rebuild @tunelab/kernels`,
+    );
   return true;
 }

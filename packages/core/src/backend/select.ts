@@ -35,7 +35,11 @@ function reasonOf(e: unknown): string {
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
-async function tryBackend(name: BackendName, options: SelectOptions, named: boolean): Promise<{ threads: number; native?: NativeSettings }> {
+async function tryBackend(
+  name: BackendName,
+  options: SelectOptions,
+  named: boolean,
+): Promise<{ threads: number; native?: NativeSettings }> {
   const c = CANDIDATES[name];
   if (name === 'wasm') {
     const wasm = (await c.load(named)) as { setThreadsCount?: (n: number) => void };
@@ -57,7 +61,9 @@ function warnWithoutNative(chosen: BackendName, skipped: BackendInfo['skipped'])
   const native = skipped.find((s) => s.name === 'native');
   if (native === undefined || warned || (chosen !== 'wasm' && chosen !== 'cpu')) return;
   warned = true;
-  process.emitWarning(`native kernels unavailable (${native.reason}); training runs on ${chosen}, several times slower`, { code: 'TUNELAB_NO_NATIVE' });
+  process.emitWarning(`native kernels unavailable (${native.reason}); training runs on ${chosen}, several times slower`, {
+    code: 'TUNELAB_NO_NATIVE',
+  });
 }
 
 function wasmThreads(): number {
@@ -85,7 +91,15 @@ export async function selectBackend(choice: BackendChoice, options: SelectOption
       const { threads, native } = await tryBackend(name, options, choice !== 'auto');
       warnWithoutNative(name, skipped);
       const adapter = name === 'webgpu' ? webGpuAdapter() : undefined;
-      return { name, tfBackend: tf.getBackend(), threads, ...(native ?? {}), skipped, ...(adapter ? { adapter } : {}), determinism: determinismOf(name, adapter) };
+      return {
+        name,
+        tfBackend: tf.getBackend(),
+        threads,
+        ...(native ?? {}),
+        skipped,
+        ...(adapter ? { adapter } : {}),
+        determinism: determinismOf(name, adapter),
+      };
     } catch (e) {
       if (name === 'native' && e instanceof UserError) throw e;
       // a malformed TUNELAB_SIMD / TUNELAB_THREADS is the user's to fix, not a reason to fall back

@@ -40,7 +40,14 @@ export async function adapterWeightBytes(meta: MethodMeta, adapter: Adapter, hea
  */
 export async function saveAdapter(
   dir: string,
-  args: { meta: MethodMeta; params: Record<string, unknown>; adapter: Adapter; head: Head; baseModelSha256?: string; parts?: readonly MethodMeta[] },
+  args: {
+    meta: MethodMeta;
+    params: Record<string, unknown>;
+    adapter: Adapter;
+    head: Head;
+    baseModelSha256?: string;
+    parts?: readonly MethodMeta[];
+  },
 ): Promise<{ bytes: number }> {
   const weights = join(dir, ADAPTER_WEIGHTS);
   await writeSafetensorsFile(weights, savedParamMap(args.adapter, args.head), adapterMetadata(args.meta));

@@ -137,12 +137,7 @@ export async function readSafetensorsFile(path: string, options: DecodeOptions =
  * Load `tensors` into the model's variables. Everything is validated before the first assign,
  * so a bad checkpoint never leaves the model half-loaded.
  */
-export function assignParams(
-  target: ParamMap,
-  tensors: ReadonlyMap<string, RawTensor>,
-  source: string,
-  opts: AssignOptions = {},
-): void {
+export function assignParams(target: ParamMap, tensors: ReadonlyMap<string, RawTensor>, source: string, opts: AssignOptions = {}): void {
   const missing = [...target.keys()].filter((n) => !tensors.has(n));
   const extra = [...tensors.keys()].filter((n) => !target.has(n));
   if (missing.length > 0 && opts.allowMissing !== true) {
@@ -157,9 +152,7 @@ export function assignParams(
     if (variable === undefined) continue; // extra, and allowed
     const expected = variable.shape;
     if (raw.shape.length !== expected.length || raw.shape.some((d, i) => d !== expected[i])) {
-      throw new UserError(
-        `${source}: tensor "${name}" has shape ${fmtShape(raw.shape)}, expected ${fmtShape(expected)}`,
-      );
+      throw new UserError(`${source}: tensor "${name}" has shape ${fmtShape(raw.shape)}, expected ${fmtShape(expected)}`);
     }
     if (DTYPES[variable.dtype] !== raw.dtype) {
       throw new UserError(`${source}: tensor "${name}" has dtype ${raw.dtype}, expected ${variable.dtype}`);

@@ -14,7 +14,6 @@ import { UserError } from '../util/errors.js';
 
 export type { RawTensor, SafetensorsDtype };
 
-
 /** A tensor of a known dtype that was validated but not decoded (`foreign` mode only). */
 export interface SkippedTensor {
   name: string;
@@ -60,10 +59,7 @@ function fmtShape(shape: readonly number[]): string {
  * Serialize tensors. Names are sorted so equal inputs always give identical bytes (checkpoint
  * hashes are compared across runs). Bad input here is a programming error, not a user error.
  */
-export function encodeSafetensors(
-  tensors: ReadonlyMap<string, RawTensor>,
-  metadata?: Record<string, string>,
-): Uint8Array {
+export function encodeSafetensors(tensors: ReadonlyMap<string, RawTensor>, metadata?: Record<string, string>): Uint8Array {
   const names = [...tensors.keys()].sort();
   // The header is assembled by hand rather than via one JSON.stringify of an object, because JS
   // objects hoist integer-like keys ("0", "12") to the front, which would break the sorted order.
@@ -91,9 +87,7 @@ export function encodeSafetensors(
       throw new Error(`tensor "${name}": ${t.data.length} values for shape ${fmtShape(t.shape)}`);
     }
     const end = offset + t.data.length * BYTES_PER_ELEMENT;
-    entries.push(
-      `${JSON.stringify(name)}:${JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] })}`,
-    );
+    entries.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] })}`);
     offset = end;
   }
   const json = new TextEncoder().encode(`{${entries.join(',')}}`);
@@ -224,7 +218,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string, options: De
   for (const e of entries) {
     const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
     if (e.dtype !== 'F32' && e.dtype !== 'I32') {
-      if (FLOAT_DTYPES.has(e.dtype)) tensors.set(e.name, { dtype: 'F32', shape: e.shape, data: widenToF32(src, e.dtype), storedAs: e.dtype });
+      if (FLOAT_DTYPES.has(e.dtype))
+        tensors.set(e.name, { dtype: 'F32', shape: e.shape, data: widenToF32(src, e.dtype), storedAs: e.dtype });
       else other.push({ name: e.name, dtype: e.dtype, shape: e.shape });
       continue;
     }

@@ -48,7 +48,11 @@ export async function saveTrainState(path: string, state: TrainState, identity: 
     ...prefixed(PARTS.best, state.best.params ?? new Map()),
   ]);
   const { params: _p, optimizer, best, ...rest } = state;
-  const meta = { ...rest, optimizerStep: optimizer.step, best: { index: best.index, value: best.value, sinceBest: best.sinceBest, hasParams: best.params !== undefined } };
+  const meta = {
+    ...rest,
+    optimizerStep: optimizer.step,
+    best: { index: best.index, value: best.value, sinceBest: best.sinceBest, hasParams: best.params !== undefined },
+  };
   const stateJson = JSON.stringify(meta);
   const sha256 = stateDigest(tensors, identity, stateJson);
   const bytes = encodeSafetensors(tensors, { format: FORMAT, formatVersion: String(FORMAT_VERSION), identity, state: stateJson, sha256 });
@@ -64,14 +68,22 @@ export async function loadTrainState(path: string, identity: string): Promise<Tr
   const { tensors, metadata } = await readSafetensorsFile(path);
   if (metadata.format !== FORMAT) throw new UserError(`${path}: not a tunelab training state (format '${FORMAT}' expected)`);
   if (metadata.formatVersion !== String(FORMAT_VERSION)) {
-    throw new UserError(`${path}: a training state of format version ${metadata.formatVersion}; this tunelab reads version ${FORMAT_VERSION}`);
+    throw new UserError(
+      `${path}: a training state of format version ${metadata.formatVersion}; this tunelab reads version ${FORMAT_VERSION}`,
+    );
   }
   if (metadata.identity !== identity) {
-    throw new UserError(`${path}: the training state of trial ${metadata.identity}, not of ${identity} (another spec, code version, checkpoint or data)`);
+    throw new UserError(
+      `${path}: the training state of trial ${metadata.identity}, not of ${identity} (another spec, code version, checkpoint or data)`,
+    );
   }
   const stateJson = metadata.state ?? '';
-  if (metadata.sha256 !== stateDigest(tensors, identity, stateJson)) throw new UserError(`${path}: damaged training state (its SHA-256 does not match its content)`);
-  let meta: Omit<TrainState, 'params' | 'optimizer' | 'best'> & { optimizerStep: number; best: { index: number; value: number | null; sinceBest: number; hasParams: boolean } };
+  if (metadata.sha256 !== stateDigest(tensors, identity, stateJson))
+    throw new UserError(`${path}: damaged training state (its SHA-256 does not match its content)`);
+  let meta: Omit<TrainState, 'params' | 'optimizer' | 'best'> & {
+    optimizerStep: number;
+    best: { index: number; value: number | null; sinceBest: number; hasParams: boolean };
+  };
   try {
     meta = JSON.parse(stateJson);
   } catch (e) {
@@ -83,6 +95,11 @@ export async function loadTrainState(path: string, identity: string): Promise<Tr
     params: part(tensors, PARTS.params),
     optimizer: { step: optimizerStep, m: part(tensors, PARTS.m), v: part(tensors, PARTS.v) },
     // JSON writes -Infinity (no point yet) as null
-    best: { index: best.index, value: best.value ?? -Infinity, sinceBest: best.sinceBest, ...(best.hasParams ? { params: part(tensors, PARTS.best) } : {}) },
+    best: {
+      index: best.index,
+      value: best.value ?? -Infinity,
+      sinceBest: best.sinceBest,
+      ...(best.hasParams ? { params: part(tensors, PARTS.best) } : {}),
+    },
   };
 }

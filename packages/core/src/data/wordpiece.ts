@@ -50,7 +50,7 @@ export function createWordPiece(vocabulary: readonly string[]): Tokenizer {
   function cut(chars: readonly string[]): number[] {
     if (chars.length > MAX_WORD_CHARS) return [UNK_ID];
     const out: number[] = [];
-    for (let start = 0; start < chars.length; ) {
+    for (let start = 0; start < chars.length;) {
       let id: number | undefined;
       let end = Math.min(chars.length, start + maxPiece);
       for (; end > start; end--) {
@@ -279,7 +279,7 @@ class PairHeap {
   push(count: number, key: number): void {
     this.counts.push(count);
     this.keys.push(key);
-    for (let i = this.keys.length - 1; i > 0; ) {
+    for (let i = this.keys.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!this.higher(i, parent)) break;
       this.swap(i, parent);
@@ -294,7 +294,7 @@ class PairHeap {
     if (this.keys.length > 0) {
       this.counts[0] = lastCount;
       this.keys[0] = lastKey;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let best = i;

@@ -51,7 +51,10 @@ export class TaskRegistry {
 
   get(name: string, flag = '--task'): TaskProvider {
     const t = this.byName.get(name);
-    if (!t) throw new UserError(`${flag}: unknown task '${name}'; available: ${this.names().join(', ')}, or file:<path to train.jsonl|csv|tsv|conll>`);
+    if (!t)
+      throw new UserError(
+        `${flag}: unknown task '${name}'; available: ${this.names().join(', ')}, or file:<path to train.jsonl|csv|tsv|conll>`,
+      );
     return t;
   }
 

@@ -31,7 +31,8 @@ export function resolveHubId(spec: string, env: NodeJS.ProcessEnv = process.env)
   const cache = hubCacheDir(env);
   const repo = join(cache, `models--${id.replace('/', '--')}`);
   const fetch = `on a machine with internet run \`huggingface-cli download ${id}\` (or load it once with transformers), then copy ${repo} into this machine's cache, or pass the folder: --model hf:<dir>`;
-  if (!existsSync(repo)) throw new UserError(`--model hf:${spec}: not in the local Hugging Face cache (looked in ${repo}); tunelab never downloads: ${fetch}`);
+  if (!existsSync(repo))
+    throw new UserError(`--model hf:${spec}: not in the local Hugging Face cache (looked in ${repo}); tunelab never downloads: ${fetch}`);
   let revision = rev;
   const ref = join(repo, 'refs', rev);
   if (existsSync(ref)) revision = readFileSync(ref, 'utf8').trim();

@@ -19,7 +19,10 @@ export function applyMethod<C>(method: MethodPlugin<C>, ctx: MethodContext<C>): 
     if (isUserError(e)) {
       const named = e.message.startsWith(`method '${id}'`);
       const path = e.path ?? FIELD.exec(e.message)?.[1];
-      throw new UserError(named ? e.message : `method '${id}': ${e.message}`, { code: e.code ?? 'E_CONFIG_MISFIT', ...(path ? { path } : {}) });
+      throw new UserError(named ? e.message : `method '${id}': ${e.message}`, {
+        code: e.code ?? 'E_CONFIG_MISFIT',
+        ...(path ? { path } : {}),
+      });
     }
     const why = e instanceof Error ? e.message : String(e);
     throw new Error(`method '${id}' (${packageName}): apply threw: ${why}`, { cause: e });

@@ -30,7 +30,8 @@ export function schemaProblem(schema: unknown): string | null {
   }
   for (const [key, field] of Object.entries(json.properties)) {
     if (json.required?.includes(key)) return `schema field '${key}' has no default; add .default(...) so that an empty config parses`;
-    if (typeof field.description !== 'string' || field.description.trim() === '') return `schema field '${key}' has no description; add .describe('one line for tunelab methods')`;
+    if (typeof field.description !== 'string' || field.description.trim() === '')
+      return `schema field '${key}' has no description; add .describe('one line for tunelab methods')`;
   }
   return null;
 }

@@ -45,26 +45,41 @@ export function checkPluginModule(ns: unknown, from: string): CheckedPluginModul
     // name the export that looks like a method, not merely the first one
     const method = named.find((k) => looksLikeMethod(mod[k]));
     const hint = named.length
-      ? ` (it exports ${named.slice(0, 5).map((k) => `'${k}'`).join(', ')}${method ? `; '${method}' is shaped { meta, schema, apply }: add \`export default ${method}\`` : '; none is shaped { meta, schema, apply }'})`
+      ? ` (it exports ${named
+          .slice(0, 5)
+          .map((k) => `'${k}'`)
+          .join(
+            ', ',
+          )}${method ? `; '${method}' is shaped { meta, schema, apply }: add \`export default ${method}\`` : '; none is shaped { meta, schema, apply }'})`
       : '';
-    throw new UserError(`method plugin ${from}: no default export; export the method object as \`export default { meta, schema, apply }\` (or, for a plugin of model families, tasks or trainers only, a \`${CONTAINER_MODULE_EXPORT}\`)${hint}`);
+    throw new UserError(
+      `method plugin ${from}: no default export; export the method object as \`export default { meta, schema, apply }\` (or, for a plugin of model families, tasks or trainers only, a \`${CONTAINER_MODULE_EXPORT}\`)${hint}`,
+    );
   }
   const method = hasDefault ? checkMethodPlugin(mod.default, from) : undefined;
   const cm = mod[CONTAINER_MODULE_EXPORT];
   if (cm === undefined) return { method, extraMethods: [] };
   if (!isContainerModule(cm)) {
-    throw new UserError(`method plugin ${from}: the named export \`${CONTAINER_MODULE_EXPORT}\` must be an inversify ContainerModule (\`new ContainerModule((options) => { ... })\`), got ${describe(cm)}`);
+    throw new UserError(
+      `method plugin ${from}: the named export \`${CONTAINER_MODULE_EXPORT}\` must be an inversify ContainerModule (\`new ContainerModule((options) => { ... })\`), got ${describe(cm)}`,
+    );
   }
   // load it on its own once, so a module that throws is named here and not deep in a run
   const probe = new Container({ defaultScope: 'Singleton' });
   try {
     probe.load(cm);
   } catch (e) {
-    throw new UserError(`method plugin ${from}: its \`${CONTAINER_MODULE_EXPORT}\` failed to load: ${firstLine(e)}; fix its load function (it must bind synchronously)`);
+    throw new UserError(
+      `method plugin ${from}: its \`${CONTAINER_MODULE_EXPORT}\` failed to load: ${firstLine(e)}; fix its load function (it must bind synchronously)`,
+    );
   }
-  const extraMethods = probe.isBound(METHOD) ? probe.getAll(METHOD).map((m) => checkMethodPlugin(m, `${from} (bound by its ${CONTAINER_MODULE_EXPORT})`)) : [];
+  const extraMethods = probe.isBound(METHOD)
+    ? probe.getAll(METHOD).map((m) => checkMethodPlugin(m, `${from} (bound by its ${CONTAINER_MODULE_EXPORT})`))
+    : [];
   if (method === undefined && extraMethods.length === 0 && ![MODEL_SOURCE, TASK, TRAINER].some((t) => probe.isBound(t))) {
-    throw new UserError(`plugin ${from}: its \`${CONTAINER_MODULE_EXPORT}\` binds nothing tunelab uses; bind METHOD, MODEL_SOURCE, TASK or TRAINER (from @tunelab/core), or export a default method`);
+    throw new UserError(
+      `plugin ${from}: its \`${CONTAINER_MODULE_EXPORT}\` binds nothing tunelab uses; bind METHOD, MODEL_SOURCE, TASK or TRAINER (from @tunelab/core), or export a default method`,
+    );
   }
   return { method, extraMethods, containerModule: cm };
 }

@@ -28,20 +28,30 @@ export async function checkParamNames(method: MethodPlugin<any>, from: string): 
   let adapter: Adapter | undefined;
   try {
     try {
-      adapter = applyMethod(method, { model, config: parsed.data, rng: createRng('tunelab-contract-probe'), task: { kind: 'classification', numLabels: 2 }, sequenceLength: 16 });
+      adapter = applyMethod(method, {
+        model,
+        config: parsed.data,
+        rng: createRng('tunelab-contract-probe'),
+        task: { kind: 'classification', numLabels: 2 },
+        sequenceLength: 16,
+      });
     } catch (e) {
       if (isUserError(e)) return;
       fail(`apply() with the default config threw on core's tiny test encoder: ${(e as Error).message.split('\n')[0]}`);
     }
     const prefix = `${method.meta.paramPrefix}.`;
     const bad = [...adapter!.params.keys()].filter((k) => !k.startsWith(prefix));
-    if (bad.length) fail(`parameter '${bad[0]}' is not named '${prefix}<...>' (meta.paramPrefix '${method.meta.paramPrefix}'${bad.length > 1 ? `; ${bad.length - 1} more` : ''}); rename the parameters it creates`);
+    if (bad.length)
+      fail(
+        `parameter '${bad[0]}' is not named '${prefix}<...>' (meta.paramPrefix '${method.meta.paramPrefix}'${bad.length > 1 ? `; ${bad.length - 1} more` : ''}); rename the parameters it creates`,
+      );
     const badBuffer = [...(adapter!.buffers?.keys() ?? [])].find((k) => !k.startsWith(prefix) || adapter!.params.has(k));
     if (badBuffer !== undefined) fail(`buffer '${badBuffer}' must be named '${prefix}<...>' and must not also be a parameter; rename it`);
     const trainableBuffer = [...(adapter!.buffers?.entries() ?? [])].find(([, v]) => v.trainable);
     if (trainableBuffer) fail(`buffer '${trainableBuffer[0]}' is a trainable variable; create buffers with tf.variable(value, false)`);
     const foreign = [...adapter!.trainableBackbone().keys()].filter((k) => !model.params.has(k));
-    if (foreign.length) fail(`trainableBackbone() returns '${foreign[0]}', which is not a backbone weight; return entries of model.params (by their names)`);
+    if (foreign.length)
+      fail(`trainableBackbone() returns '${foreign[0]}', which is not a backbone weight; return entries of model.params (by their names)`);
   } finally {
     adapter?.dispose();
     model.dispose();

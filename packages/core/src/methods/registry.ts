@@ -18,18 +18,26 @@ export function checkMethodPlugin(m: unknown, from: string): MethodPlugin {
   };
   if (p === null || typeof p !== 'object') fail('the default export must be a method object { meta, schema, apply }');
   const meta = p!.meta;
-  if (meta === undefined || typeof meta !== 'object') fail('missing `meta` ({ id, version, packageName, coreApi, paramPrefix, description, defaultLearningRate })');
-  if (typeof meta!.id !== 'string' || !ID.test(meta!.id)) fail(`meta.id must be lower-case letters, digits and '-' (got ${JSON.stringify(meta!.id)})`);
-  if (typeof meta!.version !== 'string' || semver.valid(meta!.version) === null) fail(`meta.version must be a semver version (got ${JSON.stringify(meta!.version)})`);
-  if (typeof meta!.paramPrefix !== 'string' || !PREFIX.test(meta!.paramPrefix)) fail(`meta.paramPrefix must match ${PREFIX} (got ${JSON.stringify(meta!.paramPrefix)})`);
-  if (typeof meta!.coreApi !== 'string' || semver.validRange(meta!.coreApi) === null) fail(`meta.coreApi must be a semver range (got ${JSON.stringify(meta!.coreApi)})`);
+  if (meta === undefined || typeof meta !== 'object')
+    fail('missing `meta` ({ id, version, packageName, coreApi, paramPrefix, description, defaultLearningRate })');
+  if (typeof meta!.id !== 'string' || !ID.test(meta!.id))
+    fail(`meta.id must be lower-case letters, digits and '-' (got ${JSON.stringify(meta!.id)})`);
+  if (typeof meta!.version !== 'string' || semver.valid(meta!.version) === null)
+    fail(`meta.version must be a semver version (got ${JSON.stringify(meta!.version)})`);
+  if (typeof meta!.paramPrefix !== 'string' || !PREFIX.test(meta!.paramPrefix))
+    fail(`meta.paramPrefix must match ${PREFIX} (got ${JSON.stringify(meta!.paramPrefix)})`);
+  if (typeof meta!.coreApi !== 'string' || semver.validRange(meta!.coreApi) === null)
+    fail(`meta.coreApi must be a semver range (got ${JSON.stringify(meta!.coreApi)})`);
   if (!semver.satisfies(CORE_VERSION, meta!.coreApi, { includePrerelease: true })) {
     fail(`needs @tunelab/core ${meta!.coreApi} but ${CORE_VERSION} is running; install a matching version of the plugin or of core`);
   }
-  if (typeof meta!.defaultLearningRate !== 'number' || !(meta!.defaultLearningRate > 0)) fail('meta.defaultLearningRate must be a positive number');
-  if (p!.schema === undefined || typeof (p!.schema as { safeParse?: unknown }).safeParse !== 'function') fail('missing `schema` (a zod object schema)');
+  if (typeof meta!.defaultLearningRate !== 'number' || !(meta!.defaultLearningRate > 0))
+    fail('meta.defaultLearningRate must be a positive number');
+  if (p!.schema === undefined || typeof (p!.schema as { safeParse?: unknown }).safeParse !== 'function')
+    fail('missing `schema` (a zod object schema)');
   if (typeof p!.apply !== 'function') fail('missing `apply(context)` function');
-  if (p!.expectedParams !== undefined && typeof p!.expectedParams !== 'function') fail('`expectedParams` must be a function (config, modelShape) => { adapter, trainableBackbone }');
+  if (p!.expectedParams !== undefined && typeof p!.expectedParams !== 'function')
+    fail('`expectedParams` must be a function (config, modelShape) => { adapter, trainableBackbone }');
   const problem = schemaProblem(p!.schema);
   if (problem !== null) fail(problem);
   return p as MethodPlugin;
@@ -52,7 +60,10 @@ export function checkUniqueMethods<T>(items: readonly T[], plugin: (t: T) => Met
     const { id, paramPrefix } = plugin(item).meta;
     const other = ids.get(id);
     if (other !== undefined) {
-      throw new UserError(messages?.duplicateId(item, other) ?? `method id '${id}' is provided by both ${plugin(other).meta.packageName} and ${plugin(item).meta.packageName}; rename one`);
+      throw new UserError(
+        messages?.duplicateId(item, other) ??
+          `method id '${id}' is provided by both ${plugin(other).meta.packageName} and ${plugin(item).meta.packageName}; rename one`,
+      );
     }
     const taken = prefixes.get(paramPrefix);
     if (taken !== undefined) {
@@ -125,7 +136,10 @@ export class MethodRegistry {
     const ids = s.parts.map((p) => p.meta.id);
     const stray = Object.keys(given).filter((k) => !ids.includes(k));
     if (stray.length) {
-      throw new UserError(`method '${id}': params: ${stray.map((k) => `'${k}'`).join(', ')} is not one of the stacked methods (${ids.join(', ')}); a stack's params are grouped by method id`, { code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' });
+      throw new UserError(
+        `method '${id}': params: ${stray.map((k) => `'${k}'`).join(', ')} is not one of the stacked methods (${ids.join(', ')}); a stack's params are grouped by method id`,
+        { code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' },
+      );
     }
     return Object.fromEntries(s.parts.map((p) => [p.meta.id, parseWith(p, given[p.meta.id], `params.${p.meta.id}`, id)]));
   }
@@ -137,7 +151,10 @@ function parseWith(m: MethodPlugin, raw: unknown, root: string, label: string): 
     const first = r.error.issues[0];
     const unknown = r.error.issues.some((i) => i.code === 'unrecognized_keys');
     const path = formatPath([root, ...(first?.path ?? [])]);
-    throw new UserError(`method '${label}': ${formatZodError(r.error, root)}`, { code: unknown ? 'E_CONFIG_UNKNOWN_KEY' : 'E_CONFIG_INVALID', path });
+    throw new UserError(`method '${label}': ${formatZodError(r.error, root)}`, {
+      code: unknown ? 'E_CONFIG_UNKNOWN_KEY' : 'E_CONFIG_INVALID',
+      path,
+    });
   }
   return r.data as Record<string, unknown>;
 }

@@ -36,13 +36,19 @@ export function stackProblem(stack: string, parts: readonly StackPart[], backbon
   for (const hook of SINGLE_SOURCE_HOOKS) {
     const fill = parts.filter((p) => typeof p.adapter.hooks[hook] === 'function');
     if (fill.length > 1) {
-      return conflict(stack, `'${fill[0]!.id}' and '${fill[1]!.id}' both fill the ${HOOK_WORDS[hook]} (hook ${hook}); a stack takes each from one method only`);
+      return conflict(
+        stack,
+        `'${fill[0]!.id}' and '${fill[1]!.id}' both fill the ${HOOK_WORDS[hook]} (hook ${hook}); a stack takes each from one method only`,
+      );
     }
   }
   for (const p of parts) {
     const trained = p.adapter.trainableBackbone();
     if (backbone.size > 0 && [...backbone.keys()].every((k) => trained.has(k))) {
-      const others = parts.filter((o) => o !== p).map((o) => `'${o.id}'`).join(', ');
+      const others = parts
+        .filter((o) => o !== p)
+        .map((o) => `'${o.id}'`)
+        .join(', ');
       return conflict(stack, `'${p.id}' trains every backbone weight, so nothing stays frozen for ${others}; run '${p.id}' on its own`);
     }
   }
@@ -50,7 +56,8 @@ export function stackProblem(stack: string, parts: readonly StackPart[], backbon
   for (const p of parts) {
     for (const name of p.adapter.params.keys()) {
       const other = owner.get(name);
-      if (other !== undefined) return conflict(stack, `'${other}' and '${p.id}' both create parameter '${name}'; parameter prefixes must keep their names apart`);
+      if (other !== undefined)
+        return conflict(stack, `'${other}' and '${p.id}' both create parameter '${name}'; parameter prefixes must keep their names apart`);
       owner.set(name, p.id);
     }
   }
@@ -90,7 +97,8 @@ export function stackAdapters(parts: readonly StackPart[]): StackedAdapter {
   const buffers: ParamMap = new Map();
   for (const p of parts) for (const [k, v] of p.adapter.buffers ?? []) buffers.set(k, v);
   const linear = parts.filter((p) => typeof p.adapter.hooks.linear === 'function');
-  const mergeable = linear.length > 0 && linear.every((p) => typeof p.adapter.merge === 'function' && typeof p.adapter.unmerge === 'function');
+  const mergeable =
+    linear.length > 0 && linear.every((p) => typeof p.adapter.merge === 'function' && typeof p.adapter.unmerge === 'function');
   const adapter: StackedAdapter = {
     parts,
     hooks: stackHooks(parts),

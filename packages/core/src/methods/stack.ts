@@ -41,10 +41,16 @@ export function stackListProblems(ids: readonly string[], installed: readonly st
   const problems: StackListProblem[] = [];
   const seen = new Map<string, number>();
   ids.forEach((id, index) => {
-    if (id === '') problems.push({ index, message: `empty method id; write ids joined by '${STACK_SEPARATOR}' (for example lora${STACK_SEPARATOR}ptuning-v2)` });
+    if (id === '')
+      problems.push({
+        index,
+        message: `empty method id; write ids joined by '${STACK_SEPARATOR}' (for example lora${STACK_SEPARATOR}ptuning-v2)`,
+      });
     else if (isStackId(id)) problems.push({ index, message: `'${id}' is itself a stack; list each method once` });
-    else if (!installed.includes(id)) problems.push({ index, message: `unknown method '${id}'; installed: ${installed.join(', ') || '(none)'}` });
-    else if (seen.has(id)) problems.push({ index, message: `'${id}' is listed twice (positions ${seen.get(id)} and ${index}); a stack takes each method once` });
+    else if (!installed.includes(id))
+      problems.push({ index, message: `unknown method '${id}'; installed: ${installed.join(', ') || '(none)'}` });
+    else if (seen.has(id))
+      problems.push({ index, message: `'${id}' is listed twice (positions ${seen.get(id)} and ${index}); a stack takes each method once` });
     seen.set(id, seen.get(id) ?? index);
   });
   if (ids.length === 1 && problems.length === 0) problems.push({ index: 0, message: 'a stack needs at least two methods' });
@@ -95,7 +101,9 @@ export function stackMethods(parts: readonly MethodPlugin[]): StackedMethod {
     description: `stack: ${ids.join(', then ')} (linear hooks chain in this order)`,
     defaultLearningRate: Math.min(...parts.map((p) => p.meta.defaultLearningRate)),
   };
-  const schema = z.object(Object.fromEntries(parts.map((p) => [p.meta.id, (p.schema as z.ZodType).prefault({}).describe(p.meta.description)]))).strict() as unknown as z.ZodType<StackConfig>;
+  const schema = z
+    .object(Object.fromEntries(parts.map((p) => [p.meta.id, (p.schema as z.ZodType).prefault({}).describe(p.meta.description)])))
+    .strict() as unknown as z.ZodType<StackConfig>;
   const expectedParams = sumExpected(parts);
   return {
     meta,

@@ -10,7 +10,9 @@ export const FFN_LINEARS = ['up', 'down'] as const;
  * names hooks see: query [d, H·hd], key and value [d, kvHeads·hd], output [H·hd, d], FFN up
  * [d, ffnWidth] and down [ffnWidth, d]. The zoo and BERT families use exactly this layout.
  */
-export function standardLinears(s: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth'>): Map<string, [number, number]> {
+export function standardLinears(
+  s: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth'>,
+): Map<string, [number, number]> {
   const d = s.hidden;
   const q = s.heads * s.headDim;
   const kv = s.kvHeads * s.headDim;
@@ -32,7 +34,9 @@ export function standardLinears(s: Pick<ModelShape, 'layers' | 'hidden' | 'heads
  * embeddings, per layer the linears above with biases and two LayerNorms, and a final LayerNorm
  * (tunelab's zoo encoders; tested against the real variables).
  */
-export function standardEncoderParamCount(s: Pick<ModelShape, 'vocabSize' | 'maxPositions' | 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth'>): number {
+export function standardEncoderParamCount(
+  s: Pick<ModelShape, 'vocabSize' | 'maxPositions' | 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth'>,
+): number {
   const d = s.hidden;
   let linears = 0;
   for (const [dIn, dOut] of standardLinears({ ...s, layers: 1 }).values()) linears += dIn * dOut + dOut;

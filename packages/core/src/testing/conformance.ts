@@ -134,7 +134,15 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
   const stepsDefault = options.steps ?? 25;
   const training = (n: number): ResolvedTraining => ({
     // a user's defaults: the method's own rate, 10% warm-up
-    steps: n, batchSize: 8, lr, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0,
+    steps: n,
+    batchSize: 8,
+    lr,
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    clipNorm: 1,
+    evalBatchSize: 8,
+    maxLength: 16,
+    evalLimit: 0,
   });
 
   const backend = options.backend ?? ((process.env.TUNELAB_CONFORMANCE_BACKEND || 'cpu') as BackendChoice);
@@ -161,7 +169,10 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
         }
         expect(isUserError(error), `expected a UserError, got ${String(error)}`).toBe(true);
         const e = error as { code?: string; path?: string; message: string };
-        expect({ code: e.code, ...(bad.path ? { path: e.path } : {}) }, e.message).toEqual({ code: bad.code, ...(bad.path ? { path: bad.path } : {}) });
+        expect({ code: e.code, ...(bad.path ? { path: e.path } : {}) }, e.message).toEqual({
+          code: bad.code,
+          ...(bad.path ? { path: bad.path } : {}),
+        });
         if (bad.message) expect(e.message).toMatch(bad.message);
       });
     }
@@ -196,7 +207,9 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                 const after = await snapshot(all);
                 for (const [name, v] of before) {
                   const changed = !same(v, after.get(name)!);
-                  expect(changed, `${name} ${trainable.has(name) ? 'is trainable but did not change' : 'is frozen but changed'}`).toBe(trainable.has(name));
+                  expect(changed, `${name} ${trainable.has(name) ? 'is trainable but did not change' : 'is frozen but changed'}`).toBe(
+                    trainable.has(name),
+                  );
                 }
                 const first = (r.losses[0]! + r.losses[1]!) / 2;
                 const last = (r.losses[steps - 1]! + r.losses[steps - 2]!) / 2;
@@ -207,7 +220,7 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               }
             });
 
-            it('counts parameters exactly: against the closed forms (backbone, head, and the method\'s expectedParams)', async () => {
+            it("counts parameters exactly: against the closed forms (backbone, head, and the method's expectedParams)", async () => {
               const b = build(base(), method, params(), kind, 1);
               try {
                 const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
@@ -229,7 +242,11 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                   expect(r.trainableParams, 'trainable').toBe(adapter + trainedBackbone + head);
                 }
                 expect(r.memory.weightsBytes).toBe((backbone + head + adapter) * 4);
-                for (const name of b.adapter.params.keys()) expect(prefixes.some((p) => name.startsWith(p)), name).toBe(true);
+                for (const name of b.adapter.params.keys())
+                  expect(
+                    prefixes.some((p) => name.startsWith(p)),
+                    name,
+                  ).toBe(true);
                 for (const name of b.adapter.trainableBackbone().keys()) expect(b.model.params.has(name), name).toBe(true);
               } finally {
                 free(b);
@@ -260,7 +277,12 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                 expect(b.adapter.unmerge, 'merge() without unmerge()').toBeTypeOf('function');
                 const task = tinyTask(kind);
                 // trained first, so the update is not zero and merging changes the weights
-                await train({ ...b, data: encodeSplit(task.train, kind, base().tokenizer, 16), config: training(4), streams: rngStreams(1) });
+                await train({
+                  ...b,
+                  data: encodeSplit(task.train, kind, base().tokenizer, 16),
+                  config: training(4),
+                  streams: rngStreams(1),
+                });
                 const split = encodeSplit(task.test, kind, base().tokenizer, 16);
                 const before = await snapshot(b.model.params);
                 const hooked = await predict(b.model, b.head, b.adapter.hooks, split, 8);
@@ -282,17 +304,30 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               const tensors = tf.memory().numTensors;
               const b = build(base(), method, params(), kind, 1);
               // what apply() itself holds beyond its params and buffers: an init tensor handed to tf.variable and never freed
-              const held = countTensors(b.model.params) + countTensors(b.head.params) + countTensors(b.adapter.params) + countTensors(b.adapter.buffers);
+              const held =
+                countTensors(b.model.params) +
+                countTensors(b.head.params) +
+                countTensors(b.adapter.params) +
+                countTensors(b.adapter.buffers);
               const stray = tf.memory().numTensors - tensors - held;
-              expect(stray, `method '${method.meta.id}': apply() left ${stray} tensor(s) that are neither its params nor its buffers (tf.variable(init) copies init: dispose init, or build it in tf.tidy)`).toBe(0);
+              expect(
+                stray,
+                `method '${method.meta.id}': apply() left ${stray} tensor(s) that are neither its params nor its buffers (tf.variable(init) copies init: dispose init, or build it in tf.tidy)`,
+              ).toBe(0);
               const data = encodeSplit(tinyTask(kind).train, kind, base().tokenizer, 16);
               const counts: number[] = [];
               await train({ ...b, data, config: training(6), streams: rngStreams(1), onStep: () => counts.push(tf.memory().numTensors) });
               // step 1 creates the optimizer's moments; from then on the count is flat
-              expect(new Set(counts.slice(1)).size, `method '${method.meta.id}': tensor counts per step ${counts.join(', ')} grow: a hook keeps a tensor per forward pass (return it, or build it inside the pass)`).toBe(1);
+              expect(
+                new Set(counts.slice(1)).size,
+                `method '${method.meta.id}': tensor counts per step ${counts.join(', ')} grow: a hook keeps a tensor per forward pass (return it, or build it inside the pass)`,
+              ).toBe(1);
               free(b);
               const left = tf.memory().numTensors - tensors;
-              expect(left, `method '${method.meta.id}': ${left} tensor(s) left after adapter.dispose(): dispose() must free every param and buffer it made`).toBe(0);
+              expect(
+                left,
+                `method '${method.meta.id}': ${left} tensor(s) left after adapter.dispose(): dispose() must free every param and buffer it made`,
+              ).toBe(0);
             });
 
             it('saves and loads its state (safetensors + adapter_config.json) with bit-identical eval outputs', async () => {
@@ -302,7 +337,12 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               const a = build(base(), method, params(), kind, 1);
               const b = build(base(), method, params(), kind, 2); // other seed: other head and adapter init
               try {
-                await train({ ...a, data: encodeSplit(task.train, kind, base().tokenizer, 16), config: training(4), streams: rngStreams(1) });
+                await train({
+                  ...a,
+                  data: encodeSplit(task.train, kind, base().tokenizer, 16),
+                  config: training(4),
+                  streams: rngStreams(1),
+                });
                 await saveAdapter(dir, { meta: method.meta, params: params(), adapter: a.adapter, head: a.head });
                 await loadAdapterWeights(dir, b.adapter, b.head, method.meta.id);
                 const pa = await predict(a.model, a.head, a.adapter.hooks, evalSplit, 8);

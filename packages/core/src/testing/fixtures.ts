@@ -6,7 +6,6 @@ import type { Example, TaggedExample, TaskData, TaskKind, TextExample } from '..
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import { createRng } from '../util/rng.js';
 
-
 /** TINY_ENCODER's family-neutral shape, as methods see it. */
 export const TINY_SHAPE: ModelShape = zooShape(TINY_ENCODER);
 

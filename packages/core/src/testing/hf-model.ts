@@ -15,7 +15,10 @@ export function huggingFaceModel(name: string, dir: string | URL): ConformanceMo
       return {
         instantiate: () => c.instantiate(),
         tokenizer: c.tokenizer,
-        counts: (kind, numLabels) => ({ backbone: hfParamCount(c.config, hfUsesPooler(c.config, kind)), head: hfHeadParamCount(c.config, kind, numLabels) }),
+        counts: (kind, numLabels) => ({
+          backbone: hfParamCount(c.config, hfUsesPooler(c.config, kind)),
+          head: hfHeadParamCount(c.config, kind, numLabels),
+        }),
       };
     },
   };

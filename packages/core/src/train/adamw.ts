@@ -26,7 +26,7 @@ export class NoGradientError extends Error {
   constructor(readonly params: readonly string[]) {
     super(
       `parameter '${params[0]}'${params.length > 1 ? ` (and ${params.length - 1} more: ${params.slice(1, 4).join(', ')})` : ''} receives no gradient: ` +
-        'nothing in the forward pass uses it, so it can never train; use it in a hook, or leave it out of the adapter\'s params (frozen tensors belong in buffers)',
+        "nothing in the forward pass uses it, so it can never train; use it in a hook, or leave it out of the adapter's params (frozen tensors belong in buffers)",
     );
     this.name = 'NoGradientError';
   }
@@ -131,7 +131,10 @@ export class AdamW extends tf.Optimizer {
   /** Continue from `exportState` (by variable name: `rename` maps a saved name to this run's). */
   importState(s: AdamWState, rename: (saved: string) => string = (n) => n): void {
     this.dispose();
-    for (const [store, saved] of [[this.m, s.m], [this.v, s.v]] as const) {
+    for (const [store, saved] of [
+      [this.m, s.m],
+      [this.v, s.v],
+    ] as const) {
       for (const [name, raw] of saved) {
         // the variable shares the tensor's data and holds its own reference: the tensor is freed here
         const init = tf.tensor(raw.data, raw.shape, 'float32');

@@ -14,7 +14,13 @@ export const DEFAULT_POINTS = 10;
 /** Training settings of a trial; `--set` keys that match these go here, the rest to the method. */
 export const trainingSchema = z
   .object({
-    steps: z.number().int().min(1).max(1_000_000).optional().describe(`budget in optimizer steps (default ${DEFAULT_STEPS} unless epochs is given)`),
+    steps: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe(`budget in optimizer steps (default ${DEFAULT_STEPS} unless epochs is given)`),
     epochs: z.number().positive().max(10_000).optional().describe('budget in passes over the training split (instead of steps)'),
     batchSize: z.number().int().min(1).max(4096).default(32).describe('examples per step'),
     lr: z.number().positive().max(1).optional().describe("peak learning rate; default: the method's own"),
@@ -24,8 +30,16 @@ export const trainingSchema = z
     evalBatchSize: z.number().int().min(1).max(4096).default(128).describe('examples per evaluation batch'),
     maxLength: z.number().int().min(4).optional().describe("tokens per example; default: the model's sequence length"),
     evalLimit: z.number().int().min(0).default(0).describe('evaluate on at most this many dev/test examples (0 = all)'),
-    evalEvery: z.number().int().min(1).optional().describe(`evaluate on dev every this many steps, and at the last (default: about ${DEFAULT_POINTS} points)`),
-    select: z.enum(SELECT_MODES).default('best-dev').describe("report test metrics of the best dev point ('best-dev') or of the last step ('last')"),
+    evalEvery: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(`evaluate on dev every this many steps, and at the last (default: about ${DEFAULT_POINTS} points)`),
+    select: z
+      .enum(SELECT_MODES)
+      .default('best-dev')
+      .describe("report test metrics of the best dev point ('best-dev') or of the last step ('last')"),
     patience: z.number().int().min(0).default(0).describe('stop after this many dev points without improvement (0 = never stop early)'),
     trainer: z.string().min(1).default('adamw').describe('the training loop (a Trainer bound in the container)'),
   })
@@ -38,7 +52,6 @@ export const trainingSchema = z
 
 export type TrainingInput = z.input<typeof trainingSchema>;
 export type TrainingConfig = z.output<typeof trainingSchema>;
-
 
 export const TRAINING_KEYS: ReadonlySet<string> = new Set(Object.keys(trainingSchema.shape));
 

@@ -15,7 +15,8 @@ export function encodeSplit(examples: readonly Example[], kind: TaskKind, tok: T
   const frame = framing(tok);
   const typeIds = tok.frame ? new Int32Array(n * seqLen) : undefined;
   examples.forEach((ex, r) => {
-    const row = kind === 'tagging' ? encodeTagged(ex as TaggedExample, tok, seqLen, frame) : encodeText(ex as TextExample, tok, seqLen, frame);
+    const row =
+      kind === 'tagging' ? encodeTagged(ex as TaggedExample, tok, seqLen, frame) : encodeText(ex as TextExample, tok, seqLen, frame);
     ids.set(row.ids, r * seqLen);
     typeIds?.set(row.typeIds, r * seqLen);
     lengths[r] = row.ids.length;
@@ -37,19 +38,30 @@ function framing(tok: Tokenizer): Frame {
 }
 
 /** Framed a (and b); when too long, the longer text is cut first (BERT's rule). */
-function encodeText(ex: TextExample, tok: Tokenizer, seqLen: number, frame: Frame): { ids: number[]; typeIds: number[]; labels?: number[] } {
+function encodeText(
+  ex: TextExample,
+  tok: Tokenizer,
+  seqLen: number,
+  frame: Frame,
+): { ids: number[]; typeIds: number[]; labels?: number[] } {
   const a = tok.encode(ex.text);
   const b = ex.textB === undefined ? null : tok.encode(ex.textB);
   const budget = seqLen - (b === null ? frame([]).ids.length : frame([], []).ids.length);
   while (a.length + (b?.length ?? 0) > budget) {
-    if (b !== null && b.length >= a.length) b.pop(); // ties: the second text (BERT)
+    if (b !== null && b.length >= a.length)
+      b.pop(); // ties: the second text (BERT)
     else a.pop();
   }
   return b === null ? frame(a) : frame(a, b);
 }
 
 /** Framed sub-tokens; each word's tag sits on its first sub-token, the rest are ignored. */
-function encodeTagged(ex: TaggedExample, tok: Tokenizer, seqLen: number, frame: Frame): { ids: number[]; typeIds: number[]; labels: number[] } {
+function encodeTagged(
+  ex: TaggedExample,
+  tok: Tokenizer,
+  seqLen: number,
+  frame: Frame,
+): { ids: number[]; typeIds: number[]; labels: number[] } {
   const { ids, wordIndex } = tok.encodeWords(ex.words);
   const empty = frame([]).ids.length;
   const keep = Math.min(ids.length, seqLen - empty);

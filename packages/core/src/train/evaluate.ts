@@ -24,7 +24,13 @@ function argmaxRows(logits: Float32Array, C: number): Int32Array {
  * Forward the split in eval mode. Tagging keeps only positions that carry a label (the first
  * sub-token of each word that fits in the sequence).
  */
-export async function predict(model: Backbone, head: Head, hooks: ForwardHooks | undefined, s: EncodedSplit, batchSize: number): Promise<Predictions> {
+export async function predict(
+  model: Backbone,
+  head: Head,
+  hooks: ForwardHooks | undefined,
+  s: EncodedSplit,
+  batchSize: number,
+): Promise<Predictions> {
   const C = head.numLabels;
   const chunks: Float32Array[] = [];
   for (let i = 0; i < s.n; i += batchSize) {
@@ -33,7 +39,11 @@ export async function predict(model: Backbone, head: Head, hooks: ForwardHooks |
     // read before the tidy: a synchronous read would block (and on webgpu in Node cannot read the device at all)
     const labelled = s.kind === 'tagging' ? whereWeighted((await batch.weights.data()) as Float32Array) : [];
     const out = tf.tidy(() => {
-      const h = model.forward(batch.ids, batch.mask, { training: false, ...(hooks ? { hooks } : {}), ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
+      const h = model.forward(batch.ids, batch.mask, {
+        training: false,
+        ...(hooks ? { hooks } : {}),
+        ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}),
+      });
       const logits = tf.reshape(head.logits(h, batch.mask), [-1, C]);
       if (s.kind !== 'tagging') return logits;
       return tf.gather(logits, tf.tensor1d(labelled, 'int32'));
@@ -78,6 +88,13 @@ export function score(s: EncodedSplit, p: Predictions, numLabels: number, outsid
   return taggingMetrics(gold, pred, outside);
 }
 
-export async function evaluate(model: Backbone, head: Head, hooks: ForwardHooks | undefined, s: EncodedSplit, batchSize: number, outside = 0): Promise<Metrics> {
+export async function evaluate(
+  model: Backbone,
+  head: Head,
+  hooks: ForwardHooks | undefined,
+  s: EncodedSplit,
+  batchSize: number,
+  outside = 0,
+): Promise<Metrics> {
   return score(s, await predict(model, head, hooks, s, batchSize), head.numLabels, outside);
 }

@@ -17,7 +17,6 @@ import type { TrainInputs, TrainResult } from '../contracts/training.js';
 export { trainableParamMap };
 export type { TrainInputs, TrainResult };
 
-
 /** Row order for batches: a fresh seeded permutation each epoch, drawn from the end. */
 class BatchRows {
   constructor(
@@ -89,7 +88,12 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
       const batch = makeBatch(data, rows.next());
       const loss = () =>
         stepper.step(() => {
-          const h = model.forward(batch.ids, batch.mask, { training: true, hooks: adapter.hooks, dropoutRng, ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}) });
+          const h = model.forward(batch.ids, batch.mask, {
+            training: true,
+            hooks: adapter.hooks,
+            dropoutRng,
+            ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}),
+          });
           const logits = head.logits(h, batch.mask, { training: true, dropoutRng });
           return crossEntropy(tf.reshape(logits, [-1, head.numLabels]), batch.labels, batch.weights);
         });
@@ -112,12 +116,20 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
       losses.push(value);
       inp.onStep?.(step, value);
       if (!Number.isFinite(value)) return await result('diverged', step, { step, loss: value });
-      const atDevPoint = !!inp.evaluate && isEvalStep(step, { evalEvery, steps: config.steps, ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}) });
+      const atDevPoint =
+        !!inp.evaluate && isEvalStep(step, { evalEvery, steps: config.steps, ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}) });
       if (atDevPoint) {
         const dev = await inp.evaluate!();
-        curve.push({ step, epoch: (step * Math.min(config.batchSize, data.n)) / data.n, trainLoss: mean(losses.slice(lastPointStep)), dev, elapsedMs: performance.now() - start });
+        curve.push({
+          step,
+          epoch: (step * Math.min(config.batchSize, data.n)) / data.n,
+          trainLoss: mean(losses.slice(lastPointStep)),
+          dev,
+          elapsedMs: performance.now() - start,
+        });
         lastPointStep = step;
-        if (tracker.offer(curve.length - 1, score(dev)) && select === 'best-dev' && step < config.steps) bestValues = await paramsToTensors(named);
+        if (tracker.offer(curve.length - 1, score(dev)) && select === 'best-dev' && step < config.steps)
+          bestValues = await paramsToTensors(named);
         if (tracker.exhausted(config.patience ?? 0) && step < config.steps) {
           stoppedEarly = { step, patience: config.patience! };
           break;
@@ -142,12 +154,23 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
     const opt = await stepper.optimizer.exportState();
     const names = byName(named);
     return {
-      step, losses: [...losses], curve: [...curve], tokens, peakBytes, elapsedMs, trainMs,
+      step,
+      losses: [...losses],
+      curve: [...curve],
+      tokens,
+      peakBytes,
+      elapsedMs,
+      trainMs,
       rng: { data: dataRng.state(), dropout: dropoutRng.state() },
       order: [...rows.order],
       params: await paramsToTensors(named),
       optimizer: { step: opt.step, m: rekey(opt.m, names), v: rekey(opt.v, names) },
-      best: { index: tracker.bestIndex, value: tracker.bestValue, sinceBest: tracker.sinceBest, ...(bestValues ? { params: bestValues } : {}) },
+      best: {
+        index: tracker.bestIndex,
+        value: tracker.bestValue,
+        sinceBest: tracker.sinceBest,
+        ...(bestValues ? { params: bestValues } : {}),
+      },
     };
   }
 

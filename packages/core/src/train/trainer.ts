@@ -13,7 +13,10 @@ export const adamWTrainer: Trainer = {
 export function pickTrainer(trainers: readonly Trainer[], id: string): Trainer {
   const t = trainers.find((x) => x.id === id);
   if (t) return t;
-  throw new UserError(`training.trainer: no trainer '${id}' (installed: ${trainers.map((x) => x.id).join(', ') || 'none'})`, { code: 'E_CONFIG_INVALID', path: 'training.trainer' });
+  throw new UserError(`training.trainer: no trainer '${id}' (installed: ${trainers.map((x) => x.id).join(', ') || 'none'})`, {
+    code: 'E_CONFIG_INVALID',
+    path: 'training.trainer',
+  });
 }
 
 /** Trainer ids must be unique, as method ids are. */

@@ -86,7 +86,13 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const head = headFor(model, task.kind, numLabels, streams.init);
   let adapter: Adapter | undefined;
   try {
-    adapter = applyMethod(inp.method, { model, config: inp.params, rng: streams.init, task: { kind: task.kind, numLabels }, sequenceLength: cfg.maxLength });
+    adapter = applyMethod(inp.method, {
+      model,
+      config: inp.params,
+      rng: streams.init,
+      task: { kind: task.kind, numLabels },
+      sequenceLength: cfg.maxLength,
+    });
     const counts = {
       trainableParams: countParams(trainableParamMap(adapter, head).values()),
       totalParams: countParams(model.params) + countParams(head.params) + countParams(adapter.params),
@@ -94,33 +100,39 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
     inp.onReady?.(counts);
     const enc = (xs: Example[]) => encodeSplit(xs, task.kind, inp.tokenizer, cfg.maxLength);
     const outside = task.outsideLabel === undefined ? 0 : Math.max(0, task.labels.indexOf(task.outsideLabel));
-    const evalOn = async (s: ReturnType<typeof enc>) => score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
+    const evalOn = async (s: ReturnType<typeof enc>) =>
+      score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
     const dev = enc(limit(task.dev, cfg.evalLimit));
     const trainResult = await (inp.trainer ?? adamWTrainer)
       .train({
-      model,
-      head,
-      adapter,
-      data: enc(task.train),
-      config: cfg,
-      streams,
-      evaluate: () => evalOn(dev),
-      score: primaryScore(task.kind),
-      ...(inp.onStep ? { onStep: inp.onStep } : {}),
-      ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}),
-      ...(inp.resume ? { resume: inp.resume } : {}),
-      ...(inp.checkpoint ? { checkpoint: inp.checkpoint } : {}),
-      ...(inp.shouldStop ? { shouldStop: inp.shouldStop } : {}),
+        model,
+        head,
+        adapter,
+        data: enc(task.train),
+        config: cfg,
+        streams,
+        evaluate: () => evalOn(dev),
+        score: primaryScore(task.kind),
+        ...(inp.onStep ? { onStep: inp.onStep } : {}),
+        ...(inp.stopAt !== undefined ? { stopAt: inp.stopAt } : {}),
+        ...(inp.resume ? { resume: inp.resume } : {}),
+        ...(inp.checkpoint ? { checkpoint: inp.checkpoint } : {}),
+        ...(inp.shouldStop ? { shouldStop: inp.shouldStop } : {}),
       })
       .catch((e: unknown) => {
         // a plugin's parameter that never trains: name the method as well as the parameter
-        throw e instanceof NoGradientError ? new Error(`method '${inp.method.meta.id}' (${inp.method.meta.packageName}): ${e.message}`, { cause: e }) : e;
+        throw e instanceof NoGradientError
+          ? new Error(`method '${inp.method.meta.id}' (${inp.method.meta.packageName}): ${e.message}`, { cause: e })
+          : e;
       });
     const done = trainResult.status === 'ok';
     if (done) await inp.afterTrain?.(adapter, head);
     const point = trainResult.selected ? trainResult.curve[trainResult.selected.index] : trainResult.curve.at(-1);
     // a run paused before its first dev point (a SIGTERM) is not evaluated: it has to exit promptly
-    const devMetrics = trainResult.status === 'diverged' || (trainResult.status === 'paused' && !point) ? { accuracy: NaN } : (point?.dev ?? (await evalOn(dev)));
+    const devMetrics =
+      trainResult.status === 'diverged' || (trainResult.status === 'paused' && !point)
+        ? { accuracy: NaN }
+        : (point?.dev ?? (await evalOn(dev)));
     const metrics = done ? await evalOn(enc(limit(task.test, cfg.evalLimit))) : { accuracy: NaN };
     const backboneParams = countParams(model.params);
     const headParams = countParams(head.params);
@@ -128,7 +140,11 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
     const totalParams = backboneParams + headParams + adapterParams;
     const adapterBytes = await adapterWeightBytes(inp.method.meta, adapter, head);
     const parts = isStackedAdapter(adapter)
-      ? adapter.parts.map((p) => ({ id: p.id, adapterParams: countParams(p.adapter.params), trainableBackboneParams: countParams(p.adapter.trainableBackbone()) }))
+      ? adapter.parts.map((p) => ({
+          id: p.id,
+          adapterParams: countParams(p.adapter.params),
+          trainableBackboneParams: countParams(p.adapter.trainableBackbone()),
+        }))
       : undefined;
     return {
       status: trainResult.status,

@@ -3,7 +3,6 @@ import type { Rng, RngState, RngStreams } from '../contracts/rng.js';
 
 export type { Rng, RngState, RngStreams };
 
-
 function wrap(prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>): Rng {
   return {
     next: () => prng.quick(),

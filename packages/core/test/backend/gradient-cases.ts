@@ -55,7 +55,11 @@ export function gradientSuite(backend: 'cpu' | 'wasm'): void {
       expect(g.inputsToSave).toEqual(['a', 'b']);
     });
 
-    for (const [M, K, N] of [[3, 5, 7], [1, 4, 1], [4, 1, 3]] as const) {
+    for (const [M, K, N] of [
+      [3, 5, 7],
+      [1, 4, 1],
+      [4, 1, 3],
+    ] as const) {
       it(`rank-2 matMul [${M},${K}]x[${K},${N}]: dA = dy·Bᵀ, dB = Aᵀ·dy`, () => {
         const A = randMat(M, K, `a${M}${K}`);
         const B = randMat(K, N, `b${K}${N}`);
@@ -127,9 +131,14 @@ export function gradientSuite(backend: 'cpu' | 'wasm'): void {
     });
 
     it('embedding gather with [B, T] ids (as the encoder batches them)', () => {
-      const ids = [[1, 3, 1], [3, 3, 0]];
+      const ids = [
+        [1, 3, 1],
+        [3, 3, 0],
+      ];
       const g = tf.tidy(() => {
-        const f = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor2d(ids, undefined, 'int32')), tf.range(1, 13).reshape([2, 3, 2]))));
+        const f = tf.grad((x: tf.Tensor) =>
+          tf.sum(tf.mul(tf.gather(x, tf.tensor2d(ids, undefined, 'int32')), tf.range(1, 13).reshape([2, 3, 2]))),
+        );
         return f(tf.zeros([4, 2])).dataSync();
       });
       // dy rows: (1,2) (3,4) (5,6) | (7,8) (9,10) (11,12) for ids 1 3 1 | 3 3 0
@@ -138,7 +147,14 @@ export function gradientSuite(backend: 'cpu' | 'wasm'): void {
     });
 
     it('variable gradients through an embedding + matMul chain (a one-layer model)', () => {
-      const emb = tf.variable(tf.tensor2d([[1, 0], [0, 1], [1, 1]]), true);
+      const emb = tf.variable(
+        tf.tensor2d([
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ]),
+        true,
+      );
       const w = tf.variable(tf.tensor2d([[2], [3]]), true);
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.matMul(tf.gather(emb, tf.tensor1d([2, 2, 0], 'int32')), w)) as tf.Scalar);
       // rows [1,1],[1,1],[1,0] · [2,3]ᵀ = 5 + 5 + 2 = 12; dW = column sums of the rows = [3, 2]

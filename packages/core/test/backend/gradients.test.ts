@@ -14,7 +14,17 @@ describe('fast gradients on cpu: fallbacks', () => {
 
   it('gather on axis 1 falls back to the stock gradient and is still right', () => {
     const g = tf.tidy(() => {
-      const f = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([3, 3, 0], 'int32'), 1), tf.tensor2d([[1, 2, 3], [4, 5, 6]]))));
+      const f = tf.grad((x: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.gather(x, tf.tensor1d([3, 3, 0], 'int32'), 1),
+            tf.tensor2d([
+              [1, 2, 3],
+              [4, 5, 6],
+            ]),
+          ),
+        ),
+      );
       return f(tf.zeros([2, 4])).dataSync();
     });
     // column 3 <- dy[:,0] + dy[:,1] = (3, 9); column 0 <- dy[:,2] = (3, 6)

@@ -19,7 +19,19 @@ function values(n: number, seed: string, scale = 1): Float32Array {
 /** Three AdamW steps of four variables (two decayed) on a backend; returns w, m, v per variable. */
 function train(backend: string, clipNorm: number): Float32Array[] {
   tf.setBackend(backend);
-  const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(values(s.reduce((a, b) => a * b, 1), `w${i}`), s), true, `adamw-${backend}-${clipNorm}-${i}`));
+  const vars = SHAPES.map((s, i) =>
+    tf.variable(
+      tf.tensor(
+        values(
+          s.reduce((a, b) => a * b, 1),
+          `w${i}`,
+        ),
+        s,
+      ),
+      true,
+      `adamw-${backend}-${clipNorm}-${i}`,
+    ),
+  );
   const opt = new AdamW({ schedule: (t) => 1e-3 * t, weightDecay: 0.01, clipNorm, decayed: new Set([vars[1]!.name, vars[2]!.name]) });
   for (let step = 1; step <= 3; step++) {
     const grads = vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(values(v.size, `g${i}:${step}`, 3), v.shape) }));
@@ -42,7 +54,11 @@ describe.skipIf(skipNativeSuite(loaded))(`fused AdamW on native${loaded.ok ? '' 
 
   it('the kernel equals the tf op sequence of train/adamw.ts, bit for bit (with and without clip scale, decay)', () => {
     tf.setBackend('native');
-    for (const [shape, wd, withScale] of [[[7, 5], 0.01, true], [[3, 67], 0, false], [[1], 0.3, true]] as const) {
+    for (const [shape, wd, withScale] of [
+      [[7, 5], 0.01, true],
+      [[3, 67], 0, false],
+      [[1], 0.3, true],
+    ] as const) {
       tf.tidy(() => {
         const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
         const [w, g, m] = ['w', 'g', 'm'].map((k) => tf.tensor(values(n, k, 2), [...shape]));
@@ -56,7 +72,9 @@ describe.skipIf(skipNativeSuite(loaded))(`fused AdamW on native${loaded.ok ? '' 
         let update = tf.div(tf.div(m1, h.c1), tf.add(tf.sqrt(tf.div(v1, h.c2)), h.eps));
         if (wd > 0) update = tf.add(update, tf.mul(w!, wd));
         const w1 = tf.sub(w!, tf.mul(update, h.lr));
-        [w1, m1, v1].forEach((want, i) => expect(same(got[i]!.dataSync() as Float32Array, want.dataSync() as Float32Array), ['w', 'm', 'v'][i]).toBe(true));
+        [w1, m1, v1].forEach((want, i) =>
+          expect(same(got[i]!.dataSync() as Float32Array, want.dataSync() as Float32Array), ['w', 'm', 'v'][i]).toBe(true),
+        );
       });
     }
   });
@@ -80,7 +98,9 @@ describe.skipIf(skipNativeSuite(loaded))(`fused AdamW on native${loaded.ok ? '' 
   it('returns null off native, so AdamW runs its tf ops there', () => {
     tf.setBackend('cpu');
     const t = tf.ones([2]);
-    expect(fusedAdamWStep({ w: t, g: t, m: t, v: t, scale: null, b1: 0.9, b2: 0.999, eps: 1e-8, c1: 0.1, c2: 0.001, lr: 1e-3, weightDecay: 0 })).toBeNull();
+    expect(
+      fusedAdamWStep({ w: t, g: t, m: t, v: t, scale: null, b1: 0.9, b2: 0.999, eps: 1e-8, c1: 0.1, c2: 0.001, lr: 1e-3, weightDecay: 0 }),
+    ).toBeNull();
     t.dispose();
   });
 });

@@ -45,7 +45,10 @@ describe.skipIf(skipNativeSuite(loaded))(`native backend${loaded.ok ? '' : ` —
 
   it('a slice that views a pooled array survives the disposal of its source', async () => {
     await selectBackend('native');
-    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const big = tf.mul(x, 10); // pooled array
     const row = tf.slice(big, [1, 0], [1, 3]); // the cpu Slice kernel returns a view of `big`'s array
     big.dispose();

@@ -12,9 +12,15 @@ function run(backend: string, shape: number[], rate: number, seed: number, fn: '
   tf.setBackend(backend);
   return tf.tidy(() => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 3), shape);
+    const x = tf.tensor(
+      Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 3),
+      shape,
+    );
     const f = (t: tf.Tensor) => (fn === 'op' ? dropoutOp(t, rate, seed) : tf.dropout(t, rate, undefined, seed));
-    const dy = tf.tensor(Float32Array.from({ length: n }, (_, i) => 1 + (i % 5)), shape);
+    const dy = tf.tensor(
+      Float32Array.from({ length: n }, (_, i) => 1 + (i % 5)),
+      shape,
+    );
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), dy)))(x);
     return { y: (f(x).dataSync() as Float32Array).slice(), dx: (dx.dataSync() as Float32Array).slice() };
   });
@@ -28,7 +34,13 @@ describe.skipIf(skipNativeSuite(loaded))(`dropout on native${loaded.ok ? '' : ` 
     await registerNativeBackend();
   });
 
-  const cases: [number[], number, number][] = [[[1], 0.1, 0], [[7, 5], 0.1, 1], [[3, 67], 0.5, 4294967295], [[2, 3, 4, 9], 0.3, 123456789], [[1024, 16], 0.1, 42]];
+  const cases: [number[], number, number][] = [
+    [[1], 0.1, 0],
+    [[7, 5], 0.1, 1],
+    [[3, 67], 0.5, 4294967295],
+    [[2, 3, 4, 9], 0.3, 123456789],
+    [[1024, 16], 0.1, 42],
+  ];
   for (const [shape, rate, seed] of cases) {
     it(`matches tf.dropout on cpu bit for bit: [${shape}] rate ${rate} seed ${seed}`, () => {
       const want = run('cpu', shape, rate, seed, 'tf');

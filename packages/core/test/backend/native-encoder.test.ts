@@ -34,7 +34,10 @@ function step(backend: string, cfg: EncoderConfig, B: number, T: number): Named 
     tf.tidy(() => {
       const idsT = tf.tensor2d(ids, [B, T], 'int32');
       const maskT = tf.tensor2d(mask, [B, T]);
-      const labels = tf.tensor1d(ids.map((_, b) => b % 3), 'int32');
+      const labels = tf.tensor1d(
+        ids.map((_, b) => b % 3),
+        'int32',
+      );
       const weights = tf.ones([B]) as tf.Tensor1D;
       let hidden: tf.Tensor | undefined;
       const vars = [...model.params.values(), ...head.params.values()];
@@ -102,7 +105,17 @@ describe.skipIf(skipNativeSuite(loaded))(`tiny encoder on native${loaded.ok ? ''
   it('training through core `train` twice on native gives bit-identical losses, and leaks no tensor', async () => {
     await tf.setBackend('native');
     const data = encodeSplit(tinyTask('classification').train, 'classification', tinyTokenizer(), 16);
-    const cfg = { steps: 4, batchSize: 8, lr: 3e-3, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
+    const cfg = {
+      steps: 4,
+      batchSize: 8,
+      lr: 3e-3,
+      warmupRatio: 0,
+      weightDecay: 0.01,
+      clipNorm: 1,
+      evalBatchSize: 8,
+      maxLength: 16,
+      evalLimit: 0,
+    };
     const run = async () => {
       const streams = rngStreams(7);
       const model = Encoder.init(TINY_ENCODER, streams.init);

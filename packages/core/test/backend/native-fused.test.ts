@@ -2,7 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { addDropoutOp, DROPOUT_KERNELS } from '../../src/backend/dropout.js';
-import { FUSED, fusedDense, fusedGelu, fusedGeluErf, fusedLayerNorm, headContext, headScores, scaledSoftmax, sumOfSquares } from '../../src/backend/fused-ops.js';
+import {
+  FUSED,
+  fusedDense,
+  fusedGelu,
+  fusedGeluErf,
+  fusedLayerNorm,
+  headContext,
+  headScores,
+  scaledSoftmax,
+  sumOfSquares,
+} from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
 import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
@@ -61,7 +71,13 @@ function keyBias(B: number, K: number): tf.Tensor4D {
 
 function cases(): Case[] {
   const out: Case[] = [];
-  for (const [N, K, M] of [[1, 1, 1], [7, 5, 3], [33, 17, 65], [6, 130, 16], [64, 64, 256]]) {
+  for (const [N, K, M] of [
+    [1, 1, 1],
+    [7, 5, 3],
+    [33, 17, 65],
+    [6, 130, 16],
+    [64, 64, 256],
+  ]) {
     out.push({
       name: `dense [${N},${K}]x[${K},${M}]+[${M}]`,
       inputs: [{ shape: [N!, K!] }, { shape: [K!, M!] }, { shape: [M!] }],
@@ -70,7 +86,14 @@ function cases(): Case[] {
       kernels: [FUSED.dense],
     });
   }
-  for (const shape of [[1, 1], [2, 1], [7, 13], [3, 4, 9], [5, 64], [9, 130]]) {
+  for (const shape of [
+    [1, 1],
+    [2, 1],
+    [7, 13],
+    [3, 4, 9],
+    [5, 64],
+    [9, 130],
+  ]) {
     out.push({
       name: `layerNorm [${shape}]`,
       inputs: [{ shape, lo: -3, hi: 5 }, { shape: [shape.at(-1)!], lo: 0.5, hi: 1.5 }, { shape: [shape.at(-1)!] }],
@@ -80,11 +103,29 @@ function cases(): Case[] {
       gradExact: false,
     });
   }
-  for (const [shape, lo, hi] of [[[1], -3, 3], [[7, 5], -3, 3], [[3, 67], -6, 6], [[1031], -4, 4], [[4, 9], -60, 60]] as const) {
-    out.push({ name: `gelu [${shape}] in [${lo}, ${hi}]`, inputs: [{ shape: [...shape], lo, hi }], fused: (x) => fusedGelu(x!), plain: (x) => plainGelu(x!), kernels: [FUSED.gelu, FUSED.geluGrad] });
+  for (const [shape, lo, hi] of [
+    [[1], -3, 3],
+    [[7, 5], -3, 3],
+    [[3, 67], -6, 6],
+    [[1031], -4, 4],
+    [[4, 9], -60, 60],
+  ] as const) {
+    out.push({
+      name: `gelu [${shape}] in [${lo}, ${hi}]`,
+      inputs: [{ shape: [...shape], lo, hi }],
+      fused: (x) => fusedGelu(x!),
+      plain: (x) => plainGelu(x!),
+      kernels: [FUSED.gelu, FUSED.geluGrad],
+    });
   }
   const plainGeluErf = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-  for (const [shape, lo, hi] of [[[1], -3, 3], [[7, 5], -3, 3], [[3, 67], -6, 6], [[4099], -4, 4], [[4, 9], -60, 60]] as const) {
+  for (const [shape, lo, hi] of [
+    [[1], -3, 3],
+    [[7, 5], -3, 3],
+    [[3, 67], -6, 6],
+    [[4099], -4, 4],
+    [[4, 9], -60, 60],
+  ] as const) {
     out.push({
       name: `gelu (exact, erf) [${shape}] in [${lo}, ${hi}]`,
       inputs: [{ shape: [...shape], lo, hi }],
@@ -95,7 +136,12 @@ function cases(): Case[] {
       gradExact: false,
     });
   }
-  for (const [B, H, S, K] of [[1, 1, 1, 1], [2, 3, 4, 9], [3, 2, 5, 7], [2, 4, 32, 48]]) {
+  for (const [B, H, S, K] of [
+    [1, 1, 1, 1],
+    [2, 3, 4, 9],
+    [3, 2, 5, 7],
+    [2, 4, 32, 48],
+  ]) {
     const scale = 1 / Math.sqrt(8);
     out.push({
       name: `scaledSoftmax [${B},${H},${S},${K}] with masked keys`,
@@ -106,7 +152,13 @@ function cases(): Case[] {
     });
   }
   // S != K: prefix keys; dh 1, 4, 7 (odd), 8, 32; batch 1
-  for (const [B, H, S, K, dh] of [[1, 1, 1, 1, 1], [2, 3, 5, 7, 4], [1, 2, 9, 9, 7], [3, 2, 7, 11, 8], [2, 2, 33, 40, 32]]) {
+  for (const [B, H, S, K, dh] of [
+    [1, 1, 1, 1, 1],
+    [2, 3, 5, 7, 4],
+    [1, 2, 9, 9, 7],
+    [3, 2, 7, 11, 8],
+    [2, 2, 33, 40, 32],
+  ]) {
     const d = H! * dh!;
     out.push({
       name: `headScores q [${B! * S!},${d}] k [${B! * K!},${d}] heads ${H}`,
@@ -130,7 +182,11 @@ function makeInputs(c: Case): tf.Tensor[] {
   const rng = createRng(`fused:${c.name}`);
   return c.inputs.map(({ shape, lo = -2, hi = 2 }) => {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()), shape, 'float32');
+    return tf.tensor(
+      Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()),
+      shape,
+      'float32',
+    );
   });
 }
 
@@ -140,7 +196,10 @@ function evaluate(backend: string, c: Case, f: (...xs: tf.Tensor[]) => tf.Tensor
   return tf.tidy(() => {
     const xs = makeInputs(c);
     const y = f(...xs);
-    const dy = tf.tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i * 0.7) + 0.3), y.shape);
+    const dy = tf.tensor(
+      Float32Array.from({ length: y.size }, (_, i) => Math.sin(i * 0.7) + 0.3),
+      y.shape,
+    );
     const wrt = c.wrt ?? xs.map((_, i) => i);
     const g = tf.grads((...fs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs.map((x, i) => (wrt.includes(i) ? fs[wrt.indexOf(i)]! : x))), dy)));
     return [y.dataSync() as Float32Array, ...g(wrt.map((i) => xs[i]!)).map((t) => t.dataSync() as Float32Array)].map((a) => a.slice());
@@ -191,7 +250,9 @@ describe.skipIf(skipNativeSuite(loaded))(`fused ops on native${loaded.ok ? '' : 
       const x = tf.randomNormal([4, 8], 0, 1, 'float32', 1);
       const w = tf.randomNormal([8, 8], 0, 1, 'float32', 2);
       const info = await tf.profile(() =>
-        tf.tidy(() => fusedGelu(fusedLayerNorm(fusedDense(x as tf.Tensor2D, w as tf.Tensor2D, tf.zeros([8])), tf.ones([8]), tf.zeros([8]), 1e-5))),
+        tf.tidy(() =>
+          fusedGelu(fusedLayerNorm(fusedDense(x as tf.Tensor2D, w as tf.Tensor2D, tf.zeros([8])), tf.ones([8]), tf.zeros([8]), 1e-5)),
+        ),
       );
       tf.dispose([x, w, info.result as tf.Tensor]);
       return info.kernelNames;
@@ -218,17 +279,32 @@ describe.skipIf(skipNativeSuite(loaded))(`fused ops on native${loaded.ok ? '' : 
     tf.dispose([x, g, b]);
   });
 
-  for (const [shape, rate, seed] of [[[1], 0.1, 0], [[7, 5], 0.1, 1], [[3, 67], 0.5, 4294967295], [[1024, 16], 0.1, 42]] as const) {
+  for (const [shape, rate, seed] of [
+    [[1], 0.1, 0],
+    [[7, 5], 0.1, 1],
+    [[3, 67], 0.5, 4294967295],
+    [[1024, 16], 0.1, 42],
+  ] as const) {
     it(`addDropoutOp equals tf.add(h, tf.dropout(x)) on cpu bit for bit (values, both gradients): [${shape}] rate ${rate}`, () => {
       expect(tf.getKernel(DROPOUT_KERNELS.addDropout, 'native')).toBeDefined();
       const run = (backend: string, fused: boolean) => {
         tf.setBackend(backend);
         return tf.tidy(() => {
           const n = shape.reduce((a: number, b: number) => a * b, 1);
-          const h = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2), [...shape]);
-          const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 3), [...shape]);
-          const dy = tf.tensor(Float32Array.from({ length: n }, (_, i) => 1 + (i % 5)), [...shape]);
-          const f = (a: tf.Tensor, b: tf.Tensor) => (fused ? addDropoutOp(a, b, rate, seed) : tf.add(a, tf.dropout(b, rate, undefined, seed)));
+          const h = tf.tensor(
+            Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2),
+            [...shape],
+          );
+          const x = tf.tensor(
+            Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 3),
+            [...shape],
+          );
+          const dy = tf.tensor(
+            Float32Array.from({ length: n }, (_, i) => 1 + (i % 5)),
+            [...shape],
+          );
+          const f = (a: tf.Tensor, b: tf.Tensor) =>
+            fused ? addDropoutOp(a, b, rate, seed) : tf.add(a, tf.dropout(b, rate, undefined, seed));
           const [dh, dx] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), dy)))([h, x]);
           return [f(h, x), dh!, dx!].map((t) => (t.dataSync() as Float32Array).slice());
         });

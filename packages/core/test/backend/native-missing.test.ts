@@ -21,11 +21,15 @@ describe('when the native addon is not built', () => {
     expect(info.skipped).toContainEqual({ name: 'native', reason: '@tunelab/kernels is not built (node-gyp exited with 1)' });
     if (!['tensorflow-gpu', 'webgpu', 'tensorflow'].includes(info.name)) {
       expect(info.name).toBe('wasm');
-      expect(warnings).toEqual(['native kernels unavailable (@tunelab/kernels is not built (node-gyp exited with 1)); training runs on wasm, several times slower']);
+      expect(warnings).toEqual([
+        'native kernels unavailable (@tunelab/kernels is not built (node-gyp exited with 1)); training runs on wasm, several times slower',
+      ]);
     }
   });
 
   it('--backend native is a clear error, never a silent fallback', async () => {
-    await expect(selectBackend('native')).rejects.toThrow(/--backend native: cannot load it \(@tunelab\/kernels is not built \(node-gyp exited with 1\)\)/);
+    await expect(selectBackend('native')).rejects.toThrow(
+      /--backend native: cannot load it \(@tunelab\/kernels is not built \(node-gyp exited with 1\)\)/,
+    );
   });
 });

@@ -50,10 +50,22 @@ function expectSameBits(outs: Float32Array[][], what: string): void {
   }
 }
 
-interface Gemm { batch: number; batchA: number; batchB: number; M: number; N: number; K: number; tA: boolean; tB: boolean; bias: boolean }
+interface Gemm {
+  batch: number;
+  batchA: number;
+  batchB: number;
+  M: number;
+  N: number;
+  K: number;
+  tA: boolean;
+  tB: boolean;
+  bias: boolean;
+}
 
 function gemmCase(c: Gemm) {
-  const A = rand(c.batchA * c.M * c.K), B = rand(c.batchB * c.K * c.N), bias = c.bias ? rand(c.N) : null;
+  const A = rand(c.batchA * c.M * c.K),
+    B = rand(c.batchB * c.K * c.N),
+    bias = c.bias ? rand(c.N) : null;
   const run = () => {
     const C = new Float32Array(c.batch * c.M * c.N).fill(NaN);
     k.gemm(A, B, C, c.batch, c.batchA, c.batchB, c.M, c.N, c.K, c.tA, c.tB, bias);
@@ -64,9 +76,11 @@ function gemmCase(c: Gemm) {
 
 /** max |C - C64| / max |C64| against a float64 product */
 function gemmError(c: Gemm, A: Float32Array, B: Float32Array, bias: Float32Array | null, C: Float32Array): number {
-  let err = 0, mag = 0;
+  let err = 0,
+    mag = 0;
   for (let b = 0; b < c.batch; b++) {
-    const a0 = (b % c.batchA) * c.M * c.K, b0 = (b % c.batchB) * c.K * c.N;
+    const a0 = (b % c.batchA) * c.M * c.K,
+      b0 = (b % c.batchB) * c.K * c.N;
     for (let i = 0; i < c.M; i++) {
       for (let j = 0; j < c.N; j++) {
         let s = bias ? bias[j]! : 0;
@@ -81,7 +95,19 @@ function gemmError(c: Gemm, A: Float32Array, B: Float32Array, bias: Float32Array
 
 // odd sizes around both builds' tiles (6x16 and 8x32, and the narrow 8- and 16-column ones) and the K block (256); the big ones cross
 // the size at which a product is split across threads (2^21 multiply-adds)
-const SHAPES: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [2048, 8, 300], [77, 16, 300], [50, 12, 129], [13, 33, 17], [9, 47, 65], [31, 100, 300], [301, 203, 70], [130, 1000, 33], [1, 513, 4100]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [5, 7, 3],
+  [2048, 8, 300],
+  [77, 16, 300],
+  [50, 12, 129],
+  [13, 33, 17],
+  [9, 47, 65],
+  [31, 100, 300],
+  [301, 203, 70],
+  [130, 1000, 33],
+  [1, 513, 4100],
+];
 
 function gemmCases(): Gemm[] {
   const out: Gemm[] = [];
@@ -120,20 +146,62 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
   });
 
   it('GEMM: 1, 2 and 3 threads give the same bits (base build)', () => {
-    for (const c of gemmCases()) expectSameBits(under([[base, 1], [base, 2], [base, 3]], gemmCase(c).run), `gemm ${JSON.stringify(c)}`);
+    for (const c of gemmCases())
+      expectSameBits(
+        under(
+          [
+            [base, 1],
+            [base, 2],
+            [base, 3],
+          ],
+          gemmCase(c).run,
+        ),
+        `gemm ${JSON.stringify(c)}`,
+      );
   });
 
   it('GEMM: the AVX-512 build gives the AVX2 bits, on 1 and 2 threads', (ctx) => {
     if (!has512) return ctx.skip(NO_512);
-    for (const c of gemmCases()) expectSameBits(under([[base, 1], ['avx512', 1], ['avx512', 2]], gemmCase(c).run), `gemm ${JSON.stringify(c)}`);
+    for (const c of gemmCases())
+      expectSameBits(
+        under(
+          [
+            [base, 1],
+            ['avx512', 1],
+            ['avx512', 2],
+          ],
+          gemmCase(c).run,
+        ),
+        `gemm ${JSON.stringify(c)}`,
+      );
   });
 
   it('attention products: the same bits on every build and thread count', (ctx) => {
-    const settings: [SimdPath, number][] = has512 ? [[base, 1], [base, 2], ['avx512', 1], ['avx512', 2]] : [[base, 1], [base, 2]];
-    for (const [B, H, S, Kk, dh] of [[3, 2, 7, 9, 5], [8, 4, 32, 32, 32], [4, 12, 33, 33, 64]] as const) {
-      const q = rand(B * S * H * dh), kk = rand(B * Kk * H * dh), p = rand(B * H * S * Kk), v = rand(B * Kk * H * dh), vt = rand(B * S * H * dh);
+    const settings: [SimdPath, number][] = has512
+      ? [
+          [base, 1],
+          [base, 2],
+          ['avx512', 1],
+          ['avx512', 2],
+        ]
+      : [
+          [base, 1],
+          [base, 2],
+        ];
+    for (const [B, H, S, Kk, dh] of [
+      [3, 2, 7, 9, 5],
+      [8, 4, 32, 32, 32],
+      [4, 12, 33, 33, 64],
+    ] as const) {
+      const q = rand(B * S * H * dh),
+        kk = rand(B * Kk * H * dh),
+        p = rand(B * H * S * Kk),
+        v = rand(B * Kk * H * dh),
+        vt = rand(B * S * H * dh);
       const run = () => {
-        const scores = new Float32Array(B * H * S * Kk), ctxOut = new Float32Array(B * S * H * dh), ctxT = new Float32Array(B * Kk * H * dh);
+        const scores = new Float32Array(B * H * S * Kk),
+          ctxOut = new Float32Array(B * S * H * dh),
+          ctxT = new Float32Array(B * Kk * H * dh);
         k.attnScores(q, kk, scores, B, H, S, Kk, dh);
         k.attnContext(p, v, ctxOut, B, H, S, Kk, dh, false);
         k.attnContext(p, vt, ctxT, B, H, S, Kk, dh, true);
@@ -151,12 +219,23 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
     for (const n of [1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1031]) {
       const x = rand(n, 6);
       for (let i = 0; i < n; i += 3) x[i] = special[i % special.length]!;
-      const y = rand(n), g = rand(n), m = rand(n, 0.5), v = new Float32Array(n).map((_, i) => Math.abs(x[i]!) + 0.1);
-      const d = [3, 8, 16, 20, 37][n % 5]!, rows = Math.max(1, Math.floor(n / d));
-      const xr = rand(rows * d), dy = rand(rows * d), gamma = rand(d), beta = rand(d);
+      const y = rand(n),
+        g = rand(n),
+        m = rand(n, 0.5),
+        v = new Float32Array(n).map((_, i) => Math.abs(x[i]!) + 0.1);
+      const d = [3, 8, 16, 20, 37][n % 5]!,
+        rows = Math.max(1, Math.floor(n / d));
+      const xr = rand(rows * d),
+        dy = rand(rows * d),
+        gamma = rand(d),
+        beta = rand(d);
       const run = () => {
         const outs: Float32Array[] = [];
-        const one = (f: (o: Float32Array) => void, len = n) => { const o = new Float32Array(len); f(o); outs.push(o); };
+        const one = (f: (o: Float32Array) => void, len = n) => {
+          const o = new Float32Array(len);
+          f(o);
+          outs.push(o);
+        };
         for (let op = 0; op < 12; op++) one((o) => k.unary(op, x, o));
         for (let op = 0; op < 8; op++) one((o) => k.binary(op, x, [n], y, [n], o, [n]));
         one((o) => k.binary(0, xr, [rows, d], gamma, [1, d], o, [rows, d]), rows * d);
@@ -165,10 +244,14 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
         one((o) => k.geluErf(x, o));
         one((o) => k.geluErfGrad(y, x, o));
         one((o) => k.addMul(x, y, m, o));
-        const yy = new Float32Array(rows * d), mean = new Float32Array(rows), rstd = new Float32Array(rows);
+        const yy = new Float32Array(rows * d),
+          mean = new Float32Array(rows),
+          rstd = new Float32Array(rows);
         k.layerNorm(xr, gamma, beta, rows, d, 1e-5, yy, mean, rstd);
         outs.push(yy, mean, rstd);
-        const dx = new Float32Array(rows * d), dg = new Float32Array(d), db = new Float32Array(d);
+        const dx = new Float32Array(rows * d),
+          dg = new Float32Array(d),
+          db = new Float32Array(d);
         k.layerNormGrad(dy, xr, gamma, mean, rstd, rows, d, dx, dg, db);
         outs.push(dx, dg, db);
         one((o) => k.softmax(xr, rows, d, o, false), rows * d);
@@ -180,7 +263,9 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
           one((o) => k.reduce(op, xr, rows, d, 1, o), rows);
         }
         outs.push(new Float32Array([k.sumSquares([x.map((e) => (Number.isFinite(e) ? e : 1)), y, g])]));
-        const w = new Float32Array(n), mo = new Float32Array(n), vo = new Float32Array(n);
+        const w = new Float32Array(n),
+          mo = new Float32Array(n),
+          vo = new Float32Array(n);
         k.adamw(y, g, m, v, w, mo, vo, [0.9, 0.1, 0.999, 0.001, 0.5, 0.25, 1e-8, 1e-3, 0.01, 0.7], true, true);
         outs.push(w, mo, vo);
         const mask = new Float32Array(n);
@@ -188,7 +273,16 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
         outs.push(mask);
         return outs;
       };
-      expectSameBits(under([[base, 1], ['avx512', 1]], run), `element-wise n=${n}`);
+      expectSameBits(
+        under(
+          [
+            [base, 1],
+            ['avx512', 1],
+          ],
+          run,
+        ),
+        `element-wise n=${n}`,
+      );
     }
   });
 
@@ -197,7 +291,11 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
     const root = join(dirname(createRequire(import.meta.url).resolve('@tunelab/kernels')), 'build', 'Release', 'obj.target');
     const objects = ['tunelab_kernels_simd_avx512', 'tunelab_kernels_exact_avx512'].flatMap((t) => {
       const dir = join(root, t, 'src');
-      return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.o')).map((f) => join(dir, f)) : [];
+      return existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith('.o'))
+            .map((f) => join(dir, f))
+        : [];
     });
     if (objects.length === 0) return ctx.skip(`no AVX-512 object files under ${root} (a build without intermediates)`);
     let out: string;
@@ -207,7 +305,11 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
       return ctx.skip(`nm is not available (${(e as Error).message.split('\n')[0]})`);
     }
     // global or weak definitions (upper-case type letters, and u: unique global) that are not tk::avx512's
-    const shared = out.split('\n').filter((l) => /^[0-9a-f]+ [A-Zu] /.test(l) && !/ (?:(?:TLS init function|TLS wrapper function|guard variable) for )?tk::avx512::/.test(l));
+    const shared = out
+      .split('\n')
+      .filter(
+        (l) => /^[0-9a-f]+ [A-Zu] /.test(l) && !/ (?:(?:TLS init function|TLS wrapper function|guard variable) for )?tk::avx512::/.test(l),
+      );
     expect(shared).toEqual([]);
     expect(out).toMatch(/ T tk::avx512::sgemm_batched/);
   });

@@ -75,9 +75,27 @@ describe('the webgpu backend (software adapter)', () => {
   it('takes the embedding gradient (gather with repeated ids) and one-hot labels as cpu does', async () => {
     const run = async () => {
       const out = tf.tidy(() => {
-        const table = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+        const table = tf.tensor2d([
+          [1, 2],
+          [3, 4],
+          [5, 6],
+          [7, 8],
+        ]);
         const ids = tf.tensor1d([2, 0, 2, 3, 2], 'int32');
-        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]))))(table);
+        const g = tf.grad((t: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.gather(t, ids),
+              tf.tensor2d([
+                [1, 2],
+                [3, 4],
+                [5, 6],
+                [7, 8],
+                [9, 10],
+              ]),
+            ),
+          ),
+        )(table);
         const oh = tf.cast(tf.oneHot(tf.tensor1d([1, 0, 2], 'int32'), 3), 'float32');
         return tf.concat([tf.reshape(g, [-1]), tf.reshape(oh, [-1])]);
       });
@@ -129,7 +147,24 @@ describe('the webgpu backend (software adapter)', () => {
       const adapter = { hooks: {}, params: new Map(), trainableBackbone: () => new Map(model.params), dispose() {} };
       const data = encodeSplit(tinyTask('classification').train, 'classification', tinyTokenizer(), 16);
       const before = tf.memory().numTensors;
-      const r = await train({ model, head, adapter, data, streams, config: { steps: 8, batchSize: 8, lr: 1e-3, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 } });
+      const r = await train({
+        model,
+        head,
+        adapter,
+        data,
+        streams,
+        config: {
+          steps: 8,
+          batchSize: 8,
+          lr: 1e-3,
+          warmupRatio: 0,
+          weightDecay: 0.01,
+          clipNorm: 1,
+          evalBatchSize: 8,
+          maxLength: 16,
+          evalLimit: 0,
+        },
+      });
       const weights = new Float32Array(await model.params.get('layers.0.attn.query.weight')!.data());
       expect(tf.memory().numTensors).toBe(before);
       head.dispose();

@@ -49,7 +49,17 @@ async function userError(p: Promise<unknown> | (() => unknown)): Promise<string>
 
 function makeParams(): ParamMap {
   return new Map([
-    ['embeddings.token', tf.variable(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), true, 'emb')],
+    [
+      'embeddings.token',
+      tf.variable(
+        tf.tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        true,
+        'emb',
+      ),
+    ],
     ['layers.0.attn.query.weight', tf.variable(tf.zeros([8, 8]), true, 'q')],
     ['step', tf.variable(tf.scalar(3, 'int32'), false, 'step')],
   ]);
@@ -126,9 +136,7 @@ describe('assignParams', () => {
       ['layers.0.attn.query.weight', f32([4, 4], 1)],
       ['step', { dtype: 'I32', shape: [], data: Int32Array.of(41) }],
     ]);
-    expect(() => assignParams(params, src, SRC)).toThrow(
-      `${SRC}: tensor "layers.0.attn.query.weight" has shape [4,4], expected [8,8]`,
-    );
+    expect(() => assignParams(params, src, SRC)).toThrow(`${SRC}: tensor "layers.0.attn.query.weight" has shape [4,4], expected [8,8]`);
     expect(params.get('embeddings.token')!.dataSync()[0]).toBe(1); // untouched
     disposeAll(params);
   });

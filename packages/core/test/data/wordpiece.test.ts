@@ -48,13 +48,27 @@ describe('trainWordPiece', () => {
   });
 
   it('rejects a vocabulary smaller than the alphabet', () => {
-    expect(() => trainWordPiece(['abc def'], 8)).toThrow(/vocabSize 8 is too small: the 5 special tokens and 12 character pieces of the corpus need at least 17/);
+    expect(() => trainWordPiece(['abc def'], 8)).toThrow(
+      /vocabSize 8 is too small: the 5 special tokens and 12 character pieces of the corpus need at least 17/,
+    );
   });
 });
 
 describe('WordPiece encoding', () => {
   it('normalises like BERT uncased', () => {
-    expect(basicTokenize('Café  au-lait, s\'il vous plaît!')).toEqual(['cafe', 'au', '-', 'lait', ',', 's', "'", 'il', 'vous', 'plait', '!']);
+    expect(basicTokenize("Café  au-lait, s'il vous plaît!")).toEqual([
+      'cafe',
+      'au',
+      '-',
+      'lait',
+      ',',
+      's',
+      "'",
+      'il',
+      'vous',
+      'plait',
+      '!',
+    ]);
     expect(normalizeText('Hello,\tWORLD.')).toBe('hello , world .');
   });
 
@@ -101,7 +115,9 @@ describe('loadTokenizer', () => {
     expect(loadError({ ...good, version: 2 })).toBe('tokenizer.json: field "version" must be 1, got 2');
     expect(loadError({ ...good, lowercase: false })).toMatch(/field "lowercase" must be true/);
     expect(loadError({ ...good, vocab: 'abc' })).toBe('tokenizer.json: field "vocab" must be an array of strings');
-    expect(loadError({ ...good, vocab: [...good.vocab, 7] })).toBe(`tokenizer.json: field "vocab[2000]" must be a non-empty string without spaces, got 7`);
+    expect(loadError({ ...good, vocab: [...good.vocab, 7] })).toBe(
+      `tokenizer.json: field "vocab[2000]" must be a non-empty string without spaces, got 7`,
+    );
     expect(loadError({ ...good, vocab: [...good.vocab, 'the'] })).toMatch(/field "vocab\[2000\]" repeats vocab\[\d+\] \("the"\)/);
     expect(loadError({ ...good, vocab: ['[UNK]', '[PAD]', ...good.vocab.slice(2)] })).toMatch(/field "vocab\[0\]" must be "\[PAD\]"/);
   });

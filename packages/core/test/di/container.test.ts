@@ -12,7 +12,8 @@ function fakeTask(name: string): TaskProvider {
     name,
     kind: 'classification',
     description: `fake ${name}`,
-    load: async () => ({ name, kind: 'classification', labels: ['a', 'b'], train: [], dev: [], test: [], hash: name, source: 'test' }) as TaskData,
+    load: async () =>
+      ({ name, kind: 'classification', labels: ['a', 'b'], train: [], dev: [], test: [], hash: name, source: 'test' }) as TaskData,
   };
 }
 
@@ -46,8 +47,15 @@ describe('createContainer', () => {
 
   it('a module that binds only a model family and a task reaches the environment, and its task loads', async () => {
     const family: ModelSource = {
-      id: 'toy', forms: () => ['toy:<n>'], accepts: (s) => s.startsWith('toy:'),
-      blueprint: async () => { throw new Error('not needed'); }, load: async () => { throw new Error('not needed'); },
+      id: 'toy',
+      forms: () => ['toy:<n>'],
+      accepts: (s) => s.startsWith('toy:'),
+      blueprint: async () => {
+        throw new Error('not needed');
+      },
+      load: async () => {
+        throw new Error('not needed');
+      },
     };
     const module = new ContainerModule(({ bind }) => {
       bind(MODEL_SOURCE).toConstantValue(family);
@@ -58,7 +66,11 @@ describe('createContainer', () => {
     expect(env.tasks.names()).toEqual(['plugin-task', 'wn-wic']);
     expect((await env.tasks.load('plugin-task', '/nonexistent')).name).toBe('plugin-task');
     expect(thrown(() => env.models.source('nope')).message).toBe("--model: unknown model 'nope'; known: toy:<n>");
-    expect(createContainer().getAll(TRAINER).map((t) => t.id)).toEqual(['adamw']);
+    expect(
+      createContainer()
+        .getAll(TRAINER)
+        .map((t) => t.id),
+    ).toEqual(['adamw']);
   });
 
   it('works with no methods and no tasks (empty registries, not a resolution error)', () => {
@@ -70,7 +82,10 @@ describe('createContainer', () => {
 
   it('surfaces registry conflicts as UserErrors when the registry is resolved', () => {
     const c = createContainer({
-      methods: [fakeMethod('lora', { packageName: '@a/lora', paramPrefix: 'a' }), fakeMethod('lora', { packageName: '@b/lora', paramPrefix: 'b' })],
+      methods: [
+        fakeMethod('lora', { packageName: '@a/lora', paramPrefix: 'a' }),
+        fakeMethod('lora', { packageName: '@b/lora', paramPrefix: 'b' }),
+      ],
     });
     const e = thrown(() => environmentOf(c));
     expect(isUserError(e)).toBe(true);

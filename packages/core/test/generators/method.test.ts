@@ -31,9 +31,15 @@ describe('nx g @tunelab/core:method', () => {
     tree.write('tsconfig.json', readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
     await methodGenerator(tree, { name: 'my-method', skipInstall: true });
     const root = 'packages/method-my-method';
-    for (const f of ['package.json', 'tsconfig.json', 'project.json', 'README.md', 'src/index.ts', 'test/conformance.test.ts']) expect(tree.exists(`${root}/${f}`), f).toBe(true);
+    for (const f of ['package.json', 'tsconfig.json', 'project.json', 'README.md', 'src/index.ts', 'test/conformance.test.ts'])
+      expect(tree.exists(`${root}/${f}`), f).toBe(true);
     const pkg = JSON.parse(tree.read(`${root}/package.json`, 'utf8')!) as Record<string, any>;
-    expect(pkg).toMatchObject({ name: '@tunelab/method-my-method', version: '0.1.0', type: 'module', peerDependencies: { '@tunelab/core': `^${CORE_VERSION}` } });
+    expect(pkg).toMatchObject({
+      name: '@tunelab/method-my-method',
+      version: '0.1.0',
+      type: 'module',
+      peerDependencies: { '@tunelab/core': `^${CORE_VERSION}` },
+    });
     const ts = JSON.parse(tree.read(`${root}/tsconfig.json`, 'utf8')!) as Record<string, any>;
     expect(ts).toMatchObject({ extends: '../../tsconfig.base.json', references: [{ path: '../../packages/core' }] });
     const refs = (JSON.parse(tree.read('tsconfig.json', 'utf8')!) as { references: { path: string }[] }).references.map((r) => r.path);
@@ -62,15 +68,21 @@ describe('nx g @tunelab/core:method', () => {
     expect(build.code, build.out).toBe(0);
     expect(existsSync(join(ROOT, pkgRoot, 'dist/index.js'))).toBe(true);
     // the test file too, with the repo's compiler settings
-    writeFileSync(join(ROOT, scratch, 'tsconfig.test.json'), JSON.stringify({
-      extends: '../../tsconfig.base.json',
-      compilerOptions: { noEmit: true, composite: false, declaration: false, declarationMap: false, rootDir: '.' },
-      include: [`method-${name}/test/**/*.ts`],
-    }));
+    writeFileSync(
+      join(ROOT, scratch, 'tsconfig.test.json'),
+      JSON.stringify({
+        extends: '../../tsconfig.base.json',
+        compilerOptions: { noEmit: true, composite: false, declaration: false, declarationMap: false, rootDir: '.' },
+        include: [`method-${name}/test/**/*.ts`],
+      }),
+    );
     const check = run(process.execPath, [tsc, '-p', `${scratch}/tsconfig.test.json`]);
     expect(check.code, check.out).toBe(0);
     // its own runner config: the repo's vitest.config.ts (found upwards) would not include it
-    writeFileSync(join(ROOT, scratch, 'vitest.config.mjs'), `export default { test: { include: ['method-${name}/test/**/*.test.ts'], pool: 'forks', testTimeout: 120000 } };\n`);
+    writeFileSync(
+      join(ROOT, scratch, 'vitest.config.mjs'),
+      `export default { test: { include: ['method-${name}/test/**/*.test.ts'], pool: 'forks', testTimeout: 120000 } };\n`,
+    );
     const test = run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run'], join(ROOT, scratch));
     expect(test.code, test.out).toBe(0);
     expect(test.out).toMatch(/Tests\s+.*\d+ passed/);
@@ -78,7 +90,15 @@ describe('nx g @tunelab/core:method', () => {
   });
 
   it('is wired for the nx CLI (generators.json, schema, implementation): a dry run lists the files', () => {
-    const r = run(process.execPath, [join(ROOT, 'node_modules/nx/dist/bin/nx.js'), 'g', '@tunelab/core:method', `dry${rand}`, '--dry-run', '--skipInstall', '--no-interactive']);
+    const r = run(process.execPath, [
+      join(ROOT, 'node_modules/nx/dist/bin/nx.js'),
+      'g',
+      '@tunelab/core:method',
+      `dry${rand}`,
+      '--dry-run',
+      '--skipInstall',
+      '--no-interactive',
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain(`CREATE packages/method-dry${rand}/src/index.ts`);
     expect(r.out).toContain('UPDATE tsconfig.json');

@@ -59,7 +59,10 @@ async function run(): Promise<{ out: Float32Array; loss: number; grads: Map<stri
   try {
     const out = tf.tidy(() => model.forward(ids, mask, { training: false }));
     const names = [...params.keys()];
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.forward(ids, mask, { training: false }), r)) as tf.Scalar, names.map((n) => params.get(n)!));
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(model.forward(ids, mask, { training: false }), r)) as tf.Scalar,
+      names.map((n) => params.get(n)!),
+    );
     const result = { out: (await out.data()) as Float32Array, loss: (await value.data())[0]!, grads: new Map<string, Float32Array>() };
     for (const n of names) result.grads.set(n, (await grads[params.get(n)!.name]!.data()) as Float32Array);
     tf.dispose([out, value, ...Object.values(grads)]);
@@ -90,7 +93,8 @@ for (const backend of ['cpu', 'native'] as const) {
       // the data is not degenerate: the outputs and every weight's gradient are far from zero
       expect(Math.max(...golden.outputs.values.map(Math.abs))).toBeGreaterThan(0.5);
       // (but the key bias: softmax ignores a shift shared by every key, so its gradient is exactly 0)
-      for (const [name, g] of Object.entries(golden.grads)) if (!name.endsWith('attn.key.bias')) expect(Math.max(...g.map(Math.abs)), name).toBeGreaterThan(1e-3);
+      for (const [name, g] of Object.entries(golden.grads))
+        if (!name.endsWith('attn.key.bias')) expect(Math.max(...g.map(Math.abs)), name).toBeGreaterThan(1e-3);
     });
   });
 }

@@ -58,7 +58,17 @@ describe('a BERT whose FFN is no multiple of d (TinyBERT: d = 312, FFN 1200)', (
   it('loads with its own FFN width in the family-neutral shape', async () => {
     await selectBackend('cpu');
     const { backbone } = await loadHuggingFace(fixtureDir('tinybert-312'));
-    expect(backbone.shape).toMatchObject({ hidden: 312, heads: 12, kvHeads: 12, headDim: 26, ffnWidth: 1200, layers: 2, causal: false, norm: 'layernorm', normEps: 1e-12 });
+    expect(backbone.shape).toMatchObject({
+      hidden: 312,
+      heads: 12,
+      kvHeads: 12,
+      headDim: 26,
+      ffnWidth: 1200,
+      layers: 2,
+      causal: false,
+      norm: 'layernorm',
+      normEps: 1e-12,
+    });
     expect(backbone.linearShape('layers.0.ffn.up')).toEqual([312, 1200]);
     expect(backbone.linearShape('layers.1.ffn.down')).toEqual([1200, 312]);
     backbone.dispose();

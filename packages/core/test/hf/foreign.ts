@@ -12,7 +12,10 @@ export interface ForeignTensor {
 }
 
 /** Header + buffer in the format's layout (8-byte length, JSON header, tensors back to back). */
-export function foreignSafetensors(tensors: Map<string, ForeignTensor>, header: (h: Record<string, unknown>) => void = () => {}): Uint8Array {
+export function foreignSafetensors(
+  tensors: Map<string, ForeignTensor>,
+  header: (h: Record<string, unknown>) => void = () => {},
+): Uint8Array {
   const h: Record<string, unknown> = { __metadata__: { format: 'pt' } };
   let off = 0;
   for (const [name, t] of tensors) {
@@ -80,7 +83,11 @@ export function toF16(data: Float32Array): Uint8Array {
 }
 
 /** A copy of a fixture folder in a temp dir, with `model.safetensors` replaced by `weights` when given. */
-export async function fixtureCopy(name: string, weights?: Uint8Array, files = ['config.json', 'tokenizer.json', 'tokenizer_config.json']): Promise<string> {
+export async function fixtureCopy(
+  name: string,
+  weights?: Uint8Array,
+  files = ['config.json', 'tokenizer.json', 'tokenizer_config.json'],
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `tunelab-${name}-`));
   for (const f of files) await copyFile(join(fixtureDir(name), f), join(dir, f));
   if (weights) await writeFile(join(dir, 'model.safetensors'), weights);

@@ -28,13 +28,19 @@ describe('Hugging Face tokenizers give the reference ids', () => {
   it('a vocab.txt-only BERT folder tokenizes exactly as its tokenizer.json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tunelab-vocab-'));
     try {
-      for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']) await copyFile(join(fixtureDir('bert-tiny'), f), join(dir, f));
+      for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json'])
+        await copyFile(join(fixtureDir('bert-tiny'), f), join(dir, f));
       const a = await readHfCheckpoint(fixtureDir('bert-tiny'));
       const b = await readHfCheckpoint(dir);
       expect(b.tokenizer.info.source).toMatch(/vocab\.txt$/);
       expect(b.tokenizer.info.lowercase).toBe(true);
       for (const e of reference('bert-tiny').text_encodings) expect(b.tokenizer.frame!(b.tokenizer.encode(e.text)).ids).toEqual(e.ids);
-      expect([b.tokenizer.clsId, b.tokenizer.sepId, b.tokenizer.padId, b.tokenizer.maskId]).toEqual([a.tokenizer.clsId, a.tokenizer.sepId, a.tokenizer.padId, a.tokenizer.maskId]);
+      expect([b.tokenizer.clsId, b.tokenizer.sepId, b.tokenizer.padId, b.tokenizer.maskId]).toEqual([
+        a.tokenizer.clsId,
+        a.tokenizer.sepId,
+        a.tokenizer.padId,
+        a.tokenizer.maskId,
+      ]);
       // the config's casing: do_lower_case false keeps capitals apart
       await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false }));
       const cased = await readHfCheckpoint(dir);

@@ -14,7 +14,15 @@ import { runConformance } from '../../src/testing/conformance.js';
 const schema = z.object({ rank: z.number().int().min(1).default(2).describe('width of the frozen projection') }).strict();
 
 const projection: MethodPlugin<z.infer<typeof schema>> = {
-  meta: { id: 'projection', version: '0.0.1', packageName: '@test/method-projection', coreApi: '^0.2.0', paramPrefix: 'projection', description: 'frozen random projections (buffers) with trained outputs', defaultLearningRate: 1e-2 },
+  meta: {
+    id: 'projection',
+    version: '0.0.1',
+    packageName: '@test/method-projection',
+    coreApi: '^0.2.0',
+    paramPrefix: 'projection',
+    description: 'frozen random projections (buffers) with trained outputs',
+    defaultLearningRate: 1e-2,
+  },
   schema,
   expectedParams: (c, s) => ({ adapter: s.layers * c.rank * s.heads * s.headDim, trainableBackbone: 0 }),
   apply({ model, config, rng }) {

@@ -28,15 +28,23 @@ function caught(f: () => unknown): UserError {
 
 describe('the schema rules, checked at load', () => {
   it('accepts the contract: strict, each field defaulted (or optional) and described', () => {
-    expect(schemaProblem(z.object({ rank: z.number().default(8).describe('r'), hidden: z.number().optional().describe('h') }).strict())).toBeNull();
+    expect(
+      schemaProblem(z.object({ rank: z.number().default(8).describe('r'), hidden: z.number().optional().describe('h') }).strict()),
+    ).toBeNull();
     expect(schemaProblem(z.object({}).strict())).toBeNull();
   });
 
   it('names the rule each schema breaks', () => {
-    expect(schemaProblem(z.object({ rank: z.number().default(8).describe('r') }))).toMatch(/^schema is not strict: an unknown key is accepted/);
+    expect(schemaProblem(z.object({ rank: z.number().default(8).describe('r') }))).toMatch(
+      /^schema is not strict: an unknown key is accepted/,
+    );
     expect(schemaProblem(z.object({ rank: z.number().default(8).describe('r') }).passthrough())).toMatch(/^schema is not strict/);
-    expect(schemaProblem(z.object({ rank: z.number().describe('r') }).strict())).toBe("schema field 'rank' has no default; add .default(...) so that an empty config parses");
-    expect(schemaProblem(z.object({ rank: z.number().default(8) }).strict())).toMatch(/^schema field 'rank' has no description; add \.describe\(/);
+    expect(schemaProblem(z.object({ rank: z.number().describe('r') }).strict())).toBe(
+      "schema field 'rank' has no default; add .default(...) so that an empty config parses",
+    );
+    expect(schemaProblem(z.object({ rank: z.number().default(8) }).strict())).toMatch(
+      /^schema field 'rank' has no description; add \.describe\(/,
+    );
     expect(schemaProblem(z.string())).toMatch(/^schema must be a zod object schema/);
   });
 
@@ -74,11 +82,22 @@ describe('parameter names, checked by applying the method once to the tiny encod
 
 describe('applyMethod: errors inside apply name the method', () => {
   const model = () => Encoder.init(TINY_ENCODER, createRng('apply'));
-  const ctx = (m: Encoder) => ({ model: m, config: {}, rng: createRng('a'), task: { kind: 'classification' as const, numLabels: 2 }, sequenceLength: 8 });
+  const ctx = (m: Encoder) => ({
+    model: m,
+    config: {},
+    rng: createRng('a'),
+    task: { kind: 'classification' as const, numLabels: 2 },
+    sequenceLength: 8,
+  });
 
   it('a misfit UserError gets the method id, E_CONFIG_MISFIT and the field it names', () => {
     const m = model();
-    const misfit = { ...fakeMethod('fit'), apply: () => { throw new UserError('params.rank: 100 exceeds 12'); } };
+    const misfit = {
+      ...fakeMethod('fit'),
+      apply: () => {
+        throw new UserError('params.rank: 100 exceeds 12');
+      },
+    };
     const e = caught(() => applyMethod(misfit, ctx(m)));
     expect(e).toMatchObject({ message: "method 'fit': params.rank: 100 exceeds 12", code: 'E_CONFIG_MISFIT', path: 'params.rank' });
     m.dispose();
@@ -86,7 +105,12 @@ describe('applyMethod: errors inside apply name the method', () => {
 
   it('a bug keeps its cause and says which method threw', () => {
     const m = model();
-    const buggy = { ...fakeMethod('bug'), apply: () => { throw new RangeError('index 7 out of range'); } };
+    const buggy = {
+      ...fakeMethod('bug'),
+      apply: () => {
+        throw new RangeError('index 7 out of range');
+      },
+    };
     const e = caught(() => applyMethod(buggy, ctx(m))) as Error;
     expect(e.message).toBe("method 'bug' (@test/method-bug): apply threw: index 7 out of range");
     expect(e.name).toBe('Error');

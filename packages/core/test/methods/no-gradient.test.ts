@@ -21,9 +21,21 @@ describe('a plugin parameter that never receives a gradient', () => {
       },
     };
     const model = Encoder.init(TINY_ENCODER, createRng('no-gradient'));
-    const training = { steps: 2, batchSize: 4, lr: 1e-2, warmupRatio: 0, weightDecay: 0, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
+    const training = {
+      steps: 2,
+      batchSize: 4,
+      lr: 1e-2,
+      warmupRatio: 0,
+      weightDecay: 0,
+      clipNorm: 1,
+      evalBatchSize: 8,
+      maxLength: 16,
+      evalLimit: 0,
+    };
     const run = runTrial({ method, params: {}, model, tokenizer: tinyTokenizer(), task: tinyTask('classification'), seed: 1, training });
-    await expect(run).rejects.toThrow(/^method 'unused' \(@test\/method-unused\): parameter 'unused\.never' receives no gradient: nothing in the forward pass uses it/);
+    await expect(run).rejects.toThrow(
+      /^method 'unused' \(@test\/method-unused\): parameter 'unused\.never' receives no gradient: nothing in the forward pass uses it/,
+    );
     model.dispose();
   });
 });

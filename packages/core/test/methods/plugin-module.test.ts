@@ -27,13 +27,26 @@ describe('checkPluginModule', () => {
       "method plugin pkg: no default export; export the method object as `export default { meta, schema, apply }` (or, for a plugin of model families, tasks or trainers only, a `containerModule`) (it exports 'ia3'; 'ia3' is shaped { meta, schema, apply }: add `export default ia3`)",
     );
     // the method object, not merely the first export (regression: the hint named 'VERSION')
-    expect(userError(() => checkPluginModule({ VERSION: '1.0.0', helpers: {}, dora: fakeMethod('dora') }, 'pkg'))).toMatch(/\(it exports 'VERSION', 'helpers', 'dora'; 'dora' is shaped \{ meta, schema, apply \}: add `export default dora`\)$/);
-    expect(userError(() => checkPluginModule({ VERSION: '1.0.0' }, 'pkg'))).toMatch(/\(it exports 'VERSION'; none is shaped \{ meta, schema, apply \}\)$/);
-    expect(userError(() => checkPluginModule({}, 'pkg'))).toMatch(/no default export; export the method object as `export default \{ meta, schema, apply \}` \(or, for a plugin of model families, tasks or trainers only, a `containerModule`\)$/);
+    expect(userError(() => checkPluginModule({ VERSION: '1.0.0', helpers: {}, dora: fakeMethod('dora') }, 'pkg'))).toMatch(
+      /\(it exports 'VERSION', 'helpers', 'dora'; 'dora' is shaped \{ meta, schema, apply \}: add `export default dora`\)$/,
+    );
+    expect(userError(() => checkPluginModule({ VERSION: '1.0.0' }, 'pkg'))).toMatch(
+      /\(it exports 'VERSION'; none is shaped \{ meta, schema, apply \}\)$/,
+    );
+    expect(userError(() => checkPluginModule({}, 'pkg'))).toMatch(
+      /no default export; export the method object as `export default \{ meta, schema, apply \}` \(or, for a plugin of model families, tasks or trainers only, a `containerModule`\)$/,
+    );
   });
 
   it('takes a module with only a containerModule when it binds a family, a task or a trainer, and refuses one that binds nothing tunelab uses', () => {
-    const task = { name: 't', kind: 'classification' as const, description: 't', load: async () => { throw new Error('unused'); } };
+    const task = {
+      name: 't',
+      kind: 'classification' as const,
+      description: 't',
+      load: async () => {
+        throw new Error('unused');
+      },
+    };
     const containerModule = new ContainerModule(({ bind }) => {
       bind(TASK).toConstantValue(task);
     });
@@ -49,7 +62,9 @@ describe('checkPluginModule', () => {
   });
 
   it('checks the default export like any method plugin', () => {
-    expect(userError(() => checkPluginModule({ default: fakeMethod('x', { coreApi: '^2.0.0' }) }, 'pkg'))).toMatch(/^method plugin pkg: needs @tunelab\/core \^2\.0\.0/);
+    expect(userError(() => checkPluginModule({ default: fakeMethod('x', { coreApi: '^2.0.0' }) }, 'pkg'))).toMatch(
+      /^method plugin pkg: needs @tunelab\/core \^2\.0\.0/,
+    );
   });
 
   it('loads a containerModule: the methods it binds are checked and returned, and a run container gets them', () => {
@@ -64,10 +79,14 @@ describe('checkPluginModule', () => {
   });
 
   it('rejects a containerModule that is not one, or whose bindings are not methods', () => {
-    expect(userError(() => checkPluginModule({ default: fakeMethod('a'), containerModule: () => {} }, 'pkg'))).toMatch(/`containerModule` must be an inversify ContainerModule .*got a function$/);
+    expect(userError(() => checkPluginModule({ default: fakeMethod('a'), containerModule: () => {} }, 'pkg'))).toMatch(
+      /`containerModule` must be an inversify ContainerModule .*got a function$/,
+    );
     const bad = new ContainerModule(({ bind }) => {
       bind(METHOD).toConstantValue({ meta: { id: 'b' } } as never);
     });
-    expect(userError(() => checkPluginModule({ default: fakeMethod('a'), containerModule: bad }, 'pkg'))).toMatch(/^method plugin pkg \(bound by its containerModule\): meta\.version must be/);
+    expect(userError(() => checkPluginModule({ default: fakeMethod('a'), containerModule: bad }, 'pkg'))).toMatch(
+      /^method plugin pkg \(bound by its containerModule\): meta\.version must be/,
+    );
   });
 });

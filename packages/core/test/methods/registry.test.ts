@@ -25,7 +25,9 @@ describe('checkMethodPlugin', () => {
   });
 
   it('rejects something that is not an object', () => {
-    expect(userError(() => checkMethodPlugin(null, 'pkg-a'))).toBe('method plugin pkg-a: the default export must be a method object { meta, schema, apply }');
+    expect(userError(() => checkMethodPlugin(null, 'pkg-a'))).toBe(
+      'method plugin pkg-a: the default export must be a method object { meta, schema, apply }',
+    );
     expect(userError(() => checkMethodPlugin(42, 'pkg-a'))).toMatch(/^method plugin pkg-a: the default export must be/);
   });
 
@@ -51,8 +53,12 @@ describe('checkMethodPlugin', () => {
   });
 
   it('rejects a bad parameter prefix and an invalid core range', () => {
-    expect(userError(() => checkMethodPlugin(fakeMethod('sft', { paramPrefix: 'Bad.prefix' }), 'p'))).toMatch(/meta\.paramPrefix must match .* \(got "Bad\.prefix"\)/);
-    expect(userError(() => checkMethodPlugin(fakeMethod('sft', { coreApi: 'not a range' }), 'p'))).toMatch(/meta\.coreApi must be a semver range \(got "not a range"\)/);
+    expect(userError(() => checkMethodPlugin(fakeMethod('sft', { paramPrefix: 'Bad.prefix' }), 'p'))).toMatch(
+      /meta\.paramPrefix must match .* \(got "Bad\.prefix"\)/,
+    );
+    expect(userError(() => checkMethodPlugin(fakeMethod('sft', { coreApi: 'not a range' }), 'p'))).toMatch(
+      /meta\.coreApi must be a semver range \(got "not a range"\)/,
+    );
   });
 
   it('rejects a core API range that excludes the running core, naming both versions', () => {
@@ -64,7 +70,9 @@ describe('checkMethodPlugin', () => {
   });
 
   it('rejects a non-positive default learning rate', () => {
-    expect(userError(() => checkMethodPlugin(fakeMethod('sft', { defaultLearningRate: 0 }), 'p'))).toBe('method plugin p: meta.defaultLearningRate must be a positive number');
+    expect(userError(() => checkMethodPlugin(fakeMethod('sft', { defaultLearningRate: 0 }), 'p'))).toBe(
+      'method plugin p: meta.defaultLearningRate must be a positive number',
+    );
   });
 
   it('rejects a missing schema and a missing apply', () => {

@@ -17,15 +17,32 @@ import { fakeMethod } from './fake-method.js';
 type Log = string[];
 
 /** A fake method whose adapter is given: hooks, params it makes, backbone weights it trains, merge, a log of calls. */
-function method(id: string, make: (model: Backbone, log: Log) => Partial<Adapter>, log: Log, meta: Partial<MethodPlugin['meta']> = {}): MethodPlugin<any> {
+function method(
+  id: string,
+  make: (model: Backbone, log: Log) => Partial<Adapter>,
+  log: Log,
+  meta: Partial<MethodPlugin['meta']> = {},
+): MethodPlugin<any> {
   const base = fakeMethod(id, meta);
   return {
     ...base,
-    apply: ({ model }) => ({ hooks: {}, params: new Map(), trainableBackbone: () => new Map(), dispose: () => log.push(`${id}.dispose`), ...make(model, log) }),
+    apply: ({ model }) => ({
+      hooks: {},
+      params: new Map(),
+      trainableBackbone: () => new Map(),
+      dispose: () => log.push(`${id}.dispose`),
+      ...make(model, log),
+    }),
   };
 }
 
-const ctxOf = (model: Backbone) => ({ model, config: {}, rng: createRng('s'), task: { kind: 'classification' as const, numLabels: 2 }, sequenceLength: 8 });
+const ctxOf = (model: Backbone) => ({
+  model,
+  config: {},
+  rng: createRng('s'),
+  task: { kind: 'classification' as const, numLabels: 2 },
+  sequenceLength: 8,
+});
 
 function userError(f: () => unknown): UserError {
   try {
@@ -46,7 +63,9 @@ afterAll(() => model.dispose());
 
 describe('listing a stack', () => {
   it('names each bad position: empty, unknown, repeated, a single method', () => {
-    expect(stackListProblems(['a', 'a'], ['a', 'b'])).toEqual([{ index: 1, message: "'a' is listed twice (positions 0 and 1); a stack takes each method once" }]);
+    expect(stackListProblems(['a', 'a'], ['a', 'b'])).toEqual([
+      { index: 1, message: "'a' is listed twice (positions 0 and 1); a stack takes each method once" },
+    ]);
     expect(stackListProblems(['a', 'c'], ['a', 'b'])).toEqual([{ index: 1, message: "unknown method 'c'; installed: a, b" }]);
     expect(stackListProblems(['', 'a'], ['a'])[0]).toMatchObject({ index: 0, message: expect.stringMatching(/^empty method id/) });
     expect(stackListProblems(['a'], ['a'])).toEqual([{ index: 0, message: 'a stack needs at least two methods' }]);
@@ -57,7 +76,13 @@ describe('listing a stack', () => {
     const r = new MethodRegistry([fakeMethod('a'), fakeMethod('b', { defaultLearningRate: 1e-4, version: '2.0.0' })]);
     const s = r.get('a+b');
     expect(r.get('a+b')).toBe(s); // made once
-    expect(s.meta).toMatchObject({ id: 'a+b', version: '1.2.3+2.0.0', packageName: '@test/method-a+@test/method-b', paramPrefix: 'a+b', defaultLearningRate: 1e-4 });
+    expect(s.meta).toMatchObject({
+      id: 'a+b',
+      version: '1.2.3+2.0.0',
+      packageName: '@test/method-a+@test/method-b',
+      paramPrefix: 'a+b',
+      defaultLearningRate: 1e-4,
+    });
     expect(r.ids()).toEqual(['a', 'b']);
     expect([r.has('a+b'), r.has('b+a'), r.has('a+a'), r.has('a+c')]).toEqual([true, true, false, false]);
     const e = userError(() => r.get('a+a'));
@@ -73,9 +98,16 @@ describe('listing a stack', () => {
     expect(bad).toMatchObject({ code: 'E_CONFIG_INVALID', path: 'params.b.rank' });
     expect(bad.message).toMatch(/^method 'a\+b': params\.b\.rank: /);
     expect(userError(() => r.parseParams('a+b', { b: { rnk: 2 } }))).toMatchObject({ code: 'E_CONFIG_UNKNOWN_KEY', path: 'params.b' });
-    expect(userError(() => r.parseParams('a+b', { c: {} }))).toMatchObject({ code: 'E_CONFIG_UNKNOWN_KEY', path: 'params', message: expect.stringContaining("'c' is not one of the stacked methods (a, b)") });
+    expect(userError(() => r.parseParams('a+b', { c: {} }))).toMatchObject({
+      code: 'E_CONFIG_UNKNOWN_KEY',
+      path: 'params',
+      message: expect.stringContaining("'c' is not one of the stacked methods (a, b)"),
+    });
     // a single method's errors are as before
-    expect(userError(() => r.parseParams('a', { rank: 0 }))).toMatchObject({ path: 'params.rank', message: expect.stringMatching(/^method 'a': params\.rank: /) });
+    expect(userError(() => r.parseParams('a', { rank: 0 }))).toMatchObject({
+      path: 'params.rank',
+      message: expect.stringMatching(/^method 'a': params\.rank: /),
+    });
   });
 });
 
@@ -109,7 +141,9 @@ describe('stacking adapters', () => {
     expect(Object.keys(a.hooks).sort()).toEqual(['inputPrefix', 'prefixKV']);
     a.dispose();
     const e = userError(() => stackMethods([kv('deep'), kv('other')]).apply(ctxOf(model)));
-    expect(e.message).toBe("method 'deep+other': 'deep' and 'other' both fill the prefix keys/values (hook prefixKV); a stack takes each from one method only");
+    expect(e.message).toBe(
+      "method 'deep+other': 'deep' and 'other' both fill the prefix keys/values (hook prefixKV); a stack takes each from one method only",
+    );
     expect(e.code).toBe('E_STACK_CONFLICT');
     expect(log.filter((l) => l.endsWith('.dispose')).sort()).toEqual(['deep.dispose', 'deep.dispose', 'other.dispose', 'prompt.dispose']); // the refused stack's parts are freed
   });
@@ -118,25 +152,34 @@ describe('stacking adapters', () => {
     const log: Log = [];
     const full = method('full', (m) => ({ trainableBackbone: () => new Map(m.params) }), log);
     const e = userError(() => stackMethods([method('low', () => ({}), log), full]).apply(ctxOf(model)));
-    expect(e.message).toBe("method 'low+full': 'full' trains every backbone weight, so nothing stays frozen for 'low'; run 'full' on its own");
+    expect(e.message).toBe(
+      "method 'low+full': 'full' trains every backbone weight, so nothing stays frozen for 'low'; run 'full' on its own",
+    );
   });
 
   it('trains the union of the backbone weights; keeps parameters apart by name (a clash names both)', () => {
     const log: Log = [];
-    const pick = (id: string, names: string[]) => method(id, (m) => ({ trainableBackbone: () => new Map(names.map((n) => [n, m.params.get(n)!])) }), log);
-    const a = stackMethods([pick('x', ['layers.0.ffn.up.weight', 'layers.0.ffn.up.bias']), pick('y', ['layers.0.ffn.up.bias', 'layers.1.ffn.up.bias'])]).apply(ctxOf(model));
+    const pick = (id: string, names: string[]) =>
+      method(id, (m) => ({ trainableBackbone: () => new Map(names.map((n) => [n, m.params.get(n)!])) }), log);
+    const a = stackMethods([
+      pick('x', ['layers.0.ffn.up.weight', 'layers.0.ffn.up.bias']),
+      pick('y', ['layers.0.ffn.up.bias', 'layers.1.ffn.up.bias']),
+    ]).apply(ctxOf(model));
     expect([...a.trainableBackbone().keys()].sort()).toEqual(['layers.0.ffn.up.bias', 'layers.0.ffn.up.weight', 'layers.1.ffn.up.bias']);
     a.dispose();
     const v = tf.tidy(() => tf.variable(tf.zeros([1])));
     const owns = (id: string) => method(id, () => ({ params: new Map([['shared.w', v]]) }), log);
-    expect(userError(() => stackMethods([owns('p'), owns('q')]).apply(ctxOf(model))).message).toBe("method 'p+q': 'p' and 'q' both create parameter 'shared.w'; parameter prefixes must keep their names apart");
+    expect(userError(() => stackMethods([owns('p'), owns('q')]).apply(ctxOf(model))).message).toBe(
+      "method 'p+q': 'p' and 'q' both create parameter 'shared.w'; parameter prefixes must keep their names apart",
+    );
     v.dispose();
   });
 
   it('offers merge only when every method with a linear hook has it; merges in order, unmerges and frees in reverse', () => {
     const log: Log = [];
     const hooks: ForwardHooks = { linear: (_n, x, b) => b(x) };
-    const mergeable = (id: string) => method(id, (_m, l) => ({ hooks, merge: () => l.push(`${id}.merge`), unmerge: () => l.push(`${id}.unmerge`) }), log);
+    const mergeable = (id: string) =>
+      method(id, (_m, l) => ({ hooks, merge: () => l.push(`${id}.merge`), unmerge: () => l.push(`${id}.unmerge`) }), log);
     const prefix = method('prefix', () => ({ hooks: { prefixKV: () => null } }), log);
     const plain = method('plain', () => ({ hooks }), log);
     const a = stackMethods([mergeable('m1'), prefix, mergeable('m2')]).apply(ctxOf(model));
@@ -156,26 +199,48 @@ describe('stacking adapters', () => {
   it("tells a part's misfit as the stack's, at the part's field, and frees the parts applied before it", () => {
     const log: Log = [];
     const fits = method('fits', () => ({}), log);
-    const misfit: MethodPlugin<any> = { ...fakeMethod('misfit'), apply: () => { throw new UserError('params.rank: 9 exceeds 4'); } };
+    const misfit: MethodPlugin<any> = {
+      ...fakeMethod('misfit'),
+      apply: () => {
+        throw new UserError('params.rank: 9 exceeds 4');
+      },
+    };
     const e = userError(() => stackMethods([fits, misfit]).apply(ctxOf(model)));
-    expect(e).toMatchObject({ message: "method 'fits+misfit': params.misfit.rank: 9 exceeds 4", path: 'params.misfit.rank', code: 'E_CONFIG_MISFIT' });
+    expect(e).toMatchObject({
+      message: "method 'fits+misfit': params.misfit.rank: 9 exceeds 4",
+      path: 'params.misfit.rank',
+      code: 'E_CONFIG_MISFIT',
+    });
     expect(log).toEqual(['fits.dispose']);
   });
 
   it('leaks no tensor: apply and dispose of a stack that makes parameters', () => {
-    const maker = (id: string) => ({ ...fakeMethod(id), apply: () => {
-      const w = tf.tidy(() => tf.variable(tf.zeros([3])));
-      return { hooks: {}, params: new Map([[`${id}.w`, w]]), trainableBackbone: () => new Map(), dispose: () => w.dispose() };
-    } }) as MethodPlugin<any>;
+    const maker = (id: string) =>
+      ({
+        ...fakeMethod(id),
+        apply: () => {
+          const w = tf.tidy(() => tf.variable(tf.zeros([3])));
+          return { hooks: {}, params: new Map([[`${id}.w`, w]]), trainableBackbone: () => new Map(), dispose: () => w.dispose() };
+        },
+      }) as MethodPlugin<any>;
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) stackMethods([maker('a'), maker('b')]).apply(ctxOf(model)).dispose();
+    for (let i = 0; i < 3; i++)
+      stackMethods([maker('a'), maker('b')])
+        .apply(ctxOf(model))
+        .dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it("sums the parts' closed forms when every part has one", () => {
-    const withCount = (id: string, n: number): MethodPlugin<any> => ({ ...fakeMethod(id), expectedParams: (c: { rank: number }) => ({ adapter: n * c.rank, trainableBackbone: n }) });
+    const withCount = (id: string, n: number): MethodPlugin<any> => ({
+      ...fakeMethod(id),
+      expectedParams: (c: { rank: number }) => ({ adapter: n * c.rank, trainableBackbone: n }),
+    });
     const s = stackMethods([withCount('a', 10), withCount('b', 100)]);
-    expect(s.expectedParams!({ a: { rank: 2, targets: [] }, b: { rank: 3, targets: [] } }, TINY_SHAPE)).toEqual({ adapter: 320, trainableBackbone: 110 });
+    expect(s.expectedParams!({ a: { rank: 2, targets: [] }, b: { rank: 3, targets: [] } }, TINY_SHAPE)).toEqual({
+      adapter: 320,
+      trainableBackbone: 110,
+    });
     expect(stackMethods([withCount('a', 10), fakeMethod('c')]).expectedParams).toBeUndefined();
   });
 });

@@ -22,7 +22,12 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 /** Run a forward pass on plain arrays and read the result back. */
-function run(m: Encoder, ids: number[][], mask: number[][], o: ForwardOptions = { training: false }): { shape: number[]; data: Float32Array } {
+function run(
+  m: Encoder,
+  ids: number[][],
+  mask: number[][],
+  o: ForwardOptions = { training: false },
+): { shape: number[]; data: Float32Array } {
   const out = tf.tidy(() => m.forward(tf.tensor2d(ids, undefined, 'int32'), tf.tensor2d(mask), o));
   const r = { shape: out.shape as number[], data: out.dataSync() as Float32Array };
   out.dispose();
@@ -53,7 +58,19 @@ const PADDED_MASK = [[1, 1, 1, 1, 1, 0, 0, 0, 0]];
 
 describe('Encoder shapes and parameters', () => {
   it('returns [B, T, d] hidden states', () => {
-    const r = run(model, [[2, 5, 6, 3], [2, 8, 3, 0], [2, 3, 0, 0]], [[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0]]);
+    const r = run(
+      model,
+      [
+        [2, 5, 6, 3],
+        [2, 8, 3, 0],
+        [2, 3, 0, 0],
+      ],
+      [
+        [1, 1, 1, 1],
+        [1, 1, 1, 0],
+        [1, 1, 0, 0],
+      ],
+    );
     expect(r.shape).toEqual([3, 4, 12]);
     expect(r.data.every(Number.isFinite)).toBe(true);
   });
@@ -69,8 +86,16 @@ describe('Encoder shapes and parameters', () => {
       const v = model.params.get(name)!;
       expect(v.shape, name).toEqual(shape);
       const values = v.dataSync();
-      if (kind === 'ones') expect(values.every((x) => x === 1), name).toBe(true);
-      if (kind === 'zeros') expect(values.every((x) => x === 0), name).toBe(true);
+      if (kind === 'ones')
+        expect(
+          values.every((x) => x === 1),
+          name,
+        ).toBe(true);
+      if (kind === 'zeros')
+        expect(
+          values.every((x) => x === 0),
+          name,
+        ).toBe(true);
     }
     expect(shapes.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0)).toBe(4560);
     // another shape: d=8, f=16, 1 layer, vocab 10, 6 positions
@@ -82,7 +107,12 @@ describe('Encoder shapes and parameters', () => {
   it('lists every linear once, in forward order, with [dIn, dOut]', () => {
     const names = model.linearNames();
     expect(names.slice(0, 6)).toEqual([
-      'layers.0.attn.query', 'layers.0.attn.key', 'layers.0.attn.value', 'layers.0.attn.output', 'layers.0.ffn.up', 'layers.0.ffn.down',
+      'layers.0.attn.query',
+      'layers.0.attn.key',
+      'layers.0.attn.value',
+      'layers.0.attn.output',
+      'layers.0.ffn.up',
+      'layers.0.ffn.down',
     ]);
     expect(names).toHaveLength(12);
     expect(model.linearShape('layers.1.ffn.up')).toEqual([12, 48]);

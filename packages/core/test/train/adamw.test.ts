@@ -52,7 +52,10 @@ describe('AdamW update', () => {
     const w = variable([1, -2, 0.5]);
     const b = variable([0.3, 0.3]);
     const opt = new AdamW(options({ schedule: (s) => (s === 1 ? 0.1 : 0.05), weightDecay: 0.01, decayed: new Set([w.name]) }));
-    step(opt, [[w, [0.5, -0.25, 2]], [b, [1, -1]]]);
+    step(opt, [
+      [w, [0.5, -0.25, 2]],
+      [b, [1, -1]],
+    ]);
     // t=1: m̂ = g, v̂ = g², update = sign(g) (eps negligible), lr 0.1
     // w: 1 - 0.1(1 + 0.01·1) = 0.899; -2 - 0.1(-1 + 0.01·-2) = -1.898; 0.5 - 0.1(1 + 0.005) = 0.3995
     expectClose(w.dataSync(), [0.899, -1.898, 0.3995]);
@@ -64,7 +67,11 @@ describe('AdamW update', () => {
 
   it('later steps follow the reference AdamW with the schedule of the 1-based step', () => {
     const init = [1, -2, 0.5, 0];
-    const grads = [[0.5, -0.25, 2, 1], [-0.1, 0.3, 1, 0], [0.2, 0.2, -3, 1e-3]];
+    const grads = [
+      [0.5, -0.25, 2, 1],
+      [-0.1, 0.3, 1, 0],
+      [0.2, 0.2, -3, 1e-3],
+    ];
     const lrs = [0.1, 0.05, 0.02];
     const w = variable(init);
     const seen: number[] = [];
@@ -88,7 +95,7 @@ describe('AdamW update', () => {
     expectClose(w.dataSync(), [-0.75]);
     // step 2, g = 1: m = 0.5·1.5 + 0.5·1 = 1.25 (m̂ = 1.25/0.75 = 5/3), v = 0.5·4.5 + 0.5 = 2.75 (v̂ = 11/3)
     step(opt, [[w, [1]]]);
-    expectClose(w.dataSync(), [-0.75 - (5 / 3) / (Math.sqrt(11 / 3) + 1)]);
+    expectClose(w.dataSync(), [-0.75 - 5 / 3 / (Math.sqrt(11 / 3) + 1)]);
     opt.dispose();
     w.dispose();
   });
@@ -108,7 +115,10 @@ describe('AdamW global-norm clipping', () => {
     const a = variable([0]);
     const b = variable([0]);
     const opt = new AdamW(options({ schedule: () => 1, epsilon: 1, clipNorm: 1 }));
-    step(opt, [[a, [3]], [b, [4]]]);
+    step(opt, [
+      [a, [3]],
+      [b, [4]],
+    ]);
     // ||g|| = 5 -> scale 1/(5 + 1e-6): g = (0.6, 0.8); update 0.6/1.6 = 0.375, 0.8/1.8 = 0.4444
     const s = 1 / (5 + 1e-6);
     expectClose(a.dataSync(), [-(3 * s) / (3 * s + 1)]);
@@ -124,7 +134,10 @@ describe('AdamW global-norm clipping', () => {
       const a = variable([0]);
       const b = variable([0]);
       const opt = new AdamW(options({ schedule: () => 1, epsilon: 1, clipNorm }));
-      step(opt, [[a, [3]], [b, [4]]]);
+      step(opt, [
+        [a, [3]],
+        [b, [4]],
+      ]);
       // unclipped: 3/4 and 4/5
       expectClose(a.dataSync(), [-0.75]);
       expectClose(b.dataSync(), [-0.8]);

@@ -25,7 +25,17 @@ describe('a long run', () => {
     const counts: number[] = [];
     const bytes: number[] = [];
     try {
-      const config = { steps: 1000, batchSize: 4, lr: 3e-3, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0 };
+      const config = {
+        steps: 1000,
+        batchSize: 4,
+        lr: 3e-3,
+        warmupRatio: 0,
+        weightDecay: 0.01,
+        clipNorm: 1,
+        evalBatchSize: 8,
+        maxLength: 16,
+        evalLimit: 0,
+      };
       const onStep = () => (counts.push(tf.memory().numTensors), bytes.push(tf.memory().numBytes));
       const r = await train({ model, head, adapter, data, config, streams: rngStreams(3), onStep });
       expect(r.status).toBe('ok');

@@ -21,7 +21,18 @@ beforeAll(async () => {
 const tok = tinyTokenizer();
 
 function config(o: Partial<ResolvedTraining> = {}): ResolvedTraining {
-  return { steps: 5, batchSize: 8, lr: 3e-3, warmupRatio: 0, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0, ...o };
+  return {
+    steps: 5,
+    batchSize: 8,
+    lr: 3e-3,
+    warmupRatio: 0,
+    weightDecay: 0.01,
+    clipNorm: 1,
+    evalBatchSize: 8,
+    maxLength: 16,
+    evalLimit: 0,
+    ...o,
+  };
 }
 
 interface Setup {
@@ -47,7 +58,12 @@ function setup(seed: number, o: { kind?: TaskKind; enc?: EncoderConfig; hooks?: 
   return { model, head, adapter, data };
 }
 
-async function run(seed: number, cfg: ResolvedTraining, o: Parameters<typeof setup>[1] = {}, onStep?: (s: number, l: number) => void): Promise<TrainResult> {
+async function run(
+  seed: number,
+  cfg: ResolvedTraining,
+  o: Parameters<typeof setup>[1] = {},
+  onStep?: (s: number, l: number) => void,
+): Promise<TrainResult> {
   const s = setup(seed, o);
   try {
     return await train({ ...s, config: cfg, streams: rngStreams(seed), ...(onStep ? { onStep } : {}) });
@@ -110,7 +126,9 @@ describe('train', () => {
   it('rejects an empty training split', async () => {
     const s = setup(1);
     try {
-      await expect(train({ ...s, data: encodeSplit([], 'classification', tok, 16), config: config(), streams: rngStreams(1) })).rejects.toThrow('training split is empty');
+      await expect(
+        train({ ...s, data: encodeSplit([], 'classification', tok, 16), config: config(), streams: rngStreams(1) }),
+      ).rejects.toThrow('training split is empty');
     } finally {
       s.head.dispose();
       s.model.dispose();

@@ -52,15 +52,53 @@ describe('crossEntropy', () => {
   it('averages over the weighted rows; IGNORE rows with weight 0 change nothing', () => {
     // (ln(4/3) + ln 4)/2 = ln(16/3)/2 = 0.836988
     const want = Math.log(16 / 3) / 2;
-    expect(loss([[0, Math.log(3)], [0, Math.log(3)]], [1, 0], [1, 1])).toBeCloseTo(want, 6);
-    expect(loss([[0, Math.log(3)], [0, Math.log(3)], [5, -7]], [1, 0, IGNORE], [1, 1, 0])).toBeCloseTo(want, 6);
-    expect(loss([[0, Math.log(3)], [-50, 80], [0, Math.log(3)]], [1, IGNORE, 0], [1, 0, 1])).toBeCloseTo(want, 6);
+    expect(
+      loss(
+        [
+          [0, Math.log(3)],
+          [0, Math.log(3)],
+        ],
+        [1, 0],
+        [1, 1],
+      ),
+    ).toBeCloseTo(want, 6);
+    expect(
+      loss(
+        [
+          [0, Math.log(3)],
+          [0, Math.log(3)],
+          [5, -7],
+        ],
+        [1, 0, IGNORE],
+        [1, 1, 0],
+      ),
+    ).toBeCloseTo(want, 6);
+    expect(
+      loss(
+        [
+          [0, Math.log(3)],
+          [-50, 80],
+          [0, Math.log(3)],
+        ],
+        [1, IGNORE, 0],
+        [1, 0, 1],
+      ),
+    ).toBeCloseTo(want, 6);
     // no weighted row at all: 0, not NaN
     expect(loss([[1, 2]], [IGNORE], [0])).toBe(0);
   });
 
   it('gives ln C for uniform logits', () => {
-    expect(loss([[0, 0, 0, 0, 0], [3, 3, 3, 3, 3]], [4, 1], [1, 1])).toBeCloseTo(Math.log(5), 6);
+    expect(
+      loss(
+        [
+          [0, 0, 0, 0, 0],
+          [3, 3, 3, 3, 3],
+        ],
+        [4, 1],
+        [1, 1],
+      ),
+    ).toBeCloseTo(Math.log(5), 6);
     expect(loss([[7, 7]], [0], [1])).toBeCloseTo(Math.log(2), 6);
   });
 });
@@ -71,7 +109,15 @@ describe('encodeSplit', () => {
     expect([...single.ids]).toEqual([CLS, w(0), w(1), w(2), SEP, PAD, PAD, PAD]);
     expect([...single.lengths]).toEqual([5]);
     expect([...single.labels]).toEqual([1]);
-    const pair = encodeSplit([{ text: 'w0 w1 w2', textB: 'w3 w4', label: 0 }, { text: 'w9', textB: 'w8', label: 1 }], 'pair', tok, 10);
+    const pair = encodeSplit(
+      [
+        { text: 'w0 w1 w2', textB: 'w3 w4', label: 0 },
+        { text: 'w9', textB: 'w8', label: 1 },
+      ],
+      'pair',
+      tok,
+      10,
+    );
     expect([...pair.ids.slice(0, 10)]).toEqual([CLS, w(0), w(1), w(2), SEP, w(3), w(4), SEP, PAD, PAD]);
     expect([...pair.ids.slice(10)]).toEqual([CLS, w(9), SEP, w(8), SEP, PAD, PAD, PAD, PAD, PAD]);
     expect([...pair.lengths]).toEqual([8, 5]);
@@ -149,7 +195,10 @@ describe('makeBatch', () => {
 
   it('tagging batches carry [B·T] labels with weight 1 exactly where a label counts', () => {
     const s = encodeSplit(
-      [{ words: ['w0', 'w1+w2'], tags: [1, 0] }, { words: ['w3'], tags: [2] }] as TaggedExample[],
+      [
+        { words: ['w0', 'w1+w2'], tags: [1, 0] },
+        { words: ['w3'], tags: [2] },
+      ] as TaggedExample[],
       'tagging',
       splitting,
       12,
@@ -157,7 +206,24 @@ describe('makeBatch', () => {
     const before = tf.memory().numTensors;
     const b = makeBatch(s, [0, 1]); // lengths 5 and 3 -> T = 8
     expect(b.labels.shape).toEqual([16]);
-    expect([...b.labels.dataSync()]).toEqual([IGNORE, 1, 0, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, 2, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE]);
+    expect([...b.labels.dataSync()]).toEqual([
+      IGNORE,
+      1,
+      0,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      2,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+      IGNORE,
+    ]);
     expect([...b.weights.dataSync()]).toEqual([0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
     expect(b.tokens).toBe(8);
     disposeBatch(b);

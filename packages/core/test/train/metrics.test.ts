@@ -79,13 +79,35 @@ describe('taggingMetrics', () => {
 
   it('counts span matches per sentence, not across sentences', () => {
     // the same span string 0:1:1 in sentence 0 (gold) and sentence 1 (pred) is no match
-    const m = taggingMetrics([[1, 0], [0, 0]], [[0, 0], [1, 0]], 0);
+    const m = taggingMetrics(
+      [
+        [1, 0],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [1, 0],
+      ],
+      0,
+    );
     expect(m.spanF1).toBe(0);
     expect(m.accuracy).toBe(0.5);
   });
 
   it('is perfect on equal tags and 0 when nothing is found', () => {
-    expect(taggingMetrics([[1, 2, 0], [0, 1]], [[1, 2, 0], [0, 1]], 0)).toEqual({ accuracy: 1, spanF1: 1 });
+    expect(
+      taggingMetrics(
+        [
+          [1, 2, 0],
+          [0, 1],
+        ],
+        [
+          [1, 2, 0],
+          [0, 1],
+        ],
+        0,
+      ),
+    ).toEqual({ accuracy: 1, spanF1: 1 });
     expect(taggingMetrics([[0, 0]], [[0, 0]], 0)).toEqual({ accuracy: 1, spanF1: 0 });
     expect(taggingMetrics([], [], 0)).toEqual({ accuracy: 0, spanF1: 0 });
   });

@@ -26,7 +26,8 @@ describe('weight decay by tensor rank', () => {
     expect(decayedNames(named)).toEqual(new Set([named.get('mine.layers.0.A')!.name]));
     const s = adamWStepper(named, settings);
     // a loss whose gradient is exactly zero: Adam's update is 0, so only decay can move a weight
-    for (let i = 0; i < 3; i++) s.step(() => tf.mul(tf.add(tf.sum(named.get('ia3.layers.0.key')!), tf.sum(named.get('mine.layers.0.A')!)), 0) as tf.Scalar).dispose();
+    for (let i = 0; i < 3; i++)
+      s.step(() => tf.mul(tf.add(tf.sum(named.get('ia3.layers.0.key')!), tf.sum(named.get('mine.layers.0.A')!)), 0) as tf.Scalar).dispose();
     expect([...named.get('ia3.layers.0.key')!.dataSync()]).toEqual([1, 1, 1, 1]);
     const m = named.get('mine.layers.0.A')!.dataSync();
     // w <- w - lr·wd·w per step, with lr 0.1·(10-t)/10 at steps 1..3

@@ -28,19 +28,45 @@ const trainSplit = encodeSplit(task.train, 'classification', tok, 16);
 const devSplit = encodeSplit(task.dev, 'classification', tok, 16);
 
 function config(o: Partial<ResolvedTraining> = {}): ResolvedTraining {
-  return { steps: 24, batchSize: 8, lr: 3e-3, warmupRatio: 0.1, weightDecay: 0.01, clipNorm: 1, evalBatchSize: 8, maxLength: 16, evalLimit: 0, evalEvery: 4, select: 'best-dev', patience: 0, ...o };
+  return {
+    steps: 24,
+    batchSize: 8,
+    lr: 3e-3,
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    clipNorm: 1,
+    evalBatchSize: 8,
+    maxLength: 16,
+    evalLimit: 0,
+    evalEvery: 4,
+    select: 'best-dev',
+    patience: 0,
+    ...o,
+  };
 }
 
 /** A fresh tiny encoder with dropout, trained whole (SFT-like) or through a frozen backbone with only the head. */
-async function run(o: { cfg?: Partial<ResolvedTraining>; frozen?: boolean; extra?: Partial<TrainInputs>; seed?: number } = {}): Promise<{ r: TrainResult; values: Map<string, Float32Array>; dev: number }> {
+async function run(
+  o: { cfg?: Partial<ResolvedTraining>; frozen?: boolean; extra?: Partial<TrainInputs>; seed?: number } = {},
+): Promise<{ r: TrainResult; values: Map<string, Float32Array>; dev: number }> {
   const seed = o.seed ?? 1;
   const streams = rngStreams(seed);
   const model = Encoder.init(TINY_ENCODER, streams.init);
   const head = createHead('classification', model.config.hidden, task.labels.length, streams.init);
-  const adapter: Adapter = { hooks: {}, params: new Map(), trainableBackbone: () => (o.frozen ? new Map() : new Map(model.params)), dispose() {} };
+  const adapter: Adapter = {
+    hooks: {},
+    params: new Map(),
+    trainableBackbone: () => (o.frozen ? new Map() : new Map(model.params)),
+    dispose() {},
+  };
   try {
     const r = await train({
-      model, head, adapter, data: trainSplit, config: config(o.cfg), streams,
+      model,
+      head,
+      adapter,
+      data: trainSplit,
+      config: config(o.cfg),
+      streams,
       evaluate: () => evaluate(model, head, undefined, devSplit, 8),
       ...o.extra,
     });
@@ -95,7 +121,9 @@ describe('the training protocol', () => {
       expect(early.r.stoppedEarly).toEqual({ step: stop, patience: 2 });
       expect(early.r.steps).toBe(stop);
     }
-    expect(early.r.curve).toEqual(all.r.curve.slice(0, early.r.curve.length).map((p, i) => ({ ...p, elapsedMs: early.r.curve[i]!.elapsedMs })));
+    expect(early.r.curve).toEqual(
+      all.r.curve.slice(0, early.r.curve.length).map((p, i) => ({ ...p, elapsedMs: early.r.curve[i]!.elapsedMs })),
+    );
   });
 
   for (const frozen of [false, true]) {
@@ -116,7 +144,10 @@ describe('the training protocol', () => {
       expect(resumed.r.memory.peakBytes).toBe(straight.r.memory.peakBytes);
       for (const [k, v] of straight.values) expect(resumed.values.get(k), k).toEqual(v);
       // a run that does not restore the streams drifts: the check above is not vacuous
-      const wrong = await run({ frozen, extra: { resume: { ...state, rng: { data: rngStreams(9).data.state(), dropout: state.rng.dropout } } } });
+      const wrong = await run({
+        frozen,
+        extra: { resume: { ...state, rng: { data: rngStreams(9).data.state(), dropout: state.rng.dropout } } },
+      });
       expect(wrong.r.losses).not.toEqual(straight.r.losses);
     });
   }

@@ -59,9 +59,15 @@ describe('shuffle', () => {
     expect(out).toBe(items);
     expect([...out].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(out).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
-    const again = shuffle(Array.from({ length: 50 }, (_, i) => i), createRng('sh'));
+    const again = shuffle(
+      Array.from({ length: 50 }, (_, i) => i),
+      createRng('sh'),
+    );
     expect(again).toEqual(out);
-    const other = shuffle(Array.from({ length: 50 }, (_, i) => i), createRng('sh2'));
+    const other = shuffle(
+      Array.from({ length: 50 }, (_, i) => i),
+      createRng('sh2'),
+    );
     expect(other).not.toEqual(out);
   });
 
@@ -102,7 +108,13 @@ describe('formatZodError', () => {
   });
 
   it('writes paths as `methods[2].grid.rank[1]: ...`', () => {
-    const r = schema.safeParse({ methods: [{ id: 'a', grid: { rank: [1] } }, { id: 'b', grid: { rank: [] } }, { id: 'c', grid: { rank: [4, 0] } }] });
+    const r = schema.safeParse({
+      methods: [
+        { id: 'a', grid: { rank: [1] } },
+        { id: 'b', grid: { rank: [] } },
+        { id: 'c', grid: { rank: [4, 0] } },
+      ],
+    });
     expect(r.success).toBe(false);
     expect(formatZodError(r.error!)).toMatch(/^methods\[2\]\.grid\.rank\[1\]: Too small: expected number to be >=1$/);
   });

@@ -58,7 +58,8 @@ export class NativeBackend extends MathBackendCPU {
     }
     this.users.delete(buf);
     // only whole-buffer Float32Arrays that alloc() made go back to the pool
-    if (!this.owned.has(buf) || !(values instanceof Float32Array) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
+    if (!this.owned.has(buf) || !(values instanceof Float32Array) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength)
+      return;
     if (this.freeBytes + values.byteLength > this.capBytes) this.evict(values.byteLength);
     let list = this.free.get(values.length);
     if (list === undefined) this.free.set(values.length, (list = []));

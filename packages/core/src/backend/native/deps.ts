@@ -38,4 +38,3 @@ export function sizeOf(shape: readonly number[]): number {
 export function output(backend: NativeBackend, shape: number[], values: Float32Array): tf.TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
 }
-

@@ -7,8 +7,14 @@ function padTo(shape: readonly number[], rank: number): number[] {
 }
 
 const BINARY: [string, string][] = [
-  ['Add', 'add'], ['Sub', 'sub'], ['Multiply', 'mul'], ['RealDiv', 'div'],
-  ['Maximum', 'max'], ['Minimum', 'min'], ['SquaredDifference', 'squaredDifference'], ['Pow', 'pow'],
+  ['Add', 'add'],
+  ['Sub', 'sub'],
+  ['Multiply', 'mul'],
+  ['RealDiv', 'div'],
+  ['Maximum', 'max'],
+  ['Minimum', 'min'],
+  ['SquaredDifference', 'squaredDifference'],
+  ['Pow', 'pow'],
 ];
 
 function binaryKernel(d: NativeDeps, kernelName: string, op: number): tf.KernelConfig {
@@ -31,8 +37,18 @@ function binaryKernel(d: NativeDeps, kernelName: string, op: number): tf.KernelC
 }
 
 const UNARY: [string, string][] = [
-  ['Exp', 'exp'], ['Sigmoid', 'sigmoid'], ['Sqrt', 'sqrt'], ['Rsqrt', 'rsqrt'], ['Square', 'square'], ['Neg', 'neg'],
-  ['Log', 'log'], ['Tanh', 'tanh'], ['Abs', 'abs'], ['Relu', 'relu'], ['Floor', 'floor'], ['Reciprocal', 'reciprocal'],
+  ['Exp', 'exp'],
+  ['Sigmoid', 'sigmoid'],
+  ['Sqrt', 'sqrt'],
+  ['Rsqrt', 'rsqrt'],
+  ['Square', 'square'],
+  ['Neg', 'neg'],
+  ['Log', 'log'],
+  ['Tanh', 'tanh'],
+  ['Abs', 'abs'],
+  ['Relu', 'relu'],
+  ['Floor', 'floor'],
+  ['Reciprocal', 'reciprocal'],
 ];
 
 function unaryKernel(d: NativeDeps, kernelName: string, op: number): tf.KernelConfig {

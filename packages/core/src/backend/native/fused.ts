@@ -27,7 +27,8 @@ function kernel<A extends object = Record<string, never>>(kernelName: string, f:
   return {
     kernelName,
     backendName: 'native',
-    kernelFunc: (args) => f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as unknown as A),
+    kernelFunc: (args) =>
+      f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as unknown as A),
   };
 }
 

@@ -15,14 +15,47 @@ export const NATIVE_BACKEND = 'native';
 
 /** Names of the kernels the addon runs; every other kernel is the cpu backend's own. */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [
-  'BatchMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow',
-  'Exp', 'Sigmoid', 'Sqrt', 'Rsqrt', 'Square', 'Neg', 'Log', 'Tanh', 'Abs', 'Relu', 'Floor', 'Reciprocal',
-  'Sum', 'Mean', 'Max', 'Min', 'Prod', 'Softmax', 'Transpose', 'GatherV2', 'ScatterNd',
-  'Slice', 'SplitV', 'Concat', 'Tile', 'PadV2',
+  'BatchMatMul',
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Maximum',
+  'Minimum',
+  'SquaredDifference',
+  'Pow',
+  'Exp',
+  'Sigmoid',
+  'Sqrt',
+  'Rsqrt',
+  'Square',
+  'Neg',
+  'Log',
+  'Tanh',
+  'Abs',
+  'Relu',
+  'Floor',
+  'Reciprocal',
+  'Sum',
+  'Mean',
+  'Max',
+  'Min',
+  'Prod',
+  'Softmax',
+  'Transpose',
+  'GatherV2',
+  'ScatterNd',
+  'Slice',
+  'SplitV',
+  'Concat',
+  'Tile',
+  'PadV2',
 ];
 
 /** The addon, or why it is unavailable (the package is an optional dependency: it may be absent). */
-export async function loadNativeKernels(): Promise<{ ok: true; mod: typeof KernelsModule; kernels: KernelsModule.Kernels } | { ok: false; reason: string }> {
+export async function loadNativeKernels(): Promise<
+  { ok: true; mod: typeof KernelsModule; kernels: KernelsModule.Kernels } | { ok: false; reason: string }
+> {
   let mod: typeof KernelsModule;
   try {
     mod = await import('@tunelab/kernels');
@@ -63,7 +96,14 @@ export async function registerNativeBackend(): Promise<void> {
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   const native = new Map<string, tf.KernelConfig>();
   // one list per addon source file (packages/kernels/src/<name>.cc)
-  const own = [...gemmKernels(deps), ...elementwiseKernels(deps), ...reduceKernels(deps), ...layoutKernels(deps), ...exactKernels(deps), ...fusedKernels(deps)];
+  const own = [
+    ...gemmKernels(deps),
+    ...elementwiseKernels(deps),
+    ...reduceKernels(deps),
+    ...layoutKernels(deps),
+    ...exactKernels(deps),
+    ...fusedKernels(deps),
+  ];
   for (const k of own) {
     native.set(k.kernelName, k);
   }

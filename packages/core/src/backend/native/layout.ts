@@ -15,7 +15,11 @@ function transposeKernel(d: NativeDeps): tf.KernelConfig {
       if (v === null || x.shape.length === 0 || x.shape.length > 8) return fallback(args);
       const values = backend.alloc(v.length);
       d.k.transpose(v, [...x.shape], [...perm], values);
-      return output(backend, perm.map((p) => x.shape[p]!), values);
+      return output(
+        backend,
+        perm.map((p) => x.shape[p]!),
+        values,
+      );
     },
   };
 }
@@ -102,7 +106,8 @@ function sliceTo(d: NativeDeps, backend: NativeBackend, x: Float32Array, shape: 
 function sliceKernel(d: NativeDeps): tf.KernelConfig {
   const fallback = d.cpu('Slice');
   return {
-    kernelName: 'Slice', backendName: 'native',
+    kernelName: 'Slice',
+    backendName: 'native',
     kernelFunc: (args) => {
       const backend = args.backend as NativeBackend;
       const x = (args.inputs as { x: tf.TensorInfo }).x;
@@ -121,7 +126,8 @@ function sliceKernel(d: NativeDeps): tf.KernelConfig {
 function splitKernel(d: NativeDeps): tf.KernelConfig {
   const fallback = d.cpu('SplitV');
   return {
-    kernelName: 'SplitV', backendName: 'native',
+    kernelName: 'SplitV',
+    backendName: 'native',
     kernelFunc: (args) => {
       const backend = args.backend as NativeBackend;
       const x = (args.inputs as { x: tf.TensorInfo }).x;
@@ -145,7 +151,8 @@ function splitKernel(d: NativeDeps): tf.KernelConfig {
 function concatKernel(d: NativeDeps): tf.KernelConfig {
   const fallback = d.cpu('Concat');
   return {
-    kernelName: 'Concat', backendName: 'native',
+    kernelName: 'Concat',
+    backendName: 'native',
     kernelFunc: (args) => {
       const backend = args.backend as NativeBackend;
       const inputs = Object.values(args.inputs) as tf.TensorInfo[];
@@ -153,8 +160,14 @@ function concatKernel(d: NativeDeps): tf.KernelConfig {
       const vals = inputs.map((t) => f32(backend, t));
       if (inputs.length < 2 || vals.some((v) => v === null) || inputs[0]!.shape.length > 16) return fallback(args);
       const ax = tf.util.parseAxisParam(axis, inputs[0]!.shape)[0]!;
-      tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), ax);
-      const shape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), ax);
+      tf.backend_util.assertParamsConsistent(
+        inputs.map((t) => t.shape),
+        ax,
+      );
+      const shape = tf.backend_util.computeOutShape(
+        inputs.map((t) => t.shape),
+        ax,
+      );
       const st = stridesOf(shape);
       const values = backend.alloc(sizeOf(shape));
       let at = 0;
@@ -170,7 +183,8 @@ function concatKernel(d: NativeDeps): tf.KernelConfig {
 function tileKernel(d: NativeDeps): tf.KernelConfig {
   const fallback = d.cpu('Tile');
   return {
-    kernelName: 'Tile', backendName: 'native',
+    kernelName: 'Tile',
+    backendName: 'native',
     kernelFunc: (args) => {
       const backend = args.backend as NativeBackend;
       const x = (args.inputs as { x: tf.TensorInfo }).x;
@@ -193,7 +207,8 @@ function tileKernel(d: NativeDeps): tf.KernelConfig {
 function padKernel(d: NativeDeps): tf.KernelConfig {
   const fallback = d.cpu('PadV2');
   return {
-    kernelName: 'PadV2', backendName: 'native',
+    kernelName: 'PadV2',
+    backendName: 'native',
     kernelFunc: (args) => {
       const backend = args.backend as NativeBackend;
       const x = (args.inputs as { x: tf.TensorInfo }).x;
@@ -203,7 +218,18 @@ function padKernel(d: NativeDeps): tf.KernelConfig {
       const shape = paddings.map((p, i) => p[0] + x.shape[i]! + p[1]);
       const st = stridesOf(shape);
       const values = backend.alloc(sizeOf(shape)).fill(constantValue);
-      d.k.copy(v, 0, stridesOf(x.shape), values, dot(paddings.map((p) => p[0]), st), st, [...x.shape]);
+      d.k.copy(
+        v,
+        0,
+        stridesOf(x.shape),
+        values,
+        dot(
+          paddings.map((p) => p[0]),
+          st,
+        ),
+        st,
+        [...x.shape],
+      );
       return output(backend, shape, values);
     },
   };
@@ -211,5 +237,14 @@ function padKernel(d: NativeDeps): tf.KernelConfig {
 
 /** Data movement (layout.cc): transpose, row gather and scatter-add, and strided box copies. */
 export function layoutKernels(d: NativeDeps): tf.KernelConfig[] {
-  return [transposeKernel(d), gatherKernel(d), scatterKernel(d), sliceKernel(d), splitKernel(d), concatKernel(d), tileKernel(d), padKernel(d)];
+  return [
+    transposeKernel(d),
+    gatherKernel(d),
+    scatterKernel(d),
+    sliceKernel(d),
+    splitKernel(d),
+    concatKernel(d),
+    tileKernel(d),
+    padKernel(d),
+  ];
 }

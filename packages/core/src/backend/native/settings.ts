@@ -23,7 +23,8 @@ export async function configureNative(threads: number | undefined): Promise<Nati
   if (!loaded.ok) throw new Error(loaded.reason);
   const k = loaded.kernels;
   if (threads !== undefined) {
-    if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new UserError(`threads: expected an integer from 1 to 64 (got ${threads})`);
+    if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+      throw new UserError(`threads: expected an integer from 1 to 64 (got ${threads})`);
     k.setThreads(threads);
   }
   return { simd: k.simdPath(), kernelThreads: k.threads() };

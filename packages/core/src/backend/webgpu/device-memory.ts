@@ -75,7 +75,16 @@ export async function startDeviceMemory(o: { library?: string; device?: number }
       finish: () => {
         session.close();
         if (failed !== null) return { source: 'nvml', absent: `sampling failed: ${failed}` };
-        return { source: 'nvml', device: index, name, driver: session.driver, totalBytes: before.totalBytes, usedBeforeBytes: before.usedBytes, peakUsedBytes: peak, samples };
+        return {
+          source: 'nvml',
+          device: index,
+          name,
+          driver: session.driver,
+          totalBytes: before.totalBytes,
+          usedBeforeBytes: before.usedBytes,
+          peakUsedBytes: peak,
+          samples,
+        };
       },
     };
   } catch (e) {

@@ -45,7 +45,10 @@ function replace(name: string, wrap: (stock: tf.KernelFunc) => tf.KernelFunc): v
 
 /** Would tfjs-backend-webgpu 4.22 run this product with MatMulSplitKProgram? (its own test, batchMatMulImpl) */
 export function picksSplitK(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean, threshold: number): boolean {
-  const batch = Math.max(aShape.slice(0, -2).reduce((n, x) => n * x, 1), bShape.slice(0, -2).reduce((n, x) => n * x, 1));
+  const batch = Math.max(
+    aShape.slice(0, -2).reduce((n, x) => n * x, 1),
+    bShape.slice(0, -2).reduce((n, x) => n * x, 1),
+  );
   const outerA = transposeA ? aShape.at(-1)! : aShape.at(-2)!;
   const outerB = transposeB ? bShape.at(-2)! : bShape.at(-1)!;
   const inner = transposeB ? bShape.at(-1)! : bShape.at(-2)!;
@@ -60,7 +63,8 @@ function avoidSplitK(name: string): void {
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const env = tf.env();
     const threshold = (args.backend as unknown as WebGpuLike).thresholdToIncreaseWorkgroups;
-    if (env.getNumber('WEBGPU_MATMUL_PROGRAM_TYPE') >= 0 || !picksSplitK([...a.shape], [...b.shape], transposeA, transposeB, threshold)) return stock(args);
+    if (env.getNumber('WEBGPU_MATMUL_PROGRAM_TYPE') >= 0 || !picksSplitK([...a.shape], [...b.shape], transposeA, transposeB, threshold))
+      return stock(args);
     env.set('WEBGPU_MATMUL_PROGRAM_TYPE', SMALL_OUTPUT_PROGRAM);
     try {
       return stock(args);
@@ -81,7 +85,10 @@ function chunkAddN(): void {
     if (inputs.length <= max) return stockFunc(args);
     let acc = stockFunc({ ...args, inputs: inputs.slice(0, max) as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
     for (let i = max; i < inputs.length; i += max - 1) {
-      const next = stockFunc({ ...args, inputs: [acc, ...inputs.slice(i, i + max - 1)] as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+      const next = stockFunc({
+        ...args,
+        inputs: [acc, ...inputs.slice(i, i + max - 1)] as unknown as tf.NamedTensorInfoMap,
+      }) as tf.TensorInfo;
       backend.disposeData(acc.dataId);
       acc = next;
     }

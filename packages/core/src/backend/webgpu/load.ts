@@ -132,8 +132,16 @@ function softwareOnly(adapters: GpuAdapterInfo[]): string {
 /** The limits tfjs needs, at the adapter's maxima (the defaults are far lower, in compatibility mode most of all). */
 function deviceLimits(adapter: DawnAdapter): Record<string, number> {
   const l = adapter.limits as Record<string, number>;
-  const names = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize',
-    'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage', 'maxUniformBuffersPerShaderStage'];
+  const names = [
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeWorkgroupsPerDimension',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxStorageBuffersPerShaderStage',
+    'maxUniformBuffersPerShaderStage',
+  ];
   return Object.fromEntries(names.filter((n) => typeof l[n] === 'number').map((n) => [n, l[n]!]));
 }
 
@@ -141,9 +149,12 @@ function deviceLimits(adapter: DawnAdapter): Record<string, number> {
 function install(gpu: DawnGpu, device: DawnDevice, rawInfo: unknown, info: GpuAdapterInfo, mod: WebGpuModule): void {
   const nav = (globalThis as { navigator?: object }).navigator;
   Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu }, configurable: true, writable: true });
-  device.lost.then((l) => {
-    if (l.reason !== 'destroyed') process.emitWarning(`WebGPU device lost: ${l.message}`, { code: 'TUNELAB_WEBGPU_LOST' });
-  }, () => {});
+  device.lost.then(
+    (l) => {
+      if (l.reason !== 'destroyed') process.emitWarning(`WebGPU device lost: ${l.message}`, { code: 'TUNELAB_WEBGPU_LOST' });
+    },
+    () => {},
+  );
   if (tf.findBackendFactory(WEBGPU_BACKEND) !== null) tf.removeBackend(WEBGPU_BACKEND);
   // low priority: tfjs never picks it on its own; selectBackend sets it by name
   const errors: string[] = [];

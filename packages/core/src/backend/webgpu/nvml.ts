@@ -3,9 +3,7 @@
  * called through koffi (an optional dependency whose binaries come from the npm registry).
  * Without the library (no NVIDIA driver) every entry point says `absent` and why.
  */
-export type NvmlStatus =
-  | { present: true; driver: string; devices: NvmlDevice[] }
-  | { present: false; reason: string };
+export type NvmlStatus = { present: true; driver: string; devices: NvmlDevice[] } | { present: false; reason: string };
 
 export interface NvmlDevice {
   index: number;
@@ -92,7 +90,11 @@ export async function openNvml(library = 'libnvidia-ml.so.1'): Promise<NvmlOpen>
       devices: () => {
         const n = [0];
         check('nvmlDeviceGetCount_v2', count(n));
-        return Array.from({ length: n[0]! }, (_, index) => ({ index, name: text((b) => name(device(index), b, b.length), 'nvmlDeviceGetName'), ...memory(index) }));
+        return Array.from({ length: n[0]! }, (_, index) => ({
+          index,
+          name: text((b) => name(device(index), b, b.length), 'nvmlDeviceGetName'),
+          ...memory(index),
+        }));
       },
       close: () => void shutdown(),
     };

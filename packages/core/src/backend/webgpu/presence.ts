@@ -34,13 +34,26 @@ function list(dir: string): string[] {
 export function gpuPresence(o: { root?: string; env?: NodeJS.ProcessEnv } = {}): GpuPresence {
   const root = o.root ?? '/';
   const env = o.env ?? process.env;
-  const nvidiaDevices = list(join(root, 'dev')).filter((f) => /^nvidia\d+$/.test(f)).sort().map((f) => `/dev/${f}`);
-  const renderNodes = list(join(root, 'dev', 'dri')).filter((f) => /^renderD\d+$/.test(f)).sort().map((f) => `/dev/dri/${f}`);
+  const nvidiaDevices = list(join(root, 'dev'))
+    .filter((f) => /^nvidia\d+$/.test(f))
+    .sort()
+    .map((f) => `/dev/${f}`);
+  const renderNodes = list(join(root, 'dev', 'dri'))
+    .filter((f) => /^renderD\d+$/.test(f))
+    .sort()
+    .map((f) => `/dev/dri/${f}`);
   const pathDirs = (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
   const smiDir = pathDirs.find((d) => existsSync(join(root, d, 'nvidia-smi')));
   const libDir = LIB_DIRS.find((d) => existsSync(join(root, d, 'libvulkan.so.1')));
   const extra = (env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES ?? '').split(delimiter).filter((f) => f !== '');
-  const vulkanIcds = [...ICD_DIRS.flatMap((d) => list(join(root, d)).filter((f) => f.endsWith('.json')).map((f) => `/${d}/${f}`)), ...extra];
+  const vulkanIcds = [
+    ...ICD_DIRS.flatMap((d) =>
+      list(join(root, d))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `/${d}/${f}`),
+    ),
+    ...extra,
+  ];
   return {
     nvidiaDevices,
     renderNodes,
@@ -72,9 +85,10 @@ export function unusedGpuHint(p: GpuPresence): string | null {
   if (p.libvulkan === null) problems.push('libvulkan.so.1 is missing (apt-get install libvulkan1)');
   if (!p.vulkanIcds.some((f) => /nvidia/i.test(f))) {
     const caps = p.driverCapabilities;
-    const container = caps !== undefined && !/\b(graphics|all)\b/.test(caps)
-      ? `; in this container NVIDIA_DRIVER_CAPABILITIES is '${caps}': it must include graphics (e.g. compute,utility,graphics) for the toolkit to mount the Vulkan ICD`
-      : '; in a container set NVIDIA_DRIVER_CAPABILITIES to include graphics';
+    const container =
+      caps !== undefined && !/\b(graphics|all)\b/.test(caps)
+        ? `; in this container NVIDIA_DRIVER_CAPABILITIES is '${caps}': it must include graphics (e.g. compute,utility,graphics) for the toolkit to mount the Vulkan ICD`
+        : '; in a container set NVIDIA_DRIVER_CAPABILITIES to include graphics';
     problems.push(`no NVIDIA Vulkan ICD (nvidia_icd.json) is installed${container}`);
   }
   if (problems.length === 0) return null;

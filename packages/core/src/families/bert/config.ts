@@ -80,7 +80,9 @@ export function parseHfConfig(raw: unknown, source: string): HfConfig {
   }
   const modelType = c.model_type as HfModelType;
   if (modelType === 'roberta' && c.max_position_embeddings <= c.pad_token_id + 1) {
-    throw new UserError(`${source}: max_position_embeddings ${c.max_position_embeddings} leaves no positions after pad_token_id ${c.pad_token_id} + 1`);
+    throw new UserError(
+      `${source}: max_position_embeddings ${c.max_position_embeddings} leaves no positions after pad_token_id ${c.pad_token_id} + 1`,
+    );
   }
   return {
     modelType,

@@ -79,7 +79,15 @@ export class HfEncoder extends HookedBackbone implements Backbone {
     let h = dropout(this.norm('embeddings.ln', emb, c.layerNormEps), c.hiddenDropout, o.training, o.dropoutRng); // [B*S, d]
     const keyBias = keyBiasOf(keep); // [B, 1, 1, S]
     for (let i = 0; i < c.layers; i++) {
-      const a = selfAttention(h, B, S, keyBias, { layer: i, hidden: d, heads: c.heads, dropout: c.attentionDropout }, (n, t) => this.linear(n, t, o), o);
+      const a = selfAttention(
+        h,
+        B,
+        S,
+        keyBias,
+        { layer: i, hidden: d, heads: c.heads, dropout: c.attentionDropout },
+        (n, t) => this.linear(n, t, o),
+        o,
+      );
       h = this.norm(`layers.${i}.ln1`, residual(h, a, c.hiddenDropout, o.training, o.dropoutRng), c.layerNormEps);
       const up = this.act(this.linear(`layers.${i}.ffn.up`, h, o)) as tf.Tensor2D; // [B*S, f]
       const f = this.linear(`layers.${i}.ffn.down`, up, o); // [B*S, d]

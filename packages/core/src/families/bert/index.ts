@@ -1,4 +1,16 @@
-export { HF_MODEL_TYPES, HF_ACTIVATIONS, parseHfConfig, encoderShape, usablePositions, hfParamCount, hfHeadParamCount, hfUsesPooler, type HfConfig, type HfModelType, type HfActivation } from './config.js';
+export {
+  HF_MODEL_TYPES,
+  HF_ACTIVATIONS,
+  parseHfConfig,
+  encoderShape,
+  usablePositions,
+  hfParamCount,
+  hfHeadParamCount,
+  hfUsesPooler,
+  type HfConfig,
+  type HfModelType,
+  type HfActivation,
+} from './config.js';
 export { HfEncoder } from './encoder.js';
 export { createHfHead } from './heads.js';
 export { loadHuggingFace, readHfCheckpoint, type HfCheckpoint } from './load.js';

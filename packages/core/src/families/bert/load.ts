@@ -39,11 +39,15 @@ async function readTokenizer(dir: string, c: HfConfig): Promise<{ tokenizer: HfT
     json = wordPieceJson(readFileSync(vocabPath, 'utf8'), tcfg);
     source = vocabPath;
   } else {
-    throw new UserError(`${dir}: no tokenizer.json${c.modelType === 'bert' ? ' or vocab.txt' : ''} (save the tokenizer with the model: tokenizer.save_pretrained)`);
+    throw new UserError(
+      `${dir}: no tokenizer.json${c.modelType === 'bert' ? ' or vocab.txt' : ''} (save the tokenizer with the model: tokenizer.save_pretrained)`,
+    );
   }
   const tokenizer = hfTokenizer(json, tcfg, c.modelType, source, c.typeVocabSize);
   if (tokenizer.maxId() >= c.vocabSize) {
-    throw new UserError(`${source}: the tokenizer has ids up to ${tokenizer.maxId()} (${tokenizer.info.vocabSize} tokens) but config.json vocab_size is ${c.vocabSize}: tokenizer and weights do not belong together`);
+    throw new UserError(
+      `${source}: the tokenizer has ids up to ${tokenizer.maxId()} (${tokenizer.info.vocabSize} tokens) but config.json vocab_size is ${c.vocabSize}: tokenizer and weights do not belong together`,
+    );
   }
   return { tokenizer, sha: sha256(JSON.stringify(json)) };
 }

@@ -100,7 +100,12 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
             used: Object.fromEntries(w.used),
             ignored: w.ignored,
             initialised: w.missingOptional.filter(() => ckpt.config.modelType === 'bert'),
-            tokenizer: { type: ckpt.tokenizer.info.type, vocabSize: ckpt.tokenizer.info.vocabSize, specials: ckpt.tokenizer.info.specials, source: ckpt.tokenizer.info.source },
+            tokenizer: {
+              type: ckpt.tokenizer.info.type,
+              vocabSize: ckpt.tokenizer.info.vocabSize,
+              specials: ckpt.tokenizer.info.specials,
+              source: ckpt.tokenizer.info.source,
+            },
             identity,
             extra: {
               hiddenAct: ckpt.config.activation,

@@ -24,7 +24,8 @@ const DEFAULT_SPECIALS: Record<HfModelType, HfTokenizerInfo['specials']> = {
 /** A token in tokenizer_config.json: a string or a serialised AddedToken `{ content }`. */
 function tokenText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string')
+    return (v as { content: string }).content;
   return undefined;
 }
 
@@ -37,7 +38,13 @@ const SENTINEL = '\u0000tunelab:';
  * framing come from the files' own post-processor, so `[CLS] a [SEP] b [SEP]` with token types
  * 0/1 (BERT) and `<s> a </s></s> b </s>` (RoBERTa) are what the Hub gives.
  */
-export function hfTokenizer(json: Record<string, unknown>, config: Record<string, unknown>, modelType: HfModelType, source: string, typeVocabSize = 2): HfTokenizer {
+export function hfTokenizer(
+  json: Record<string, unknown>,
+  config: Record<string, unknown>,
+  modelType: HfModelType,
+  source: string,
+  typeVocabSize = 2,
+): HfTokenizer {
   let impl: HfTokenizerImpl;
   try {
     impl = new HfTokenizerImpl(json, config);
@@ -97,7 +104,7 @@ export function hfTokenizer(json: Record<string, unknown>, config: Record<string
       if (post === null) return { ids: [...a, ...(b ?? [])], typeIds: [...a.map(() => 0), ...(b ?? []).map(() => 1)] };
       const out = post._call(tokens(a), b === undefined ? null : tokens(b), { add_special_tokens: true });
       const all = [...out.tokens, ...(out.tokens_pair ?? [])];
-      const ids = all.map((t) => (t.startsWith(SENTINEL) ? Number(t.slice(SENTINEL.length)) : impl.token_to_id(t) ?? idOf('unk')));
+      const ids = all.map((t) => (t.startsWith(SENTINEL) ? Number(t.slice(SENTINEL.length)) : (impl.token_to_id(t) ?? idOf('unk'))));
       // a model with one token type (RoBERTa) takes none: transformers does not pass them either
       return { ids, typeIds: typeVocabSize > 1 && out.token_type_ids ? out.token_type_ids : ids.map(() => 0) };
     },
@@ -124,12 +131,24 @@ export function wordPieceJson(vocabTxt: string, config: Record<string, unknown>)
     added_tokens: Object.values(s)
       .filter((t) => vocab[t] !== undefined)
       .map((t) => ({ id: vocab[t], content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: config.strip_accents ?? null, lowercase },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: config.strip_accents ?? null,
+      lowercase,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
       single: [special(s.cls), { Sequence: { id: 'A', type_id: 0 } }, special(s.sep)],
-      pair: [special(s.cls), { Sequence: { id: 'A', type_id: 0 } }, special(s.sep), { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: s.sep, type_id: 1 } }],
+      pair: [
+        special(s.cls),
+        { Sequence: { id: 'A', type_id: 0 } },
+        special(s.sep),
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: s.sep, type_id: 1 } },
+      ],
       special_tokens: Object.fromEntries([s.cls, s.sep].map((t) => [t, { id: t, ids: [vocab[t]], tokens: [t] }])),
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },

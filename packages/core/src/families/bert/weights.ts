@@ -44,11 +44,13 @@ async function weightFiles(dir: string): Promise<string[]> {
     const map = raw?.weight_map;
     if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new UserError(`${index}: has no "weight_map" object`);
     const shards = [...new Set(Object.values(map as Record<string, unknown>))];
-    if (!shards.length || !shards.every((s) => typeof s === 'string')) throw new UserError(`${index}: "weight_map" must map tensor names to file names`);
+    if (!shards.length || !shards.every((s) => typeof s === 'string'))
+      throw new UserError(`${index}: "weight_map" must map tensor names to file names`);
     return (shards as string[]).sort().map((s) => {
       const p = resolve(dir, s);
       const rel = relative(resolve(dir), p);
-      if (rel.startsWith('..') || rel.includes(`..${sep}`) || s.includes('/')) throw new UserError(`${index}: shard '${s}' is not a file in the checkpoint folder`);
+      if (rel.startsWith('..') || rel.includes(`..${sep}`) || s.includes('/'))
+        throw new UserError(`${index}: shard '${s}' is not a file in the checkpoint folder`);
       if (!existsSync(p)) throw new UserError(`${index}: names shard '${s}', which is missing from ${dir}`);
       return p;
     });
@@ -60,7 +62,9 @@ async function weightFiles(dir: string): Promise<string[]> {
         `python -c "from transformers import AutoModel; AutoModel.from_pretrained('${dir}').save_pretrained('${dir}', safe_serialization=True)"`,
     );
   }
-  throw new UserError(`${dir}: no ${HF_WEIGHTS} or ${HF_WEIGHTS_INDEX} (a Hugging Face checkpoint folder holds what save_pretrained writes)`);
+  throw new UserError(
+    `${dir}: no ${HF_WEIGHTS} or ${HF_WEIGHTS_INDEX} (a Hugging Face checkpoint folder holds what save_pretrained writes)`,
+  );
 }
 
 function transposed(t: RawTensor): Float32Array {
@@ -103,21 +107,36 @@ export async function readHfWeights(dir: string, c: HfConfig): Promise<HfWeights
         missingOptional.push(slot.name);
         continue;
       }
-      throw new UserError(`${where}: tensor "${prefixes[0]}${slot.key}" is missing (expected shape [${expectedStored(slot.shape, slot.transpose)}] for ${slot.name})`);
+      throw new UserError(
+        `${where}: tensor "${prefixes[0]}${slot.key}" is missing (expected shape [${expectedStored(slot.shape, slot.transpose)}] for ${slot.name})`,
+      );
     }
     const { t, file } = byKey.get(key)!;
     const want = expectedStored(slot.shape, slot.transpose);
     if (t.shape.join(',') !== want.join(',') || t.dtype !== 'F32') {
-      throw new UserError(`${file}: tensor "${key}" has shape [${t.shape}] (${t.storedAs ?? t.dtype}), expected [${want}] of floats from config.json`);
+      throw new UserError(
+        `${file}: tensor "${key}" has shape [${t.shape}] (${t.storedAs ?? t.dtype}), expected [${want}] of floats from config.json`,
+      );
     }
-    tensors.set(slot.name, slot.transpose ? { dtype: 'F32', shape: slot.shape, data: transposed(t) } : { dtype: 'F32', shape: slot.shape, data: t.data });
+    tensors.set(
+      slot.name,
+      slot.transpose ? { dtype: 'F32', shape: slot.shape, data: transposed(t) } : { dtype: 'F32', shape: slot.shape, data: t.data },
+    );
     used.set(slot.name, key);
     stored.add(t.storedAs ?? 'F32');
     byKey.delete(key);
   }
   for (const [key, { t }] of byKey) ignored.push({ key, dtype: t.storedAs ?? t.dtype, shape: t.shape });
   ignored.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { tensors, used, ignored, missingOptional, files, sha256: files.length === 1 ? files[0]!.sha256 : sha256(files.map((f) => f.sha256).join('\n')), storedDtypes: [...stored].sort() };
+  return {
+    tensors,
+    used,
+    ignored,
+    missingOptional,
+    files,
+    sha256: files.length === 1 ? files[0]!.sha256 : sha256(files.map((f) => f.sha256).join('\n')),
+    storedDtypes: [...stored].sort(),
+  };
 }
 
 function expectedStored(shape: number[], transpose: boolean): number[] {

@@ -71,11 +71,15 @@ export async function readCheckpoint(dir: string, name: string): Promise<Pretrai
   if (!existsSync(weights)) throw new UserError(`${weights}: missing (checkpoint '${name}' is incomplete)${redo}`);
   const sha = await sha256File(weights);
   if (sha !== config.sha256) {
-    throw new UserError(`${weights}: SHA-256 ${sha.slice(0, 12)}… does not match the recorded ${config.sha256.slice(0, 12)}… (corrupt or tampered)${redo}`);
+    throw new UserError(
+      `${weights}: SHA-256 ${sha.slice(0, 12)}… does not match the recorded ${config.sha256.slice(0, 12)}… (corrupt or tampered)${redo}`,
+    );
   }
   const tokenizer = loadTokenizer(await readJsonFile(join(dir, TOKENIZER_FILE), `tokenizer of '${name}'`), join(dir, TOKENIZER_FILE));
   if (tokenizer.vocab.length !== config.encoder.vocabSize) {
-    throw new UserError(`${join(dir, TOKENIZER_FILE)}: ${tokenizer.vocab.length} tokens but the model expects ${config.encoder.vocabSize}${redo}`);
+    throw new UserError(
+      `${join(dir, TOKENIZER_FILE)}: ${tokenizer.vocab.length} tokens but the model expects ${config.encoder.vocabSize}${redo}`,
+    );
   }
   const { tensors } = await readSafetensorsFile(weights);
   checkArchitecture(tensors, config.encoder, weights, redo);

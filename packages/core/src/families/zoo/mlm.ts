@@ -134,7 +134,12 @@ export async function pretrainMlm(inp: MlmInputs): Promise<{ losses: number[]; w
         lossT = stepper.step(() => {
           const h = model.forward(batch.ids, batch.mask, { training: true, dropoutRng: streams.dropout }); // [B, T, d]
           const picked = tf.gather(tf.reshape(h, [-1, d]), batch.positions) as tf.Tensor2D; // [M, d]
-          const x = layerNorm(gelu(dense(picked, p('mlm.transform.weight') as tf.Tensor2D, p('mlm.transform.bias') as tf.Tensor1D)), p('mlm.ln.gamma'), p('mlm.ln.beta'), 1e-5) as tf.Tensor2D;
+          const x = layerNorm(
+            gelu(dense(picked, p('mlm.transform.weight') as tf.Tensor2D, p('mlm.transform.bias') as tf.Tensor1D)),
+            p('mlm.ln.gamma'),
+            p('mlm.ln.beta'),
+            1e-5,
+          ) as tf.Tensor2D;
           // tied decoder: explicit transpose keeps the matmul on the fast (untransposed) path
           const logits = tf.add(tf.matMul(x, tf.transpose(p('embeddings.token'))), p('mlm.decoder.bias')) as tf.Tensor2D; // [M, V]
           return crossEntropy(logits, batch.labels, batch.weights);

@@ -39,7 +39,9 @@ function pushLinear(out: [string, number[], 'normal' | 'zeros' | 'ones'][], name
 export function initEncoderParams(c: EncoderConfig, rng: Rng): ParamMap {
   const params: ParamMap = new Map();
   for (const [name, shape, kind] of encoderParamShapes(c)) {
-    const value = tf.tidy(() => (kind === 'normal' ? normalInit(shape, INIT_STD, rng) : kind === 'ones' ? tf.ones(shape) : tf.zeros(shape)));
+    const value = tf.tidy(() =>
+      kind === 'normal' ? normalInit(shape, INIT_STD, rng) : kind === 'ones' ? tf.ones(shape) : tf.zeros(shape),
+    );
     params.set(name, tf.variable(value, true)); // unnamed: tfjs names must be unique per process
     value.dispose();
   }

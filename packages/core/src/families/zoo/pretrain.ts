@@ -14,8 +14,14 @@ import { builtinTasks } from '../../data/tasks/index.js';
 import type { Progress } from '../../contracts/model-source.js';
 import type { Zoo } from './recipes.js';
 import {
-  MODEL_CONFIG, MODEL_WEIGHTS, TOKENIZER_FILE, checkpointDir, readCheckpoint, sameRecipe,
-  type CheckpointConfig, type Pretrained,
+  MODEL_CONFIG,
+  MODEL_WEIGHTS,
+  TOKENIZER_FILE,
+  checkpointDir,
+  readCheckpoint,
+  sameRecipe,
+  type CheckpointConfig,
+  type Pretrained,
 } from './checkpoint.js';
 import { pretrainMlm } from './mlm.js';
 
@@ -65,7 +71,13 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
   const dir = checkpointDir(o.cache, o.name);
   if (!o.force) {
     const existing = await readCheckpoint(dir, o.name);
-    if (existing && sameRecipe(existing.config.recipe, recipe) && existing.config.codeVersion === PRETRAIN_CODE_VERSION && existing.config.encoder.vocabSize === o.zoo.tokenizer.vocabSize) return existing;
+    if (
+      existing &&
+      sameRecipe(existing.config.recipe, recipe) &&
+      existing.config.codeVersion === PRETRAIN_CODE_VERSION &&
+      existing.config.encoder.vocabSize === o.zoo.tokenizer.vocabSize
+    )
+      return existing;
     if (existing) log(`checkpoint '${o.name}' was built from another recipe or pretraining code; pretraining it again`);
   }
   const { texts, excluded } = await corpus(o.cache);
@@ -84,11 +96,18 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
   const model = Encoder.init(encoder, streams.init);
   try {
     const ids = texts.map((t) => Int32Array.from(tokenizer.encode(t)));
-    log(`pretraining '${o.name}' (L${encoder.layers} d${encoder.hidden}) with masked-LM: ${recipe.mlm.steps} steps on ${texts.length} texts (${excluded} dev/test texts held out), backend ${o.backend.name}`);
+    log(
+      `pretraining '${o.name}' (L${encoder.layers} d${encoder.hidden}) with masked-LM: ${recipe.mlm.steps} steps on ${texts.length} texts (${excluded} dev/test texts held out), backend ${o.backend.name}`,
+    );
     const bar = o.progress?.(`pretrain ${o.name}`, recipe.mlm.steps) ?? { update: () => {}, stop: () => {} };
     let last = NaN;
     const run = await pretrainMlm({
-      model, tokenizer, corpus: ids, sequenceLength: recipe.sequenceLength, settings: recipe.mlm, streams,
+      model,
+      tokenizer,
+      corpus: ids,
+      sequenceLength: recipe.sequenceLength,
+      settings: recipe.mlm,
+      streams,
       onStep: (step, loss) => {
         last = loss;
         bar.update(step, { loss });

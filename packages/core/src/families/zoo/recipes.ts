@@ -74,11 +74,17 @@ export async function loadZoo(path: string): Promise<Zoo> {
   const hf: Record<string, HfAlias> = {};
   for (const [name, m] of Object.entries(r.data.models)) {
     if ('hf' in m) {
-      hf[name] = { hf: m.hf, base: dirname(resolve(path)), ...(m.sequenceLength === undefined ? {} : { sequenceLength: m.sequenceLength }) };
+      hf[name] = {
+        hf: m.hf,
+        base: dirname(resolve(path)),
+        ...(m.sequenceLength === undefined ? {} : { sequenceLength: m.sequenceLength }),
+      };
       continue;
     }
-    if (m.encoder.hidden % m.encoder.heads !== 0) throw new UserError(`${path}: models.${name}.encoder.heads must divide hidden (${m.encoder.hidden})`);
-    if (m.sequenceLength > m.encoder.maxPositions) throw new UserError(`${path}: models.${name}.sequenceLength exceeds encoder.maxPositions`);
+    if (m.encoder.hidden % m.encoder.heads !== 0)
+      throw new UserError(`${path}: models.${name}.encoder.heads must divide hidden (${m.encoder.hidden})`);
+    if (m.sequenceLength > m.encoder.maxPositions)
+      throw new UserError(`${path}: models.${name}.sequenceLength exceeds encoder.maxPositions`);
     models[name] = m;
   }
   return { tokenizer: r.data.tokenizer, models, hf };

@@ -32,7 +32,14 @@ export function zooModelSource(zoo: Zoo): ModelSource {
         p = await readCheckpoint(checkpointDir(ctx.cache, spec), spec);
         if (!p) throw new UserError(`checkpoint '${spec}' is not built in ${ctx.cache}; build it with: tunelab pretrain --size ${spec}`);
       } else {
-        p = await ensurePretrained({ zoo, name: spec, cache: ctx.cache, backend: ctx.backend, log: ctx.log, ...(ctx.progress ? { progress: ctx.progress } : {}) });
+        p = await ensurePretrained({
+          zoo,
+          name: spec,
+          cache: ctx.cache,
+          backend: ctx.backend,
+          log: ctx.log,
+          ...(ctx.progress ? { progress: ctx.progress } : {}),
+        });
       }
       return loadedZooModel(spec, p, blueprint(spec).sequenceLength);
     },
@@ -71,7 +78,12 @@ export function loadedZooModel(name: string, p: Pretrained, sequenceLength: numb
         used: Object.fromEntries([...p.tensors.keys()].map((k) => [k, k])),
         ignored: [],
         initialised: [],
-        tokenizer: { type: 'WordPiece', vocabSize: p.tokenizer.vocab.length, specials: { cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]' }, source: join(p.dir, 'tokenizer.json') },
+        tokenizer: {
+          type: 'WordPiece',
+          vocabSize: p.tokenizer.vocab.length,
+          specials: { cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]' },
+          source: join(p.dir, 'tokenizer.json'),
+        },
         identity: { ...identity, source: p.dir },
         extra: { recipe: p.config.recipe, mlm: p.config.mlm, codeVersion: p.config.codeVersion },
       };

@@ -23,7 +23,12 @@ export interface FamilyTemplateVars {
 
 export const FAMILY_ID = METHOD_ID;
 
-export function familyTemplateVars(i: { id: string; packageName: string; description?: string; core: { version: string; zod: string; tfjs: string; inversify: string } }): FamilyTemplateVars {
+export function familyTemplateVars(i: {
+  id: string;
+  packageName: string;
+  description?: string;
+  core: { version: string; zod: string; tfjs: string; inversify: string };
+}): FamilyTemplateVars {
   if (!FAMILY_ID.test(i.id)) throw new Error(`family id '${i.id}': use lower-case letters, digits and '-', starting with a letter`);
   const pascal = pascalOf(i.id);
   return {
@@ -83,7 +88,11 @@ export function familyPackageFiles(v: FamilyTemplateVars, dir = FAMILY_TEMPLATES
     ...packageBase(v),
     scripts: { build: 'tsc -p tsconfig.json', typecheck: 'tsc -p tsconfig.test.json', test: 'vitest run', prepare: 'tsc -p tsconfig.json' },
     peerDependencies: { '@tunelab/core': v.coreRange, '@tensorflow/tfjs-core': v.tfjsRange, inversify: v.inversifyRange, zod: v.zodRange },
-    devDependencies: { typescript: STANDALONE_VERSIONS.typescript, vitest: STANDALONE_VERSIONS.vitest, '@types/node': STANDALONE_VERSIONS.typesNode },
+    devDependencies: {
+      typescript: STANDALONE_VERSIONS.typescript,
+      vitest: STANDALONE_VERSIONS.vitest,
+      '@types/node': STANDALONE_VERSIONS.typesNode,
+    },
   };
   return [
     ['package.json', json(pkg)],

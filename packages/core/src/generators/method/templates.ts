@@ -45,7 +45,12 @@ export function corePackage(): { version: string; zod: string; tfjs: string; inv
     version: string;
     dependencies: Record<string, string>;
   };
-  return { version: pkg.version, zod: pkg.dependencies.zod ?? '^4.0.0', tfjs: pkg.dependencies['@tensorflow/tfjs-core'] ?? STANDALONE_VERSIONS.tfjsCore, inversify: pkg.dependencies.inversify ?? '^8.0.0' };
+  return {
+    version: pkg.version,
+    zod: pkg.dependencies.zod ?? '^4.0.0',
+    tfjs: pkg.dependencies['@tensorflow/tfjs-core'] ?? STANDALONE_VERSIONS.tfjsCore,
+    inversify: pkg.dependencies.inversify ?? '^8.0.0',
+  };
 }
 
 const words = (id: string) => id.split('-').filter(Boolean);
@@ -71,7 +76,8 @@ export interface MethodTemplateInput {
 
 /** Validate the input once and derive every name the templates use. */
 export function methodTemplateVars(i: MethodTemplateInput): MethodTemplateVars {
-  if (!METHOD_ID.test(i.id)) throw new Error(`method name '${i.id}': use lower-case letters, digits and '-', starting with a letter (it is the method id)`);
+  if (!METHOD_ID.test(i.id))
+    throw new Error(`method name '${i.id}': use lower-case letters, digits and '-', starting with a letter (it is the method id)`);
   const pascal = words(i.id).map(cap).join('');
   return {
     layout: i.layout,
@@ -141,15 +147,30 @@ function standalonePackageJson(v: MethodTemplateVars): string {
     peerDependencies: { '@tunelab/core': v.coreRange, '@tensorflow/tfjs-core': v.tfjsRange, zod: v.zodRange, inversify: v.inversifyRange },
     // inversify only for a plugin that exports a `containerModule` (extra methods, families, tasks, trainers)
     peerDependenciesMeta: { inversify: { optional: true } },
-    devDependencies: { typescript: STANDALONE_VERSIONS.typescript, vitest: STANDALONE_VERSIONS.vitest, '@types/node': STANDALONE_VERSIONS.typesNode },
+    devDependencies: {
+      typescript: STANDALONE_VERSIONS.typescript,
+      vitest: STANDALONE_VERSIONS.vitest,
+      '@types/node': STANDALONE_VERSIONS.typesNode,
+    },
   });
 }
 
 /** The compiler settings of tunelab's own packages, spelled out (a standalone package extends nothing). */
 export const STANDALONE_COMPILER = {
-  target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023'], types: ['node'], strict: true,
-  noUncheckedIndexedAccess: true, noImplicitOverride: true, esModuleInterop: true, skipLibCheck: true, declaration: true, sourceMap: true,
-  resolveJsonModule: true, forceConsistentCasingInFileNames: true,
+  target: 'ES2022',
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  lib: ['ES2023'],
+  types: ['node'],
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  noImplicitOverride: true,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  declaration: true,
+  sourceMap: true,
+  resolveJsonModule: true,
+  forceConsistentCasingInFileNames: true,
 };
 
 /** The files only a package of its own needs: test type-check, vitest settings, .gitignore. */
@@ -168,7 +189,8 @@ function tsconfigTestJson(): string {
 }
 
 export function tsconfigJson(v: MethodTemplateVars): string {
-  if (v.layout === 'standalone') return json({ compilerOptions: { ...STANDALONE_COMPILER, rootDir: 'src', outDir: 'dist' }, include: ['src/**/*.ts'] });
+  if (v.layout === 'standalone')
+    return json({ compilerOptions: { ...STANDALONE_COMPILER, rootDir: 'src', outDir: 'dist' }, include: ['src/**/*.ts'] });
   return json({
     extends: `${v.offset}tsconfig.base.json`,
     compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo' },

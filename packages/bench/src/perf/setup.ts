@@ -2,7 +2,7 @@ import {
   Encoder,
   HfEncoder,
   applyMethod,
-  createHead,
+  headFor,
   createRng,
   parseHfConfig,
   rngStreams,
@@ -139,8 +139,7 @@ export async function timeSteps(
   const streams = rngStreams(1);
   const plugin = registry.get(method.id);
   const encoder = backbone(model, streams.init);
-  const head =
-    encoder.createHead?.('classification', LABELS, streams.init) ?? createHead('classification', model.hidden, LABELS, streams.init);
+  const head = headFor(encoder, 'classification', LABELS, streams.init);
   const adapter = applyMethod(plugin, {
     model: encoder,
     config: registry.parseParams(method.id, method.params),

@@ -6,7 +6,7 @@
 // Usage (bundled into .gpu-check by pack.mjs):
 //   node cell.mjs --backend webgpu --model BERT-base-b32 --method lora [--warmup 2] [--steps 3]
 // Prints one JSON object on stdout; bad input is one line on stderr and exit 2.
-import { BACKEND_NAMES, selectBackend, startDeviceMemory, tfMemory } from '@tunelab/core';
+import { BACKEND_NAMES, selectBackend, startDeviceMemory, tfMemory } from '@tunelab/core/internal';
 import { loadMethods } from '../../packages/bench/dist/methods.js';
 import { batchOf, median, PERF_METHODS, PERF_MODELS, timeSteps } from '../../packages/bench/dist/perf/setup.js';
 

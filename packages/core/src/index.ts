@@ -24,7 +24,7 @@ export * from './model/index.js';
 export { zooModelSource, Encoder, zooShape, encoderParamCount, initEncoderParams, type EncoderConfig } from './families/zoo/index.js';
 export { hfModelSource, HfEncoder, parseHfConfig, encoderShape, loadHuggingFace, type HfConfig } from './families/bert/index.js';
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
-export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './families/bert/tokenizer.js';
+export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './hub/tokenizer.js';
 export { readSafetensorsFile, readJsonFile, sha256File } from './checkpoint/io.js';
 export {
   saveAdapter,

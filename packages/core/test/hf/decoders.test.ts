@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/backend/select.js';
+import { loadGpt2 } from '../../src/families/gpt2/load.js';
+import { greedy, greedyNoCache, type CausalLM } from '../../src/model/generate.js';
+import type { Backbone } from '../../src/contracts/model.js';
+import type { HfTokenizer } from '../../src/hub/tokenizer.js';
+import { fixtureDir } from './fixtures.js';
+
+/**
+ * The decoders' forward pass against the fixtures' float64 reference (PyTorch tensor ops written
+ * to transformers' semantics, independent of tunelab): last hidden states and LM logits at the
+ * real positions, greedy decoding with and without the key/value cache, and the tokenizers.
+ */
+interface DecoderReference {
+  model_type: string;
+  text_encodings: { text: string; ids: number[] }[];
+  input_ids: number[][];
+  attention_mask: number[][];
+  last_hidden_state: number[][][];
+  logits: number[][][];
+  float32_max_abs_error: number;
+  float32_logits_max_abs_error: number;
+  greedy_prompt_ids: number[];
+  greedy_continuation: number[];
+}
+
+const reference = (name: string): DecoderReference =>
+  JSON.parse(readFileSync(`${fixtureDir(name)}/reference.json`, 'utf8')) as DecoderReference;
+
+/** Hidden states: as the encoders (float32 lands about 1e-6 from the float64 reference). */
+const HIDDEN_TOLERANCE = 1e-5;
+/**
+ * Logits: the reference's own float32 run lands `float32_logits_max_abs_error` (1.8e-6 GPT-2,
+ * 3.3e-6 Llama) from float64, a few times its hidden-state error (a logit sums d products of
+ * hidden states and embeddings); 1e-5 leaves the same 3x-10x margin the hidden states have.
+ */
+const LOGITS_TOLERANCE = 1e-5;
+
+type Decoder = Backbone & CausalLM;
+
+const LOADERS: Record<string, (dir: string) => Promise<{ model: Decoder; tokenizer: HfTokenizer }>> = {
+  'gpt2-tiny': loadGpt2,
+};
+
+function worstAt(got: Float32Array, T: number, width: number, want: number[][][]): number {
+  let m = 0;
+  want.forEach((rows, b) =>
+    rows.forEach((row, s) => {
+      const at = (b * T + s) * width;
+      for (let i = 0; i < width; i++) m = Math.max(m, Math.abs(got[at + i]! - row[i]!));
+    }),
+  );
+  return m;
+}
+
+for (const backend of ['cpu', 'wasm', 'native'] as const) {
+  describe(`decoders equal the reference on ${backend}`, () => {
+    beforeAll(async () => {
+      await selectBackend(backend);
+    });
+
+    for (const [name, load] of Object.entries(LOADERS)) {
+      it(`${name}: last hidden states within ${HIDDEN_TOLERANCE} and logits within ${LOGITS_TOLERANCE}`, async () => {
+        const ref = reference(name);
+        const { model } = await load(fixtureDir(name));
+        const before = tf.memory().numTensors;
+        const [hidden, logits] = tf.tidy(() => {
+          const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
+          const mask = tf.tensor2d(ref.attention_mask, undefined, 'float32');
+          const h = model.forward(ids, mask, { training: false });
+          return [h, model.logits(h)];
+        });
+        const [, T, d] = hidden!.shape;
+        const V = logits!.shape[2];
+        const hw = worstAt((await hidden!.data()) as Float32Array, T, d, ref.last_hidden_state);
+        const lw = worstAt((await logits!.data()) as Float32Array, T, V, ref.logits);
+        tf.dispose([hidden!, logits!]);
+        expect(ref.last_hidden_state.map((r) => r.length)).toEqual(ref.attention_mask.map((m) => m.filter((x) => x === 1).length));
+        expect(hw, `hidden: max |tunelab - reference| = ${hw}`).toBeLessThan(HIDDEN_TOLERANCE);
+        expect(lw, `logits: max |tunelab - reference| = ${lw}`).toBeLessThan(LOGITS_TOLERANCE);
+        expect(tf.memory().numTensors).toBe(before);
+        console.log(`${backend} ${name}: hidden ${hw.toExponential(2)}, logits ${lw.toExponential(2)}`);
+        model.dispose();
+      });
+
+      it(`${name}: greedy decoding with the key/value cache gives the reference's continuation and equals the no-cache run`, async () => {
+        const ref = reference(name);
+        const { model } = await load(fixtureDir(name));
+        const before = tf.memory().numTensors;
+        const cached = greedy(model, ref.greedy_prompt_ids, ref.greedy_continuation.length);
+        expect(tf.memory().numTensors).toBe(before);
+        const plain = greedyNoCache(model, ref.greedy_prompt_ids, ref.greedy_continuation.length);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(cached).toEqual(ref.greedy_continuation);
+        expect(plain).toEqual(ref.greedy_continuation);
+        model.dispose();
+      });
+    }
+  });
+}
+
+describe('decoder tokenizers give the reference ids', () => {
+  for (const [name, load] of Object.entries(LOADERS)) {
+    it(name, async () => {
+      await selectBackend('cpu');
+      const ref = reference(name);
+      const { model, tokenizer } = await load(fixtureDir(name));
+      model.dispose();
+      for (const e of ref.text_encodings) {
+        const ids = tokenizer.frame ? tokenizer.frame(tokenizer.encode(e.text)).ids : tokenizer.encode(e.text);
+        expect(ids, e.text).toEqual(e.ids);
+      }
+    });
+  }
+});

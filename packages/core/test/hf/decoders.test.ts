@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
 import { loadGpt2 } from '../../src/families/gpt2/load.js';
@@ -7,6 +6,11 @@ import { loadLlama } from '../../src/families/llama/load.js';
 import { greedy, greedyNoCache, type CausalLM } from '../../src/model/generate.js';
 import type { Backbone } from '../../src/contracts/model.js';
 import type { HfTokenizer } from '../../src/hub/tokenizer.js';
+import { hfModelSource } from '../../src/hub/source.js';
+import { UserError } from '../../src/util/errors.js';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fixtureDir } from './fixtures.js';
 
 /**
@@ -117,4 +121,58 @@ describe('decoder tokenizers give the reference ids', () => {
       }
     });
   }
+});
+
+describe('the hf: source dispatches on config.json model_type', () => {
+  const ctx = { cache: tmpdir(), backend: { name: 'cpu' } as never, log: () => {} };
+
+  for (const [name, family, linears] of [
+    ['gpt2-tiny', 'gpt2', ['query', 'key', 'value', 'output', 'up', 'down']],
+    ['llama-tiny', 'llama', ['query', 'key', 'value', 'output', 'gate', 'up', 'down']],
+  ] as const) {
+    it(`${name}: a ${family} decoder with core's standard linear names and its blueprint`, async () => {
+      await selectBackend('cpu');
+      const src = hfModelSource();
+      const spec = `hf:${fixtureDir(name)}`;
+      const bp = await src.blueprint(spec, ctx);
+      const loaded = await src.load(spec, ctx);
+      expect(loaded.identity.family).toBe(family);
+      expect(loaded.shape).toEqual(bp.shape);
+      expect(bp.shape.causal).toBe(true);
+      const model = loaded.instantiate();
+      expect(bp.params).toBe([...model.params.values()].reduce((n, v) => n + v.size, 0));
+      expect(
+        model
+          .linearNames()
+          .filter((n) => n.startsWith('layers.0.'))
+          .map((n) => n.split('.').at(-1)),
+      ).toEqual(linears);
+      const info = loaded.describe();
+      expect(info.family).toBe(family);
+      model.dispose();
+    });
+  }
+
+  it('llama-tiny: grouped-query attention, its own head_dim and RMSNorm in the family-neutral shape', async () => {
+    const bp = await hfModelSource().blueprint(`hf:${fixtureDir('llama-tiny')}`, ctx);
+    expect(bp.shape).toMatchObject({ hidden: 32, heads: 4, kvHeads: 2, headDim: 8, ffnWidth: 88, norm: 'rmsnorm', causal: true });
+  });
+
+  it('an unknown model_type lists the supported ones; an unsupported rope_scaling names the file and the type', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tunelab-decoders-'));
+    try {
+      cpSync(fixtureDir('llama-tiny'), dir, { recursive: true });
+      const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, model_type: 'mamba' }));
+      await expect(hfModelSource().blueprint(`hf:${dir}`, ctx)).rejects.toThrow(
+        /config\.json: model_type 'mamba' is not supported; supported: bert, roberta, gpt2, llama, mistral, qwen2/,
+      );
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, rope_scaling: { rope_type: 'yarn', factor: 4 } }));
+      const err = hfModelSource().blueprint(`hf:${dir}`, ctx);
+      await expect(err).rejects.toBeInstanceOf(UserError);
+      await expect(err).rejects.toThrow(/config\.json: rope_scaling type 'yarn' is not supported; supported: linear, llama3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

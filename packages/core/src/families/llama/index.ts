@@ -2,3 +2,4 @@ export { LLAMA_MODEL_TYPES, ROPE_SCALING_TYPES, parseLlamaConfig, llamaShape, ty
 export { LlamaDecoder } from './decoder.js';
 export { llamaSlots, LLAMA_PREFIXES } from './names.js';
 export { readLlamaCheckpoint, loadLlama, type LlamaCheckpoint } from './load.js';
+export { llamaHfFamily } from './source.js';

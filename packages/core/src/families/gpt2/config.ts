@@ -25,8 +25,6 @@ const gpt2ConfigSchema = z
     scale_attn_weights: z.boolean().default(true),
     scale_attn_by_inverse_layer_idx: z.boolean().default(false),
     reorder_and_upcast_attn: z.boolean().default(false),
-    bos_token_id: z.number().int().min(0).optional(),
-    eos_token_id: z.number().int().min(0).optional(),
   })
   .loose();
 
@@ -45,7 +43,6 @@ export interface Gpt2Config {
   embdDropout: number;
   attnDropout: number;
   initializerRange: number;
-  eosTokenId?: number;
   raw: Record<string, unknown>;
 }
 
@@ -76,7 +73,6 @@ export function parseGpt2Config(raw: unknown, source: string): Gpt2Config {
     embdDropout: c.embd_pdrop,
     attnDropout: c.attn_pdrop,
     initializerRange: c.initializer_range,
-    ...(c.eos_token_id === undefined ? {} : { eosTokenId: c.eos_token_id }),
     raw: raw as Record<string, unknown>,
   };
 }

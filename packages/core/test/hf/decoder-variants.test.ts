@@ -105,6 +105,20 @@ describe('decoder checkpoint variants load to the same outputs', () => {
     qwen.model.dispose();
   });
 
+  it('Mistral (sliding_window) computes what Llama does and refuses sequences beyond its window', async () => {
+    const dir = await variant('llama-tiny', 'mistral', (_t, cfg) => ({ ...cfg, model_type: 'mistral', sliding_window: 64 }));
+    const llama = await loadLlama(fixtureDir('llama-tiny'));
+    const mistral = await loadLlama(dir);
+    expect(mistral.model.shape.maxPositions).toBe(64);
+    expect(await run(mistral.model)).toEqual(await run(llama.model));
+    const long = [Array.from({ length: 65 }, () => 5)];
+    expect(() =>
+      tf.tidy(() => mistral.model.forward(tf.tensor2d(long, undefined, 'int32'), tf.ones([1, 65]), { training: false })),
+    ).toThrow(/exceeds the model's 64 positions/);
+    llama.model.dispose();
+    mistral.model.dispose();
+  });
+
   it('tied Llama embeddings (no lm_head.weight): logits are the hidden states times embed_tokens^T', async () => {
     const dir = await variant('llama-tiny', 'llama-tied', (t, cfg) => {
       t.delete('lm_head.weight');

@@ -10,11 +10,11 @@ export const GATED_FFN_LINEARS = ['gate', 'up', 'down'] as const;
 /**
  * Every linear of a standard Transformer block stack with its [dIn, dOut], in forward order, by the
  * names hooks see: query [d, H·hd], key and value [d, kvHeads·hd], output [H·hd, d], FFN up
- * [d, ffnWidth] and down [ffnWidth, d]. The zoo and BERT families use exactly this layout; `gated`
- * (Llama's SwiGLU FFN) adds `layers.{i}.ffn.gate` [d, ffnWidth] before `up`.
+ * [d, ffnWidth] and down [ffnWidth, d]. The zoo and BERT families use exactly this layout; a `gated`
+ * shape (Llama's SwiGLU FFN) adds `layers.{i}.ffn.gate` [d, ffnWidth] before `up`.
  */
 export function standardLinears(
-  s: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth'> & { gated?: boolean },
+  s: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth' | 'gated'>,
 ): Map<string, [number, number]> {
   const d = s.hidden;
   const q = s.heads * s.headDim;

@@ -7,6 +7,7 @@ import { greedy, greedyNoCache, type CausalLM } from '../../src/model/generate.j
 import type { Backbone } from '../../src/contracts/model.js';
 import type { HfTokenizer } from '../../src/hub/tokenizer.js';
 import { hfModelSource } from '../../src/hub/source.js';
+import { standardLinears } from '../../src/model/linears.js';
 import { UserError } from '../../src/util/errors.js';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,7 @@ describe('the hf: source dispatches on config.json model_type', () => {
       expect(bp.shape.causal).toBe(true);
       const model = loaded.instantiate();
       expect(bp.params).toBe([...model.params.values()].reduce((n, v) => n + v.size, 0));
+      expect([...standardLinears(bp.shape).keys()]).toEqual(model.linearNames()); // closed forms see every linear
       expect(
         model
           .linearNames()
@@ -158,7 +160,16 @@ describe('the hf: source dispatches on config.json model_type', () => {
 
   it('llama-tiny: grouped-query attention, its own head_dim and RMSNorm in the family-neutral shape', async () => {
     const bp = await hfModelSource().blueprint(`hf:${fixtureDir('llama-tiny')}`, ctx);
-    expect(bp.shape).toMatchObject({ hidden: 32, heads: 4, kvHeads: 2, headDim: 8, ffnWidth: 88, norm: 'rmsnorm', causal: true });
+    expect(bp.shape).toMatchObject({
+      hidden: 32,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 8,
+      ffnWidth: 88,
+      gated: true,
+      norm: 'rmsnorm',
+      causal: true,
+    });
   });
 
   it('an unknown model_type lists the supported ones; an unsupported rope_scaling names the file and the type', async () => {

@@ -143,6 +143,7 @@ export function llamaShape(c: LlamaConfig): ModelShape {
     kvHeads: c.kvHeads,
     headDim: c.headDim,
     ffnWidth: c.intermediate,
+    gated: true,
     causal: true,
     norm: 'rmsnorm',
     normEps: c.rmsNormEps,

@@ -27,7 +27,7 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
     params: ParamMap,
   ) {
     const shape = llamaShape(config);
-    super(params, standardLinears({ ...shape, gated: true }));
+    super(params, standardLinears(shape));
     this.shape = shape;
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta, config.ropeScaling);
   }

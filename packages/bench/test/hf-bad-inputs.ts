@@ -24,9 +24,9 @@ export function makeBadHfFolders(ws: Ws): void {
   const copy = (name: string) => cpSync(FIXTURE, folder(ws, name), { recursive: true });
   copy('no-config');
   rmSync(join(folder(ws, 'no-config'), 'config.json'));
-  copy('gpt2');
+  copy('mamba');
   const cfg = JSON.parse(readFileSync(join(FIXTURE, 'config.json'), 'utf8'));
-  writeFileSync(join(folder(ws, 'gpt2'), 'config.json'), JSON.stringify({ ...cfg, model_type: 'gpt2' }));
+  writeFileSync(join(folder(ws, 'mamba'), 'config.json'), JSON.stringify({ ...cfg, model_type: 'mamba' }));
   copy('small-vocab');
   writeFileSync(join(folder(ws, 'small-vocab'), 'config.json'), JSON.stringify({ ...cfg, vocab_size: 100 }));
   copy('missing-tensor');
@@ -66,8 +66,8 @@ export function HF_BAD_CASES(ws: Ws): { name: string; args: () => string[]; mess
     },
     {
       name: 'HF: an unknown model_type',
-      args: train('gpt2'),
-      message: /gpt2\/config\.json: model_type 'gpt2' is not supported; supported: bert, roberta/,
+      args: train('mamba'),
+      message: /mamba\/config\.json: model_type 'mamba' is not supported; supported: bert, roberta, gpt2, llama, mistral, qwen2/,
     },
     {
       name: 'HF: a missing tensor',

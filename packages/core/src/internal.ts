@@ -36,6 +36,10 @@ export * from './checkpoint/adapter.js';
 export * from './data/index.js';
 export * from './families/zoo/index.js';
 export * from './families/bert/index.js';
+export * from './families/gpt2/index.js';
+export * from './families/llama/index.js';
+export { hfModelSource, hfModelTypes, HF_FAMILIES } from './hub/source.js';
+export type { HfFamily, HfLocated } from './hub/family.js';
 export {
   corePackage,
   methodPackageFiles,

@@ -26,6 +26,11 @@ export interface ModelShape {
   headDim: number;
   /** FFN inner width, any size (BERT-base: 3072; TinyBERT: 1200 for d = 312) */
   ffnWidth: number;
+  /**
+   * true for a gated FFN (Llama's SwiGLU, down(silu(gate(x)) * up(x))): a third linear
+   * `layers.{i}.ffn.gate` [d, ffnWidth]. Absent (false) for two-matrix FFNs.
+   */
+  gated?: boolean;
   /** true for decoders: a position attends only to itself and earlier positions */
   causal: boolean;
   norm: NormKind;

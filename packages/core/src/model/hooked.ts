@@ -1,6 +1,7 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardOptions, ModelShape, ParamMap } from '../contracts/model.js';
 import { hookContext } from './attention.js';
+import { rmsNorm } from './decoder.js';
 import { dense, layerNorm } from './ops.js';
 
 /**
@@ -35,11 +36,20 @@ export abstract class HookedBackbone {
 
   /** The one place every linear runs; an adapter may wrap it. x: [N, dIn] */
   protected linear(name: string, x: tf.Tensor2D, o: ForwardOptions): tf.Tensor2D {
-    const base = (h: tf.Tensor2D) => dense(h, this.p(`${name}.weight`) as tf.Tensor2D, this.p(`${name}.bias`) as tf.Tensor1D);
+    const base = (h: tf.Tensor2D) => {
+      const bias = this.params.get(`${name}.bias`); // Llama's linears have none
+      const w = this.p(`${name}.weight`) as tf.Tensor2D;
+      return bias === undefined ? (tf.matMul(h, w) as tf.Tensor2D) : dense(h, w, bias as tf.Tensor1D);
+    };
     return o.hooks?.linear ? o.hooks.linear(name, x, base, hookContext(o)) : base(x);
   }
 
   protected norm(name: string, x: tf.Tensor2D, eps: number): tf.Tensor2D {
     return layerNorm(x, this.p(`${name}.gamma`), this.p(`${name}.beta`), eps) as tf.Tensor2D;
+  }
+
+  /** RMSNorm by name (`<name>.gamma`, no shift): Llama's norms. */
+  protected rmsNorm(name: string, x: tf.Tensor2D, eps: number): tf.Tensor2D {
+    return rmsNorm(x, this.p(`${name}.gamma`), eps) as tf.Tensor2D;
   }
 }

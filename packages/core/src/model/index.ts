@@ -6,4 +6,19 @@ export { dense, dropout, gelu, layerNorm, normalInit, residual } from './ops.js'
 export { activation, ACTIVATIONS, type Activation } from './activations.js';
 export { createHead, headFor } from './heads.js';
 export { countParams, disposeParams } from './params.js';
-export { standardLinears, standardEncoderParamCount, ATTN_LINEARS, FFN_LINEARS } from './linears.js';
+export { standardLinears, standardEncoderParamCount, ATTN_LINEARS, FFN_LINEARS, GATED_FFN_LINEARS } from './linears.js';
+export {
+  rmsNorm,
+  silu,
+  ropeInvFreq,
+  ropeTables,
+  applyRope,
+  causalBias,
+  causalSelfAttention,
+  disposeKVCache,
+  type RopeScaling,
+  type LayerKV,
+  type KVCache,
+  type CausalAttentionShape,
+} from './decoder.js';
+export { greedy, greedyNoCache, type CausalLM } from './generate.js';

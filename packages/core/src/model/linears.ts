@@ -4,14 +4,17 @@ import type { ModelShape } from '../contracts/model.js';
 export const ATTN_LINEARS = ['query', 'key', 'value', 'output'] as const;
 /** The FFN linears of a two-matrix FFN (`layers.{i}.ffn.<name>`). */
 export const FFN_LINEARS = ['up', 'down'] as const;
+/** The FFN linears of a gated (SwiGLU) FFN, in forward order: down(silu(gate(x)) * up(x)). */
+export const GATED_FFN_LINEARS = ['gate', 'up', 'down'] as const;
 
 /**
  * Every linear of a standard Transformer block stack with its [dIn, dOut], in forward order, by the
  * names hooks see: query [d, H·hd], key and value [d, kvHeads·hd], output [H·hd, d], FFN up
- * [d, ffnWidth] and down [ffnWidth, d]. The zoo and BERT families use exactly this layout.
+ * [d, ffnWidth] and down [ffnWidth, d]. The zoo and BERT families use exactly this layout; a `gated`
+ * shape (Llama's SwiGLU FFN) adds `layers.{i}.ffn.gate` [d, ffnWidth] before `up`.
  */
 export function standardLinears(
-  s: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth'>,
+  s: Pick<ModelShape, 'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth' | 'gated'>,
 ): Map<string, [number, number]> {
   const d = s.hidden;
   const q = s.heads * s.headDim;
@@ -23,6 +26,7 @@ export function standardLinears(
     out.set(`layers.${i}.attn.key`, [d, kv]);
     out.set(`layers.${i}.attn.value`, [d, kv]);
     out.set(`layers.${i}.attn.output`, [q, d]);
+    if (s.gated === true) out.set(`layers.${i}.ffn.gate`, [d, f]);
     out.set(`layers.${i}.ffn.up`, [d, f]);
     out.set(`layers.${i}.ffn.down`, [f, d]);
   }

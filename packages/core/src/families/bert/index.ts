@@ -17,4 +17,4 @@ export { loadHuggingFace, readHfCheckpoint, type HfCheckpoint } from './load.js'
 export { weightSlots, type WeightSlot } from './names.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './tokenizer.js';
 export { readHfWeights, HF_WEIGHTS, HF_WEIGHTS_INDEX, type HfWeights, type WeightFile } from './weights.js';
-export { hfModelSource } from './source.js';
+export { bertHfFamily } from './source.js';

@@ -1,22 +1,14 @@
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
-import { readJsonFile, readSafetensorsFile, sha256File } from '../../checkpoint/io.js';
+import { basename, join } from 'node:path';
+import { readSafetensorsFile, sha256File } from '../../checkpoint/io.js';
 import type { RawTensor } from '../../checkpoint/safetensors.js';
+import { HF_WEIGHTS, HF_WEIGHTS_INDEX, weightFiles, type WeightFile } from '../../checkpoint/hf-folder.js';
 import { UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
 import type { HfConfig } from './config.js';
 import { findKey, keyPrefixes, weightSlots } from './names.js';
 
-export const HF_WEIGHTS = 'model.safetensors';
-export const HF_WEIGHTS_INDEX = 'model.safetensors.index.json';
-const PICKLES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'tf_model.h5', 'flax_model.msgpack'];
-
-export interface WeightFile {
-  file: string;
-  bytes: number;
-  sha256: string;
-}
+export { HF_WEIGHTS, HF_WEIGHTS_INDEX, type WeightFile };
 
 export interface HfWeights {
   /** by tunelab name, in tunelab's layout (linear weights [in, out]) */
@@ -32,39 +24,6 @@ export interface HfWeights {
   sha256: string;
   /** the dtype the floats were stored in (F32, F16, BF16) */
   storedDtypes: string[];
-}
-
-/** The weight files of a checkpoint folder: one safetensors file, or the shards its index names. */
-async function weightFiles(dir: string): Promise<string[]> {
-  const single = join(dir, HF_WEIGHTS);
-  const index = join(dir, HF_WEIGHTS_INDEX);
-  if (existsSync(single)) return [single];
-  if (existsSync(index)) {
-    const raw = (await readJsonFile(index, 'weight index')) as { weight_map?: unknown };
-    const map = raw?.weight_map;
-    if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new UserError(`${index}: has no "weight_map" object`);
-    const shards = [...new Set(Object.values(map as Record<string, unknown>))];
-    if (!shards.length || !shards.every((s) => typeof s === 'string'))
-      throw new UserError(`${index}: "weight_map" must map tensor names to file names`);
-    return (shards as string[]).sort().map((s) => {
-      const p = resolve(dir, s);
-      const rel = relative(resolve(dir), p);
-      if (rel.startsWith('..') || rel.includes(`..${sep}`) || s.includes('/'))
-        throw new UserError(`${index}: shard '${s}' is not a file in the checkpoint folder`);
-      if (!existsSync(p)) throw new UserError(`${index}: names shard '${s}', which is missing from ${dir}`);
-      return p;
-    });
-  }
-  const pickle = PICKLES.find((f) => existsSync(join(dir, f)));
-  if (pickle) {
-    throw new UserError(
-      `${join(dir, pickle)}: tunelab reads only safetensors (it never unpickles files); convert it on a machine with transformers: ` +
-        `python -c "from transformers import AutoModel; AutoModel.from_pretrained('${dir}').save_pretrained('${dir}', safe_serialization=True)"`,
-    );
-  }
-  throw new UserError(
-    `${dir}: no ${HF_WEIGHTS} or ${HF_WEIGHTS_INDEX} (a Hugging Face checkpoint folder holds what save_pretrained writes)`,
-  );
 }
 
 function transposed(t: RawTensor): Float32Array {

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import type { ModelShape } from '../../contracts/model.js';
+import type { RopeScaling } from '../../model/decoder.js';
+import { UserError } from '../../util/errors.js';
+import { formatZodError } from '../../util/zod.js';
+
+/** model_type values this family builds: the Llama architecture and its kin. */
+export const LLAMA_MODEL_TYPES = ['llama', 'mistral', 'qwen2'] as const;
+export type LlamaModelType = (typeof LLAMA_MODEL_TYPES)[number];
+
+/** `rope_scaling` types this family computes. */
+export const ROPE_SCALING_TYPES = ['linear', 'llama3'] as const;
+
+const positive = z.number().int().positive();
+
+const llamaConfigSchema = z
+  .object({
+    model_type: z.string(),
+    vocab_size: positive,
+    hidden_size: positive,
+    num_hidden_layers: positive.max(256),
+    num_attention_heads: positive,
+    num_key_value_heads: positive.nullable().optional(),
+    head_dim: positive.nullable().optional(),
+    intermediate_size: positive,
+    max_position_embeddings: positive,
+    rms_norm_eps: z.number().positive().default(1e-6),
+    rope_theta: z.number().positive().default(10000),
+    rope_scaling: z.record(z.string(), z.unknown()).nullable().optional(),
+    hidden_act: z.string().default('silu'),
+    attention_bias: z.boolean().default(false),
+    mlp_bias: z.boolean().default(false),
+    attention_dropout: z.number().min(0).max(1).default(0),
+    tie_word_embeddings: z.boolean().default(false),
+    initializer_range: z.number().positive().default(0.02),
+    sliding_window: positive.nullable().optional(),
+    use_sliding_window: z.boolean().optional(),
+  })
+  .loose();
+
+export interface LlamaConfig {
+  modelType: LlamaModelType;
+  vocabSize: number;
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediate: number;
+  maxPositions: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling?: RopeScaling;
+  /** biases on q_proj, k_proj, v_proj (Qwen2 always; Llama with attention_bias) */
+  qkvBias: boolean;
+  /** a bias on o_proj (Llama with attention_bias) */
+  outputBias: boolean;
+  mlpBias: boolean;
+  attentionDropout: number;
+  tieWordEmbeddings: boolean;
+  initializerRange: number;
+  /** Mistral's sliding attention window: sequences longer than it are refused */
+  slidingWindow?: number;
+  raw: Record<string, unknown>;
+}
+
+function ropeScaling(raw: Record<string, unknown> | null | undefined, source: string): RopeScaling | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const type = raw.rope_type ?? raw.type;
+  if (type === 'default') return undefined;
+  const num = (k: string, fallback?: number): number => {
+    const v = raw[k] ?? fallback;
+    if (typeof v !== 'number' || !(v > 0)) throw new UserError(`${source}: rope_scaling.${k} must be a positive number`);
+    return v;
+  };
+  if (type === 'linear') return { type: 'linear', factor: num('factor') };
+  if (type === 'llama3') {
+    return {
+      type: 'llama3',
+      factor: num('factor'),
+      lowFreqFactor: num('low_freq_factor'),
+      highFreqFactor: num('high_freq_factor'),
+      originalMaxPositions: num('original_max_position_embeddings'),
+    };
+  }
+  throw new UserError(`${source}: rope_scaling type '${String(type)}' is not supported; supported: ${ROPE_SCALING_TYPES.join(', ')}`);
+}
+
+/** Parse and check a Llama-family `config.json`; every problem names the file and the key. */
+export function parseLlamaConfig(raw: unknown, source: string): LlamaConfig {
+  const r = llamaConfigSchema.safeParse(raw);
+  if (!r.success) throw new UserError(`${source}: ${formatZodError(r.error)}`);
+  const c = r.data;
+  if (!(LLAMA_MODEL_TYPES as readonly string[]).includes(c.model_type)) {
+    throw new UserError(`${source}: model_type '${c.model_type}' is not supported; supported: ${LLAMA_MODEL_TYPES.join(', ')}`);
+  }
+  if (c.hidden_act !== 'silu') throw new UserError(`${source}: hidden_act '${c.hidden_act}' is not supported; supported: silu`);
+  const modelType = c.model_type as LlamaModelType;
+  const kvHeads = c.num_key_value_heads ?? c.num_attention_heads;
+  if (c.num_attention_heads % kvHeads !== 0) {
+    throw new UserError(`${source}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${kvHeads}`);
+  }
+  if (c.head_dim == null && c.hidden_size % c.num_attention_heads !== 0) {
+    throw new UserError(
+      `${source}: hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads} and there is no head_dim`,
+    );
+  }
+  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  if (headDim % 2 !== 0) throw new UserError(`${source}: head_dim ${headDim} is odd (rotary embeddings rotate halves)`);
+  const sliding = modelType === 'mistral' || c.use_sliding_window === true ? (c.sliding_window ?? undefined) : undefined;
+  const scaling = ropeScaling(c.rope_scaling, source);
+  return {
+    modelType,
+    vocabSize: c.vocab_size,
+    hidden: c.hidden_size,
+    layers: c.num_hidden_layers,
+    heads: c.num_attention_heads,
+    kvHeads,
+    headDim,
+    intermediate: c.intermediate_size,
+    maxPositions: c.max_position_embeddings,
+    rmsNormEps: c.rms_norm_eps,
+    ropeTheta: c.rope_theta,
+    ...(scaling === undefined ? {} : { ropeScaling: scaling }),
+    qkvBias: modelType === 'qwen2' || c.attention_bias,
+    outputBias: modelType !== 'qwen2' && c.attention_bias,
+    mlpBias: c.mlp_bias,
+    attentionDropout: c.attention_dropout,
+    tieWordEmbeddings: c.tie_word_embeddings,
+    initializerRange: c.initializer_range,
+    ...(sliding === undefined ? {} : { slidingWindow: sliding }),
+    raw: raw as Record<string, unknown>,
+  };
+}
+
+export function llamaShape(c: LlamaConfig): ModelShape {
+  return {
+    vocabSize: c.vocabSize,
+    maxPositions: c.slidingWindow === undefined ? c.maxPositions : Math.min(c.maxPositions, c.slidingWindow),
+    layers: c.layers,
+    hidden: c.hidden,
+    heads: c.heads,
+    kvHeads: c.kvHeads,
+    headDim: c.headDim,
+    ffnWidth: c.intermediate,
+    gated: true,
+    causal: true,
+    norm: 'rmsnorm',
+    normEps: c.rmsNormEps,
+    dropout: 0,
+  };
+}

@@ -74,6 +74,12 @@ export interface ConformanceOptions {
    * out when $TUNELAB_CONFORMANCE_MODELS is `tiny`.
    */
   models?: ConformanceModel[];
+  /**
+   * false: the rows run on `models` only, not on core's tiny encoder as well (a family's own test
+   * of the built-in methods, whose packages already run the suite on the tiny encoder). Ignored,
+   * and the tiny encoder kept, when `models` is empty or $TUNELAB_CONFORMANCE_MODELS is `tiny`.
+   */
+  tinyBase?: boolean;
 }
 
 interface Built {
@@ -179,7 +185,8 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
 
     // TUNELAB_CONFORMANCE_MODELS=tiny: only core's tiny encoder (a slow backend's run of every method's rows)
     const extra = process.env.TUNELAB_CONFORMANCE_MODELS === 'tiny' ? [] : (options.models ?? []);
-    for (const m of [{ name: '', load: async () => TINY_BASE } as ConformanceModel, ...extra]) {
+    const tiny = options.tinyBase === false && extra.length > 0 ? [] : [{ name: '', load: async () => TINY_BASE } as ConformanceModel];
+    for (const m of [...tiny, ...extra]) {
       const suffix = m.name ? ` (${m.name})` : '';
       const rows = m.name ? options.rows.slice(0, m.rows ?? 1) : options.rows;
       const steps = m.name ? (m.steps ?? 20) : stepsDefault;

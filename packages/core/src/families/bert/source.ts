@@ -1,6 +1,5 @@
 import type { LoadedModel, ModelBlueprint } from '../../contracts/model-source.js';
-import { DEFAULT_SEQUENCE_LENGTH, type HfFamily, type HfLocated } from '../../hub/family.js';
-import { countParams } from '../../model/params.js';
+import { DEFAULT_SEQUENCE_LENGTH, hfLoadedModel, type HfFamily, type HfLocated } from '../../hub/family.js';
 import { HF_MODEL_TYPES, parseHfConfig, usablePositions, encoderShape, type HfConfig } from './config.js';
 import { HfEncoder } from './encoder.js';
 import { readHfCheckpoint } from './load.js';
@@ -20,50 +19,14 @@ export const bertHfFamily: HfFamily = {
   async load(spec, at): Promise<LoadedModel> {
     const ckpt = await readHfCheckpoint(at.dir);
     const shape = blueprintOf(ckpt.config, at);
-    const w = ckpt.weights;
-    const identity = {
-      family: ckpt.config.modelType,
-      sha256: w.sha256,
-      tokenizerSha256: ckpt.tokenizerSha256,
-      source: at.id ?? at.dir,
-      ...(at.revision ? { revision: at.revision } : {}),
-      files: w.files,
-    };
-    return {
-      ...shape,
-      identity,
-      tokenizer: ckpt.tokenizer,
-      checkpointBytes: w.files.reduce((n, f) => n + f.bytes, 0),
-      instantiate: () => ckpt.instantiate(),
-      describe() {
-        const model = ckpt.instantiate();
-        const params = countParams(model.params);
-        model.dispose();
-        return {
-          name: spec,
-          family: ckpt.config.modelType,
-          shape: shape.shape,
-          params,
-          used: Object.fromEntries(w.used),
-          ignored: w.ignored,
-          initialised: w.missingOptional.filter(() => ckpt.config.modelType === 'bert'),
-          tokenizer: {
-            type: ckpt.tokenizer.info.type,
-            vocabSize: ckpt.tokenizer.info.vocabSize,
-            specials: ckpt.tokenizer.info.specials,
-            source: ckpt.tokenizer.info.source,
-          },
-          identity,
-          extra: {
-            hiddenAct: ckpt.config.activation,
-            layerNormEps: ckpt.config.layerNormEps,
-            maxPositionEmbeddings: ckpt.config.maxPositionEmbeddings,
-            typeVocabSize: ckpt.config.typeVocabSize,
-            storedDtypes: w.storedDtypes,
-            defaultSequenceLength: shape.sequenceLength,
-          },
-        };
+    return hfLoadedModel(spec, at, ckpt.config.modelType, ckpt, shape, {
+      initialised: ckpt.config.modelType === 'bert' ? ckpt.weights.missingOptional : [],
+      extra: {
+        hiddenAct: ckpt.config.activation,
+        layerNormEps: ckpt.config.layerNormEps,
+        maxPositionEmbeddings: ckpt.config.maxPositionEmbeddings,
+        typeVocabSize: ckpt.config.typeVocabSize,
       },
-    };
+    });
   },
 };

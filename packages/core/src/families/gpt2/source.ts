@@ -1,6 +1,5 @@
 import type { LoadedModel, ModelBlueprint } from '../../contracts/model-source.js';
-import { DEFAULT_SEQUENCE_LENGTH, type HfFamily, type HfLocated } from '../../hub/family.js';
-import { countParams } from '../../model/params.js';
+import { DEFAULT_SEQUENCE_LENGTH, hfLoadedModel, type HfFamily, type HfLocated } from '../../hub/family.js';
 import { gpt2Shape, parseGpt2Config, type Gpt2Config } from './config.js';
 import { Gpt2Decoder } from './decoder.js';
 import { readGpt2Checkpoint } from './load.js';
@@ -20,46 +19,13 @@ export const gpt2HfFamily: HfFamily = {
   async load(spec, at): Promise<LoadedModel> {
     const ckpt = await readGpt2Checkpoint(at.dir);
     const bp = blueprintOf(ckpt.config, at);
-    const w = ckpt.weights;
-    const identity = {
-      family: 'gpt2',
-      sha256: w.sha256,
-      tokenizerSha256: ckpt.tokenizerSha256,
-      source: at.id ?? at.dir,
-      ...(at.revision ? { revision: at.revision } : {}),
-      files: w.files,
-    };
-    return {
-      ...bp,
-      identity,
-      tokenizer: ckpt.tokenizer,
-      checkpointBytes: w.files.reduce((n, f) => n + f.bytes, 0),
-      instantiate: () => ckpt.instantiate(),
-      describe() {
-        const model = ckpt.instantiate();
-        const params = countParams(model.params);
-        model.dispose();
-        const { info } = ckpt.tokenizer;
-        return {
-          name: spec,
-          family: 'gpt2',
-          shape: bp.shape,
-          params,
-          used: Object.fromEntries(w.used),
-          ignored: w.ignored,
-          initialised: [],
-          tokenizer: { type: info.type, vocabSize: info.vocabSize, specials: info.specials, source: info.source },
-          identity,
-          extra: {
-            activationFunction: ckpt.config.activation,
-            layerNormEpsilon: ckpt.config.layerNormEps,
-            nPositions: ckpt.config.positions,
-            lmHead: 'tied to wte',
-            storedDtypes: w.storedDtypes,
-            defaultSequenceLength: bp.sequenceLength,
-          },
-        };
+    return hfLoadedModel(spec, at, 'gpt2', ckpt, bp, {
+      extra: {
+        activationFunction: ckpt.config.activation,
+        layerNormEpsilon: ckpt.config.layerNormEps,
+        nPositions: ckpt.config.positions,
+        lmHead: 'tied to wte',
       },
-    };
+    });
   },
 };

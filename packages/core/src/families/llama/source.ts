@@ -1,6 +1,5 @@
 import type { LoadedModel, ModelBlueprint } from '../../contracts/model-source.js';
-import { DEFAULT_SEQUENCE_LENGTH, type HfFamily, type HfLocated } from '../../hub/family.js';
-import { countParams } from '../../model/params.js';
+import { DEFAULT_SEQUENCE_LENGTH, hfLoadedModel, type HfFamily, type HfLocated } from '../../hub/family.js';
 import { llamaShape, LLAMA_MODEL_TYPES, parseLlamaConfig, type LlamaConfig } from './config.js';
 import { LlamaDecoder } from './decoder.js';
 import { readLlamaCheckpoint } from './load.js';
@@ -20,49 +19,16 @@ export const llamaHfFamily: HfFamily = {
   async load(spec, at): Promise<LoadedModel> {
     const ckpt = await readLlamaCheckpoint(at.dir);
     const bp = blueprintOf(ckpt.config, at);
-    const w = ckpt.weights;
-    const identity = {
-      family: ckpt.config.modelType,
-      sha256: w.sha256,
-      tokenizerSha256: ckpt.tokenizerSha256,
-      source: at.id ?? at.dir,
-      ...(at.revision ? { revision: at.revision } : {}),
-      files: w.files,
-    };
-    return {
-      ...bp,
-      identity,
-      tokenizer: ckpt.tokenizer,
-      checkpointBytes: w.files.reduce((n, f) => n + f.bytes, 0),
-      instantiate: () => ckpt.instantiate(),
-      describe() {
-        const model = ckpt.instantiate();
-        const params = countParams(model.params);
-        model.dispose();
-        const { info } = ckpt.tokenizer;
-        return {
-          name: spec,
-          family: ckpt.config.modelType,
-          shape: bp.shape,
-          params,
-          used: Object.fromEntries(w.used),
-          ignored: w.ignored,
-          initialised: [],
-          tokenizer: { type: info.type, vocabSize: info.vocabSize, specials: info.specials, source: info.source },
-          identity,
-          extra: {
-            headDim: ckpt.config.headDim,
-            kvHeads: ckpt.config.kvHeads,
-            rmsNormEps: ckpt.config.rmsNormEps,
-            ropeTheta: ckpt.config.ropeTheta,
-            ropeScaling: ckpt.config.ropeScaling ?? null,
-            maxPositionEmbeddings: ckpt.config.maxPositions,
-            lmHead: ckpt.config.tieWordEmbeddings ? 'tied to embed_tokens' : 'lm_head.weight',
-            storedDtypes: w.storedDtypes,
-            defaultSequenceLength: bp.sequenceLength,
-          },
-        };
+    return hfLoadedModel(spec, at, ckpt.config.modelType, ckpt, bp, {
+      extra: {
+        headDim: ckpt.config.headDim,
+        kvHeads: ckpt.config.kvHeads,
+        rmsNormEps: ckpt.config.rmsNormEps,
+        ropeTheta: ckpt.config.ropeTheta,
+        ropeScaling: ckpt.config.ropeScaling ?? null,
+        maxPositionEmbeddings: ckpt.config.maxPositions,
+        lmHead: ckpt.config.tieWordEmbeddings ? 'tied to embed_tokens' : 'lm_head.weight',
       },
-    };
+    });
   },
 };

@@ -86,10 +86,12 @@ export interface EarlyStop {
 }
 
 /**
- * Memory of one training step. `peakBytes` is measured (tf.profile: the most bytes held by tensors
- * at any moment of the step, everything live included); the split is analytic: weights = every
- * parameter, gradients = one per trainable value, optimizer = Adam's two moments per trainable
- * value, activations = the measured rest.
+ * Memory of one training step. `peakBytes` is measured (tf.profile; `scope: 'trial'`: the bytes
+ * the trial holds going into the step, its weights, head, adapter, optimizer state and batch, plus
+ * the most its step's own tensors add at once, so tensors a worker kept from an earlier trial do
+ * not count; records without `scope` counted every tensor alive in the process); the split is
+ * analytic: weights = every parameter, gradients = one per trainable value, optimizer = Adam's
+ * two moments per trainable value, activations = the measured rest.
  */
 export interface MemoryReport {
   peakBytes: number;
@@ -100,6 +102,8 @@ export interface MemoryReport {
   /** bytes the backend's device reports, where it can tell (tfjs-node-gpu) */
   deviceBytes?: number;
   source: 'tf.profile';
+  /** `trial`: the peak counts the trial's own tensors only (absent in older records: the whole process) */
+  scope?: 'trial';
 }
 
 /**

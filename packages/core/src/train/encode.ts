@@ -162,6 +162,11 @@ function trainedPositions(labels: Int32Array): { labels: tf.Tensor1D; weights: t
   };
 }
 
+/** Every tensor of a batch. */
+export function batchTensors(b: Batch): tf.Tensor[] {
+  return [b.ids, b.mask, b.labels, b.weights, ...(b.typeIds ? [b.typeIds] : []), ...(b.positions ? [b.positions] : [])];
+}
+
 export function disposeBatch(b: Batch): void {
-  tf.dispose([b.ids, b.mask, b.labels, b.weights, ...(b.typeIds ? [b.typeIds] : []), ...(b.positions ? [b.positions] : [])]);
+  tf.dispose(batchTensors(b));
 }

@@ -6,9 +6,9 @@ import type { ParamMap } from '../contracts/model.js';
 import { countParams } from '../model/params.js';
 import { restoreRng, shuffle, type Rng } from '../util/rng.js';
 import { BestTracker, isEvalStep, selectedPoint, type CurvePoint, type EarlyStop } from './curve.js';
-import { disposeBatch, makeBatch } from './encode.js';
+import { batchTensors, disposeBatch, makeBatch } from './encode.js';
 import { batchLoss } from './loss.js';
-import { memorySplit, profilePeak } from './memory.js';
+import { memorySplit, profilePeak, tensorBytes } from './memory.js';
 import type { Metrics } from './metrics.js';
 import { adamWStepper } from './optimizer.js';
 import type { TrainState } from './state.js';
@@ -99,7 +99,15 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
       let lossT: tf.Scalar;
       try {
         if (step === Math.min(2, config.steps)) {
-          const p = await profilePeak(loss);
+          const owned = tensorBytes([
+            ...model.params.values(),
+            ...head.params.values(),
+            ...adapter.params.values(),
+            ...(adapter.buffers?.values() ?? []),
+            ...stepper.optimizer.stateTensors(),
+            ...batchTensors(batch),
+          ]);
+          const p = await profilePeak(loss, owned);
           lossT = p.result;
           peakBytes = p.peakBytes;
         } else {

@@ -12,6 +12,8 @@ export {
   silu,
   ropeInvFreq,
   ropeTables,
+  ropeTablesAt,
+  newPositions,
   applyRope,
   causalBias,
   causalSelfAttention,
@@ -20,5 +22,8 @@ export {
   type LayerKV,
   type KVCache,
   type CausalAttentionShape,
+  type DecodeStepOptions,
 } from './decoder.js';
-export { greedy, greedyNoCache, type CausalLM } from './generate.js';
+export { decodeInputs, decodeOutputs, type DecodeInputs } from './decode-step.js';
+export { generate, greedy, greedyNoCache, type CausalLM, type GenerateOptions } from './generate.js';
+export { argmax, chooseNext, type SamplingOptions } from './sampling.js';

@@ -1,6 +1,6 @@
 import type { SlotTensors, WeightFile } from '../checkpoint/hf-folder.js';
 import type { Backbone } from '../contracts/model.js';
-import type { LoadedModel, ModelBlueprint } from '../contracts/model-source.js';
+import type { GenerationInfo, LoadedModel, ModelBlueprint } from '../contracts/model-source.js';
 import { countParams } from '../model/params.js';
 import type { HfTokenizer } from './tokenizer.js';
 
@@ -47,7 +47,7 @@ export function hfLoadedModel(
   family: string,
   ckpt: HfCheckpointRead,
   blueprint: ModelBlueprint,
-  o: { initialised?: string[]; extra: Record<string, unknown> },
+  o: { initialised?: string[]; extra: Record<string, unknown>; generation?: GenerationInfo },
 ): LoadedModel {
   const w = ckpt.weights;
   const identity = {
@@ -63,6 +63,7 @@ export function hfLoadedModel(
     identity,
     tokenizer: ckpt.tokenizer,
     checkpointBytes: w.files.reduce((n, f) => n + f.bytes, 0),
+    ...(o.generation ? { generation: o.generation } : {}),
     instantiate: () => ckpt.instantiate(),
     describe() {
       const model = ckpt.instantiate();

@@ -230,8 +230,9 @@ export function causalSelfAttention(
     const [, K] = t.shape;
     const th = tf.transpose(t, [0, 2, 1, 3]); // [B, G, K, hd]
     if (G === H) return th as tf.Tensor4D;
-    // repeat_kv: every key/value head serves heads/kvHeads consecutive query heads
-    return tf.reshape(tf.tile(tf.expandDims(th, 2), [1, 1, H / G, 1, 1]), [B, H, K, hd]) as tf.Tensor4D;
+    // repeat_kv: every key/value head serves heads/kvHeads consecutive query heads (a rank-4
+    // tile: tfjs has no gradient for tiling rank 5)
+    return tf.reshape(tf.tile(tf.reshape(th, [B, G, 1, K! * hd]), [1, 1, H / G, 1]), [B, H, K!, hd]) as tf.Tensor4D;
   };
   const qh = tf.transpose(q, [0, 2, 1, 3]); // [B, H, S, hd]
   const scores = tf.matMul(qh, heads(kAll), false, true); // [B, H, S, P+K]

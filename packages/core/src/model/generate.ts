@@ -144,3 +144,9 @@ export function greedy(model: CausalLM, promptIds: readonly number[], maxNewToke
 export function greedyNoCache(model: CausalLM, promptIds: readonly number[], maxNewTokens: number): number[] {
   return generate(model, [promptIds], { maxNewTokens, padId: 0, noCache: true })[0]!;
 }
+
+/** Whether a backbone is a decoder with an LM head (what `generate` runs). */
+export function isCausalLM(b: unknown): b is CausalLM {
+  const m = b as Partial<CausalLM> | null;
+  return typeof m?.decode === 'function' && typeof m.logits === 'function';
+}

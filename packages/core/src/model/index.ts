@@ -25,5 +25,5 @@ export {
   type DecodeStepOptions,
 } from './decoder.js';
 export { decodeInputs, decodeOutputs, type DecodeInputs } from './decode-step.js';
-export { generate, greedy, greedyNoCache, type CausalLM, type GenerateOptions } from './generate.js';
+export { generate, greedy, greedyNoCache, isCausalLM, type CausalLM, type GenerateOptions } from './generate.js';
 export { argmax, chooseNext, type SamplingOptions } from './sampling.js';

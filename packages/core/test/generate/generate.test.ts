@@ -27,14 +27,6 @@ type Decoder = Backbone & CausalLM;
 const LOADERS = { 'gpt2-tiny': loadGpt2, 'llama-tiny': loadLlama } as const;
 const models = new Map<string, Decoder>();
 
-beforeAll(async () => {
-  await selectBackend('cpu');
-  for (const [name, load] of Object.entries(LOADERS)) models.set(name, (await load(fixtureDir(name))).model);
-});
-afterAll(() => {
-  for (const m of models.values()) m.dispose();
-});
-
 /** Runs `f` and checks it left no tensor behind. */
 function noLeak<T>(f: () => T): T {
   const before = tf.memory().numTensors;
@@ -64,74 +56,88 @@ function hooksFor(model: Decoder, seed: number): { hooks: ForwardHooks; dispose:
   return { hooks, dispose: () => tf.dispose([prompt, shift, ...pk.flatMap((p) => [p.key, p.value])]) };
 }
 
-for (const name of Object.keys(LOADERS)) {
-  describe(`generate on ${name}`, () => {
-    const r = ref(name);
-    const prompts = r.text_encodings.map((e) => e.ids);
-    const N = r.greedy_continuation.length;
-    const base = { maxNewTokens: N, padId: r.padding_id };
-
-    it('batched, left-padded greedy: row 0 is the reference continuation, every row equals itself generated alone, cache equals no cache', () => {
-      const model = models.get(name)!;
-      expect(prompts[0]).toEqual(r.greedy_prompt_ids);
-      expect(new Set(prompts.map((p) => p.length)).size).toBeGreaterThan(1); // really padded
-      const batched = noLeak(() => generate(model, prompts, base));
-      expect(batched[0]).toEqual(r.greedy_continuation);
-      const alone = prompts.map((p) => noLeak(() => generate(model, [p], base))[0]);
-      expect(batched).toEqual(alone);
-      expect(noLeak(() => generate(model, prompts, { ...base, noCache: true }))).toEqual(batched);
-      expect(batched.every((row) => row.length === N)).toBe(true);
-    });
-
-    it('a row stops at an EOS id (not returned); the others run on', () => {
-      const model = models.get(name)!;
-      const plain = generate(model, prompts, base);
-      const stop = r.greedy_continuation[3]!;
-      const got = noLeak(() => generate(model, prompts, { ...base, eosIds: [999999, stop] }));
-      expect(got[0]).toEqual(r.greedy_continuation.slice(0, 3));
-      prompts.forEach((_, b) => {
-        const at = plain[b]!.indexOf(stop);
-        expect(got[b]).toEqual(at < 0 ? plain[b] : plain[b]!.slice(0, at));
+for (const backend of ['cpu', 'wasm', 'native'] as const) {
+  for (const name of Object.keys(LOADERS)) {
+    describe(`generate on ${name} (${backend})`, () => {
+      beforeAll(async () => {
+        await selectBackend(backend);
+        models.set(name, (await LOADERS[name as keyof typeof LOADERS](fixtureDir(name))).model);
       });
-      // every row stopping at once ends generation
-      const firsts = plain.map((row) => row[0]!);
-      expect(generate(model, prompts, { ...base, eosIds: firsts })).toEqual(prompts.map(() => []));
-    });
+      afterAll(() => models.get(name)!.dispose());
 
-    it('seeded sampling is reproducible, differs across seeds, and top-p = tiny is greedy', () => {
-      const model = models.get(name)!;
-      const sample = (seed: number, topP = 1) =>
-        noLeak(() => generate(model, prompts, { ...base, temperature: 1.5, topP, rng: createRng(seed) }));
-      const a = sample(1);
-      expect(sample(1)).toEqual(a);
-      expect(sample(2)).not.toEqual(a);
-      expect(a).not.toEqual(generate(model, prompts, base));
-      expect(sample(3, 1e-9)).toEqual(generate(model, prompts, base));
-      // sampling without a cache draws the same ids from the same stream
-      expect(generate(model, prompts, { ...base, temperature: 1.5, rng: createRng(1), noCache: true })).toEqual(a);
-    });
+      const r = ref(name);
+      const prompts = r.text_encodings.map((e) => e.ids);
+      const N = r.greedy_continuation.length;
+      const base = { maxNewTokens: N, padId: r.padding_id };
 
-    it("an adapter's hooks (prompt vectors, prefix keys/values, linears) act on every pass: batched = alone = no cache", () => {
-      const model = models.get(name)!;
-      const { hooks, dispose } = hooksFor(model, 7);
-      try {
-        const o = { ...base, hooks };
-        const batched = noLeak(() => generate(model, prompts, o));
-        expect(batched).not.toEqual(generate(model, prompts, base));
-        expect(prompts.map((p) => generate(model, [p], o)[0])).toEqual(batched);
-        expect(noLeak(() => generate(model, prompts, { ...o, noCache: true }))).toEqual(batched);
-        // each kind of hook alone changes the result
-        for (const k of ['inputPrefix', 'prefixKV', 'linear'] as const) {
-          expect(generate(model, prompts, { ...base, hooks: { [k]: hooks[k] } }), k).not.toEqual(generate(model, prompts, base));
+      it('batched, left-padded greedy: row 0 is the reference continuation, every row equals itself generated alone, cache equals no cache', () => {
+        const model = models.get(name)!;
+        expect(prompts[0]).toEqual(r.greedy_prompt_ids);
+        expect(new Set(prompts.map((p) => p.length)).size).toBeGreaterThan(1); // really padded
+        const batched = noLeak(() => generate(model, prompts, base));
+        expect(batched[0]).toEqual(r.greedy_continuation);
+        const alone = prompts.map((p) => noLeak(() => generate(model, [p], base))[0]);
+        expect(batched).toEqual(alone);
+        expect(noLeak(() => generate(model, prompts, { ...base, noCache: true }))).toEqual(batched);
+        expect(batched.every((row) => row.length === N)).toBe(true);
+      });
+
+      it('a row stops at an EOS id (not returned); the others run on', () => {
+        const model = models.get(name)!;
+        const plain = generate(model, prompts, base);
+        const stop = r.greedy_continuation[3]!;
+        const got = noLeak(() => generate(model, prompts, { ...base, eosIds: [999999, stop] }));
+        expect(got[0]).toEqual(r.greedy_continuation.slice(0, 3));
+        prompts.forEach((_, b) => {
+          const at = plain[b]!.indexOf(stop);
+          expect(got[b]).toEqual(at < 0 ? plain[b] : plain[b]!.slice(0, at));
+        });
+        // every row stopping at once ends generation
+        const firsts = plain.map((row) => row[0]!);
+        expect(generate(model, prompts, { ...base, eosIds: firsts })).toEqual(prompts.map(() => []));
+      });
+
+      it('seeded sampling is reproducible, differs across seeds, and top-p = tiny is greedy', () => {
+        const model = models.get(name)!;
+        const sample = (seed: number, topP = 1) =>
+          noLeak(() => generate(model, prompts, { ...base, temperature: 1.5, topP, rng: createRng(seed) }));
+        const a = sample(1);
+        expect(sample(1)).toEqual(a);
+        expect(sample(2)).not.toEqual(a);
+        expect(a).not.toEqual(generate(model, prompts, base));
+        expect(sample(3, 1e-9)).toEqual(generate(model, prompts, base));
+        // sampling without a cache draws the same ids from the same stream
+        expect(generate(model, prompts, { ...base, temperature: 1.5, rng: createRng(1), noCache: true })).toEqual(a);
+      });
+
+      it("an adapter's hooks (prompt vectors, prefix keys/values, linears) act on every pass: batched = alone = no cache", () => {
+        const model = models.get(name)!;
+        const { hooks, dispose } = hooksFor(model, 7);
+        try {
+          const o = { ...base, hooks };
+          const batched = noLeak(() => generate(model, prompts, o));
+          expect(batched).not.toEqual(generate(model, prompts, base));
+          expect(prompts.map((p) => generate(model, [p], o)[0])).toEqual(batched);
+          expect(noLeak(() => generate(model, prompts, { ...o, noCache: true }))).toEqual(batched);
+          // each kind of hook alone changes the result
+          for (const k of ['inputPrefix', 'prefixKV', 'linear'] as const) {
+            expect(generate(model, prompts, { ...base, hooks: { [k]: hooks[k] } }), k).not.toEqual(generate(model, prompts, base));
+          }
+        } finally {
+          dispose();
         }
-      } finally {
-        dispose();
-      }
+      });
     });
-  });
+  }
 }
 
 describe('generate: edge cases', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+    models.set('llama-tiny', (await loadLlama(fixtureDir('llama-tiny'))).model);
+  });
+  afterAll(() => models.get('llama-tiny')!.dispose());
+
   it('no prompts, no new tokens, an empty prompt', () => {
     const model = models.get('llama-tiny')!;
     expect(generate(model, [], { maxNewTokens: 4, padId: 2 })).toEqual([]);

@@ -80,7 +80,15 @@ export function hfLoadedModel(
         initialised: o.initialised ?? [],
         tokenizer: { type: info.type, vocabSize: info.vocabSize, specials: info.specials, source: info.source },
         identity,
-        extra: { ...o.extra, storedDtypes: w.storedDtypes, defaultSequenceLength: blueprint.sequenceLength },
+        extra: {
+          ...o.extra,
+          storedDtypes: w.storedDtypes,
+          defaultSequenceLength: blueprint.sequenceLength,
+          // a decoder's generation settings (tunelab generate): stop ids and the chat template
+          ...(o.generation
+            ? { eosIds: o.generation.eosIds, eosFrom: o.generation.eosSource, chatTemplate: o.generation.chatTemplate ?? null }
+            : {}),
+        },
       };
     },
   };

@@ -97,6 +97,7 @@ describe('EOS ids', () => {
     const ctx = { cache: tmpdir(), backend: { name: 'cpu' } as never, log: () => {} };
     const gpt2 = await hfModelSource().load(`hf:${fixtureDir('gpt2-tiny')}`, ctx);
     expect(gpt2.generation?.eosIds).toEqual([328]);
+    expect(gpt2.describe().extra).toMatchObject({ eosIds: [328], chatTemplate: null }); // model-info shows them
     const bert = await hfModelSource().load(`hf:${fixtureDir('bert-tiny')}`, ctx);
     expect(bert.generation).toBeUndefined();
   });

@@ -29,6 +29,8 @@ export const llamaHfFamily: HfFamily = {
         ropeTheta: ckpt.config.ropeTheta,
         ropeScaling: ckpt.config.ropeScaling ?? null,
         maxPositionEmbeddings: ckpt.config.maxPositions,
+        slidingWindow:
+          ckpt.config.slidingWindow === undefined ? null : { window: ckpt.config.slidingWindow, fromLayer: ckpt.config.windowFrom ?? 0 },
         lmHead: ckpt.config.tieWordEmbeddings ? 'tied to embed_tokens' : 'lm_head.weight',
       },
     });

@@ -116,6 +116,21 @@ describe('decoder checkpoint variants load to the same outputs', () => {
     mistral.model.dispose();
   });
 
+  it('grouped-query attention trains: gradients reach the key/value weights (repeat_kv has a gradient)', async () => {
+    const { model } = await loadLlama(fixtureDir('llama-tiny'));
+    const key = model.params.get('layers.0.attn.key.weight')!;
+    const value = model.params.get('layers.1.attn.value.weight')!;
+    const norms = tf.tidy(() => {
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.square(model.forward(tf.tensor2d(IDS, undefined, 'int32'), tf.tensor2d(MASK), { training: false }))) as tf.Scalar,
+        [key, value],
+      );
+      return [key, value].map((v) => tf.norm(grads[v.name]!).dataSync()[0]!);
+    });
+    expect(norms.every((x) => x > 0 && Number.isFinite(x))).toBe(true);
+    model.dispose();
+  });
+
   it('tied Llama embeddings (no lm_head.weight): logits are the hidden states times embed_tokens^T', async () => {
     const dir = await variant('llama-tiny', 'llama-tied', (t, cfg) => {
       t.delete('lm_head.weight');

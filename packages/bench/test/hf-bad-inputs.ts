@@ -129,6 +129,11 @@ export function HF_BAD_CASES(ws: Ws): { name: string; args: () => string[]; mess
       message: /--top-p: must be in \(0, 1\] \(got 0\)/,
     },
     {
+      name: 'generate: --top-p without --temperature (greedy would ignore it)',
+      args: generate('hf:' + LLAMA.replace(/\/$/, ''), '--top-p', '0.9'),
+      message: /--top-p: applies only when sampling; add --temperature > 0/,
+    },
+    {
       name: 'HF: a folder without config.json',
       args: train('no-config'),
       message: /hf\/no-config: no config\.json \(not a Hugging Face checkpoint folder\)/,

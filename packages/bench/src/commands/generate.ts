@@ -22,10 +22,9 @@ export function generateCommand(y: Argv) {
         .option('temperature', { type: 'number', default: 0, describe: '0: greedy; > 0: sample from softmax(logits / temperature)' })
         .option('top-p', {
           type: 'number',
-          default: 1,
-          describe: 'nucleus sampling: keep the most likely tokens up to this probability mass',
+          describe: 'with --temperature: nucleus sampling, keep the most likely tokens up to this probability mass (default 1: all)',
         })
-        .option('seed', { type: 'number', default: 0, describe: 'seed of the sampling stream' })
+        .option('seed', { type: 'number', describe: 'with --temperature: seed of the sampling stream (default 0)' })
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per prompt (prompt, promptIds, ids, text)' }),
     async (a) => {
       const adapter = a.adapter as unknown;
@@ -39,8 +38,8 @@ export function generateCommand(y: Argv) {
           chat: a.chat,
           maxNewTokens: a['max-new-tokens'],
           temperature: a.temperature,
-          topP: a['top-p'],
-          seed: a.seed,
+          ...(a['top-p'] !== undefined ? { topP: a['top-p'] } : {}),
+          ...(a.seed !== undefined ? { seed: a.seed } : {}),
         },
         env,
       );

@@ -26,8 +26,10 @@ export interface GenerateRequest {
   chat: boolean;
   maxNewTokens: number;
   temperature: number;
-  topP: number;
-  seed: number;
+  /** nucleus sampling (with temperature > 0); 1 when absent */
+  topP?: number;
+  /** the sampling stream's seed (with temperature > 0); 0 when absent */
+  seed?: number;
 }
 
 export interface Completion {
@@ -45,8 +47,16 @@ function checkRequest(r: GenerateRequest): void {
     throw new UserError(`--max-new-tokens: must be an integer >= 1 (got ${r.maxNewTokens})`);
   if (!(Number.isFinite(r.temperature) && r.temperature >= 0))
     throw new UserError(`--temperature: must be a number >= 0 (got ${r.temperature})`);
-  if (!(Number.isFinite(r.topP) && r.topP > 0 && r.topP <= 1)) throw new UserError(`--top-p: must be in (0, 1] (got ${r.topP})`);
-  if (!Number.isInteger(r.seed)) throw new UserError(`--seed: must be an integer (got ${r.seed})`);
+  if (r.topP !== undefined && !(Number.isFinite(r.topP) && r.topP > 0 && r.topP <= 1))
+    throw new UserError(`--top-p: must be in (0, 1] (got ${r.topP})`);
+  if (r.seed !== undefined && !Number.isInteger(r.seed)) throw new UserError(`--seed: must be an integer (got ${r.seed})`);
+  for (const [flag, v] of [
+    ['--top-p', r.topP],
+    ['--seed', r.seed],
+  ] as const) {
+    if (v !== undefined && r.temperature === 0)
+      throw new UserError(`${flag}: applies only when sampling; add --temperature > 0 (without it, decoding is greedy)`);
+  }
 }
 
 /** The prompt ids as the checkpoint's tokenizer frames one text (Llama: <s> first; GPT-2: nothing added), or the rendered chat. */
@@ -131,7 +141,7 @@ export async function generateText(r: GenerateRequest, env: TrialEnv): Promise<C
       eosIds: gen.eosIds,
       padId: loaded.tokenizer.padId,
       ...(adapter ? { hooks: adapter.hooks } : {}),
-      ...(r.temperature > 0 ? { temperature: r.temperature, topP: r.topP, rng: createRng(`${r.seed}:generate`) } : {}),
+      ...(r.temperature > 0 ? { temperature: r.temperature, topP: r.topP ?? 1, rng: createRng(`${r.seed ?? 0}:generate`) } : {}),
     });
     return ids.map((row, i) => ({ prompt: r.prompts[i]!, promptIds: prompts[i]!, ids: row, text: loaded.tokenizer.decode(row) }));
   } finally {

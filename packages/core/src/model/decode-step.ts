@@ -27,22 +27,25 @@ export interface DecodeInputs {
 }
 
 /**
- * Prefix, keep mask and positions of one decode pass. `embedded`: the tokens' embeddings [B, T, d].
+ * Token embeddings, prefix, keep mask and positions of one decode pass: `table` is the token
+ * embedding matrix [vocab, d], `ids` and `mask` [B, T].
  * Prompt vectors go in front of the token embeddings on the first pass only (later passes see
  * them through the cache); they take positions 0..P-1 and the tokens count on from P, on the
  * cached and the uncached path alike.
  */
 export function decodeInputs(
-  embedded: tf.Tensor3D,
+  table: tf.Tensor,
+  ids: tf.Tensor2D,
   mask: tf.Tensor2D,
   o: ForwardOptions,
   maxPositions: number,
   cache?: KVCache,
-  d?: DecodeStepOptions,
+  opts?: DecodeStepOptions,
 ): DecodeInputs {
-  const [B, T] = mask.shape;
+  const [B, T] = ids.shape;
+  const d = table.shape[1]!;
   const past = cache?.length ?? 0;
-  let x = embedded;
+  let x = tf.reshape(tf.gather(table, tf.reshape(ids, [-1])), [B, T, d]) as tf.Tensor3D;
   let keep = mask;
   const prefix = past === 0 ? (o.hooks?.inputPrefix?.(hookContext(o)) ?? null) : null; // [P, d]
   const P = prefix === null ? 0 : prefix.shape[0];
@@ -57,7 +60,7 @@ export function decodeInputs(
     );
   }
   const keepAll = cache ? (tf.concat([cache.mask, keep], 1) as tf.Tensor2D) : keep;
-  if (!(d?.maskPositions === true || cache?.next !== undefined)) return { x, B, S, P, past, keepAll, positions: null };
+  if (!(opts?.maskPositions === true || cache?.next !== undefined)) return { x, B, S, P, past, keepAll, positions: null };
   const rows = (keep.arraySync() as number[][]).map((r) => r.map((k) => (k > 0 ? 1 : 0)));
   const { positions, next } = newPositions(rows, cache?.next);
   return { x, B, S, P, past, keepAll, positions, next };
@@ -71,4 +74,11 @@ export function decodeOutputs(out: tf.Tensor3D, inp: DecodeInputs, layers: Layer
     hidden: P === 0 ? out : tf.slice(out, [0, P, 0], [B, S - P, d]),
     cache: { layers, mask: inp.keepAll, length: inp.past + S, ...(inp.next ? { next: inp.next } : {}) },
   };
+}
+
+/** An LM head: hidden [B, T, d] x W^T (W [vocab, d]: lm_head.weight, or the token embeddings when tied) -> logits [B, T, vocab]. */
+export function lmLogits(hidden: tf.Tensor3D, weight: tf.Tensor): tf.Tensor3D {
+  const [B, T, d] = hidden.shape;
+  const V = weight.shape[0]!;
+  return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(hidden, [B * T, d]), weight as tf.Tensor2D, false, true), [B, T, V]) as tf.Tensor3D);
 }

@@ -24,6 +24,6 @@ export {
   type CausalAttentionShape,
   type DecodeStepOptions,
 } from './decoder.js';
-export { decodeInputs, decodeOutputs, type DecodeInputs } from './decode-step.js';
+export { decodeInputs, decodeOutputs, lmLogits, type DecodeInputs } from './decode-step.js';
 export { generate, greedy, greedyNoCache, isCausalLM, type CausalLM, type GenerateOptions } from './generate.js';
 export { argmax, chooseNext, type SamplingOptions } from './sampling.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
 import { activation } from '../../model/activations.js';
-import { decodeInputs, decodeOutputs } from '../../model/decode-step.js';
+import { decodeInputs, decodeOutputs, lmLogits } from '../../model/decode-step.js';
 import { causalBias, causalSelfAttention, type DecodeStepOptions, type KVCache, type LayerKV } from '../../model/decoder.js';
 import type { CausalLM } from '../../model/generate.js';
 import { HookedBackbone } from '../../model/hooked.js';
@@ -56,10 +56,9 @@ export class Gpt2Decoder extends HookedBackbone implements Backbone, CausalLM {
     opts?: DecodeStepOptions,
   ): { hidden: tf.Tensor3D; cache: KVCache } {
     const c = this.config;
-    const [B, T] = ids.shape;
+    const B = ids.shape[0];
     const d = c.hidden;
-    const tokens = tf.reshape(tf.gather(this.p('embeddings.token'), tf.reshape(ids, [-1])), [B, T, d]) as tf.Tensor3D;
-    const inp = decodeInputs(tokens, mask, o, this.shape.maxPositions, cache, opts);
+    const inp = decodeInputs(this.p('embeddings.token'), ids, mask, o, this.shape.maxPositions, cache, opts);
     const { S, past } = inp;
     const table = this.p('embeddings.position');
     // positions past..past+S-1 in every row, or each row's own (left padding)
@@ -92,15 +91,7 @@ export class Gpt2Decoder extends HookedBackbone implements Backbone, CausalLM {
 
   /** The tied LM head: hidden [B, T, d] x wte^T -> logits [B, T, vocab]. */
   logits(hidden: tf.Tensor3D): tf.Tensor3D {
-    const [B, T, d] = hidden.shape;
-    return tf.tidy(
-      () =>
-        tf.reshape(tf.matMul(tf.reshape(hidden, [B * T, d]), this.p('embeddings.token'), false, true), [
-          B,
-          T,
-          this.shape.vocabSize,
-        ]) as tf.Tensor3D,
-    );
+    return lmLogits(hidden, this.p('embeddings.token'));
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
-import { decodeInputs, decodeOutputs } from '../../model/decode-step.js';
+import { decodeInputs, decodeOutputs, lmLogits } from '../../model/decode-step.js';
 import {
   causalBias,
   causalSelfAttention,
@@ -67,10 +67,9 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
     opts?: DecodeStepOptions,
   ): { hidden: tf.Tensor3D; cache: KVCache } {
     const c = this.config;
-    const [B, T] = ids.shape;
+    const B = ids.shape[0];
     const d = c.hidden;
-    const emb = tf.reshape(tf.gather(this.p('embeddings.token'), tf.reshape(ids, [-1])), [B, T, d]) as tf.Tensor3D;
-    const inp = decodeInputs(emb, mask, o, this.shape.maxPositions, cache, opts);
+    const inp = decodeInputs(this.p('embeddings.token'), ids, mask, o, this.shape.maxPositions, cache, opts);
     const { S, past } = inp;
     let h = tf.reshape(inp.x, [B * S, d]) as tf.Tensor2D;
     const bias = causalBias(inp.keepAll, S, past);
@@ -101,11 +100,7 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
 
   /** The LM head: hidden [B, T, d] x W^T ([vocab, d]: lm_head.weight, or the token embeddings when tied) -> [B, T, vocab]. */
   logits(hidden: tf.Tensor3D): tf.Tensor3D {
-    const [B, T, d] = hidden.shape;
-    const w = this.params.get('lm_head.weight') ?? this.p('embeddings.token');
-    return tf.tidy(
-      () => tf.reshape(tf.matMul(tf.reshape(hidden, [B * T, d]), w, false, true), [B, T, this.shape.vocabSize]) as tf.Tensor3D,
-    );
+    return lmLogits(hidden, this.params.get('lm_head.weight') ?? this.p('embeddings.token'));
   }
 
   dispose(): void {

@@ -14,6 +14,8 @@ export {
   silu,
   ropeInvFreq,
   ropeTables,
+  ropeTablesAt,
+  newPositions,
   applyRope,
   causalBias,
   causalSelfAttention,
@@ -22,5 +24,8 @@ export {
   type LayerKV,
   type KVCache,
   type CausalAttentionShape,
+  type DecodeStepOptions,
 } from './decoder.js';
-export { greedy, greedyNoCache, type CausalLM } from './generate.js';
+export { decodeInputs, decodeOutputs, lmLogits, type DecodeInputs } from './decode-step.js';
+export { generate, greedy, greedyNoCache, isCausalLM, type CausalLM, type GenerateOptions } from './generate.js';
+export { argmax, chooseNext, type SamplingOptions } from './sampling.js';

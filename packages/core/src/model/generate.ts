@@ -42,7 +42,7 @@ function unflat(ts: tf.Tensor[], like: Pick<KVCache, 'length' | 'next'>): KVCach
   return { mask: ts[0] as tf.Tensor2D, layers, length: like.length, ...(like.next ? { next: like.next } : {}) };
 }
 
-/** The last position's logits of every row of one pass, [B][vocab], and (cached path) the extended cache. */
+/** One pass: the last position's logits of every row, [B, vocab], and (cached path) the extended cache. */
 function step(
   model: CausalLM,
   ids: number[][],
@@ -50,12 +50,11 @@ function step(
   fo: ForwardOptions,
   prev: KVCache | undefined,
   keep: boolean,
-): { logits: Float32Array[]; cache?: KVCache } {
+): { logits: tf.Tensor2D; cache?: KVCache } {
   const B = ids.length;
   const T = ids[0]!.length;
-  let rows: Float32Array[] = [];
   let like: Pick<KVCache, 'length' | 'next'> = { length: 0 };
-  const kept = tf.tidy(() => {
+  const [logits, ...kept] = tf.tidy(() => {
     const r = model.decode(
       tf.tensor2d(ids, [B, T], 'int32'),
       tf.tensor2d(mask, [B, T], 'float32'),
@@ -65,13 +64,93 @@ function step(
     );
     const d = r.hidden.shape[2];
     const lg = model.logits(tf.slice(r.hidden, [0, T - 1, 0], [B, 1, d]));
-    const V = lg.shape[2];
-    const all = lg.dataSync() as Float32Array;
-    rows = Array.from({ length: B }, (_, b) => all.slice(b * V, (b + 1) * V));
     like = { length: r.cache.length, ...(r.cache.next ? { next: r.cache.next } : {}) };
-    return keep ? flat(r.cache) : [];
+    return [tf.reshape(lg, [B, lg.shape[2]]), ...(keep ? flat(r.cache) : [])];
   });
-  return { logits: rows, ...(keep ? { cache: unflat(kept, like) } : {}) };
+  return { logits: logits as tf.Tensor2D, ...(keep ? { cache: unflat(kept, like) } : {}) };
+}
+
+/**
+ * The state of one batched generation between passes: the rows' ids so far, which have stopped,
+ * and the next pass's input (the whole left-padded prompt first, then one id per row).
+ */
+class Decoding {
+  readonly out: number[][];
+  ids: number[][];
+  mask: number[][];
+  private readonly done: boolean[];
+  private readonly eos: Set<number>;
+
+  constructor(
+    prompts: readonly (readonly number[])[],
+    private readonly o: GenerateOptions,
+  ) {
+    if (!(Number.isInteger(o.maxNewTokens) && o.maxNewTokens >= 0))
+      throw new Error(`maxNewTokens must be an integer >= 0 (got ${o.maxNewTokens})`);
+    prompts.forEach((p, i) => {
+      if (p.length === 0) throw new Error(`prompt ${i} is empty: generation needs at least one token to start from`);
+    });
+    this.out = prompts.map(() => []);
+    this.eos = new Set(o.eosIds ?? []);
+    const L = Math.max(0, ...prompts.map((p) => p.length));
+    this.ids = prompts.map((p) => [...Array<number>(L - p.length).fill(o.padId), ...p]);
+    this.mask = prompts.map((p) => [...Array<number>(L - p.length).fill(0), ...p.map(() => 1)]);
+    this.done = prompts.map(() => prompts.length === 0 || o.maxNewTokens === 0);
+  }
+
+  get finished(): boolean {
+    return this.done.every(Boolean);
+  }
+
+  /** Take one pass's logits ([B * vocab], row-major): choose each running row's id; false once every row has stopped. */
+  advance(all: Float32Array): boolean {
+    const o = this.o;
+    const B = this.out.length;
+    const V = all.length / B;
+    const chosen = this.out.map((row, b) => {
+      if (this.done[b]) return o.padId;
+      const id = chooseNext(all.subarray(b * V, (b + 1) * V), o);
+      if (this.eos.has(id)) this.done[b] = true;
+      else row.push(id);
+      return id;
+    });
+    if (this.finished) return false;
+    // a stopped row runs on with the pad id (its outputs are never read; rows do not see each other)
+    const col = chosen.map((id, b) => (this.done[b] ? o.padId : id));
+    if (o.noCache === true) {
+      this.ids = this.ids.map((row, b) => [...row, col[b]!]);
+      this.mask = this.mask.map((row) => [...row, 1]);
+    } else {
+      this.ids = col.map((id) => [id]);
+      this.mask = Array.from({ length: B }, () => [1]);
+    }
+    return true;
+  }
+}
+
+/** One pass of a generation: run it, free the previous cache, hand back the logits tensor (the caller reads and frees it). */
+function pass(model: CausalLM, d: Decoding, o: GenerateOptions, fo: ForwardOptions, cache: { c?: KVCache }): tf.Tensor2D {
+  const prev = cache.c;
+  const r = step(model, d.ids, d.mask, fo, prev, o.noCache !== true);
+  if (prev !== undefined) disposeKVCache(prev);
+  cache.c = r.cache;
+  return r.logits;
+}
+
+function read(t: tf.Tensor2D): Float32Array {
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+async function readAsync(t: tf.Tensor2D): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 /**
@@ -83,53 +162,31 @@ function step(
  * has stopped or after `maxNewTokens`. Input-prefix vectors (`hooks.inputPrefix`) go in front of
  * the padded prompt on the first pass only and take positions 0..P-1 (each row's tokens count on
  * from P); prefix keys/values (`hooks.prefixKV`) are given again at every step. Every tensor it
- * makes is disposed.
+ * makes is disposed. Reads the device synchronously: on a GPU backend use `generateAsync`.
  */
 export function generate(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): number[][] {
-  if (!(Number.isInteger(o.maxNewTokens) && o.maxNewTokens >= 0))
-    throw new Error(`maxNewTokens must be an integer >= 0 (got ${o.maxNewTokens})`);
-  if (prompts.length === 0) return [];
-  prompts.forEach((p, i) => {
-    if (p.length === 0) throw new Error(`prompt ${i} is empty: generation needs at least one token to start from`);
-  });
-  const out: number[][] = prompts.map(() => []);
-  if (o.maxNewTokens === 0) return out;
-  const eos = new Set(o.eosIds ?? []);
-  const L = Math.max(...prompts.map((p) => p.length));
-  const B = prompts.length;
-  let ids = prompts.map((p) => [...Array<number>(L - p.length).fill(o.padId), ...p]);
-  let mask = prompts.map((p) => [...Array<number>(L - p.length).fill(0), ...p.map(() => 1)]);
-  const done = prompts.map(() => false);
+  const d = new Decoding(prompts, o);
   const fo: ForwardOptions = { training: false, ...(o.hooks ? { hooks: o.hooks } : {}) };
-  let cache: KVCache | undefined;
+  const cache: { c?: KVCache } = {};
   try {
-    for (let n = 0; n < o.maxNewTokens; n++) {
-      const prev = cache;
-      const r = step(model, ids, mask, fo, prev, o.noCache !== true);
-      if (prev !== undefined) disposeKVCache(prev);
-      cache = r.cache;
-      const chosen = r.logits.map((lg, b) => {
-        if (done[b]) return o.padId;
-        const id = chooseNext(lg, o);
-        if (eos.has(id)) done[b] = true;
-        else out[b]!.push(id);
-        return id;
-      });
-      if (done.every(Boolean)) break;
-      // a stopped row runs on with the pad id (its outputs are never read; rows do not see each other)
-      const col = chosen.map((id, b) => (done[b] ? o.padId : id));
-      if (o.noCache === true) {
-        ids = ids.map((row, b) => [...row, col[b]!]);
-        mask = mask.map((row) => [...row, 1]);
-      } else {
-        ids = col.map((id) => [id]);
-        mask = Array.from({ length: B }, () => [1]);
-      }
-    }
+    for (let n = 0; n < o.maxNewTokens && !d.finished; n++) if (!d.advance(read(pass(model, d, o, fo, cache)))) break;
   } finally {
-    if (cache !== undefined) disposeKVCache(cache);
+    if (cache.c !== undefined) disposeKVCache(cache.c);
   }
-  return out;
+  return d.out;
+}
+
+/** `generate` reading each pass's logits asynchronously (what evaluation uses: on a GPU backend a synchronous read blocks or fails). */
+export async function generateAsync(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<number[][]> {
+  const d = new Decoding(prompts, o);
+  const fo: ForwardOptions = { training: false, ...(o.hooks ? { hooks: o.hooks } : {}) };
+  const cache: { c?: KVCache } = {};
+  try {
+    for (let n = 0; n < o.maxNewTokens && !d.finished; n++) if (!d.advance(await readAsync(pass(model, d, o, fo, cache)))) break;
+  } finally {
+    if (cache.c !== undefined) disposeKVCache(cache.c);
+  }
+  return d.out;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { Template } from '@huggingface/jinja';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../checkpoint/io.js';
 import type { GenerationInfo } from '../contracts/model-source.js';
+import type { ChatMessage } from '../contracts/task.js';
+import { renderChatTemplate } from './chat-template.js';
 import { UserError } from '../util/errors.js';
 import type { HfTokenizer } from './tokenizer.js';
 
@@ -61,28 +62,20 @@ export async function readGenerationInfo(dir: string, tokenizer: HfTokenizer): P
   return { eosIds, eosSource, ...(chatTemplate === undefined ? {} : { chatTemplate }), templateSource: tcFile, specialTokens };
 }
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export type { ChatMessage };
 
 /**
- * Render a chat template as `apply_chat_template` does (Jinja with trim_blocks and lstrip_blocks,
- * the tokenizer's special tokens as variables). A template that does not parse or render (its
- * own `raise_exception` included) is a one-line UserError quoting the template's message.
+ * Render a chat template as `apply_chat_template` does (Jinja with the tokenizer's special tokens
+ * as variables). A template that does not parse or render (its own `raise_exception` included) is
+ * a one-line UserError quoting the template's message.
  */
 export function renderChat(info: GenerationInfo, messages: readonly ChatMessage[], addGenerationPrompt: boolean): string {
   if (info.chatTemplate === undefined) {
     throw new UserError(`${info.templateSource}: no chat_template (this tokenizer has no chat format; drop --chat)`);
   }
-  try {
-    return new Template(info.chatTemplate).render({
-      messages: messages.map((m) => ({ ...m })),
-      add_generation_prompt: addGenerationPrompt,
-      ...info.specialTokens,
-    });
-  } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    throw new UserError(`${info.templateSource}: chat_template does not render: ${msg}`);
-  }
+  return renderChatTemplate(
+    { template: info.chatTemplate, source: info.templateSource, specialTokens: info.specialTokens },
+    messages,
+    addGenerationPrompt,
+  );
 }

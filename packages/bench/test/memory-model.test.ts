@@ -50,7 +50,7 @@ const BASES: Base[] = [
 ];
 
 /** The measured peak of step 2 of a classification trial, and the analytic total for the same step. */
-async function measure(base: Base, id: string, B: number, S: number) {
+async function measure(base: Base, id: string, B: number, S: number, params: Record<string, unknown> = {}) {
   const { model, tokenizer } = await base.load();
   // a classifier replaces the LM head: drop it, so SFT trains every weight the step holds
   model.params.get('lm_head.weight')?.dispose();
@@ -63,7 +63,7 @@ async function measure(base: Base, id: string, B: number, S: number) {
   const data = encodeSplit(rows, 'classification', tokenizer, S);
   const streams = rngStreams(1);
   const head = headFor(model, 'classification', 2, streams.init);
-  const config = methods.parseParams(id, {});
+  const config = methods.parseParams(id, params);
   const adapter = applyMethod(methods.get(id), {
     model,
     config,
@@ -87,7 +87,7 @@ async function measure(base: Base, id: string, B: number, S: number) {
     const analytic = methodMemory(
       methods,
       id,
-      {},
+      params,
       { name: base.name, shape: model.shape, params: countParams(model.params), sequenceLength: S },
       {
         batch: B,
@@ -128,5 +128,11 @@ describe(`the analytic memory model against measured peaks (±${TOLERANCE * 100}
         }
       });
     }
+    it(`${base.name}: Freeze's closed form counts attention and whole layers too (GQA, gated FFN, RMSNorm)`, async () => {
+      for (const modules of ['attn', 'all']) {
+        const m = await measure(base, 'freeze', 4, 8, { modules, trainableLayers: 2 });
+        expect(m.analyticTrainable, `modules ${modules}`).toBe(m.trainable);
+      }
+    });
   }
 });

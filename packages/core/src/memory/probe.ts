@@ -17,7 +17,7 @@ import type { MemoryInput } from './breakdown.js';
  * applied to to learn what it adds to the forward pass, in milliseconds and a few MB at any depth.
  */
 export function toyBackbone(s: ModelShape): Backbone {
-  const hidden = Math.min(256, Math.max(64, Math.floor(Math.sqrt(1e6 / s.layers))));
+  const hidden = 8 * Math.min(32, Math.max(8, Math.floor(Math.sqrt(1e6 / s.layers) / 8))); // a multiple of 8: RoPE rotates halves
   const rng = createRng('memory-probe');
   if (!s.causal) {
     return Encoder.init(

@@ -33,10 +33,11 @@ function text(model: MemoryModel, o: { batch: number; seq: number; precision: Pr
   ];
   if (base && rows.length > 1) {
     lines.push('against sft');
-    for (const r of rows)
-      lines.push(
-        `  ${r.method.padEnd(12)} ${formatBytes(r.total).padStart(10)}  ${(r.total / base.total).toFixed(3)} x  (${(100 * (1 - r.total / base.total)).toFixed(1)}% less)`,
-      );
+    for (const r of rows) {
+      const d = 1 - r.total / base.total;
+      const change = Math.abs(d) < 5e-4 ? 'the same' : `${(100 * Math.abs(d)).toFixed(1)}% ${d > 0 ? 'less' : 'more'}`;
+      lines.push(`  ${r.method.padEnd(12)} ${formatBytes(r.total).padStart(10)}  ${(r.total / base.total).toFixed(3)} x  (${change})`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -14,6 +14,7 @@ import { verifyCommand } from './commands/verify.js';
 import { reportCommand } from './commands/report.js';
 import { backendsCommand } from './commands/backends.js';
 import { modelInfoCommand } from './commands/model-info.js';
+import { memoryCommand } from './commands/memory.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     perfCommand,
     verifyCommand,
     modelInfoCommand,
+    memoryCommand,
     newMethodCommand,
     newFamilyCommand,
     backendsCommand,
@@ -39,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     await cli
       .demandCommand(
         1,
-        'name a command: train, eval, generate, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends',
+        'name a command: train, eval, generate, pretrain, methods, model-info, memory, pretraining-gain, sweep, report, perf, verify, new-method, backends',
       )
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter, --prompt) collect

@@ -20,6 +20,7 @@ export { CONTAINER_MODULE_EXPORT, type MethodPluginModule } from './methods/plug
 
 // building blocks of a model family (docs/families.md)
 export * from './model/index.js';
+export * from './memory/index.js';
 // the families core ships
 export { zooModelSource, Encoder, zooShape, encoderParamCount, initEncoderParams, type EncoderConfig } from './families/zoo/index.js';
 export { HfEncoder, parseHfConfig, encoderShape, loadHuggingFace, type HfConfig } from './families/bert/index.js';

@@ -54,13 +54,18 @@ export function lastTokenHead(kind: TaskKind, hidden: number, numLabels: number,
 
 /**
  * A decoder's head for a task kind: the LM head for generation, the last-token `score` for
- * classification and pairs, a linear on every token for tagging (as `*ForTokenClassification`).
+ * classification and pairs, a linear on every token for tagging (as `*ForTokenClassification`);
+ * the last two drop an untied LM head from the backbone.
  */
 export function causalHead(model: Backbone, kind: TaskKind, numLabels: number, rng: Rng): Head {
   if (kind === 'generation') {
     if (!isCausalLM(model)) throw new UserError('a generation task needs a causal language model with an LM head');
     return lmHead(model);
   }
+  // the task heads read the hidden states, never the LM head: an untied `lm_head.weight` goes, as
+  // `*ForSequenceClassification` has none (SFT would otherwise list a weight no gradient reaches)
+  model.params.get('lm_head.weight')?.dispose();
+  model.params.delete('lm_head.weight');
   if (kind === 'tagging') return createHead(kind, model.shape.hidden, numLabels, rng);
   return lastTokenHead(kind, model.shape.hidden, numLabels, rng);
 }

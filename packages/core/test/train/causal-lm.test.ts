@@ -198,3 +198,27 @@ describe("a decoder's classification head", () => {
     head.dispose();
   });
 });
+
+describe('SFT of a decoder on a classification task', () => {
+  it('drops the untied LM head it never uses, so every trained weight gets a gradient', async () => {
+    await selectBackend('cpu');
+    const { model } = (await loadLlama(fixtureDir('llama-tiny'))) as { model: Backbone & CausalLM };
+    expect(model.params.has('lm_head.weight')).toBe(true);
+    const head = headFor(model, 'classification', 2, createRng(1));
+    expect(model.params.has('lm_head.weight')).toBe(false);
+    const vars = [...model.params.values(), ...head.params.values()];
+    const { grads, value } = tf.variableGrads(
+      () =>
+        tf.tidy(() => {
+          const ids = tf.tensor2d([[1, 278, 275, 283]], undefined, 'int32');
+          const h = model.forward(ids, tf.ones([1, 4]) as tf.Tensor2D, { training: false });
+          return tf.sum(head.logits(h, tf.ones([1, 4]) as tf.Tensor2D)) as tf.Scalar;
+        }),
+      vars,
+    );
+    expect(Object.keys(grads)).toHaveLength(vars.length);
+    tf.dispose([value, ...Object.values(grads)]);
+    head.dispose();
+    model.dispose();
+  });
+});

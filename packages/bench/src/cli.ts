@@ -13,6 +13,7 @@ import { verifyCommand } from './commands/verify.js';
 import { reportCommand } from './commands/report.js';
 import { backendsCommand } from './commands/backends.js';
 import { modelInfoCommand } from './commands/model-info.js';
+import { pullCommand } from './commands/pull.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     perfCommand,
     verifyCommand,
     modelInfoCommand,
+    pullCommand,
     newMethodCommand,
     newFamilyCommand,
     backendsCommand,
@@ -37,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     await cli
       .demandCommand(
         1,
-        'name a command: train, eval, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends',
+        'name a command: train, eval, pretrain, methods, model-info, pull, pretraining-gain, sweep, report, perf, verify, new-method, backends',
       )
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter) collect

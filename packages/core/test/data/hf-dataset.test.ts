@@ -1,0 +1,147 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadHubDatasetTask } from '../../src/data/hub/load.js';
+import { parseHubDatasetSpec, withDatasetOptions } from '../../src/data/hub/spec.js';
+import { TaskRegistry } from '../../src/di/registries.js';
+import { isUserError } from '../../src/util/errors.js';
+import { commit, NER, parquet, sentiment, writeConll, writeDataset, writeGlue } from './hub-datasets.js';
+
+const cacheWith = (...write: ((cache: string) => unknown)[]) => {
+  const cache = mkdtempSync(join(tmpdir(), 'tunelab-hfds-'));
+  for (const w of write) w(cache);
+  return cache;
+};
+const load = (name: string, cache: string) => loadHubDatasetTask(name, { HF_HUB_CACHE: cache });
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isUserError(e), String(e)).toBe(true);
+    return (e as Error).message;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
+  it('glue/sst2: classification, ClassLabel names from the README, validation as test, dev carved from train', async () => {
+    const cache = cacheWith(writeGlue);
+    const t = await load('hf-dataset:glue/sst2', cache);
+    expect(t.kind).toBe('classification');
+    expect(t.labels).toEqual(['negative', 'positive']);
+    expect(t.dev.length).toBe(4);
+    expect(t.train.length).toBe(36);
+    expect(t.test.length).toBe(10);
+    expect(t.test[0]).toEqual({ text: 'good movie number 100', label: 1 });
+    expect(t.source).toMatch(/^nyu-mll\/glue:sst2@[0-9a-f]{40} \(2 Parquet files, sha256 [0-9a-f]{16}\)$/);
+    // the same data gives the same task (and the same trial ids)
+    expect((await load('hf-dataset:glue/sst2', cache)).hash).toBe(t.hash);
+    // the long form, with --columns and --splits in the name, is the same task
+    const long = await load('hf-dataset:nyu-mll/glue:sst2?columns=text=sentence,label=label&splits=train,,validation', cache);
+    expect(long.hash).toBe(t.hash);
+  });
+
+  it('glue/rte: pairs', async () => {
+    const t = await load('hf-dataset:glue/rte', cacheWith(writeGlue));
+    expect(t.kind).toBe('pair');
+    expect(t.labels).toEqual(['entailment', 'not_entailment']);
+    expect(t.train[0]).toHaveProperty('textB');
+  });
+
+  it('conll2003: tagging from list columns, tag names from the Parquet metadata, the Parquet conversion revision', async () => {
+    const t = await load('hf-dataset:conll2003', cacheWith(writeConll));
+    expect(t.kind).toBe('tagging');
+    expect(t.labels).toEqual(NER);
+    expect(t.outsideLabel).toBe('O');
+    expect([t.train.length, t.dev.length, t.test.length]).toEqual([20, 5, 5]);
+    expect(t.train[0]).toEqual({ words: ['John', 'lives', 'in', 'Paris0', '.'], tags: [1, 0, 0, 3, 0] });
+  });
+
+  it('data/<split>-*.parquet without a README: string labels sorted, missing dev and test carved 80/10/10, columns guessed', async () => {
+    const d = sentiment(50);
+    const cache = cacheWith((c) =>
+      writeDataset(c, 'someone/reviews', {
+        'data/train-00000-of-00002.parquet': parquet([
+          { name: 'text', data: d.sentence.slice(0, 25), type: 'STRING' },
+          { name: 'label', data: d.label.slice(0, 25).map((l) => (l ? 'pos' : 'neg')), type: 'STRING' },
+        ]),
+        'data/train-00001-of-00002.parquet': parquet([
+          { name: 'text', data: d.sentence.slice(25), type: 'STRING' },
+          { name: 'label', data: d.label.slice(25).map((l) => (l ? 'pos' : 'neg')), type: 'STRING' },
+        ]),
+      }),
+    );
+    const t = await load('hf-dataset:someone/reviews', cache);
+    expect(t.labels).toEqual(['neg', 'pos']);
+    expect([t.train.length, t.dev.length, t.test.length]).toEqual([40, 5, 5]);
+    const same = await load('hf-dataset:someone/reviews?columns=text=text,label=label', cache);
+    expect(same.hash).toBe(t.hash);
+  });
+
+  it('a revision other than main, and an integer label without names (labels sorted numerically)', async () => {
+    const d = sentiment(20);
+    const cache = cacheWith((c) =>
+      writeDataset(
+        c,
+        'someone/scores',
+        {
+          'train.parquet': parquet([
+            { name: 'review', data: d.sentence, type: 'STRING' },
+            { name: 'stars', data: d.label.map((l, i) => l + BigInt(i % 3) * 5n), type: 'INT64' },
+          ]),
+        },
+        'v2',
+      ),
+    );
+    const t = await load('hf-dataset:someone/scores@v2?columns=text=review,label=stars', cache);
+    expect(t.labels).toEqual(['0', '1', '5', '6', '10', '11']);
+    expect(await refusal(load('hf-dataset:someone/scores?columns=text=review,label=stars', cache))).toMatch(
+      /revision 'main' has no snapshot .*; fetch it with `tunelab pull hf:someone\/scores --dataset`/,
+    );
+  });
+
+  it('refuses: a column that does not exist (lists the columns), a type it cannot read, a dataset not in the cache, an unlabelled split', async () => {
+    const cache = cacheWith(writeGlue, (c) =>
+      writeDataset(c, 'someone/floats', {
+        'data/train.parquet': parquet([
+          { name: 'text', data: [1.5, 2.5], type: 'DOUBLE' },
+          { name: 'label', data: [0n, 1n], type: 'INT64' },
+        ]),
+      }),
+    );
+    expect(await refusal(load('hf-dataset:nyu-mll/glue:sst2?columns=text=sentense,label=label', cache))).toMatch(
+      /^nyu-mll\/glue\/sst2\/train-00000-of-00001\.parquet: no column 'sentense' \(--columns text=sentense\); its columns: sentence, label, idx$/,
+    );
+    expect(await refusal(load('hf-dataset:someone/floats', cache))).toMatch(
+      /someone\/floats\/data\/train\.parquet: column 'text' \(--columns text=text\) has Parquet type double; text needs strings/,
+    );
+    expect(await refusal(load('hf-dataset:nobody/missing:cfg@v1', cache))).toMatch(
+      /--task hf-dataset:nobody\/missing:cfg@v1: not in the local Hugging Face cache \(looked in .*datasets--nobody--missing\); fetch it with `tunelab pull hf:nobody\/missing@v1 --dataset`/,
+    );
+    expect(await refusal(load('hf-dataset:glue/sst2?splits=train,validation,test', cache))).toMatch(
+      /test-00000-of-00001\.parquet: row 1: column 'label' is -1: the split has no labels/,
+    );
+    expect(await refusal(load('hf-dataset:glue/sst2?splits=train,dev', cache))).toMatch(
+      /no split 'dev' \(--splits, dev\); the dataset's splits: train, validation, test/,
+    );
+    expect(await refusal(load('hf-dataset:nyu-mll/glue', cache))).toMatch(/the dataset has configs rte, sst2; name one/);
+    expect(await refusal(load('hf-dataset:nyu-mll/glue:cola', cache))).toMatch(/no config 'cola'; the dataset's configs: rte, sst2/);
+    expect(await refusal(load('hf-dataset:glue/sst2?columns=text=sentence', cache))).toMatch(/is no task: give text and label/);
+  });
+
+  it('the task string: --columns/--splits fold into it; bad ones are refused; the registry knows the prefix', async () => {
+    expect(withDatasetOptions('hf-dataset:a/b', 'text=x,label=y', undefined)).toBe('hf-dataset:a/b?columns=text=x,label=y');
+    expect(withDatasetOptions('hf-dataset:a/b?columns=text=q,label=r&splits=train', 'text=x,label=y', undefined)).toBe(
+      'hf-dataset:a/b?splits=train&columns=text=x,label=y',
+    );
+    expect(() => withDatasetOptions('wn-wic', 'text=x', undefined)).toThrow(/--columns: only for --task hf-dataset:/);
+    expect(() => withDatasetOptions('hf-dataset:a/b', 'words=x', undefined)).toThrow(
+      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags/,
+    );
+    expect(parseHubDatasetSpec(`hf-dataset:a/b:c@${commit('x')}`)).toMatchObject({ id: 'a/b', config: 'c', revision: commit('x') });
+    expect(() => parseHubDatasetSpec('hf-dataset:a/b?rows=3')).toThrow(/unknown option 'rows=3'/);
+    const reg = new TaskRegistry([]);
+    expect(reg.has('hf-dataset:a/b')).toBe(true);
+  });
+});

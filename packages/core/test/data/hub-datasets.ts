@@ -119,7 +119,9 @@ dataset_info:
 `;
 
 /** nyu-mll/glue with sst2 (40 train, 10 validation, 5 unlabelled test) and rte (30 train, 10 validation). */
-export function writeGlue(cache: string): string {
+export const writeGlue = (cache: string): string => writeDataset(cache, 'nyu-mll/glue', glueFiles());
+
+export function glueFiles(): Record<string, Uint8Array | string> {
   const s = (n: number, off: number) => sentiment(n, off);
   const sst = (n: number, off: number, unlabelled = false) => {
     const d = s(n, off);
@@ -137,32 +139,29 @@ export function writeGlue(cache: string): string {
       { name: 'label', data: d.label, type: 'INT64' },
     ]);
   };
-  return writeDataset(cache, 'nyu-mll/glue', {
+  return {
     'README.md': GLUE_README,
     'sst2/train-00000-of-00001.parquet': sst(40, 0),
     'sst2/validation-00000-of-00001.parquet': sst(10, 100),
     'sst2/test-00000-of-00001.parquet': sst(5, 200, true),
     'rte/train-00000-of-00001.parquet': rte(30, 0),
     'rte/validation-00000-of-00001.parquet': rte(10, 100),
-  });
+  };
 }
 
 export const NER = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC'];
 /** eriktks/conll2003 at refs/convert/parquet: `conll2003/<split>/0000.parquet`, labels in the files' metadata. */
-export function writeConll(cache: string): string {
+export const writeConll = (cache: string): string => writeDataset(cache, 'eriktks/conll2003', conllFiles(), 'refs/convert/parquet');
+
+export function conllFiles(): Record<string, Uint8Array> {
   const rows = (n: number, off: number) =>
     Array.from({ length: n }, (_, i) => ({
       tokens: ['John', 'lives', 'in', `Paris${i + off}`, '.'],
       tags: [1, 0, 0, 3, 0],
     }));
-  return writeDataset(
-    cache,
-    'eriktks/conll2003',
-    {
-      'conll2003/train/0000.parquet': taggingParquet(rows(20, 0), NER),
-      'conll2003/validation/0000.parquet': taggingParquet(rows(5, 100), NER),
-      'conll2003/test/0000.parquet': taggingParquet(rows(5, 200), NER),
-    },
-    'refs/convert/parquet',
-  );
+  return {
+    'conll2003/train/0000.parquet': taggingParquet(rows(20, 0), NER),
+    'conll2003/validation/0000.parquet': taggingParquet(rows(5, 100), NER),
+    'conll2003/test/0000.parquet': taggingParquet(rows(5, 200), NER),
+  };
 }

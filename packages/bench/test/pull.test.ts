@@ -60,6 +60,12 @@ const REPOS: FixtureRepo[] = [
   { kind: 'model', id: 'tunelab-test/bert-gated', refs: { main: C.gated }, commits: { [C.gated]: bertFiles() }, token: 'hf_secret' },
   {
     kind: 'model',
+    id: 'tunelab-test/hostile',
+    refs: { main: commitOf('hostile') },
+    commits: { [commitOf('hostile')]: { ...bertFiles(), '../../escape.json': text('{}') } },
+  },
+  {
+    kind: 'model',
     id: 'tunelab-test/pickles-only',
     refs: { main: C.pickles },
     commits: { [C.pickles]: { 'config.json': file('config.json'), 'pytorch_model.bin': text('pickle'), 'README.md': text('#') } },
@@ -193,6 +199,14 @@ describe('tunelab pull against a stand-in Hub', () => {
     const cache = freshCache();
     expect(await refusal(pull('hf:tunelab-test/pickles-only', cache))).toMatch(
       /pull hf:tunelab-test\/pickles-only: the repository has only pickled weights \(pytorch_model\.bin\); tunelab loads safetensors only/,
+    );
+    expect(readdirSync(cache)).toEqual([]);
+  });
+
+  it('a listing with a path that climbs out of the snapshot is refused, nothing written', async () => {
+    const cache = freshCache();
+    expect(await refusal(pull('hf:tunelab-test/hostile', cache))).toMatch(
+      /the Hub listed a file path tunelab will not write: "\.\.\/\.\.\/escape\.json"/,
     );
     expect(readdirSync(cache)).toEqual([]);
   });

@@ -17,7 +17,12 @@ export interface HubListing {
 
 const COMMIT = /^[0-9a-f]{40}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-const SAFE_PATH = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/ +=,()[\]@]+$/;
+/** A relative path with no empty, `.` or `..` segment, no backslash and no control character. */
+const safePath = (p: string) =>
+  p.length > 0 &&
+  p.length <= 1024 &&
+  ![...p].some((ch) => ch === '\\' || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) &&
+  p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 
 /** The commit a revision points at, then every file of the repository at that commit. */
 export async function listRepository(c: HubClient, kind: HubRepoKind, id: string, rev: string, what: string): Promise<HubListing> {
@@ -42,7 +47,7 @@ export async function listRepository(c: HubClient, kind: HubRepoKind, id: string
 function toFile(e: unknown, what: string): HubFile | undefined {
   const entry = e as { type?: unknown; path?: unknown; size?: unknown; oid?: unknown; lfs?: { oid?: unknown; size?: unknown } };
   if (entry?.type !== 'file') return undefined;
-  if (typeof entry.path !== 'string' || !SAFE_PATH.test(entry.path) || entry.path.startsWith('/'))
+  if (typeof entry.path !== 'string' || !safePath(entry.path))
     throw new UserError(`${what}: the Hub listed a file path tunelab will not write: ${JSON.stringify(entry.path)}`);
   const lfsOid = typeof entry.lfs?.oid === 'string' ? entry.lfs.oid.replace(/^sha256:/, '') : undefined;
   const size = typeof entry.lfs?.size === 'number' ? entry.lfs.size : entry.size;

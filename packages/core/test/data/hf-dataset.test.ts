@@ -6,7 +6,7 @@ import { loadHubDatasetTask } from '../../src/data/hub/load.js';
 import { parseHubDatasetSpec, withDatasetOptions } from '../../src/data/hub/spec.js';
 import { TaskRegistry } from '../../src/di/registries.js';
 import { isUserError } from '../../src/util/errors.js';
-import { commit, NER, parquet, sentiment, writeConll, writeDataset, writeGlue } from './hub-datasets.js';
+import { commit, NER, parquet, sentiment, taggingParquet, writeConll, writeDataset, writeGlue } from './hub-datasets.js';
 
 const cacheWith = (...write: ((cache: string) => unknown)[]) => {
   const cache = mkdtempSync(join(tmpdir(), 'tunelab-hfds-'));
@@ -99,6 +99,48 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect(await refusal(load('hf-dataset:someone/scores?columns=text=review,label=stars', cache))).toMatch(
       /revision 'main' has no snapshot .*; fetch it with `tunelab pull hf:someone\/scores --dataset`/,
     );
+  });
+
+  it('<config>/<split>-*.parquet without a README: the config is named or refused; tag names from the README (sequence: class_label)', async () => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ tokens: ['Ann', `x${i}`], tags: [1, 0] }));
+    const readme = [
+      '---',
+      'dataset_info:',
+      '  features:',
+      '  - name: tokens',
+      '    sequence: string',
+      '  - name: ner_tags',
+      '    sequence:',
+      '      class_label:',
+      '        names:',
+      "          '0': O",
+      "          '1': B-PER",
+      '---',
+      '',
+    ].join('\n');
+    const cache = cacheWith(
+      (c) =>
+        writeDataset(c, 'someone/ner', {
+          'README.md': readme,
+          'data/train-00000-of-00001.parquet': taggingParquet(tags(12)),
+          'data/test-00000-of-00001.parquet': taggingParquet(tags(3)),
+        }),
+      (c) =>
+        writeDataset(c, 'someone/multi', {
+          'a/train-00000-of-00001.parquet': parquet([
+            { name: 'text', data: sentiment(12).sentence, type: 'STRING' },
+            { name: 'label', data: sentiment(12).label, type: 'INT64' },
+          ]),
+          'b/train-00000-of-00001.parquet': parquet([{ name: 'text', data: ['x'], type: 'STRING' }]),
+        }),
+    );
+    const t = await load('hf-dataset:someone/ner', cache);
+    expect(t.labels).toEqual(['O', 'B-PER']);
+    expect([t.train.length, t.dev.length, t.test.length]).toEqual([11, 1, 3]);
+    expect(await refusal(load('hf-dataset:someone/multi', cache))).toMatch(
+      /the dataset has configs a, b; name one: hf-dataset:<org\/name>:<config>/,
+    );
+    expect((await load('hf-dataset:someone/multi:a', cache)).labels).toEqual(['0', '1']);
   });
 
   it('refuses: a column that does not exist (lists the columns), a type it cannot read, a dataset not in the cache, an unlabelled split', async () => {

@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadHubDatasetTask } from '../../src/data/hub/load.js';
 import { parseHubDatasetSpec, withDatasetOptions } from '../../src/data/hub/spec.js';
@@ -77,6 +79,20 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect([t.train.length, t.dev.length, t.test.length]).toEqual([40, 5, 5]);
     const same = await load('hf-dataset:someone/reviews?columns=text=text,label=label', cache);
     expect(same.hash).toBe(t.hash);
+  });
+
+  it('reads gzip-compressed Parquet (hyparquet-compressors), as some Hub datasets are written', async () => {
+    const d = sentiment(12);
+    const file = parquetWriteBuffer({
+      columnData: [
+        { name: 'text', data: d.sentence, type: 'STRING' },
+        { name: 'label', data: d.label as never, type: 'INT64' },
+      ],
+      codec: 'GZIP',
+      compressors: { GZIP: (b: Uint8Array) => new Uint8Array(gzipSync(b)) },
+    });
+    const cache = cacheWith((c) => writeDataset(c, 'someone/gz', { 'train.parquet': new Uint8Array(file) }));
+    expect((await load('hf-dataset:someone/gz', cache)).train.length).toBe(10);
   });
 
   it('a revision other than main, and an integer label without names (labels sorted numerically)', async () => {

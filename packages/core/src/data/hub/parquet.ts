@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
 
@@ -51,7 +52,7 @@ export async function readParquet(
     if (!types.has(c)) throw new UserError(`${shown}: no column '${c}' (${flagOf(c)}); its columns: ${[...types.keys()].join(', ')}`);
   let rows: Record<string, unknown>[];
   try {
-    rows = (await parquetReadObjects({ file, metadata, columns: [...columns] })) as Record<string, unknown>[];
+    rows = (await parquetReadObjects({ file, metadata, columns: [...columns], compressors })) as Record<string, unknown>[];
   } catch (e) {
     throw new UserError(
       `${shown}: cannot decode the Parquet data (${(e as Error).message}); tunelab reads uncompressed and Snappy-compressed Parquet`,

@@ -1,5 +1,6 @@
 import { decodeSafetensors, encodeSafetensors, isUserError, resolveHubId, type RawTensor } from '@tunelab/core/internal';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +178,23 @@ describe('tunelab pull against a stand-in Hub', () => {
     expect(hub.requests.some((q) => q.range === 'bytes=30000-')).toBe(true);
     expect(readFileSync(join(again.dir, 'model.safetensors'))).toEqual(readFileSync(join(FIXTURE, 'model.safetensors')));
     expect(readdirSync(join(repo, 'blobs')).some((b) => b.endsWith('.incomplete'))).toBe(false);
+  });
+
+  it("one writer per blob: the lock of a live pull refuses a second pull, a dead pull's lock is taken over", async () => {
+    const cache = freshCache();
+    const blobs = join(cache, 'models--tunelab-test--bert-tiny', 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const oid = createHash('sha256')
+      .update(readFileSync(join(FIXTURE, 'model.safetensors')))
+      .digest('hex');
+    writeFileSync(join(blobs, `${oid}.lock`), String(process.ppid));
+    expect(await refusal(pull('hf:tunelab-test/bert-tiny', cache))).toMatch(
+      new RegExp(`another pull \\(pid ${process.ppid}\\) is downloading .*${oid}; wait for it to finish`),
+    );
+    writeFileSync(join(blobs, `${oid}.lock`), '2147483646');
+    const r = await pull('hf:tunelab-test/bert-tiny', cache);
+    expect(existsSync(join(r.dir, 'model.safetensors'))).toBe(true);
+    expect(readdirSync(blobs).some((b) => b.endsWith('.lock'))).toBe(false);
   });
 
   it('a corrupted blob is refused (hash mismatch): deleted, no snapshot, no ref', async () => {

@@ -5,6 +5,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hubGet, type HubClient } from './http.js';
 import type { HubFile } from './listing.js';
+import { lockBlob } from './lock.js';
 
 export interface BlobOptions {
   /** tries of one file before giving up (each resumes where the last stopped); default 3 */
@@ -34,8 +35,25 @@ export async function fetchBlob(
     onBytes(file.size);
     return final;
   }
+  const unlock = lockBlob(final, what);
+  try {
+    return await download(c, url, file, final, what, o.attempts ?? 3, onBytes);
+  } finally {
+    unlock();
+  }
+}
+
+async function download(
+  c: HubClient,
+  url: string,
+  file: HubFile,
+  final: string,
+  what: string,
+  tries: number,
+  onBytes: (n: number) => void,
+): Promise<string> {
   const partial = `${final}.incomplete`;
-  const attempts = Math.max(1, o.attempts ?? 3);
+  const attempts = Math.max(1, tries);
   for (let attempt = 1; ; attempt++) {
     let have = existsSync(partial) ? statSync(partial).size : 0;
     if (have > file.size) {

@@ -186,6 +186,9 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect(await refusal(load('hf-dataset:nyu-mll/glue', cache))).toMatch(/the dataset has configs rte, sst2; name one/);
     expect(await refusal(load('hf-dataset:nyu-mll/glue:cola', cache))).toMatch(/no config 'cola'; the dataset's configs: rte, sst2/);
     expect(await refusal(load('hf-dataset:glue/sst2?columns=text=sentence', cache))).toMatch(/is no task: give text and label/);
+    expect(await refusal(load('hf-dataset:glue/sst2?columns=prompt=sentence,response=label', cache))).toMatch(
+      /instruction data\) needs a generation task kind, which tunelab does not have yet/,
+    );
   });
 
   it('the task string: --columns/--splits fold into it; bad ones are refused; the registry knows the prefix', async () => {
@@ -195,7 +198,7 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     );
     expect(() => withDatasetOptions('wn-wic', 'text=x', undefined)).toThrow(/--columns: only for --task hf-dataset:/);
     expect(() => withDatasetOptions('hf-dataset:a/b', 'words=x', undefined)).toThrow(
-      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags/,
+      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags, prompt, response/,
     );
     expect(parseHubDatasetSpec(`hf-dataset:a/b:c@${commit('x')}`)).toMatchObject({ id: 'a/b', config: 'c', revision: commit('x') });
     expect(() => parseHubDatasetSpec('hf-dataset:a/b?rows=3')).toThrow(/unknown option 'rows=3'/);

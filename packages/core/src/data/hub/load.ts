@@ -108,6 +108,10 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
 
 function kindOf(c: HubDatasetSpec['columns'], what: string): TaskKind {
   const has = (...r: ColumnRole[]) => r.every((x) => c[x] !== undefined);
+  if (c.prompt !== undefined || c.response !== undefined)
+    throw new UserError(
+      `${what}: --columns prompt=/response= (instruction data) needs a generation task kind, which tunelab does not have yet; classification, pairs and tagging read from Hub datasets today`,
+    );
   if (has('tokens', 'tags') && !has('text') && !has('label')) return 'tagging';
   if (has('text', 'textB', 'label') && !has('tokens') && !has('tags')) return 'pair';
   if (has('text', 'label') && !has('tokens') && !has('tags')) return 'classification';

@@ -9,8 +9,9 @@ import { UserError } from '../../util/errors.js';
 export const HF_DATASET_PREFIX = 'hf-dataset:';
 
 /** What a tunelab field is read from: a column of the dataset's Parquet files. */
-export type ColumnRole = 'text' | 'textB' | 'label' | 'tokens' | 'tags';
-export const COLUMN_ROLES: readonly ColumnRole[] = ['text', 'textB', 'label', 'tokens', 'tags'];
+export type ColumnRole = 'text' | 'textB' | 'label' | 'tokens' | 'tags' | 'prompt' | 'response';
+/** prompt and response (instruction data) parse, and are refused until there is a generation task kind */
+export const COLUMN_ROLES: readonly ColumnRole[] = ['text', 'textB', 'label', 'tokens', 'tags', 'prompt', 'response'];
 
 export interface HubDatasetSpec extends HubRef {
   /** the string as given: the task's name */

@@ -100,11 +100,30 @@ describe('Hub datasets: pull --dataset, then train on them offline', () => {
   });
 
   it('trains on classification (glue/sst2), pairs (--columns on the long form) and tagging (conll2003)', async () => {
-    const sst = await train('hf-dataset:glue/sst2');
+    const saved = join(ws.dir, 'sst2-adapter');
+    const sst = await train('hf-dataset:glue/sst2', ['--save', saved]);
     expect(sst.code, sst.err).toBe(0);
     const rec = JSON.parse(sst.out.trim().split('\n').at(-1)!);
     expect(rec.task).toBe('hf-dataset:glue/sst2');
     expect(rec.status).toBe('ok');
+    // eval reads the same task from the cache, with the flags or the alias
+    const ev = await run([
+      'eval',
+      '--model',
+      'tiny',
+      '--adapter',
+      saved,
+      '--task',
+      'hf-dataset:nyu-mll/glue:sst2',
+      '--columns',
+      'text=sentence,label=label',
+      '--splits',
+      'train,,validation',
+      '--json',
+      ...ws.args,
+    ]);
+    expect(ev.code, ev.err).toBe(0);
+    expect(ev.err).toMatch(/on hf-dataset:nyu-mll\/glue:sst2\?columns=text=sentence,label=label&splits=train,,validation/);
 
     const rte = await train('hf-dataset:nyu-mll/glue:rte', [
       '--columns',

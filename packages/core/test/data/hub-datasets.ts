@@ -160,7 +160,7 @@ export function conllFiles(): Record<string, Uint8Array> {
       tags: [1, 0, 0, 3, 0],
     }));
   return {
-    'conll2003/train/0000.parquet': taggingParquet(rows(20, 0), NER),
+    'conll2003/train/0000.parquet': taggingParquet([{ tokens: ['-DOCSTART-'], tags: [0] }, ...rows(20, 0)], NER),
     'conll2003/validation/0000.parquet': taggingParquet(rows(5, 100), NER),
     'conll2003/test/0000.parquet': taggingParquet(rows(5, 200), NER),
   };

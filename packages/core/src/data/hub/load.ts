@@ -52,14 +52,16 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
     const tables: ParquetTable[] = [];
     for (const f of files.get(split)!)
       tables.push(await readParquet(join(snap.dir, f), `${spec.id}/${f}`, [...new Set(Object.values(columns))], flagOf));
-    return { tables, rows: tables.flatMap((t) => t.rows.map((values, i) => ({ values, where: `${t.shown}: row ${i + 1}` }))) };
+    const rows = tables.flatMap((t) => t.rows.map((values, i) => ({ values, where: `${t.shown}: row ${i + 1}` })));
+    if (rows.length === 0) throw new UserError(`${what}: split '${split}' has no rows`);
+    return { tables, rows };
   };
   const train = await read(trainName);
   const dev = devName ? await read(devName) : undefined;
   const test = testName ? await read(testName) : undefined;
   const labelColumn = (kind === 'tagging' ? columns.tags : columns.label)!;
   const names = classLabels(card, spec.config, labelColumn) ?? train.tables[0]?.labels.get(labelColumn);
-  checkTypes(train.tables[0]!, columns, kind);
+  for (const t of [train, dev, test].flatMap((s) => s?.tables ?? [])) checkTypes(t, columns, kind);
   const labelsOf = (r: Row): string[] =>
     kind === 'tagging'
       ? asList(r, columns.tags!, 'tags').map((v) => labelName(v, r, columns.tags!, names))
@@ -73,9 +75,11 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
       );
     return i;
   };
-  const toExample = (r: Row): Example => {
+  const toExample = (r: Row): Example | undefined => {
     if (kind === 'tagging') {
       const words = asList(r, columns.tokens!, 'tokens').map((w) => text(w, r, columns.tokens!, 'tokens'));
+      // CoNLL-2003 on the Hub keeps its document separators as rows; `file:` drops them too
+      if (words.length === 0 || (words.length === 1 && words[0] === '-DOCSTART-')) return undefined;
       const tags = labelsOf(r).map((l) => index(l, r));
       if (words.length !== tags.length) throw new UserError(`${r.where}: ${words.length} tokens but ${tags.length} tags`);
       return { words, tags };
@@ -84,8 +88,8 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
     const label = index(labelsOf(r)[0]!, r);
     return kind === 'pair' ? { text: t, textB: text(r.values[columns.textB!], r, columns.textB!, 'textB'), label } : { text: t, label };
   };
-  let splits = { train: train.rows.map(toExample), dev: dev ? dev.rows.map(toExample) : [], test: test ? test.rows.map(toExample) : [] };
-  if (splits.train.length === 0) throw new UserError(`${what}: split '${trainName}' has no rows`);
+  const examples = (rows: Row[]) => rows.map(toExample).filter((e): e is Example => e !== undefined);
+  let splits = { train: examples(train.rows), dev: dev ? examples(dev.rows) : [], test: test ? examples(test.rows) : [] };
   if (!dev || !test) {
     if (splits.train.length < MIN_EXAMPLES_TO_SPLIT)
       throw new UserError(

@@ -16,3 +16,4 @@ export {
   type HubDatasetSpec,
   type ColumnRole,
 } from './hub/spec.js';
+export { loadUserFileTask } from './file-task.js';

@@ -1,9 +1,9 @@
 import type { ModelSource } from '../contracts/model-source.js';
 import type { TaskData, TaskProvider } from '../contracts/task.js';
 import type { Trainer } from '../contracts/trainer.js';
+import { loadUserFileTask } from '../data/file-task.js';
 import { loadHubDatasetTask } from '../data/hub/load.js';
 import { HF_DATASET_PREFIX } from '../data/hub/spec.js';
-import { loadFileTask } from '../data/loaders.js';
 import { checkUniqueTrainers, pickTrainer } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 
@@ -62,7 +62,7 @@ export class TaskRegistry {
 
   /** A named task's data, a user's file (`file:<path>`, relative to `cwd`), or a hub dataset in the local hub cache (`hf-dataset:<id>`). */
   async load(name: string, cacheDir: string, cwd: string = process.cwd()): Promise<TaskData> {
-    if (name.startsWith(FILE_TASK_PREFIX)) return loadFileTask(name.slice(FILE_TASK_PREFIX.length), cwd);
+    if (name.startsWith(FILE_TASK_PREFIX)) return loadUserFileTask(name.slice(FILE_TASK_PREFIX.length), cwd);
     if (name.startsWith(HF_DATASET_PREFIX)) return loadHubDatasetTask(name);
     return this.get(name).load({ cacheDir });
   }

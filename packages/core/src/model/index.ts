@@ -4,7 +4,9 @@ export { HookedBackbone } from './hooked.js';
 export { selfAttention, keyBiasOf, hookContext, MASKED, type AttentionShape } from './attention.js';
 export { dense, dropout, gelu, layerNorm, normalInit, residual } from './ops.js';
 export { activation, ACTIVATIONS, type Activation } from './activations.js';
-export { createHead, headFor } from './heads.js';
+export { createHead } from './heads.js';
+export { headFor } from './head-for.js';
+export { causalHead, isCausalLM, lastTokenHead, lmHead } from './causal-heads.js';
 export { countParams, disposeParams } from './params.js';
 export { standardLinears, standardEncoderParamCount, ATTN_LINEARS, FFN_LINEARS, GATED_FFN_LINEARS } from './linears.js';
 export {

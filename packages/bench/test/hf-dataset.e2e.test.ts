@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
-import { conllFiles, glueFiles } from '../../core/test/data/hub-datasets.js';
+import { conllFiles, glueFiles, parquet } from '../../core/test/data/hub-datasets.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
 import { commitOf, startHubServer, type HubServer } from './hub-server.js';
 
@@ -11,6 +12,16 @@ const bytes = (files: Record<string, Uint8Array | string>) =>
   Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? new TextEncoder().encode(v) : v]));
 
 const GLUE = commitOf('glue');
+const ALPACA = commitOf('alpaca');
+const GPT2 = fileURLToPath(new URL('../../../fixtures/hf/gpt2-tiny/', import.meta.url));
+const n = 20;
+const alpacaFiles = () => ({
+  'data/train-00000-of-00001-a09b74b3ef9c3b56.parquet': parquet([
+    { name: 'instruction', data: Array.from({ length: n }, (_, i) => `Double ${i}.`), type: 'STRING' },
+    { name: 'input', data: Array.from({ length: n }, () => ''), type: 'STRING' },
+    { name: 'output', data: Array.from({ length: n }, (_, i) => `${2 * i}`), type: 'STRING' },
+  ]),
+});
 const CONLL = commitOf('conll parquet');
 let hub: HubServer;
 const ws = tinyWorkspace();
@@ -24,6 +35,7 @@ beforeAll(async () => {
       refs: { main: GLUE },
       commits: { [GLUE]: { ...bytes(glueFiles()), 'glue.py': new TextEncoder().encode('# a loading script: not taken') } },
     },
+    { kind: 'dataset', id: 'tatsu-lab/alpaca', refs: { main: ALPACA }, commits: { [ALPACA]: alpacaFiles() } },
     {
       kind: 'dataset',
       id: 'eriktks/conll2003',
@@ -139,6 +151,29 @@ describe('Hub datasets: pull --dataset, then train on them offline', () => {
     const ner = await train('hf-dataset:conll2003');
     expect(ner.code, ner.err).toBe(0);
     expect(JSON.parse(ner.out.trim().split('\n').at(-1)!).metrics.spanF1).toBeTypeOf('number');
+  }, 300_000);
+
+  it('trains a decoder on instruction data (the alpaca alias: a generation task)', async () => {
+    expect((await run(['pull', 'hf:tatsu-lab/alpaca', '--dataset'])).code).toBe(0);
+    const r = await run([
+      'train',
+      '--model',
+      `hf:${GPT2}`,
+      '--method',
+      'lora',
+      '--task',
+      'hf-dataset:alpaca',
+      '--steps',
+      '2',
+      '--set',
+      'evalLimit=4',
+      '--json',
+      ...ws.args,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const rec = JSON.parse(r.out.trim().split('\n').at(-1)!);
+    expect(rec.task).toBe('hf-dataset:alpaca');
+    expect(rec.status).toBe('ok');
   }, 300_000);
 
   // the built CLI (sweep workers are processes): run `npx tsc -b` first

@@ -49,10 +49,12 @@ function field(o: Record<string, unknown>, name: string, where: string, optional
 
 function toExample(o: Record<string, unknown>, format: GenerationFormat, where: string): GenerationExample {
   if (format === 'prompt-completion') return { prompt: field(o, 'prompt', where), response: field(o, 'completion', where) };
-  const instruction = field(o, 'instruction', where);
-  const input = field(o, 'input', where, true);
-  const prompt = `### Instruction:\n${instruction}\n\n${input.trim() === '' ? '' : `### Input:\n${input}\n\n`}### Response:\n`;
-  return { prompt, response: field(o, 'output', where) };
+  return { prompt: alpacaPrompt(field(o, 'instruction', where), field(o, 'input', where, true)), response: field(o, 'output', where) };
+}
+
+/** Alpaca's prompt format without its preamble (an empty input drops the Input block). */
+export function alpacaPrompt(instruction: string, input: string): string {
+  return `### Instruction:\n${instruction}\n\n${input.trim() === '' ? '' : `### Input:\n${input}\n\n`}### Response:\n`;
 }
 
 async function readExamples(

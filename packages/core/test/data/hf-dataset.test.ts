@@ -95,6 +95,39 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect((await load('hf-dataset:someone/gz', cache)).train.length).toBe(10);
   });
 
+  it('instruction data is a generation task: prompt/completion columns as they come, and Alpaca (the alpaca alias) in its prompt format', async () => {
+    const n = 20;
+    const cache = cacheWith(
+      (c) =>
+        writeDataset(c, 'someone/qa', {
+          'data/train-00000-of-00001.parquet': parquet([
+            { name: 'prompt', data: Array.from({ length: n }, (_, i) => `What is ${i} + 1?`), type: 'STRING' },
+            { name: 'completion', data: Array.from({ length: n }, (_, i) => ` ${i + 1}`), type: 'STRING' },
+          ]),
+        }),
+      (c) =>
+        writeDataset(c, 'tatsu-lab/alpaca', {
+          'data/train-00000-of-00001-a09b74b3ef9c3b56.parquet': parquet([
+            { name: 'instruction', data: Array.from({ length: n }, (_, i) => `Double ${i}.`), type: 'STRING' },
+            { name: 'input', data: Array.from({ length: n }, (_, i) => (i % 2 ? `${i}` : '')), type: 'STRING' },
+            { name: 'output', data: Array.from({ length: n }, (_, i) => `${2 * i}`), type: 'STRING' },
+            { name: 'text', data: Array.from({ length: n }, () => 'the rendered prompt'), type: 'STRING' },
+          ]),
+        }),
+    );
+    const qa = await load('hf-dataset:someone/qa', cache);
+    expect(qa.kind).toBe('generation');
+    expect(qa.labels).toEqual([]);
+    expect([qa.train.length, qa.dev.length, qa.test.length]).toEqual([16, 2, 2]);
+    expect([...qa.train, ...qa.dev, ...qa.test]).toContainEqual({ prompt: 'What is 3 + 1?', response: ' 4' });
+    const same = await load('hf-dataset:someone/qa?columns=prompt=prompt,response=completion', cache);
+    expect(same.hash).toBe(qa.hash);
+    const alpaca = await load('hf-dataset:alpaca', cache);
+    const all = [...alpaca.train, ...alpaca.dev, ...alpaca.test];
+    expect(all).toContainEqual({ prompt: '### Instruction:\nDouble 2.\n\n### Response:\n', response: '4' });
+    expect(all).toContainEqual({ prompt: '### Instruction:\nDouble 3.\n\n### Input:\n3\n\n### Response:\n', response: '6' });
+  });
+
   it('a revision other than main, and an integer label without names (labels sorted numerically)', async () => {
     const d = sentiment(20);
     const cache = cacheWith((c) =>
@@ -186,8 +219,8 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect(await refusal(load('hf-dataset:nyu-mll/glue', cache))).toMatch(/the dataset has configs rte, sst2; name one/);
     expect(await refusal(load('hf-dataset:nyu-mll/glue:cola', cache))).toMatch(/no config 'cola'; the dataset's configs: rte, sst2/);
     expect(await refusal(load('hf-dataset:glue/sst2?columns=text=sentence', cache))).toMatch(/is no task: give text and label/);
-    expect(await refusal(load('hf-dataset:glue/sst2?columns=prompt=sentence,response=label', cache))).toMatch(
-      /instruction data\) needs a generation task kind, which tunelab does not have yet/,
+    expect(await refusal(load('hf-dataset:glue/sst2?columns=prompt=sentence,label=label', cache))).toMatch(
+      /instruction data takes --columns prompt=<column>,response=<column> or Alpaca's/,
     );
   });
 
@@ -198,7 +231,7 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     );
     expect(() => withDatasetOptions('wn-wic', 'text=x', undefined)).toThrow(/--columns: only for --task hf-dataset:/);
     expect(() => withDatasetOptions('hf-dataset:a/b', 'words=x', undefined)).toThrow(
-      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags, prompt, response/,
+      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags, prompt, response, instruction, input/,
     );
     expect(parseHubDatasetSpec(`hf-dataset:a/b:c@${commit('x')}`)).toMatchObject({ id: 'a/b', config: 'c', revision: commit('x') });
     expect(() => parseHubDatasetSpec('hf-dataset:a/b?rows=3')).toThrow(/unknown option 'rows=3'/);

@@ -51,8 +51,11 @@ export function parquetSplits(dir: string, card: DatasetCard, config: string | u
   return sorted(out);
 }
 
-/** `train-00000-of-00002.parquet` -> train, `validation.parquet` -> validation. */
-const splitOfName = (base: string) => base.replace(/\.parquet$/, '').replace(/-\d+(-of-\d+)?$/, '');
+/** `train-00000-of-00002.parquet`, `train-00000-of-00001-a09b74b3ef9c3b56.parquet` -> train; `validation.parquet` -> validation. */
+function splitOfName(file: string): string {
+  const base = file.replace(/\.parquet$/, '');
+  return base.match(/^(.+?)-\d+(?:-of-\d+)?(?:-[0-9a-f]{8,})?$/)?.[1] ?? base;
+}
 
 function sorted(m: Map<string, string[]>): Map<string, string[]> {
   for (const l of m.values()) l.sort();

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
-import type { Example, TaskData, TaskKind } from '../../contracts/task.js';
+import type { Example, GenerationExample, TaskData, TaskKind } from '../../contracts/task.js';
 import { resolveHubSnapshot } from '../../hub/repo.js';
 import { UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
+import { alpacaPrompt } from '../generation-file.js';
 import { sortLabels } from '../loaders.js';
 import { carveSplits, taskHash } from '../tasks/splits.js';
 import { parquetSplits } from './layout.js';
 import { classLabels, readDatasetCard } from './metadata.js';
 import { parquetColumns, readParquet, type ParquetTable } from './parquet.js';
-import { parseHubDatasetSpec, type ColumnRole, type HubDatasetSpec } from './spec.js';
+import { COLUMN_ROLES, parseHubDatasetSpec, type ColumnRole, type HubDatasetSpec } from './spec.js';
 
 /** Fewer training examples than this cannot be carved into three splits that mean anything (as `file:`). */
 const MIN_EXAMPLES_TO_SPLIT = 10;
@@ -23,7 +24,8 @@ interface Row {
 /**
  * `--task hf-dataset:<org/name>[:config][@revision]`: a dataset repository's Parquet files, read
  * offline from the local hub cache (`tunelab pull hf:<id> --dataset` puts them there), as
- * classification (text, label), pairs (text, textB, label) or tagging (tokens, tags). Splits
+ * classification (text, label), pairs (text, textB, label), tagging (tokens, tags) or instruction
+ * data (prompt and response, or Alpaca's instruction, input and response: a generation task). Splits
  * are the repository's; a missing dev or test split is carved out of train (10% each, seeded by
  * the data, as `file:` does); label names come from the dataset's ClassLabel features.
  */
@@ -59,13 +61,15 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
   const train = await read(trainName);
   const dev = devName ? await read(devName) : undefined;
   const test = testName ? await read(testName) : undefined;
-  const labelColumn = (kind === 'tagging' ? columns.tags : columns.label)!;
-  const names = classLabels(card, spec.config, labelColumn) ?? train.tables[0]?.labels.get(labelColumn);
+  const labelColumn = kind === 'tagging' ? columns.tags : columns.label;
+  const names = labelColumn === undefined ? [] : (classLabels(card, spec.config, labelColumn) ?? train.tables[0]?.labels.get(labelColumn));
   for (const t of [train, dev, test].flatMap((s) => s?.tables ?? [])) checkTypes(t, columns, kind);
   const labelsOf = (r: Row): string[] =>
-    kind === 'tagging'
-      ? asList(r, columns.tags!, 'tags').map((v) => labelName(v, r, columns.tags!, names))
-      : [labelName(r.values[columns.label!], r, columns.label!, names)];
+    kind === 'generation'
+      ? []
+      : kind === 'tagging'
+        ? asList(r, columns.tags!, 'tags').map((v) => labelName(v, r, columns.tags!, names))
+        : [labelName(r.values[columns.label!], r, columns.label!, names)];
   const labels = names ?? sortLabels(train.rows.flatMap(labelsOf));
   const index = (label: string, r: Row): number => {
     const i = labels.indexOf(label);
@@ -76,6 +80,7 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
     return i;
   };
   const toExample = (r: Row): Example | undefined => {
+    if (kind === 'generation') return instructionExample(r, columns);
     if (kind === 'tagging') {
       const words = asList(r, columns.tokens!, 'tokens').map((w) => text(w, r, columns.tokens!, 'tokens'));
       // CoNLL-2003 on the Hub keeps its document separators as rows; `file:` drops them too
@@ -112,10 +117,15 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
 
 function kindOf(c: HubDatasetSpec['columns'], what: string): TaskKind {
   const has = (...r: ColumnRole[]) => r.every((x) => c[x] !== undefined);
-  if (c.prompt !== undefined || c.response !== undefined)
+  const generation: ColumnRole[] = ['prompt', 'response', 'instruction', 'input'];
+  if (generation.some((r) => c[r] !== undefined)) {
+    const others = COLUMN_ROLES.filter((r) => !generation.includes(r) && c[r] !== undefined);
+    if (has('response') && others.length === 0 && (has('prompt') ? !has('instruction') && !has('input') : has('instruction')))
+      return 'generation';
     throw new UserError(
-      `${what}: --columns prompt=/response= (instruction data) needs a generation task kind, which tunelab does not have yet; classification, pairs and tagging read from Hub datasets today`,
+      `${what}: instruction data takes --columns prompt=<column>,response=<column> or Alpaca's instruction=<column>[,input=<column>],response=<column> (and nothing else)`,
     );
+  }
   if (has('tokens', 'tags') && !has('text') && !has('label')) return 'tagging';
   if (has('text', 'textB', 'label') && !has('tokens') && !has('tags')) return 'pair';
   if (has('text', 'label') && !has('tokens') && !has('tags')) return 'classification';
@@ -126,8 +136,21 @@ function kindOf(c: HubDatasetSpec['columns'], what: string): TaskKind {
   );
 }
 
+/** A prompt and its response, stored as they come (prompt/response), or in Alpaca's prompt format. */
+function instructionExample(r: Row, c: HubDatasetSpec['columns']): GenerationExample {
+  const response = text(r.values[c.response!], r, c.response!, 'response');
+  if (c.prompt !== undefined) return { prompt: text(r.values[c.prompt], r, c.prompt, 'prompt'), response };
+  const input = c.input === undefined ? '' : r.values[c.input];
+  if (input !== null && input !== undefined && typeof input !== 'string')
+    throw new UserError(`${r.where}: column '${c.input}' (input) is ${JSON.stringify(input)}; expected a string`);
+  return { prompt: alpacaPrompt(text(r.values[c.instruction!], r, c.instruction!, 'instruction'), input ?? ''), response };
+}
+
 async function guessColumns(file: string, what: string): Promise<HubDatasetSpec['columns']> {
   const cols = await parquetColumns(file, file);
+  if (cols.includes('prompt') && cols.includes('completion')) return { prompt: 'prompt', response: 'completion' };
+  if (cols.includes('instruction') && cols.includes('output'))
+    return { instruction: 'instruction', ...(cols.includes('input') ? { input: 'input' } : {}), response: 'output' };
   if (cols.includes('tokens') && cols.includes('ner_tags')) return { tokens: 'tokens', tags: 'ner_tags' };
   if (cols.includes('text') && cols.includes('label')) return { text: 'text', label: 'label' };
   throw new UserError(
@@ -138,16 +161,18 @@ async function guessColumns(file: string, what: string): Promise<HubDatasetSpec[
 /** Refuse columns whose Parquet type cannot hold what their field needs, before any row is read. */
 function checkTypes(t: ParquetTable, c: HubDatasetSpec['columns'], kind: TaskKind): void {
   const need: [ColumnRole, RegExp, string][] =
-    kind === 'tagging'
-      ? [
-          ['tokens', /^list<string>$/, 'a list of strings'],
-          ['tags', /^list<(int32|int64|string)>$/, 'a list of integers (ClassLabel) or strings'],
-        ]
-      : [
-          ['text', /^string$/, 'strings'],
-          ['textB', /^string$/, 'strings'],
-          ['label', /^(int32|int64|string|boolean)$/, 'integers (ClassLabel), strings or booleans'],
-        ];
+    kind === 'generation'
+      ? (['prompt', 'instruction', 'input', 'response'] as const).map((r) => [r, /^string$/, 'strings'])
+      : kind === 'tagging'
+        ? [
+            ['tokens', /^list<string>$/, 'a list of strings'],
+            ['tags', /^list<(int32|int64|string)>$/, 'a list of integers (ClassLabel) or strings'],
+          ]
+        : [
+            ['text', /^string$/, 'strings'],
+            ['textB', /^string$/, 'strings'],
+            ['label', /^(int32|int64|string|boolean)$/, 'integers (ClassLabel), strings or booleans'],
+          ];
   for (const [role, ok, allowed] of need) {
     const col = c[role];
     if (col === undefined) continue;

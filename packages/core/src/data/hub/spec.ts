@@ -9,9 +9,19 @@ import { UserError } from '../../util/errors.js';
 export const HF_DATASET_PREFIX = 'hf-dataset:';
 
 /** What a tunelab field is read from: a column of the dataset's Parquet files. */
-export type ColumnRole = 'text' | 'textB' | 'label' | 'tokens' | 'tags' | 'prompt' | 'response';
-/** prompt and response (instruction data) parse, and are refused until there is a generation task kind */
-export const COLUMN_ROLES: readonly ColumnRole[] = ['text', 'textB', 'label', 'tokens', 'tags', 'prompt', 'response'];
+export type ColumnRole = 'text' | 'textB' | 'label' | 'tokens' | 'tags' | 'prompt' | 'response' | 'instruction' | 'input';
+/** instruction data: prompt and response, or Alpaca's instruction, optional input and response (as `file:` JSONL) */
+export const COLUMN_ROLES: readonly ColumnRole[] = [
+  'text',
+  'textB',
+  'label',
+  'tokens',
+  'tags',
+  'prompt',
+  'response',
+  'instruction',
+  'input',
+];
 
 export interface HubDatasetSpec extends HubRef {
   /** the string as given: the task's name */
@@ -42,6 +52,7 @@ export const HF_DATASET_ALIASES: Readonly<Record<string, Alias>> = {
     columns: { text: 'sentence1', textB: 'sentence2', label: 'label' },
     splits: ['train', '', 'validation'],
   },
+  alpaca: { id: 'tatsu-lab/alpaca', columns: { instruction: 'instruction', input: 'input', response: 'output' } },
   conll2003: {
     id: 'eriktks/conll2003',
     config: 'conll2003',

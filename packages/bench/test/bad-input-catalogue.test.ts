@@ -127,7 +127,7 @@ const cases: Case[] = [
   {
     name: 'an unknown task',
     args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })),
-    message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/,
+    message: /tasks\[0\]: unknown task 'wn-nope'; available: (.*, )?wn-supersense/,
   },
   {
     name: 'an unknown model',

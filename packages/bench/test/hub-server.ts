@@ -119,7 +119,7 @@ export async function startHubServer(repos: readonly FixtureRepo[]): Promise<Hub
     const drop = faults.drop.get(path);
     if (drop && drop.times > 0 && part.length > drop.after) {
       drop.times--;
-      res.write(part.subarray(0, drop.after), () => setTimeout(() => res.socket?.destroy(), 5));
+      res.write(part.subarray(0, drop.after), () => res.socket?.end()); // FIN, not RST: the bytes sent arrive
       return;
     }
     res.end(part);

@@ -135,6 +135,17 @@ const cases: Case[] = [
     message: /models\[0\]: unknown model 'huge'; known: tiny, hf:<folder>, hf:<hub id>/,
   },
   {
+    name: 'tunelab memory: an unknown model shape',
+    args: () => ['memory', '--model', 'llama:13b', ...ws.args],
+    message:
+      /--model llama:13b: no such shape; allowed llama:7b, llama:70b, gpt3:175b, gpt2:124m, bert:base, a zoo name, or hf:<folder or hub id>/,
+  },
+  {
+    name: 'tunelab memory: an unknown precision',
+    args: () => ['memory', '--model', 'llama:7b', '--precision', 'fp16', ...ws.args],
+    message: /--precision fp16: allowed fp32, bf16-mixed/,
+  },
+  {
     name: 'an unknown backend',
     args: () => sweep('unknown-backend', good, ['--backend', 'tpu']),
     message: /--backend: unknown backend 'tpu'; allowed: auto, tensorflow-gpu, webgpu, tensorflow, native, wasm, cpu/,

@@ -88,6 +88,24 @@ describe('decoders on generation tasks', () => {
     expect(rec.task).toBe(`file:${file}`);
   });
 
+  it("trains on chat messages rendered with the checkpoint's chat template", () => {
+    const file = join(dir, 'chat.jsonl');
+    const rows = Array.from({ length: 20 }, (_, i) => ({
+      messages: [
+        { role: 'system', content: 'Answer with a number.' },
+        { role: 'user', content: `${i} plus 1?` },
+        { role: 'assistant', content: `${i + 1}` },
+      ],
+    }));
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const r = tunelab(
+      ['train', '--model', 'hf:fixtures/hf/llama-tiny', '--method', 'lora', '--task', `file:${file}`, '--steps', '3', '--cache', cache],
+      { cwd: ROOT },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/sample: ".*<\|assistant\|>\\n" -> /);
+  });
+
   it('refuses a generation task on an encoder in one line', () => {
     const r = tunelab(
       ['train', '--model', 'hf:fixtures/hf/bert-tiny', '--method', 'lora', '--task', 'arith', '--steps', '2', '--cache', cache],

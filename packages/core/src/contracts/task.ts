@@ -24,11 +24,24 @@ export interface TaggedExample {
  * them) only, as `-100` labels on the prompt do in `transformers`.
  */
 export interface GenerationExample {
+  /** the text before the answer (empty for a conversation: `messages` is rendered instead) */
   prompt: string;
-  /** the answer trained on */
+  /** the answer trained on (a conversation: its last assistant message, what evaluation compares with) */
   response: string;
+  /**
+   * A conversation (chat `messages`, ShareGPT's `conversations`): rendered with the tokenizer's
+   * chat template when fine-tuning, every assistant turn trained on, the last one answered in
+   * evaluation.
+   */
+  messages?: ChatMessage[];
   /** other answers scored as right (another lemma of the same synset); the metrics take the best match */
   alternatives?: string[];
+}
+
+/** One turn of a conversation, as chat templates take it. */
+export interface ChatMessage {
+  role: string;
+  content: string;
 }
 
 export type Example = TextExample | TaggedExample | GenerationExample;

@@ -21,6 +21,12 @@ export interface Tokenizer {
    * Without it: [CLS] a [SEP] (b [SEP]), all types 0 (the zoo's framing).
    */
   frame?(a: readonly number[], b?: readonly number[]): { ids: number[]; typeIds: number[] };
+  /**
+   * The conversation as text, rendered with the tokenizer's chat template (`apply_chat_template`
+   * of `transformers`: tokenizer_config.json's `chat_template`); absent when it has none.
+   * `addGenerationPrompt` appends what opens the assistant's next turn.
+   */
+  chatTemplate?(messages: readonly { role: string; content: string }[], addGenerationPrompt: boolean): string;
   /** ids back to text (for debugging and tests) */
   decode(ids: readonly number[]): string;
   /** serialisable form; `loadTokenizer(toJSON())` gives an identical tokenizer */

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { TaskData } from '../contracts/task.js';
-import { UserError } from '../util/errors.js';
 import { firstJsonObject, generationFormatOf, loadGenerationFile, type GenerationFormat } from './generation-file.js';
 import { loadFileTask } from './loaders.js';
 
-/** A JSONL file holds instruction data when its first object has prompt/completion or Alpaca's fields. */
+/** A JSONL file holds instruction data when its first object has prompt/completion, Alpaca's fields, or a conversation. */
 async function generationFormatIn(spec: string, cwd: string): Promise<GenerationFormat | undefined> {
   let head: string;
   try {
@@ -14,11 +13,6 @@ async function generationFormatIn(spec: string, cwd: string): Promise<Generation
     return undefined; // missing or unreadable: the classification reader says so
   }
   const first = firstJsonObject(head);
-  if (first && 'messages' in first) {
-    throw new UserError(
-      `${spec}:1: chat "messages" files are not read yet; use {"prompt", "completion"} or Alpaca's {"instruction", "input", "output"}`,
-    );
-  }
   return first ? generationFormatOf(first) : undefined;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { GenerationExample, TaskData } from '../contracts/task.js';
+import type { ChatMessage, GenerationExample, TaskData } from '../contracts/task.js';
 import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 import { decodeUtf8 } from './loaders.js';
@@ -11,14 +11,19 @@ import { carveSplits, taskHash } from './tasks/splits.js';
  * Instruction data in a user's JSONL file, detected from the first row's fields:
  * - `prompt` / `completion` (TRL's prompt-completion format): trained on the completion;
  * - Alpaca's `instruction`, optional `input`, `output`, rendered with Alpaca's own prompt format
- *   without its preamble: `### Instruction:\n{instruction}\n\n[### Input:\n{input}\n\n]### Response:\n`.
+ *   without its preamble: `### Instruction:\n{instruction}\n\n[### Input:\n{input}\n\n]### Response:\n`;
+ * - a conversation: `messages: [{role, content}]` (OpenAI's and TRL's format) or ShareGPT's
+ *   `conversations: [{from, value}]` (`human` -> user, `gpt` -> assistant), rendered with the
+ *   tokenizer's chat template when the trial runs.
  */
-export type GenerationFormat = 'prompt-completion' | 'alpaca';
+export type GenerationFormat = 'prompt-completion' | 'alpaca' | 'messages' | 'sharegpt';
 
 const MIN_EXAMPLES_TO_SPLIT = 10;
 
 /** The generation format of a JSONL file's first object, or undefined for a classification file. */
 export function generationFormatOf(first: Record<string, unknown>): GenerationFormat | undefined {
+  if ('messages' in first) return 'messages';
+  if ('conversations' in first) return 'sharegpt';
   if ('prompt' in first || 'completion' in first) return 'prompt-completion';
   if ('instruction' in first || 'output' in first) return 'alpaca';
   return undefined;
@@ -47,7 +52,33 @@ function field(o: Record<string, unknown>, name: string, where: string, optional
   return v;
 }
 
+const SHAREGPT_ROLES: Record<string, string> = { human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', system: 'system' };
+
+/** A conversation's turns, checked: roles and contents are strings, and the last assistant turn is not empty. */
+function conversation(o: Record<string, unknown>, format: 'messages' | 'sharegpt', where: string): GenerationExample {
+  const key = format === 'messages' ? 'messages' : 'conversations';
+  const turns = o[key];
+  if (!Array.isArray(turns) || turns.length === 0) throw new UserError(`${where}: field "${key}" must be a non-empty list of turns`);
+  const messages: ChatMessage[] = turns.map((t: unknown, i) => {
+    const m = (t ?? {}) as Record<string, unknown>;
+    const [roleKey, contentKey] = format === 'messages' ? ['role', 'content'] : ['from', 'value'];
+    const role = m[roleKey];
+    const content = m[contentKey];
+    if (typeof role !== 'string' || role === '') throw new UserError(`${where}: ${key}[${i}].${roleKey} must be a non-empty string`);
+    if (typeof content !== 'string') throw new UserError(`${where}: ${key}[${i}].${contentKey} must be a string`);
+    if (format === 'messages') return { role, content };
+    const mapped = SHAREGPT_ROLES[role];
+    if (!mapped) throw new UserError(`${where}: ${key}[${i}].from '${role}' is not a ShareGPT role (human, gpt, system)`);
+    return { role: mapped, content };
+  });
+  const last = [...messages].reverse().find((m) => m.role === 'assistant');
+  if (!last) throw new UserError(`${where}: the conversation has no assistant turn to train on`);
+  if (last.content.trim() === '') throw new UserError(`${where}: the last assistant turn is empty`);
+  return { prompt: '', response: last.content, messages };
+}
+
 function toExample(o: Record<string, unknown>, format: GenerationFormat, where: string): GenerationExample {
+  if (format === 'messages' || format === 'sharegpt') return conversation(o, format, where);
   if (format === 'prompt-completion') return { prompt: field(o, 'prompt', where), response: field(o, 'completion', where) };
   return { prompt: alpacaPrompt(field(o, 'instruction', where), field(o, 'input', where, true)), response: field(o, 'output', where) };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readJsonFile } from '../checkpoint/io.js';
 import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
+import { renderChatTemplate, type ChatTemplate } from './chat-template.js';
 
 /** What `model-info` and the record say about a tokenizer. */
 export interface HfTokenizerInfo {
@@ -42,6 +43,25 @@ function decoderSpecials(config: Record<string, unknown>, source: string): HfTok
   if (eos === undefined) throw new UserError(`${source}: tokenizer_config.json names no eos_token (a decoder's tokenizer needs one)`);
   const bos = tokenText(config.bos_token) ?? eos;
   return { cls: bos, sep: eos, pad: eos, unk: eos, mask: eos };
+}
+
+/** tokenizer_config.json's `chat_template` (a string, or a list with a 'default' entry) as the tokenizer's `chatTemplate`. */
+function chatTemplateOf(config: Record<string, unknown>, source: string): Pick<Tokenizer, 'chatTemplate'> {
+  const raw = config.chat_template;
+  const template =
+    typeof raw === 'string'
+      ? raw
+      : Array.isArray(raw)
+        ? (raw as { name?: unknown; template?: unknown }[]).find((x) => x?.name === 'default')?.template
+        : undefined;
+  if (typeof template !== 'string') return {};
+  const specialTokens: Record<string, string> = {};
+  for (const k of ['bos_token', 'eos_token', 'unk_token', 'pad_token']) {
+    const t = tokenText(config[k]);
+    if (t !== undefined) specialTokens[k] = t;
+  }
+  const t: ChatTemplate = { template, source: `${source} tokenizer_config.json`, specialTokens };
+  return { chatTemplate: (messages, addGenerationPrompt) => renderChatTemplate(t, messages, addGenerationPrompt) };
 }
 
 /** Marks one of our ids inside a post-processor call (token strings in, token strings out). */
@@ -128,6 +148,7 @@ export function hfTokenizer(
       // a model with one token type (RoBERTa) takes none: transformers does not pass them either
       return { ids, typeIds: typeVocabSize > 1 && out.token_type_ids ? out.token_type_ids : ids.map(() => 0) };
     },
+    ...chatTemplateOf(config, source),
     decode: (ids) => impl.decode([...ids], { skip_special_tokens: false }),
     toJSON: () => json,
   };

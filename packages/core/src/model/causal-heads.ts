@@ -3,15 +3,9 @@ import type { Backbone, Head, ParamMap } from '../contracts/model.js';
 import type { TaskKind } from '../contracts/task.js';
 import type { Rng } from '../contracts/rng.js';
 import { UserError } from '../util/errors.js';
-import type { CausalLM } from './generate.js';
+import { isCausalLM, type CausalLM } from './generate.js';
 import { createHead } from './heads.js';
 import { normalInit } from './ops.js';
-
-/** A backbone that is also a causal language model: it decodes with a cache and has an LM head. */
-export function isCausalLM(model: Backbone): model is Backbone & CausalLM {
-  const m = model as Partial<CausalLM>;
-  return model.shape.causal && typeof m.decode === 'function' && typeof m.logits === 'function';
-}
 
 /**
  * The language-modelling head of a generation task: the model's own pretrained LM head (its

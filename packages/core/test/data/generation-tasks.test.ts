@@ -83,7 +83,40 @@ describe('instruction files (file:*.jsonl)', () => {
     write('empty.jsonl', [{ instruction: 'a', output: ' ' }]);
     await expect(loadUserFileTask('empty.jsonl', dir)).rejects.toThrow('empty.jsonl:1: field "output" is empty');
     write('chat.jsonl', [{ messages: [{ role: 'user', content: 'hi' }] }]);
-    await expect(loadUserFileTask('chat.jsonl', dir)).rejects.toThrow(/chat.jsonl:1: chat "messages" files are not read yet/);
+    await expect(loadUserFileTask('chat.jsonl', dir)).rejects.toThrow(
+      new UserError('chat.jsonl:1: the conversation has no assistant turn to train on'),
+    );
+    write('gpt.jsonl', [{ conversations: [{ from: 'robot', value: 'x' }] }]);
+    await expect(loadUserFileTask('gpt.jsonl', dir)).rejects.toThrow("gpt.jsonl:1: conversations[0].from 'robot' is not a ShareGPT role");
+  });
+
+  it('conversations: chat messages and ShareGPT turns, the last answer as the reference', async () => {
+    const turns = (i: number) => [
+      { role: 'user', content: `Say ${i}.` },
+      { role: 'assistant', content: `${i}` },
+    ];
+    write(
+      'messages.jsonl',
+      Array.from({ length: 10 }, (_, i) => ({ messages: turns(i) })),
+    );
+    const t = await loadUserFileTask('messages.jsonl', dir);
+    const all = [...t.train, ...t.dev, ...t.test] as GenerationExample[];
+    expect(all.find((e) => e.response === '3')!.messages).toEqual(turns(3));
+    write(
+      'sharegpt.jsonl',
+      Array.from({ length: 10 }, (_, i) => ({
+        conversations: [
+          { from: 'human', value: `Q${i}` },
+          { from: 'gpt', value: `A${i}` },
+        ],
+      })),
+    );
+    const g = await loadUserFileTask('sharegpt.jsonl', dir);
+    const ex = ([...g.train, ...g.dev, ...g.test] as GenerationExample[]).find((e) => e.response === 'A0')!;
+    expect(ex.messages).toEqual([
+      { role: 'user', content: 'Q0' },
+      { role: 'assistant', content: 'A0' },
+    ]);
   });
 
   it('cleans up', () => rmSync(dir, { recursive: true, force: true }));

@@ -55,7 +55,7 @@ function field(o: Record<string, unknown>, name: string, where: string, optional
 const SHAREGPT_ROLES: Record<string, string> = { human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', system: 'system' };
 
 /** A conversation's turns, checked: roles and contents are strings, and the last assistant turn is not empty. */
-function conversation(o: Record<string, unknown>, format: 'messages' | 'sharegpt', where: string): GenerationExample {
+export function conversation(o: Record<string, unknown>, format: 'messages' | 'sharegpt', where: string): GenerationExample {
   const key = format === 'messages' ? 'messages' : 'conversations';
   const turns = o[key];
   if (!Array.isArray(turns) || turns.length === 0) throw new UserError(`${where}: field "${key}" must be a non-empty list of turns`);

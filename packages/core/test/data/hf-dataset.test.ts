@@ -8,7 +8,7 @@ import { loadHubDatasetTask } from '../../src/data/hub/load.js';
 import { parseHubDatasetSpec, withDatasetOptions } from '../../src/data/hub/spec.js';
 import { TaskRegistry } from '../../src/di/registries.js';
 import { isUserError } from '../../src/util/errors.js';
-import { commit, NER, parquet, sentiment, taggingParquet, writeConll, writeDataset, writeGlue } from './hub-datasets.js';
+import { chatParquet, commit, NER, parquet, sentiment, taggingParquet, writeConll, writeDataset, writeGlue } from './hub-datasets.js';
 
 const cacheWith = (...write: ((cache: string) => unknown)[]) => {
   const cache = mkdtempSync(join(tmpdir(), 'tunelab-hfds-'));
@@ -128,6 +128,23 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect(all).toContainEqual({ prompt: '### Instruction:\nDouble 3.\n\n### Input:\n3\n\n### Response:\n', response: '6' });
   });
 
+  it('chat data: a messages column (list<struct<role, content>>) is a generation task of conversations', async () => {
+    const talk = (i: number) => [
+      { role: 'user', content: `Hi ${i}` },
+      { role: 'assistant', content: `Hello ${i}` },
+    ];
+    const cache = cacheWith((c) =>
+      writeDataset(c, 'someone/chat', { 'data/train-00000-of-00001.parquet': chatParquet(Array.from({ length: 20 }, (_, i) => talk(i))) }),
+    );
+    const t = await load('hf-dataset:someone/chat', cache);
+    expect(t.kind).toBe('generation');
+    expect([...t.train, ...t.dev, ...t.test]).toContainEqual({ prompt: '', response: 'Hello 3', messages: talk(3) });
+    expect((await load('hf-dataset:someone/chat?columns=messages=messages', cache)).hash).toBe(t.hash);
+    expect(await refusal(load('hf-dataset:someone/chat?columns=messages=messages,response=messages', cache))).toMatch(
+      /or one chat column: messages=<column> or conversations=<column> \(and nothing else\)/,
+    );
+  });
+
   it('a revision other than main, and an integer label without names (labels sorted numerically)', async () => {
     const d = sentiment(20);
     const cache = cacheWith((c) =>
@@ -220,7 +237,7 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     expect(await refusal(load('hf-dataset:nyu-mll/glue:cola', cache))).toMatch(/no config 'cola'; the dataset's configs: rte, sst2/);
     expect(await refusal(load('hf-dataset:glue/sst2?columns=text=sentence', cache))).toMatch(/is no task: give text and label/);
     expect(await refusal(load('hf-dataset:glue/sst2?columns=prompt=sentence,label=label', cache))).toMatch(
-      /instruction data takes --columns prompt=<column>,response=<column> or Alpaca's/,
+      /instruction data takes --columns prompt=<column>,response=<column>, Alpaca's/,
     );
   });
 
@@ -231,7 +248,7 @@ describe('hf-dataset: tasks from Parquet files in the hub cache', () => {
     );
     expect(() => withDatasetOptions('wn-wic', 'text=x', undefined)).toThrow(/--columns: only for --task hf-dataset:/);
     expect(() => withDatasetOptions('hf-dataset:a/b', 'words=x', undefined)).toThrow(
-      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags, prompt, response, instruction, input/,
+      /'words=x' is not <field>=<column>; fields: text, textB, label, tokens, tags, prompt, response, instruction, input, messages, conversations/,
     );
     expect(parseHubDatasetSpec(`hf-dataset:a/b:c@${commit('x')}`)).toMatchObject({ id: 'a/b', config: 'c', revision: commit('x') });
     expect(() => parseHubDatasetSpec('hf-dataset:a/b?rows=3')).toThrow(/unknown option 'rows=3'/);

@@ -51,6 +51,19 @@ export function taggingParquet(rows: { tokens: string[]; tags: number[] }[], nam
   );
 }
 
+/** A chat file: `messages: list<struct<content: string, role: string>>`, as chat datasets on the Hub. */
+export function chatParquet(conversations: { role: string; content: string }[][]): Uint8Array {
+  const schema = [
+    { name: 'root', num_children: 1 },
+    { name: 'messages', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
+    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+    { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
+    { name: 'content', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    { name: 'role', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+  ];
+  return new Uint8Array(parquetWriteBuffer({ schema: schema as never, columnData: [{ name: 'messages', data: conversations as never }] }));
+}
+
 /** Write a dataset snapshot into `cache` and point `refs/<rev>` at it; returns the snapshot folder. */
 export function writeDataset(cache: string, id: string, files: Record<string, Uint8Array | string>, rev = 'main'): string {
   const repo = join(cache, `datasets--${id.replace('/', '--')}`);

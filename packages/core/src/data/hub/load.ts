@@ -3,7 +3,7 @@ import type { Example, GenerationExample, TaskData, TaskKind } from '../../contr
 import { resolveHubSnapshot } from '../../hub/repo.js';
 import { UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
-import { alpacaPrompt } from '../generation-file.js';
+import { alpacaPrompt, conversation } from '../generation-file.js';
 import { sortLabels } from '../loaders.js';
 import { carveSplits, taskHash } from '../tasks/splits.js';
 import { parquetSplits } from './layout.js';
@@ -117,13 +117,19 @@ export async function loadHubDatasetTask(name: string, env: NodeJS.ProcessEnv = 
 
 function kindOf(c: HubDatasetSpec['columns'], what: string): TaskKind {
   const has = (...r: ColumnRole[]) => r.every((x) => c[x] !== undefined);
-  const generation: ColumnRole[] = ['prompt', 'response', 'instruction', 'input'];
-  if (generation.some((r) => c[r] !== undefined)) {
-    const others = COLUMN_ROLES.filter((r) => !generation.includes(r) && c[r] !== undefined);
-    if (has('response') && others.length === 0 && (has('prompt') ? !has('instruction') && !has('input') : has('instruction')))
+  const generation: ColumnRole[] = ['prompt', 'response', 'instruction', 'input', 'messages', 'conversations'];
+  const given = COLUMN_ROLES.filter((r) => c[r] !== undefined);
+  if (given.some((r) => generation.includes(r))) {
+    const only = (...rs: ColumnRole[]) => given.every((r) => rs.includes(r));
+    const chat = (has('messages') || has('conversations')) && given.length === 1;
+    if (
+      chat ||
+      (has('prompt', 'response') && only('prompt', 'response')) ||
+      (has('instruction', 'response') && only('instruction', 'input', 'response'))
+    )
       return 'generation';
     throw new UserError(
-      `${what}: instruction data takes --columns prompt=<column>,response=<column> or Alpaca's instruction=<column>[,input=<column>],response=<column> (and nothing else)`,
+      `${what}: instruction data takes --columns prompt=<column>,response=<column>, Alpaca's instruction=<column>[,input=<column>],response=<column>, or one chat column: messages=<column> or conversations=<column> (and nothing else)`,
     );
   }
   if (has('tokens', 'tags') && !has('text') && !has('label')) return 'tagging';
@@ -138,6 +144,9 @@ function kindOf(c: HubDatasetSpec['columns'], what: string): TaskKind {
 
 /** A prompt and its response, stored as they come (prompt/response), or in Alpaca's prompt format. */
 function instructionExample(r: Row, c: HubDatasetSpec['columns']): GenerationExample {
+  if (c.messages !== undefined) return conversation({ messages: r.values[c.messages] }, 'messages', `${r.where}: column '${c.messages}'`);
+  if (c.conversations !== undefined)
+    return conversation({ conversations: r.values[c.conversations] }, 'sharegpt', `${r.where}: column '${c.conversations}'`);
   const response = text(r.values[c.response!], r, c.response!, 'response');
   if (c.prompt !== undefined) return { prompt: text(r.values[c.prompt], r, c.prompt, 'prompt'), response };
   const input = c.input === undefined ? '' : r.values[c.input];
@@ -148,6 +157,8 @@ function instructionExample(r: Row, c: HubDatasetSpec['columns']): GenerationExa
 
 async function guessColumns(file: string, what: string): Promise<HubDatasetSpec['columns']> {
   const cols = await parquetColumns(file, file);
+  if (cols.includes('messages')) return { messages: 'messages' };
+  if (cols.includes('conversations')) return { conversations: 'conversations' };
   if (cols.includes('prompt') && cols.includes('completion')) return { prompt: 'prompt', response: 'completion' };
   if (cols.includes('instruction') && cols.includes('output'))
     return { instruction: 'instruction', ...(cols.includes('input') ? { input: 'input' } : {}), response: 'output' };
@@ -162,7 +173,14 @@ async function guessColumns(file: string, what: string): Promise<HubDatasetSpec[
 function checkTypes(t: ParquetTable, c: HubDatasetSpec['columns'], kind: TaskKind): void {
   const need: [ColumnRole, RegExp, string][] =
     kind === 'generation'
-      ? (['prompt', 'instruction', 'input', 'response'] as const).map((r) => [r, /^string$/, 'strings'])
+      ? [
+          ...(['prompt', 'instruction', 'input', 'response'] as const).map((r): [ColumnRole, RegExp, string] => [r, /^string$/, 'strings']),
+          ...(['messages', 'conversations'] as const).map((r): [ColumnRole, RegExp, string] => [
+            r,
+            /^(list<struct>|json)$/,
+            'a list of turns',
+          ]),
+        ]
       : kind === 'tagging'
         ? [
             ['tokens', /^list<string>$/, 'a list of strings'],

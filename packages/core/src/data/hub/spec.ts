@@ -9,8 +9,12 @@ import { UserError } from '../../util/errors.js';
 export const HF_DATASET_PREFIX = 'hf-dataset:';
 
 /** What a tunelab field is read from: a column of the dataset's Parquet files. */
-export type ColumnRole = 'text' | 'textB' | 'label' | 'tokens' | 'tags' | 'prompt' | 'response' | 'instruction' | 'input';
-/** instruction data: prompt and response, or Alpaca's instruction, optional input and response (as `file:` JSONL) */
+export type ColumnRole =
+  'text' | 'textB' | 'label' | 'tokens' | 'tags' | 'prompt' | 'response' | 'instruction' | 'input' | 'messages' | 'conversations';
+/**
+ * Instruction data as `file:` JSONL has it: prompt and response; Alpaca's instruction, optional
+ * input and response; a chat `messages` column ([{role, content}]) or ShareGPT's `conversations` ([{from, value}]).
+ */
 export const COLUMN_ROLES: readonly ColumnRole[] = [
   'text',
   'textB',
@@ -21,6 +25,8 @@ export const COLUMN_ROLES: readonly ColumnRole[] = [
   'response',
   'instruction',
   'input',
+  'messages',
+  'conversations',
 ];
 
 export interface HubDatasetSpec extends HubRef {

@@ -15,6 +15,7 @@ import { reportCommand } from './commands/report.js';
 import { backendsCommand } from './commands/backends.js';
 import { modelInfoCommand } from './commands/model-info.js';
 import { memoryCommand } from './commands/memory.js';
+import { pullCommand } from './commands/pull.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     verifyCommand,
     modelInfoCommand,
     memoryCommand,
+    pullCommand,
     newMethodCommand,
     newFamilyCommand,
     backendsCommand,
@@ -41,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     await cli
       .demandCommand(
         1,
-        'name a command: train, eval, generate, pretrain, methods, model-info, memory, pretraining-gain, sweep, report, perf, verify, new-method, backends',
+        'name a command: train, eval, generate, pretrain, methods, model-info, memory, pull, pretraining-gain, sweep, report, perf, verify, new-method, backends',
       )
       .strict()
       // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter, --prompt) collect

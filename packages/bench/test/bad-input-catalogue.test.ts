@@ -6,13 +6,15 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lora } from '@tunelab/method-lora';
 import { main } from '../src/cli.js';
 import { tinyWorkspace } from './helpers.js';
 import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
+import { hubBadInputs } from './hub-bad-inputs.js';
 
 const ws = tinyWorkspace();
+const hubBad = hubBadInputs(ws);
 const FIX = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
 const DATA = join(ws.dir, 'data');
 const good = {
@@ -75,10 +77,13 @@ interface Case {
   cwd?: string;
   /** environment variables set for this case only */
   env?: Record<string, string>;
+  /** more checks that nothing was written */
+  after?: () => void;
 }
 
 const cases: Case[] = [
   ...HF_BAD_CASES(ws),
+  ...hubBad.cases,
   // sweep configs
   {
     name: 'malformed JSON',
@@ -122,7 +127,7 @@ const cases: Case[] = [
   {
     name: 'an unknown task',
     args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })),
-    message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/,
+    message: /tasks\[0\]: unknown task 'wn-nope'; available: (.*, )?wn-supersense/,
   },
   {
     name: 'an unknown model',
@@ -426,7 +431,10 @@ beforeAll(async () => {
   mkdirSync(join(ws.dir, 'elsewhere'), { recursive: true });
   symlinkSync(join(ws.dir, 'elsewhere'), join(home, 'reports', 'link'));
   makeBadHfFolders(ws);
+  await hubBad.setup();
 }, 300_000);
+
+afterAll(() => hubBad.close());
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -471,6 +479,7 @@ describe('the bad-input catalogue: a clear message, a non-zero exit, nothing wri
       expect(modelsIn(ws.cache)).toEqual(models);
       expect(existsSync(join(ws.dir, 'elsewhere', 'x'))).toBe(false);
       expect(existsSync(join(ws.dir, 'outside'))).toBe(false);
+      c.after?.();
     });
   }
 });

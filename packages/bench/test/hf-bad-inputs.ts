@@ -185,7 +185,7 @@ export function HF_BAD_CASES(ws: Ws): { name: string; args: () => string[]; mess
       name: 'HF: a hub id not in the local cache',
       args: () => ['train', '--model', 'hf:nobody/missing-model', '--method', 'lora', '--task', 'wn-wic', ...ws.args],
       message:
-        /--model hf:nobody\/missing-model: not in the local Hugging Face cache \(looked in .*hub\/models--nobody--missing-model\); tunelab never downloads/,
+        /--model hf:nobody\/missing-model: not in the local Hugging Face cache \(looked in .*hub\/models--nobody--missing-model\); training never downloads: fetch it with `tunelab pull hf:nobody\/missing-model`/,
     },
   ];
 }

@@ -25,6 +25,7 @@ export * from './memory/index.js';
 export { zooModelSource, Encoder, zooShape, encoderParamCount, initEncoderParams, type EncoderConfig } from './families/zoo/index.js';
 export { HfEncoder, parseHfConfig, encoderShape, loadHuggingFace, type HfConfig } from './families/bert/index.js';
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
+export { hubRepoDir, parseHubRef, pullCommand, resolveHubSnapshot, type HubRef, type HubRepoKind } from './hub/repo.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './hub/tokenizer.js';
 export { hfModelSource, hfModelTypes, HF_FAMILIES } from './hub/source.js';
 export { readGenerationInfo, renderChat, type ChatMessage } from './hub/generation.js';

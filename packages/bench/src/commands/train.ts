@@ -6,17 +6,21 @@ import { progress } from '../progress.js';
 import { DEFAULT_CHECKPOINTS, parseCheckpointEvery } from '../resume.js';
 import { openTrainOut } from '../train-out.js';
 import { executeTrial, parseSetValue, prepareTrial } from '../trial/index.js';
-import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
+import { commonOptions, datasetOptions, makeEnv, parseSets, taskWithOptions, type CommonArgs } from './common.js';
 
 export function trainCommand(y: Argv) {
   return y.command(
     'train',
     'fine-tune one model on one task with one method and print its record',
     (b) =>
-      commonOptions(b)
+      datasetOptions(commonOptions(b))
         .option('method', { type: 'string', demandOption: true, describe: 'method id (tunelab methods)' })
         .option('model', { type: 'string', demandOption: true, describe: 'zoo size (nano, micro, mini, ...)' })
-        .option('task', { type: 'string', demandOption: true, describe: 'wn-supersense | wn-wic | wn-truecase | file:<path>' })
+        .option('task', {
+          type: 'string',
+          demandOption: true,
+          describe: 'wn-supersense | wn-wic | wn-truecase | file:<path> | hf-dataset:<org/name>[:config][@revision]',
+        })
         .option('seed', { type: 'number', default: 1, describe: 'trial seed (init, data order, dropout)' })
         .option('steps', { type: 'number', describe: 'training steps (same as --set steps=N)' })
         .option('set', { type: 'string', array: true, describe: 'method param or training setting, key=value; repeatable' })
@@ -36,11 +40,12 @@ export function trainCommand(y: Argv) {
           describe: "with --out: 'auto' (a dev point every 10 min, default), 'off', or N steps",
         }),
     async (a) => {
+      const task = taskWithOptions(a);
       const env = await makeEnv(a as CommonArgs);
       const set = parseSets(a.set, parseSetValue);
       if (a.steps !== undefined) set.steps = a.steps;
       const prepared = await prepareTrial(
-        { method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] },
+        { method: a.method, model: a.model, task, seed: a.seed, set, fromScratch: a['from-scratch'] },
         env,
       );
       if (a['checkpoint-every'] !== undefined && a.out === undefined)

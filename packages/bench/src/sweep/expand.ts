@@ -13,6 +13,9 @@ import {
   type Zoo,
   builtinTasks,
   zooBlueprint,
+  HF_DATASET_PREFIX,
+  isUserError,
+  parseHubDatasetSpec,
 } from '@tunelab/core/internal';
 import type { z } from 'zod';
 import type { TrialSpec } from '../records/index.js';
@@ -86,8 +89,15 @@ function checkNames(config: SweepConfig, registry: MethodRegistry, models: Model
     if (!models.shapes.has(m)) problems.push(`models[${i}]: unknown model '${m}'; known: ${models.known.join(', ')}`);
   });
   config.tasks.forEach((t, i) => {
-    if (!t.startsWith('file:') && !taskNames.includes(t))
-      problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>`);
+    if (t.startsWith(HF_DATASET_PREFIX)) {
+      try {
+        parseHubDatasetSpec(t, `tasks[${i}]`);
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        problems.push((e as Error).message);
+      }
+    } else if (!t.startsWith('file:') && !taskNames.includes(t))
+      problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>, or hf-dataset:<org/name>`);
   });
   config.methods.forEach((e, i) => {
     const ids = typeof e.method === 'string' ? stackIds(e.method) : e.method;

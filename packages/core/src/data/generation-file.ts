@@ -55,7 +55,7 @@ function field(o: Record<string, unknown>, name: string, where: string, optional
 const SHAREGPT_ROLES: Record<string, string> = { human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', system: 'system' };
 
 /** A conversation's turns, checked: roles and contents are strings, and the last assistant turn is not empty. */
-function conversation(o: Record<string, unknown>, format: 'messages' | 'sharegpt', where: string): GenerationExample {
+export function conversation(o: Record<string, unknown>, format: 'messages' | 'sharegpt', where: string): GenerationExample {
   const key = format === 'messages' ? 'messages' : 'conversations';
   const turns = o[key];
   if (!Array.isArray(turns) || turns.length === 0) throw new UserError(`${where}: field "${key}" must be a non-empty list of turns`);
@@ -80,10 +80,12 @@ function conversation(o: Record<string, unknown>, format: 'messages' | 'sharegpt
 function toExample(o: Record<string, unknown>, format: GenerationFormat, where: string): GenerationExample {
   if (format === 'messages' || format === 'sharegpt') return conversation(o, format, where);
   if (format === 'prompt-completion') return { prompt: field(o, 'prompt', where), response: field(o, 'completion', where) };
-  const instruction = field(o, 'instruction', where);
-  const input = field(o, 'input', where, true);
-  const prompt = `### Instruction:\n${instruction}\n\n${input.trim() === '' ? '' : `### Input:\n${input}\n\n`}### Response:\n`;
-  return { prompt, response: field(o, 'output', where) };
+  return { prompt: alpacaPrompt(field(o, 'instruction', where), field(o, 'input', where, true)), response: field(o, 'output', where) };
+}
+
+/** Alpaca's prompt format without its preamble (an empty input drops the Input block). */
+export function alpacaPrompt(instruction: string, input: string): string {
+  return `### Instruction:\n${instruction}\n\n${input.trim() === '' ? '' : `### Input:\n${input}\n\n`}### Response:\n`;
 }
 
 async function readExamples(

@@ -11,7 +11,7 @@ export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** A model id as the hub writes it: `org/name` or `name`, letters, digits, `-_.`. */
-const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+export const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
 
 export interface HubSnapshot {
   dir: string;
@@ -30,9 +30,9 @@ export function resolveHubId(spec: string, env: NodeJS.ProcessEnv = process.env)
   if (!HUB_ID.test(id)) throw new UserError(`--model hf:${spec}: '${id}' is neither a folder nor a Hugging Face model id (org/name)`);
   const cache = hubCacheDir(env);
   const repo = join(cache, `models--${id.replace('/', '--')}`);
-  const fetch = `on a machine with internet run \`huggingface-cli download ${id}\` (or load it once with transformers), then copy ${repo} into this machine's cache, or pass the folder: --model hf:<dir>`;
+  const fetch = `fetch it with \`tunelab pull hf:${spec}\` (on a machine without internet: pull it elsewhere and copy ${repo} into this cache), or pass the folder: --model hf:<dir>`;
   if (!existsSync(repo))
-    throw new UserError(`--model hf:${spec}: not in the local Hugging Face cache (looked in ${repo}); tunelab never downloads: ${fetch}`);
+    throw new UserError(`--model hf:${spec}: not in the local Hugging Face cache (looked in ${repo}); training never downloads: ${fetch}`);
   let revision = rev;
   const ref = join(repo, 'refs', rev);
   if (existsSync(ref)) revision = readFileSync(ref, 'utf8').trim();

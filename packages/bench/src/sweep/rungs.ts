@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { READ_LIMITS, readFileChecked } from '@tunelab/core/internal';
+import { existsSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../records/index.js';
 import { shardName, type Shard } from './shard.js';
@@ -36,7 +37,7 @@ export function removeCheckpoints(out: string, trialId: string, rungs: Iterable<
 export function readRungs(file: string, warn: (line: string) => void): Map<string, Map<number, RungLine>> {
   const out = new Map<string, Map<number, RungLine>>();
   if (!existsSync(file)) return out;
-  const buf = readFileSync(file);
+  const buf = readFileChecked(file, { what: 'rungs file', maxBytes: READ_LIMITS.records });
   let text = buf.toString('utf8');
   if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
     const keep = buf.lastIndexOf(0x0a) + 1;

@@ -47,12 +47,7 @@ async function readTokenizer(dir: string, c: HfConfig): Promise<{ tokenizer: HfT
       `${dir}: no tokenizer.json${c.modelType === 'bert' ? ' or vocab.txt' : ''} (save the tokenizer with the model: tokenizer.save_pretrained)`,
     );
   }
-  const tokenizer = hfTokenizer(json, tcfg, c.modelType, source, c.typeVocabSize);
-  if (tokenizer.maxId() >= c.vocabSize) {
-    throw new UserError(
-      `${source}: the tokenizer has ids up to ${tokenizer.maxId()} (${tokenizer.info.vocabSize} tokens) but config.json vocab_size is ${c.vocabSize}: tokenizer and weights do not belong together`,
-    );
-  }
+  const tokenizer = hfTokenizer(json, tcfg, c.modelType, source, c.typeVocabSize, c.vocabSize);
   return { tokenizer, sha: sha256(JSON.stringify(json)) };
 }
 

@@ -3,6 +3,7 @@ import type { Tokenizer } from '../contracts/tokenizer.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../checkpoint/io.js';
+import { checkVocabIds } from './vocab-ids.js';
 import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 
@@ -66,6 +67,13 @@ export function hfTokenizer(
   /** config.json's vocab_size: every id must be below it, checked before any array is sized by an id */
   vocabSize?: number,
 ): HfTokenizer {
+  const limit = vocabSize ?? MAX_VOCAB;
+  checkVocabIds(
+    json,
+    source,
+    limit,
+    vocabSize === undefined ? `tunelab allows ids below ${MAX_VOCAB}` : `config.json vocab_size is ${vocabSize}`,
+  );
   let impl: HfTokenizerImpl;
   try {
     impl = new HfTokenizerImpl(json, config);
@@ -80,7 +88,6 @@ export function hfTokenizer(
     maxId = Math.max(maxId, id);
   }
   // the ids size the vocabulary array: one id of 300,000,000 must not build a 300M-element array
-  const limit = vocabSize ?? MAX_VOCAB;
   if (maxId >= limit) {
     throw new UserError(
       `${source}: the tokenizer has ids up to ${maxId} (${vocabMap.size} tokens) but ${vocabSize === undefined ? `tunelab allows ids below ${MAX_VOCAB}` : `config.json vocab_size is ${vocabSize}`}: tokenizer and weights do not belong together`,
@@ -140,7 +147,8 @@ export function hfTokenizer(
       // a model with one token type (RoBERTa) takes none: transformers does not pass them either
       return { ids, typeIds: typeVocabSize > 1 && out.token_type_ids ? out.token_type_ids : ids.map(() => 0) };
     },
-    decode: (ids) => impl.decode([...ids], { skip_special_tokens: false }),
+    // the library refuses an empty list; nothing decodes to nothing
+    decode: (ids) => (ids.length === 0 ? '' : impl.decode([...ids], { skip_special_tokens: false })),
     toJSON: () => json,
   };
 }

@@ -28,7 +28,9 @@ const smoke = JSON.parse(readFileSync(new URL('../../../../configs/sweeps/smoke.
   string,
   unknown
 >;
-const valid = { ...smoke, models: ['tiny'], tasks: ['wn-wic'] } as Record<string, unknown> & { methods: Record<string, unknown>[] };
+const valid = { ...smoke, models: ['tiny'], tasks: ['wn-wic'] } as unknown as Record<string, unknown> & {
+  methods: Record<string, unknown>[];
+};
 
 let zoo: Zoo;
 let registry: Awaited<ReturnType<typeof loadMethods>>['registry'];

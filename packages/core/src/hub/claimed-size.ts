@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { weightFiles } from '../checkpoint/hf-folder.js';
+import { readSafetensorsFile } from '../checkpoint/io.js';
 import type { ModelShape } from '../contracts/model.js';
 import { UserError } from '../util/errors.js';
 
@@ -59,6 +60,8 @@ export async function checkClaimedShape(shape: ModelShape, dir: string, file: st
   for (const p of paths) bytes += (await stat(p)).size;
   const params = leastParams(shape);
   if (params * LEAST_BYTES_PER_PARAM > bytes) {
+    // a damaged weight file (cut short, a device) is the better answer: read them through the checked reader first
+    for (const p of paths) await readSafetensorsFile(p, { foreign: true, finite: false });
     throw new UserError(
       `${file}: claims at least ${params} parameters (${params * LEAST_BYTES_PER_PARAM} bytes at 16 bits) but the weight files hold ${bytes} bytes: config.json and the weights do not belong together`,
     );

@@ -69,7 +69,10 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
     async blueprint(spec) {
       const at = locate(spec);
       const { family, raw, file } = await familyOf(at.dir);
-      return family.blueprint(raw, file, at);
+      const bp = family.blueprint(raw, file, at);
+      // before anything is sized by the shape (a method's probe builds a model of it)
+      await checkClaimedShape(bp.shape, at.dir, file);
+      return bp;
     },
     async load(spec): Promise<LoadedModel> {
       const at = locate(spec);

@@ -14,7 +14,7 @@ export function encodeSplit(examples: readonly Example[], kind: TaskKind, tok: T
   const lengths = new Int32Array(n);
   const labels = new Int32Array(kind === 'tagging' ? n * seqLen : n).fill(IGNORE);
   const frame = framing(tok);
-  checkRoom(frame, kind, seqLen);
+  checkSequenceRoom(tok, kind, seqLen);
   const typeIds = tok.frame ? new Int32Array(n * seqLen) : undefined;
   examples.forEach((ex, r) => {
     const row =
@@ -43,7 +43,8 @@ function framing(tok: Tokenizer): Frame {
  * The sequence length must leave room for at least one token of text after the special tokens
  * the framing adds; otherwise no cut can make an example fit (and a cutting loop would never end).
  */
-function checkRoom(frame: Frame, kind: TaskKind, seqLen: number): void {
+export function checkSequenceRoom(tok: Tokenizer, kind: TaskKind, seqLen: number): void {
+  const frame = framing(tok);
   const specials = (kind === 'pair' ? frame([], []) : frame([])).ids.length;
   if (seqLen - specials < 1) {
     throw new UserError(

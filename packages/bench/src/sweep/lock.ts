@@ -100,8 +100,16 @@ function tryCreate(path: string, info: LockInfo): boolean {
   }
   try {
     writeSync(fd, JSON.stringify(info));
-  } finally {
+  } catch (e) {
+    // a full disk: leave no empty lock behind (the next run would wait on it)
     closeSync(fd);
+    fd = -1;
+    unlinkSync(path);
+    throw new UserError(
+      `${path}: cannot write the sweep's lock (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); free space on that disk or choose another --out`,
+    );
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
   return true;
 }

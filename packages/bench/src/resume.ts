@@ -21,7 +21,7 @@ export const EXIT_STATE_LOST = 74;
 export function interruptionText(step: number | undefined, savedStep: number | undefined, file?: string): string {
   if (step === undefined) return 'interrupted before its first step';
   const where = file ? ` to ${file}` : '';
-  if (savedStep === step) return `interrupted at step ${step}; state saved${where}`;
+  if (savedStep === step) return `interrupted, state saved at step ${step}${where}`;
   if (savedStep !== undefined)
     return `interrupted at step ${step}; its state could NOT be saved${where} (see the warning above): a rerun resumes from the older state at step ${savedStep}`;
   return `interrupted at step ${step}; its state could NOT be saved${where} (see the warning above): a rerun starts it over from step 0`;

@@ -63,7 +63,7 @@ const written = (out: string): Map<string, number> =>
         }
       }),
   );
-/** how many states in `now` are new or rewritten since `before` */
+/** how many states in `now` are new or rewritten since `before` (a look every few ms sees each write) */
 const newStates = (before: Map<string, number>, now: Map<string, number>) =>
   [...now].filter(([n, t]) => t >= 0 && before.get(n) !== t).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,9 +136,16 @@ describe('faults with nothing lost', () => {
     for (let k = 0; k < 4; k++) {
       // kill once the run has written a seeded number (1 to 3) of whole states: a trial is under
       // way and its state is on disk, however fast or slow the machine (events, never timers)
-      const before = written(out);
+      const seen = written(out);
       const after = 1 + Math.floor(rng() * 3);
-      await runAndKillAt(sweep(out), (line) => line === undefined && newStates(before, written(out)) >= after);
+      let writes = 0;
+      await runAndKillAt(sweep(out), (line) => {
+        if (line !== undefined) return false;
+        const now = written(out);
+        writes += newStates(seen, now);
+        for (const [n, t] of now) seen.set(n, t);
+        return writes >= after;
+      });
       checkLines(out);
       if (written(out).size > 0) resumedKills++;
     }

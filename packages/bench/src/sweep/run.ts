@@ -9,7 +9,7 @@ import { confinedOut } from './out-path.js';
 import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
 import { planSweep, shardIndexOf, type PlannedCell } from './plan.js';
 import { startPool, type Pool } from './pool.js';
-import { openRungs, readRungs, rungsFile, type RungWriter } from './rungs.js';
+import { openRungs, readRungs, removeCheckpoints, rungCheckpoints, rungsFile, type RungWriter } from './rungs.js';
 import { Scheduler } from './scheduler.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
 import type { SweepRecord } from '../records/index.js';
@@ -127,6 +127,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       mine.map((c) => c.id),
     ); // half-written states of a killed run
     const done = new Set(mine.filter((c) => !toRun(o, c, prior.records.get(c.id))).map((c) => c.id));
+    // a kill between a trial's record and the removal of its checkpoints left them: nothing resumes them
+    for (const id of done) if (prior.records.get(id)?.status !== 'failed') removeCheckpoints(out, id, rungCheckpoints(out, id));
     const todo = mine.filter((c) => !done.has(c.id));
     const workers = Math.max(1, Math.min(o.workers, todo.length));
     const counts: RunCounts = {

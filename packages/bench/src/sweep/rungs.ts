@@ -1,5 +1,5 @@
 import { READ_LIMITS, readFileChecked } from '@tunelab/core/internal';
-import { existsSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../records/index.js';
 import { shardName, type Shard } from './shard.js';
@@ -28,6 +28,20 @@ export function checkpointFile(out: string, trialId: string, rung: number): stri
 
 export function removeCheckpoints(out: string, trialId: string, rungs: Iterable<number>): void {
   for (const k of rungs) rmSync(checkpointFile(out, trialId, k), { force: true });
+}
+
+/**
+ * The rungs a trial has a checkpoint file of, found on disk: a kill between a rung checkpoint's
+ * write and its rung line leaves a file no line names, which must still be removed with the others.
+ */
+export function rungCheckpoints(out: string, trialId: string): number[] {
+  const dir = join(out, 'checkpoints');
+  if (!existsSync(dir)) return [];
+  const prefix = `${trialId}.rung`;
+  return readdirSync(dir)
+    .filter((n) => n.startsWith(prefix) && n.endsWith('.safetensors'))
+    .map((n) => Number(n.slice(prefix.length, -'.safetensors'.length)))
+    .filter((k) => Number.isInteger(k) && k >= 0);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from '@tunelab/core/internal';
-import { cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +19,16 @@ const weights = (ws: Ws, name: string) => join(folder(ws, name), 'model.safetens
 
 function fixtureTensors(): Map<string, RawTensor> {
   return decodeSafetensors(readFileSync(join(FIXTURE, 'model.safetensors')), 'fixture').tensors;
+}
+
+/** The fixture's tensors re-encoded, with `edit` applied to the header's text (the length prefix follows). */
+function withHeader(tensors: Map<string, RawTensor>, edit: (header: string) => string): Buffer {
+  const bytes = Buffer.from(encodeSafetensors(tensors));
+  const len = Number(bytes.readBigUInt64LE(0));
+  const header = Buffer.from(edit(bytes.subarray(8, 8 + len).toString('utf8')));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([prefix, header, bytes.subarray(8 + len)]);
 }
 
 /** Write the folders (in the catalogue's beforeAll) and point the hub cache at an empty folder. */
@@ -50,6 +60,45 @@ export function makeBadHfFolders(ws: Ws): void {
     const text = bytes.toString('latin1');
     writeFileSync(weights(ws, name), Buffer.from(text.replace(from, to), 'latin1'));
   }
+  // issue 26, class 6: weights that cannot train
+  copy('nan-weight');
+  const nan = fixtureTensors();
+  const q = nan.get(QUERY)!;
+  const poisoned = new Float32Array(q.data);
+  poisoned[5] = Number.NaN;
+  nan.set(QUERY, { ...q, data: poisoned });
+  writeFileSync(weights(ws, 'nan-weight'), encodeSafetensors(nan));
+  copy('int-weight');
+  writeFileSync(
+    weights(ws, 'int-weight'),
+    withHeader(fixtureTensors(), (h) =>
+      h.replace(`"${QUERY}":{"dtype":"F32","shape":[32,32]`, `"${QUERY}":{"dtype":"I64","shape":[32,16]`),
+    ),
+  );
+  copy('named-twice');
+  writeFileSync(
+    weights(ws, 'named-twice'),
+    withHeader(fixtureTensors(), (h) => {
+      const entry = new RegExp(`"${QUERY.replace(/\./g, '\\.')}":\\{[^}]*\\}`).exec(h)![0];
+      return h.replace(entry, `${entry},${entry}`);
+    }),
+  );
+  // issue 26, class 1: a weight file that is a link to a device (read without end)
+  copy('device-weights');
+  rmSync(weights(ws, 'device-weights'));
+  symlinkSync('/dev/zero', weights(ws, 'device-weights'));
+  // issue 26, class 3: a config.json claiming sizes the weight files cannot hold
+  copy('huge-config');
+  writeFileSync(
+    join(folder(ws, 'huge-config'), 'config.json'),
+    JSON.stringify({ ...cfg, num_hidden_layers: 24, hidden_size: 2048, intermediate_size: 8192, num_attention_heads: 16 }),
+  );
+  copy('absurd-config');
+  writeFileSync(join(folder(ws, 'absurd-config'), 'config.json'), JSON.stringify({ ...cfg, hidden_size: 1e9, num_attention_heads: 1 }));
+  copy('huge-vocab-id');
+  const tok = JSON.parse(readFileSync(join(FIXTURE, 'tokenizer.json'), 'utf8'));
+  tok.model.vocab['zzzhuge'] = 300_000_000;
+  writeFileSync(join(folder(ws, 'huge-vocab-id'), 'tokenizer.json'), JSON.stringify(tok));
   mkdirSync(folder(ws, 'pickle'), { recursive: true });
   cpSync(join(FIXTURE, 'config.json'), join(folder(ws, 'pickle'), 'config.json'));
   cpSync(join(FIXTURE, 'tokenizer.json'), join(folder(ws, 'pickle'), 'tokenizer.json'));
@@ -175,6 +224,54 @@ export function HF_BAD_CASES(ws: Ws): { name: string; args: () => string[]; mess
       name: 'HF: a vocabulary that does not match vocab_size',
       args: train('small-vocab'),
       message: /small-vocab\/tokenizer\.json: the tokenizer has ids up to 187 .* but config\.json vocab_size is 100/,
+    },
+    {
+      name: 'HF: a weight that is NaN (class 6)',
+      args: train('nan-weight'),
+      message:
+        /nan-weight\/model\.safetensors: not a valid safetensors file: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" holds a non-finite value \(NaN\) at element 5/,
+    },
+    {
+      name: 'HF: an integer tensor where weights are expected (class 6)',
+      args: train('int-weight'),
+      message:
+        /int-weight\/model\.safetensors: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" has dtype I64, expected a float dtype/,
+    },
+    {
+      name: 'HF: a tensor declared twice in the header (class 6)',
+      args: train('named-twice'),
+      message:
+        /named-twice\/model\.safetensors: not a valid safetensors file: tensor "bert\.encoder\.layer\.0\.attention\.self\.query\.weight" is declared twice/,
+    },
+    {
+      name: 'HF: a weight file linked to /dev/zero (class 1)',
+      args: train('device-weights'),
+      message: /device-weights\/model\.safetensors: a device, expected a regular file/,
+    },
+    {
+      name: 'HF: a config.json claiming more weights than the files hold (class 3)',
+      args: train('huge-config'),
+      message: /huge-config\/config\.json: claims at least \d+ parameters .* but the weight files hold \d+ bytes/,
+    },
+    {
+      name: 'HF: an absurd hidden_size (class 3)',
+      args: train('absurd-config'),
+      message: /absurd-config\/config\.json: hidden_size 1000000000 is more than tunelab allows/,
+    },
+    {
+      name: 'HF: a tokenizer id far beyond vocab_size (class 3)',
+      args: train('huge-vocab-id'),
+      message: /huge-vocab-id\/tokenizer\.json: the tokenizer has ids up to 300000000 \(\d+ tokens\) but config\.json vocab_size is \d+/,
+    },
+    {
+      name: 'HF: an empty hub revision (class 2)',
+      args: () => ['train', '--model', 'hf:org/name@', '--method', 'lora', '--task', 'wn-wic', ...ws.args],
+      message: /--model hf:org\/name@: the revision after '@' is empty/,
+    },
+    {
+      name: "HF: a hub revision climbing out with '..' (class 2)",
+      args: () => ['train', '--model', 'hf:org/name@../../../etc', '--method', 'lora', '--task', 'wn-wic', ...ws.args],
+      message: /--model hf:org\/name@\.\.\/\.\.\/\.\.\/etc: revision "\.\.\/\.\.\/\.\.\/etc" is not a Hub branch, tag or commit/,
     },
     {
       name: 'HF: a pickle-only folder',

@@ -22,6 +22,7 @@ import type { TrialSpec } from '../records/index.js';
 import { resolveSettings } from '../trial/index.js';
 import { stackKeyProblem } from '../stack-settings.js';
 import { entryMethodId, type MethodEntry, type SweepConfig } from './config.js';
+import { tooManyTrials } from './count.js';
 import { SweepConfigError } from './errors.js';
 import type { Bracket } from './halving.js';
 
@@ -189,6 +190,8 @@ export function expandGrid(
   const models = 'shapes' in modelsOrZoo ? modelsOrZoo : zooShapes(modelsOrZoo);
   const problems = checkNames(config, registry, models, taskNames);
   if (problems.length) throw new SweepConfigError(problems);
+  const tooMany = tooManyTrials(config);
+  if (tooMany !== undefined) throw new SweepConfigError([tooMany]);
   const rows = config.methods.map((entry, i) => ({ entry, i, combos: gridCombos(entry.grid) }));
   for (const { entry, i, combos } of rows) for (const c of combos) problems.push(...checkCombo(config, entry, i, c, registry));
   if (problems.length) throw new SweepConfigError([...new Set(problems)]);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Example, GenerationExample, TaggedExample, TaskKind, TextExample } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import type { EncodedSplit } from '../contracts/training.js';
+import { UserError } from '../util/errors.js';
 import { encodeGeneration } from './encode-generation.js';
 import { IGNORE } from './ignore.js';
 export type { EncodedSplit };
@@ -20,6 +21,7 @@ export function encodeSplit(
   const lengths = new Int32Array(n);
   const labels = new Int32Array(kind === 'tagging' ? n * seqLen : n).fill(IGNORE);
   const frame = framing(tok);
+  checkSequenceRoom(tok, kind, seqLen);
   const typeIds = tok.frame ? new Int32Array(n * seqLen) : undefined;
   examples.forEach((ex, r) => {
     const row =
@@ -44,6 +46,21 @@ function framing(tok: Tokenizer): Frame {
   };
 }
 
+/**
+ * The sequence length must leave room for at least one token of text after the special tokens
+ * the framing adds; otherwise no cut can make an example fit (and a cutting loop would never end).
+ */
+export function checkSequenceRoom(tok: Tokenizer, kind: TaskKind, seqLen: number): void {
+  const frame = framing(tok);
+  const specials = (kind === 'pair' ? frame([], []) : frame([])).ids.length;
+  if (seqLen - specials < 1) {
+    throw new UserError(
+      `training.maxLength: ${seqLen} tokens per example leave no room for text after the ${specials} special tokens the tokenizer adds; ` +
+        `set maxLength above ${specials} (--set maxLength=N), within the model's positions (max_position_embeddings)`,
+    );
+  }
+}
+
 /** Framed a (and b); when too long, the longer text is cut first (BERT's rule). */
 function encodeText(
   ex: TextExample,
@@ -53,8 +70,9 @@ function encodeText(
 ): { ids: number[]; typeIds: number[]; labels?: number[] } {
   const a = tok.encode(ex.text);
   const b = ex.textB === undefined ? null : tok.encode(ex.textB);
-  const budget = seqLen - (b === null ? frame([]).ids.length : frame([], []).ids.length);
-  while (a.length + (b?.length ?? 0) > budget) {
+  const budget = Math.max(0, seqLen - (b === null ? frame([]).ids.length : frame([], []).ids.length));
+  // one token less per turn, from a non-empty text (budget >= 0): at most a.length + b.length turns
+  for (let excess = a.length + (b?.length ?? 0) - budget; excess > 0; excess--) {
     if (b !== null && b.length >= a.length)
       b.pop(); // ties: the second text (BERT)
     else a.pop();
@@ -71,7 +89,7 @@ function encodeTagged(
 ): { ids: number[]; typeIds: number[]; labels: number[] } {
   const { ids, wordIndex } = tok.encodeWords(ex.words);
   const empty = frame([]).ids.length;
-  const keep = Math.min(ids.length, seqLen - empty);
+  const keep = Math.max(0, Math.min(ids.length, seqLen - empty));
   const framed = frame(ids.slice(0, keep));
   const before = framed.ids.length - empty === keep ? firstOf(framed.ids, ids, keep, empty) : 1;
   const labels = new Array<number>(framed.ids.length).fill(IGNORE);

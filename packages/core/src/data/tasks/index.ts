@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Example, TaskData, TaskKind, TaskProvider } from '../../contracts/task.js';
 import { UserError } from '../../util/errors.js';
+import { READ_LIMITS, readFileCheckedAsync } from '../../util/read-file.js';
 import { loadWordNet, wordnetDbVersion, type WordNet } from '../wordnet.js';
 import { taskHash } from './splits.js';
 import { buildSupersenseTask, SUPERSENSE_TASK } from './supersense.js';
@@ -80,7 +81,7 @@ async function loadCached(file: string, name: string, kind: TaskKind, build: () 
 export async function readCache(file: string, name: string, kind: TaskKind): Promise<TaskData | undefined> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = JSON.parse((await readFileCheckedAsync(file, { what: 'task cache', maxBytes: READ_LIMITS.data })).toString('utf8'));
   } catch {
     return undefined;
   }

@@ -37,6 +37,15 @@ export interface ModelShape {
   normEps: number;
   /** dropout on embeddings and residual branches while training */
   dropout: number;
+  /**
+   * Where the checkpoint's own module tree holds each layer's linears, as `transformers` names
+   * the modules (what PEFT's `target_modules` match): by the linear's name within a layer
+   * (`attn.query`) the module path with `{i}` for the layer index
+   * (`model.layers.{i}.self_attn.q_proj`). Linears sharing a path are slices of one fused module
+   * (GPT-2's `c_attn`). Absent where the family has no `transformers` counterpart (the zoo).
+   * Data, so a record's shape alone gives it (closed-form counts of PEFT-style targets).
+   */
+  linearModules?: Readonly<Record<string, string>>;
 }
 
 /** Width of the key/value space of one layer (where P-tuning v2's prefixes live): kvHeads x headDim. */
@@ -110,6 +119,15 @@ export interface Backbone {
   linearNames(): string[];
   /** [dIn, dOut] of a linear */
   linearShape(name: string): [number, number];
+  /**
+   * The `transformers` module path that holds a linear in the checkpoint's own model
+   * (`layers.0.attn.query` -> `model.layers.0.self_attn.q_proj` for Llama,
+   * `transformer.h.0.attn.c_attn` for GPT-2's fused q/k/v, `bert.encoder.layer.0.attention.self.query`
+   * for BERT): the name PEFT's `target_modules` and adapter files use. Linears of one fused module
+   * share a path. Undefined for a linear the checkpoint has no module for, or a family without a
+   * `transformers` counterpart (the zoo); absent on backbones that predate it.
+   */
+  moduleOf?(linear: string): string | undefined;
   /**
    * ids, mask: [B, T] (int32, float32 1/0). Returns the final hidden states [B, T, d]
    * for the real tokens only (input-prefix positions are removed).

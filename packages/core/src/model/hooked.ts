@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardOptions, ModelShape, ParamMap } from '../contracts/model.js';
 import { hookContext } from './attention.js';
 import { rmsNorm } from './decoder.js';
+import { checkpointModule } from './modules.js';
 import { dense, layerNorm } from './ops.js';
 
 /**
@@ -26,6 +27,11 @@ export abstract class HookedBackbone {
     const s = this.linears.get(name);
     if (s === undefined) throw new Error(`no linear named '${name}'`);
     return s;
+  }
+
+  /** The checkpoint module path of a linear, from the shape's `linearModules` (none for the zoo). */
+  moduleOf(linear: string): string | undefined {
+    return this.linears.has(linear) ? checkpointModule(this.shape, linear) : undefined;
   }
 
   protected p(name: string): tf.Variable {

@@ -38,14 +38,19 @@ export interface ModelShape {
   /** dropout on embeddings and residual branches while training */
   dropout: number;
   /**
-   * Where the checkpoint's own module tree holds each layer's linears, as `transformers` names
-   * the modules (what PEFT's `target_modules` match): by the linear's name within a layer
-   * (`attn.query`) the module path with `{i}` for the layer index
-   * (`model.layers.{i}.self_attn.q_proj`). Linears sharing a path are slices of one fused module
-   * (GPT-2's `c_attn`). Absent where the family has no `transformers` counterpart (the zoo).
-   * Data, so a record's shape alone gives it (closed-form counts of PEFT-style targets).
+   * Where the checkpoint's own module tree holds each layer's linears and norms, as
+   * `transformers` names the modules (what PEFT's `target_modules` and LLaMA-Factory's
+   * `freeze_trainable_modules` match): by the owner's name within a layer (`attn.query`, `ln1`)
+   * the module path with `{i}` for the layer index (`model.layers.{i}.self_attn.q_proj`). Linears
+   * sharing a path are slices of one fused module (GPT-2's `c_attn`). Absent where the family has
+   * no `transformers` counterpart (the zoo). Data, so a record's shape alone gives closed forms.
    */
-  linearModules?: Readonly<Record<string, string>>;
+  layerModules?: Readonly<Record<string, string>>;
+  /**
+   * The linears of a layer (`attn.query`, ...) that carry a bias, when not all do (Llama: none;
+   * Qwen2: query, key, value). Absent: every linear has one (BERT, GPT-2, the zoo).
+   */
+  linearBiases?: readonly string[];
 }
 
 /** Width of the key/value space of one layer (where P-tuning v2's prefixes live): kvHeads x headDim. */
@@ -124,8 +129,9 @@ export interface Backbone {
    * (`layers.0.attn.query` -> `model.layers.0.self_attn.q_proj` for Llama,
    * `transformer.h.0.attn.c_attn` for GPT-2's fused q/k/v, `bert.encoder.layer.0.attention.self.query`
    * for BERT): the name PEFT's `target_modules` and adapter files use. Linears of one fused module
-   * share a path. Undefined for a linear the checkpoint has no module for, or a family without a
-   * `transformers` counterpart (the zoo); absent on backbones that predate it.
+   * share a path. A layer's norm gets its module too (`layers.0.ln1` -> `model.layers.0.input_layernorm`).
+   * Undefined for a name the checkpoint has no module for, or a family without a `transformers`
+   * counterpart (the zoo); absent on backbones that predate it.
    */
   moduleOf?(linear: string): string | undefined;
   /**

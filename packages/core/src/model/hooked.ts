@@ -29,9 +29,9 @@ export abstract class HookedBackbone {
     return s;
   }
 
-  /** The checkpoint module path of a linear, from the shape's `linearModules` (none for the zoo). */
-  moduleOf(linear: string): string | undefined {
-    return this.linears.has(linear) ? checkpointModule(this.shape, linear) : undefined;
+  /** The checkpoint module path of a linear or a layer's norm, from the shape's `layerModules` (none for the zoo). */
+  moduleOf(name: string): string | undefined {
+    return checkpointModule(this.shape, name);
   }
 
   protected p(name: string): tf.Variable {

@@ -6,7 +6,7 @@ export { dense, dropout, gelu, layerNorm, normalInit, residual } from './ops.js'
 export { activation, ACTIVATIONS, type Activation } from './activations.js';
 export { createHead, headFor } from './heads.js';
 export { countParams, disposeParams } from './params.js';
-export { linearModulesOf, checkpointModule, LAYER_INDEX, type LinearModules } from './modules.js';
+export { slotLayout, checkpointModule, LAYER_INDEX, type LayerModules } from './modules.js';
 export { standardLinears, standardEncoderParamCount, ATTN_LINEARS, FFN_LINEARS, GATED_FFN_LINEARS } from './linears.js';
 export {
   rmsNorm,

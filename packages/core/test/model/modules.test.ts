@@ -6,7 +6,7 @@ import { loadHuggingFace } from '../../src/families/bert/load.js';
 import { loadGpt2 } from '../../src/families/gpt2/load.js';
 import { loadLlama } from '../../src/families/llama/load.js';
 import { zooShape } from '../../src/families/zoo/config.js';
-import { checkpointModule, linearModulesOf } from '../../src/model/modules.js';
+import { checkpointModule, slotLayout } from '../../src/model/modules.js';
 import { fixtureDir } from '../hf/fixtures.js';
 
 /** The tensor names in a safetensors file's header. */
@@ -63,13 +63,17 @@ describe('Backbone.moduleOf: a linear’s module path in the checkpoint’s own 
     await selectBackend('cpu');
   });
 
+  const models = new Map<string, Backbone>();
+  const loaded = (names: string[]) => names.map((n) => models.get(n)!);
+  afterAll(() => [...models.values()].forEach((m) => m.dispose()));
+
   for (const name of Object.keys(load)) {
     describe(name, () => {
       let model: Backbone;
       beforeAll(async () => {
         model = await load[name]!(fixtureDir(name));
+        models.set(name, model);
       });
-      afterAll(() => model.dispose());
 
       it("names layer 1's linears as transformers does", () => {
         const got = Object.fromEntries(Object.keys(expected[name]!).map((l) => [l, model.moduleOf!(`layers.1.${l}`)]));
@@ -82,13 +86,22 @@ describe('Backbone.moduleOf: a linear’s module path in the checkpoint’s own 
         for (const l of model.linearNames()) expect(keys.has(`${model.moduleOf!(l)}.weight`), l).toBe(true);
       });
 
-      it('is undefined for names that are no linear', () => {
-        expect(model.moduleOf!('layers.0.ln1')).toBeUndefined();
+      it('is undefined for names that own no layer parameter', () => {
+        expect(model.moduleOf!('layers.0.nothing')).toBeUndefined();
         expect(model.moduleOf!(`layers.${model.shape.layers}.attn.query`)).toBeUndefined();
         expect(model.moduleOf!('embeddings.token')).toBeUndefined();
       });
     });
   }
+
+  it("gives a layer's norms their modules; says which linears have biases where not all do", () => {
+    expect(loaded(['bert-tiny', 'gpt2-tiny', 'llama-tiny']).map((m) => m.moduleOf!('layers.1.ln1'))).toEqual([
+      'bert.encoder.layer.1.attention.output.LayerNorm',
+      'transformer.h.1.ln_1',
+      'model.layers.1.input_layernorm',
+    ]);
+    expect(loaded(['bert-tiny', 'gpt2-tiny', 'llama-tiny']).map((m) => m.shape.linearBiases)).toEqual([undefined, undefined, []]);
+  });
 
   it('is undefined for the zoo, which has no transformers counterpart', () => {
     expect(
@@ -100,7 +113,11 @@ describe('Backbone.moduleOf: a linear’s module path in the checkpoint’s own 
   });
 
   it('reads the layer index from the key and rejects keys without one', () => {
-    expect(linearModulesOf([{ name: 'layers.0.ffn.up.weight', key: 'blocks.0.fc.weight' }], 'm.')).toEqual({ 'ffn.up': 'm.blocks.{i}.fc' });
-    expect(() => linearModulesOf([{ name: 'layers.0.ffn.up.weight', key: 'fc.weight' }], '')).toThrow(/no layer index/);
+    const up = { name: 'layers.0.ffn.up.weight', key: 'blocks.0.fc.weight' };
+    expect(slotLayout([up], 'm.')).toEqual({ layerModules: { 'ffn.up': 'm.blocks.{i}.fc' }, linearBiases: [] });
+    expect(slotLayout([up, { name: 'layers.0.ffn.up.bias', key: 'blocks.0.fc.bias' }], '')).toEqual({
+      layerModules: { 'ffn.up': 'blocks.{i}.fc' },
+    });
+    expect(() => slotLayout([{ name: 'layers.0.ffn.up.weight', key: 'fc.weight' }], '')).toThrow(/no layer index/);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ModelShape } from '../../contracts/model.js';
 import type { RopeScaling } from '../../model/decoder.js';
-import { linearModulesOf } from '../../model/modules.js';
+import { slotLayout } from '../../model/modules.js';
 import { LLAMA_PREFIXES, llamaSlots } from './names.js';
 import { UserError } from '../../util/errors.js';
 import { formatZodError } from '../../util/zod.js';
@@ -150,6 +150,6 @@ export function llamaShape(c: LlamaConfig): ModelShape {
     norm: 'rmsnorm',
     normEps: c.rmsNormEps,
     dropout: 0,
-    linearModules: linearModulesOf(llamaSlots({ ...c, layers: 1 }), LLAMA_PREFIXES[0]),
+    ...slotLayout(llamaSlots({ ...c, layers: 1 }), LLAMA_PREFIXES[0]),
   };
 }

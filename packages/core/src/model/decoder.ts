@@ -165,8 +165,9 @@ export function causalSelfAttention(
     const [, K] = t.shape;
     const th = tf.transpose(t, [0, 2, 1, 3]); // [B, G, K, hd]
     if (G === H) return th as tf.Tensor4D;
-    // repeat_kv: every key/value head serves heads/kvHeads consecutive query heads
-    return tf.reshape(tf.tile(tf.expandDims(th, 2), [1, 1, H / G, 1, 1]), [B, H, K, hd]) as tf.Tensor4D;
+    // repeat_kv: every key/value head serves heads/kvHeads consecutive query heads (tiled at rank 4:
+    // tfjs has no gradient for a rank-5 tile, and training reaches k and v through here)
+    return tf.reshape(tf.tile(tf.reshape(th, [B, G, 1, K * hd]), [1, 1, H / G, 1]), [B, H, K, hd]) as tf.Tensor4D;
   };
   const qh = tf.transpose(q, [0, 2, 1, 3]); // [B, H, S, hd]
   const scores = tf.matMul(qh, heads(kAll), false, true); // [B, H, S, P+K]

@@ -10,8 +10,8 @@ const slotCount = (slots: readonly TensorSlot[]) => slots.reduce((n, s) => n + s
 
 /**
  * A decoder checkpoint folder (GPT-2, or Llama/Mistral/Qwen2) as a conformance backbone, read
- * once: its backbone count from its slots, and core's masked-mean head ((d + 1)·labels), which
- * decoders use for classification. Undefined for another `model_type`.
+ * once: its backbone count from its slots (without an LM head: the task heads never read it), and
+ * core's masked-mean head ((d + 1)·labels), which decoders use for classification. Undefined for another `model_type`.
  */
 export async function loadDecoderBase(dir: string, modelType: string): Promise<ConformanceBase | undefined> {
   if (modelType === 'gpt2') {
@@ -20,7 +20,8 @@ export async function loadDecoderBase(dir: string, modelType: string): Promise<C
   }
   if (['llama', 'mistral', 'qwen2'].includes(modelType)) {
     const c = await readLlamaCheckpoint(dir);
-    return base(c, slotCount(llamaSlots(c.config)), c.config.hidden);
+    // the task heads drop an untied lm_head (LlamaDecoder.createHead)
+    return base(c, slotCount(llamaSlots({ ...c.config, tieWordEmbeddings: true })), c.config.hidden);
   }
   return undefined;
 }

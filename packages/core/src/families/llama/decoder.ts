@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
+import type { Backbone, ForwardOptions, Head, ModelShape, ParamMap } from '../../contracts/model.js';
+import type { TaskKind } from '../../contracts/task.js';
+import { createHead } from '../../model/heads.js';
 import { hookContext } from '../../model/attention.js';
 import { causalBias, causalSelfAttention, ropeInvFreq, ropeTables, silu, type KVCache, type LayerKV } from '../../model/decoder.js';
 import type { CausalLM } from '../../model/generate.js';
@@ -104,6 +106,17 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
     return tf.tidy(
       () => tf.reshape(tf.matMul(tf.reshape(hidden, [B * T, d]), w, false, true), [B, T, this.shape.vocabSize]) as tf.Tensor3D,
     );
+  }
+
+  /**
+   * The task heads read the hidden states, never the LM head: an untied `lm_head.weight` is dropped,
+   * as `LlamaForSequenceClassification` has none (else SFT would list a weight no gradient reaches).
+   * Core's masked-mean head.
+   */
+  createHead(kind: TaskKind, numLabels: number, rng: Rng): Head {
+    this.params.get('lm_head.weight')?.dispose();
+    this.params.delete('lm_head.weight');
+    return createHead(kind, this.shape.hidden, numLabels, rng);
   }
 
   dispose(): void {

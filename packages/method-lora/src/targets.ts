@@ -73,8 +73,9 @@ export function resolveTargets(model: LinearLayout, config: Pick<LoraConfig, 'ta
   const moduleOf = (n: string): string | undefined => model.moduleOf?.(n);
   const modules = [...new Set(all.map(moduleOf).filter((m): m is string => m !== undefined))];
   const chosen = new Set<string>();
+  let picked = 0;
   const pick = (keep: (n: string) => boolean, inLayers = true) =>
-    all.filter((n) => keep(n) && (!inLayers || layers.has(layerOf(n)))).forEach((n) => chosen.add(n));
+    all.filter((n) => keep(n) && (!inLayers || layers.has(layerOf(n)))).forEach((n) => (chosen.add(n), picked++));
   for (const t of typeof config.targets === 'string' ? [config.targets] : config.targets) {
     const re = fullMatch(t);
     if (t === ALL_LINEAR) pick(() => true);
@@ -84,6 +85,10 @@ export function resolveTargets(model: LinearLayout, config: Pick<LoraConfig, 'ta
     else if (modules.some((m) => m.endsWith(`.${t}`))) pick((n) => moduleOf(n)?.endsWith(`.${t}`) === true);
     else if (re !== undefined && modules.some(re)) pick((n) => re(moduleOf(n) ?? ''), false);
     else throw unknownTarget(t, model, shorts, modules);
+    if (picked === 0 && !all.includes(t)) {
+      throw new UserError(`params.targets: '${t}' names no linear in the chosen layers (params.layers: ${JSON.stringify(config.layers)})`);
+    }
+    picked = 0;
   }
   // a fused module is adapted whole
   for (const n of [...chosen]) {

@@ -140,6 +140,9 @@ describe('Llama: target_modules by module name', () => {
   it('a full module path names one module; a regular expression matches whole module paths', () => {
     expect(targets(llama, { targets: 'model.layers.1.mlp.gate_proj' })).toEqual(['layers.1.ffn.gate']);
     expect(targets(llama, { targets: String.raw`.*\.1\.self_attn\.(q|k)_proj` })).toEqual(['layers.1.attn.query', 'layers.1.attn.key']);
+    expect(() => targets(llama, { targets: 'layers.0.self_attn.q_proj', layers: [1] })).toThrow(
+      /'layers\.0\.self_attn\.q_proj' names no linear in the chosen layers \(params\.layers: \[1\]\)/,
+    );
     expect(() => targets(llama, { targets: 'c_attn' })).toThrow(
       /unknown target 'c_attn'.*q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj/,
     );

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Bad Hugging Face folders for the bad-input catalogue, each made from the bert-tiny fixture. */
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/hf/bert-tiny/', import.meta.url));
+/** The decoder cases start from llama-tiny (GQA: 4 heads, 2 key/value heads; a chat template). */
+const LLAMA = fileURLToPath(new URL('../../../fixtures/hf/llama-tiny/', import.meta.url));
 const QUERY = 'bert.encoder.layer.0.attention.self.query.weight';
 
 interface Ws {
@@ -52,13 +54,85 @@ export function makeBadHfFolders(ws: Ws): void {
   cpSync(join(FIXTURE, 'config.json'), join(folder(ws, 'pickle'), 'config.json'));
   cpSync(join(FIXTURE, 'tokenizer.json'), join(folder(ws, 'pickle'), 'tokenizer.json'));
   writeFileSync(join(folder(ws, 'pickle'), 'pytorch_model.bin'), Buffer.from('PK\u0003\u0004 not really a zip'));
+  const llama = (name: string, file: string, edit: (j: Record<string, unknown>) => Record<string, unknown>) => {
+    cpSync(LLAMA, folder(ws, name), { recursive: true });
+    const path = join(folder(ws, name), file);
+    writeFileSync(path, JSON.stringify(edit(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>)));
+  };
+  llama('llama-falcon', 'config.json', (j) => ({ ...j, model_type: 'falcon' }));
+  llama('llama-kv3', 'config.json', (j) => ({ ...j, num_key_value_heads: 3 }));
+  llama('llama-yarn', 'config.json', (j) => ({ ...j, rope_scaling: { rope_type: 'yarn', factor: 4 } }));
+  llama('llama-small-vocab', 'config.json', (j) => ({ ...j, vocab_size: 300 }));
+  llama('llama-bad-template', 'tokenizer_config.json', (j) => ({
+    ...j,
+    chat_template: "{{ raise_exception('Conversation roles must alternate') }}",
+  }));
+  llama('llama-bad-eos', 'generation_config.json', (j) => ({ ...j, eos_token_id: 'two' }));
   mkdirSync(join(ws.dir, 'hub'), { recursive: true });
   process.env.HF_HUB_CACHE = join(ws.dir, 'hub');
 }
 
 export function HF_BAD_CASES(ws: Ws): { name: string; args: () => string[]; message: RegExp }[] {
   const train = (name: string) => () => ['train', '--model', `hf:${folder(ws, name)}`, '--method', 'lora', '--task', 'wn-wic', ...ws.args];
+  const generate =
+    (name: string, ...extra: string[]) =>
+    () => ['generate', '--model', name.startsWith('hf:') ? name : `hf:${folder(ws, name)}`, '--prompt', 'The cat', ...extra, ...ws.args];
   return [
+    {
+      name: 'HF decoder: an unknown model_type lists the supported ones',
+      args: generate('llama-falcon'),
+      message: /llama-falcon\/config\.json: model_type 'falcon' is not supported; supported: bert, roberta, gpt2, llama, mistral, qwen2/,
+    },
+    {
+      name: 'HF decoder: num_attention_heads not a multiple of num_key_value_heads',
+      args: train('llama-kv3'),
+      message: /llama-kv3\/config\.json: num_attention_heads 4 is not a multiple of num_key_value_heads 3/,
+    },
+    {
+      name: 'HF decoder: an unknown rope_scaling type',
+      args: generate('llama-yarn'),
+      message: /llama-yarn\/config\.json: rope_scaling type 'yarn' is not supported; supported: linear, llama3/,
+    },
+    {
+      name: 'HF decoder: tokenizer ids beyond the embedding rows (vocab_size)',
+      args: generate('llama-small-vocab'),
+      message: /llama-small-vocab\/tokenizer\.json: the tokenizer has ids up to 330 but config\.json vocab_size is 300/,
+    },
+    {
+      name: 'HF decoder: a chat template that fails to render (its own message)',
+      args: generate('llama-bad-template', '--chat'),
+      message: /llama-bad-template\/tokenizer_config\.json: chat_template does not render: .*Conversation roles must alternate/,
+    },
+    {
+      name: 'HF decoder: an eos_token_id that is no token id',
+      args: generate('llama-bad-eos'),
+      message: /llama-bad-eos\/generation_config\.json: eos_token_id must be a token id or a list of token ids \(got "two"\)/,
+    },
+    {
+      name: 'generate: an encoder is refused',
+      args: () => generate(`hf:${FIXTURE.replace(/\/$/, '')}`)(),
+      message: /--model hf:.*bert-tiny: an encoder \(masked LM\), not a causal LM; tunelab generate needs a decoder/,
+    },
+    {
+      name: 'generate: a zoo encoder is refused before it is built',
+      args: () => ['generate', '--model', 'tiny', '--prompt', 'x', ...ws.args],
+      message: /--model tiny: an encoder \(masked LM\), not a causal LM/,
+    },
+    {
+      name: 'generate: a prompt longer than the positions allow',
+      args: generate('hf:' + LLAMA.replace(/\/$/, ''), '--max-new-tokens', '600'),
+      message: /--max-new-tokens: a prompt of 3 tokens plus 600 new ones exceeds the model's 512 positions/,
+    },
+    {
+      name: 'generate: --top-p out of range',
+      args: generate('hf:' + LLAMA.replace(/\/$/, ''), '--temperature', '1', '--top-p', '0'),
+      message: /--top-p: must be in \(0, 1\] \(got 0\)/,
+    },
+    {
+      name: 'generate: --top-p without --temperature (greedy would ignore it)',
+      args: generate('hf:' + LLAMA.replace(/\/$/, ''), '--top-p', '0.9'),
+      message: /--top-p: applies only when sampling; add --temperature > 0/,
+    },
     {
       name: 'HF: a folder without config.json',
       args: train('no-config'),

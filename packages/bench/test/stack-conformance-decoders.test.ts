@@ -16,7 +16,7 @@ runConformance(stackMethods([lora, ptuningV2]), {
     {
       name: "PEFT's default LoRA + deep prefix 4",
       config: { lora: { rank: 2 }, 'ptuning-v2': { prefixLength: 4 } },
-      kinds: ['classification'],
+      kinds: ['classification', 'generation'],
     },
     {
       name: 'LoRA on the FFN + shallow prompt 4',

@@ -26,6 +26,7 @@ export { HfEncoder, parseHfConfig, encoderShape, loadHuggingFace, type HfConfig 
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './hub/tokenizer.js';
 export { hfModelSource, hfModelTypes, HF_FAMILIES } from './hub/source.js';
+export { readGenerationInfo, renderChat, type ChatMessage } from './hub/generation.js';
 export type { HfFamily, HfLocated } from './hub/family.js';
 export { Gpt2Decoder, loadGpt2, parseGpt2Config, type Gpt2Config } from './families/gpt2/index.js';
 export { LlamaDecoder, loadLlama, parseLlamaConfig, type LlamaConfig } from './families/llama/index.js';

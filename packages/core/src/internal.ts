@@ -30,6 +30,7 @@ export { saveTrainState, loadTrainState } from './checkpoint/train-state.js';
 export { adamWStepper, decays, decayedNames, type OptimizerSettings, type Stepper } from './train/optimizer.js';
 export { memorySplit, profilePeak } from './train/memory.js';
 export { classificationMetrics, taggingMetrics, spans, metricsFor, primaryMetricKey, primaryScore } from './train/metrics.js';
+export { answerWords, exactMatch, tokenF1, generationMetrics } from './train/metrics-generation.js';
 export { runTrial, type PartCounts, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';

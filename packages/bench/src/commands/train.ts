@@ -1,3 +1,4 @@
+import { formatMetrics } from '../metric-format.js';
 import { UserError } from '@tunelab/core/internal';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
@@ -70,15 +71,15 @@ export function trainCommand(y: Argv) {
       }
       if (out) record = out.finish(record);
       const m = record.metrics;
-      const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
       for (const p of record.curve ?? []) {
         const mark = record.selected?.step === p.step ? '  <- selected' : '';
         env.log(
-          `  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${Object.entries(
-            p.dev,
-          )
-            .map(([k, v]) => `${k} ${pct(v)}`)
-            .join(', ')}${mark}`,
+          `  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${formatMetrics(p.dev, record.taskKind)}${mark}`,
+        );
+      }
+      for (const x of record.samples ?? []) {
+        env.log(
+          `  sample: ${JSON.stringify(x.prompt.slice(-60))} -> ${JSON.stringify(x.answer)} (reference ${JSON.stringify(x.reference)})`,
         );
       }
       if (record.methods) {
@@ -93,9 +94,7 @@ export function trainCommand(y: Argv) {
           `selected: ${record.selected.select} point, step ${record.selected.step}${record.stoppedEarly ? `; stopped early at step ${record.stoppedEarly.step} (patience ${record.stoppedEarly.patience})` : ''}`,
         );
       env.log(
-        `${record.status}: test accuracy ${(m.accuracy * 100).toFixed(2)}%` +
-          (m.macroF1 !== undefined ? `, macro-F1 ${(m.macroF1 * 100).toFixed(2)}%` : '') +
-          (m.spanF1 !== undefined ? `, span F1 ${(m.spanF1 * 100).toFixed(2)}%` : '') +
+        `${record.status}: test ${formatMetrics(m, record.taskKind)}` +
           ` (majority ${(record.baselines.majority * 100).toFixed(2)}%); peak ${(record.peakBytes / 2 ** 20).toFixed(1)} MiB; ` +
           `${record.steps} steps in ${(record.wallMs / 1000).toFixed(1)}s (${record.tokensPerSec.toFixed(0)} tok/s, ${record.backend})`,
       );

@@ -6,6 +6,11 @@ export interface Tokenizer {
   readonly clsId: number;
   readonly sepId: number;
   readonly maskId: number;
+  /**
+   * The token that ends a generated answer (a decoder's end-of-text: GPT-2's `<|endoftext|>`,
+   * Llama's `</s>`); generation tasks train on it after every answer. Absent: `sepId`.
+   */
+  readonly eosId?: number;
   /** subword ids of a text, without special tokens */
   encode(text: string): number[];
   /** subword ids of pre-split words, and for each id the index of the word it came from */

@@ -7,3 +7,4 @@ export { DEFAULT_SPLIT_SIZES, taskHash, type SplitSizes } from './tasks/splits.j
 export { pretrainingCorpus, buildPretrainingCorpus, type PretrainingCorpus } from './corpus.js';
 export { trainWordPiece, loadTokenizer, createWordPiece, basicTokenize, normalizeText, SPECIAL_TOKENS } from './wordpiece.js';
 export { loadFileTask } from './loaders.js';
+export { loadUserFileTask } from './file-task.js';

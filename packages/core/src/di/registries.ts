@@ -1,7 +1,7 @@
 import type { ModelSource } from '../contracts/model-source.js';
 import type { TaskData, TaskProvider } from '../contracts/task.js';
 import type { Trainer } from '../contracts/trainer.js';
-import { loadFileTask } from '../data/loaders.js';
+import { loadUserFileTask } from '../data/file-task.js';
 import { checkUniqueTrainers, pickTrainer } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 
@@ -60,7 +60,7 @@ export class TaskRegistry {
 
   /** A named task's data, or a user's file (`file:<path>`, relative to `cwd`). */
   async load(name: string, cacheDir: string, cwd: string = process.cwd()): Promise<TaskData> {
-    if (name.startsWith(FILE_TASK_PREFIX)) return loadFileTask(name.slice(FILE_TASK_PREFIX.length), cwd);
+    if (name.startsWith(FILE_TASK_PREFIX)) return loadUserFileTask(name.slice(FILE_TASK_PREFIX.length), cwd);
     return this.get(name).load({ cacheDir });
   }
 }

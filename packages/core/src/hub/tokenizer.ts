@@ -83,6 +83,9 @@ export function hfTokenizer(
     return id;
   };
   const byteLevel = JSON.stringify(json.pre_tokenizer ?? null).includes('"ByteLevel"');
+  // a decoder's end-of-text token ends every trained answer (encoders have none)
+  const eosText = modelType === 'bert' || modelType === 'roberta' ? undefined : tokenText(config.eos_token);
+  const eosId = eosText === undefined ? undefined : impl.token_to_id(eosText);
   const encode = (text: string): number[] => impl.encode(text, { add_special_tokens: false }).ids;
   const modelInfo = json.model as { type?: string } | undefined;
   const normalizer = json.normalizer as { lowercase?: boolean } | null | undefined;
@@ -93,6 +96,7 @@ export function hfTokenizer(
     clsId: idOf('cls'),
     sepId: idOf('sep'),
     maskId: idOf('mask'),
+    ...(eosId !== undefined ? { eosId } : {}),
     info: {
       type: modelInfo?.type ?? 'unknown',
       source,

@@ -1,4 +1,5 @@
 import type { TensorSlot } from '../checkpoint/hf-folder.js';
+import type { TaskKind } from '../contracts/task.js';
 import { readGpt2Checkpoint } from '../families/gpt2/load.js';
 import { gpt2Slots } from '../families/gpt2/names.js';
 import { readLlamaCheckpoint } from '../families/llama/load.js';
@@ -9,27 +10,40 @@ import type { ConformanceBase } from './bases.js';
 const slotCount = (slots: readonly TensorSlot[]) => slots.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
 
 /**
+ * The parameters of a decoder's head (`causalHead`): none for generation (the model's own LM
+ * head), a bias-free `score` [d, labels] on the last token for classification and pairs, core's
+ * per-token linear ((d + 1)·labels) for tagging.
+ */
+function headCount(kind: TaskKind, d: number, numLabels: number): number {
+  if (kind === 'generation') return 0;
+  return kind === 'tagging' ? (d + 1) * numLabels : d * numLabels;
+}
+
+/**
  * A decoder checkpoint folder (GPT-2, or Llama/Mistral/Qwen2) as a conformance backbone, read
- * once: its backbone count from its slots (without an LM head: the task heads never read it), and
- * core's masked-mean head ((d + 1)·labels), which decoders use for classification. Undefined for another `model_type`.
+ * once: its backbone count from its slots (an untied LM head only under generation: the other
+ * heads drop it, `LlamaDecoder.createHead`), and `causalHead`'s count. Undefined for another
+ * `model_type`.
  */
 export async function loadDecoderBase(dir: string, modelType: string): Promise<ConformanceBase | undefined> {
   if (modelType === 'gpt2') {
     const c = await readGpt2Checkpoint(dir);
-    return base(c, slotCount(gpt2Slots(c.config)), c.config.hidden);
+    const backbone = slotCount(gpt2Slots(c.config));
+    return {
+      instantiate: () => c.instantiate(),
+      tokenizer: c.tokenizer,
+      counts: (kind, n) => ({ backbone, head: headCount(kind, c.config.hidden, n) }),
+    };
   }
   if (['llama', 'mistral', 'qwen2'].includes(modelType)) {
     const c = await readLlamaCheckpoint(dir);
-    // the task heads drop an untied lm_head (LlamaDecoder.createHead)
-    return base(c, slotCount(llamaSlots({ ...c.config, tieWordEmbeddings: true })), c.config.hidden);
+    const withHead = slotCount(llamaSlots(c.config));
+    const without = slotCount(llamaSlots({ ...c.config, tieWordEmbeddings: true }));
+    return {
+      instantiate: () => c.instantiate(),
+      tokenizer: c.tokenizer,
+      counts: (kind, n) => ({ backbone: kind === 'generation' ? withHead : without, head: headCount(kind, c.config.hidden, n) }),
+    };
   }
   return undefined;
-}
-
-function base(c: Pick<ConformanceBase, 'tokenizer' | 'instantiate'>, backbone: number, d: number): ConformanceBase {
-  return {
-    instantiate: () => c.instantiate(),
-    tokenizer: c.tokenizer,
-    counts: (_kind, numLabels) => ({ backbone, head: (d + 1) * numLabels }),
-  };
 }

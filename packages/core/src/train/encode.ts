@@ -1,13 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Example, TaggedExample, TaskKind, TextExample } from '../contracts/task.js';
+import type { Example, GenerationExample, TaggedExample, TaskKind, TextExample } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import type { EncodedSplit } from '../contracts/training.js';
+import { encodeGeneration } from './encode-generation.js';
+import { IGNORE } from './ignore.js';
 export type { EncodedSplit };
+export { IGNORE };
 
-/** Label value for positions that take no part in the loss or the metrics. */
-export const IGNORE = -1;
-
-export function encodeSplit(examples: readonly Example[], kind: TaskKind, tok: Tokenizer, seqLen: number): EncodedSplit {
+export function encodeSplit(
+  examples: readonly Example[],
+  kind: TaskKind,
+  tok: Tokenizer,
+  seqLen: number,
+  lossOn?: 'response' | 'sequence',
+): EncodedSplit {
+  if (kind === 'generation') return encodeGeneration(examples as GenerationExample[], tok, seqLen, lossOn);
   const n = examples.length;
   const ids = new Int32Array(n * seqLen).fill(tok.padId);
   const lengths = new Int32Array(n);
@@ -89,8 +96,10 @@ export interface Batch {
   ids: tf.Tensor2D; // [B, T] int32
   mask: tf.Tensor2D; // [B, T] 1 = token
   typeIds?: tf.Tensor2D; // [B, T] int32 token types, when the split has them
-  labels: tf.Tensor1D; // [B] or [B*T]
+  labels: tf.Tensor1D; // [B] or [B*T]; generation: [M], the trained positions' next tokens
   weights: tf.Tensor1D; // 1 where the label counts
+  /** generation: the M positions (indices into B*T) the loss is taken on, in row order */
+  positions?: tf.Tensor1D;
   tokens: number; // real tokens in the batch
 }
 
@@ -102,7 +111,7 @@ export function makeBatch(s: EncodedSplit, rows: readonly number[]): Batch {
   const B = rows.length;
   const ids = new Int32Array(B * T);
   const mask = new Float32Array(B * T);
-  const tagging = s.kind === 'tagging';
+  const tagging = s.kind === 'tagging' || s.kind === 'generation'; // a label per position
   const labels = new Int32Array(tagging ? B * T : B);
   const weights = new Float32Array(labels.length);
   const typeIds = s.typeIds ? new Int32Array(B * T) : undefined;
@@ -120,6 +129,7 @@ export function makeBatch(s: EncodedSplit, rows: readonly number[]): Batch {
     }
   });
   for (let i = 0; i < labels.length; i++) weights[i] = labels[i] === IGNORE ? 0 : 1;
+  if (s.kind === 'generation') return { ...tensors(ids, mask, B, T, typeIds), ...trainedPositions(labels), tokens };
   return {
     ids: tf.tensor2d(ids, [B, T], 'int32'),
     mask: tf.tensor2d(mask, [B, T]),
@@ -130,6 +140,33 @@ export function makeBatch(s: EncodedSplit, rows: readonly number[]): Batch {
   };
 }
 
+function tensors(ids: Int32Array, mask: Float32Array, B: number, T: number, typeIds: Int32Array | undefined) {
+  return {
+    ids: tf.tensor2d(ids, [B, T], 'int32'),
+    mask: tf.tensor2d(mask, [B, T]),
+    ...(typeIds ? { typeIds: tf.tensor2d(typeIds, [B, T], 'int32') } : {}),
+  };
+}
+
+/** The positions that carry a label, their labels and unit weights (the causal-LM loss reads only these). */
+function trainedPositions(labels: Int32Array): { labels: tf.Tensor1D; weights: tf.Tensor1D; positions: tf.Tensor1D } {
+  const at: number[] = [];
+  labels.forEach((l, i) => l !== IGNORE && at.push(i));
+  return {
+    positions: tf.tensor1d(at, 'int32'),
+    labels: tf.tensor1d(
+      at.map((i) => labels[i]!),
+      'int32',
+    ),
+    weights: tf.ones([at.length]),
+  };
+}
+
+/** Every tensor of a batch. */
+export function batchTensors(b: Batch): tf.Tensor[] {
+  return [b.ids, b.mask, b.labels, b.weights, ...(b.typeIds ? [b.typeIds] : []), ...(b.positions ? [b.positions] : [])];
+}
+
 export function disposeBatch(b: Batch): void {
-  tf.dispose([b.ids, b.mask, b.labels, b.weights, ...(b.typeIds ? [b.typeIds] : [])]);
+  tf.dispose(batchTensors(b));
 }

@@ -1,11 +1,13 @@
 import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
 import { loraSchema, type LoraConfig } from './config.js';
 import { applyLora, PARAM_PREFIX } from './model.js';
+import { loraPeft } from './peft.js';
 import { loraTargetShapes } from './targets.js';
 
 export { ALL_LINEAR, loraSchema, type LoraConfig } from './config.js';
 export { LoraLinear, type LoraLinearOptions, type LoraPart } from './layer.js';
 export { applyLora, PARAM_PREFIX, type LoraAdapter } from './model.js';
+export { loraPeft } from './peft.js';
 export {
   checkRank,
   groupShape,
@@ -47,6 +49,7 @@ export const lora = {
   schema: loraSchema,
   apply: applyLora,
   expectedParams: (config, shape) => ({ adapter: loraParamCount(loraTargetShapes(shape, config), config.rank), trainableBackbone: 0 }),
+  peft: loraPeft,
 } satisfies MethodPlugin<LoraConfig>;
 
 export default lora;

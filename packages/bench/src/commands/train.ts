@@ -6,6 +6,7 @@ import { progress } from '../progress.js';
 import { DEFAULT_CHECKPOINTS, parseCheckpointEvery } from '../resume.js';
 import { openTrainOut } from '../train-out.js';
 import { executeTrial, parseSetValue, prepareTrial } from '../trial/index.js';
+import { checkSaveFormat, SAVE_FORMATS, type SaveFormat } from '../trial/save-format.js';
 import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
 
 export function trainCommand(y: Argv) {
@@ -26,6 +27,12 @@ export function trainCommand(y: Argv) {
           type: 'string',
           describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder',
         })
+        .option('save-format', {
+          type: 'string',
+          choices: SAVE_FORMATS,
+          describe:
+            "with --save: 'peft' (PEFT's own format, which PeftModel.from_pretrained loads; the default for lora on a Hugging Face model) or 'tunelab' (the default for Freeze, SFT, stacks, plugins and zoo models)",
+        })
         .option('out', {
           type: 'string',
           describe:
@@ -43,6 +50,10 @@ export function trainCommand(y: Argv) {
         { method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] },
         env,
       );
+      const saveFormat = a['save-format'] as SaveFormat | undefined;
+      if (saveFormat !== undefined && a.save === undefined)
+        throw new UserError('--save-format: needs --save (the folder the adapter is saved in)');
+      checkSaveFormat(prepared, saveFormat);
       if (a['checkpoint-every'] !== undefined && a.out === undefined)
         throw new UserError('--checkpoint-every: needs --out (the folder the state is saved in)');
       const policy = {
@@ -62,7 +73,7 @@ export function trainCommand(y: Argv) {
       try {
         record = await executeTrial(prepared, env, {
           onStep: (s, loss) => bar.update(s, { loss }),
-          ...(a.save ? { saveDir: resolve(a.save) } : {}),
+          ...(a.save ? { saveDir: resolve(a.save), ...(saveFormat ? { saveFormat } : {}) } : {}),
           ...(out?.hooks ?? {}),
         });
       } finally {

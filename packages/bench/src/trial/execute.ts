@@ -12,6 +12,7 @@ import {
   type TrainState,
 } from '@tunelab/core/internal';
 import { startGpuRecording } from '../gpu-record.js';
+import { savePeftForm, type SaveFormat } from './save-format.js';
 import { okRecord, peftLine, type TrialRecord } from '../records/index.js';
 import type { PreparedTrial, TrialEnv } from './prepare.js';
 
@@ -54,6 +55,8 @@ export interface ExecuteOptions {
   sweep?: string;
   /** save what the trial trained (adapter + head) into this folder */
   saveDir?: string;
+  /** `peft` (the default where the method and model have a PEFT form) or `tunelab`; `train` checks an explicit `peft` before training */
+  saveFormat?: SaveFormat;
   /** pause after this step (a successive-halving rung): the record says `paused`, `onPause` gets the state */
   stopAt?: number;
   /** continue from a paused state */
@@ -93,17 +96,19 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
         ? {
             afterTrain: async (adapter, head) => {
               const parts = isStackedMethod(p.method) ? { parts: p.method.parts.map((m) => m.meta) } : {};
-              const { bytes } = await saveAdapter(hooks.saveDir!, {
+              const peft = savePeftForm(p, model, head, hooks.saveFormat);
+              const { bytes, format } = await saveAdapter(hooks.saveDir!, {
                 meta: p.method.meta,
                 params: p.spec.params,
                 adapter,
                 head,
                 baseModelSha256: p.model.identity.sha256,
                 ...parts,
+                ...(peft ? { peft } : {}),
               });
               saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: p.model.checkpointBytes };
               env.log(
-                `saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`,
+                `saved adapter (${format === 'peft' ? "PEFT's format" : "tunelab's format"}) to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`,
               );
             },
           }

@@ -11,6 +11,7 @@ import { lora } from '@tunelab/method-lora';
 import { main } from '../src/cli.js';
 import { tinyWorkspace } from './helpers.js';
 import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
+import { makePeftBadFolders, PEFT_BAD_CASES } from './peft-bad-inputs.js';
 
 const ws = tinyWorkspace();
 const FIX = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
@@ -79,6 +80,7 @@ interface Case {
 
 const cases: Case[] = [
   ...HF_BAD_CASES(ws),
+  ...PEFT_BAD_CASES(ws),
   // sweep configs
   {
     name: 'malformed JSON',
@@ -415,6 +417,7 @@ beforeAll(async () => {
   mkdirSync(join(ws.dir, 'elsewhere'), { recursive: true });
   symlinkSync(join(ws.dir, 'elsewhere'), join(home, 'reports', 'link'));
   makeBadHfFolders(ws);
+  makePeftBadFolders(ws);
 }, 300_000);
 
 afterEach(() => {

@@ -68,7 +68,15 @@ function checkPeftBase(
  */
 export async function checkAdapter(
   dir: string,
-  o: { registry: MethodRegistry; model: string; baseSha256: string; source?: string; task: TaskData; warn: (line: string) => void },
+  o: {
+    registry: MethodRegistry;
+    model: string;
+    baseSha256: string;
+    source?: string;
+    flag?: string;
+    task: TaskData;
+    warn: (line: string) => void;
+  },
 ): Promise<CheckedAdapter> {
   const c = await checkAdapterBase(dir, o);
   const labels = o.task.labels.length;
@@ -79,14 +87,14 @@ export async function checkAdapter(
     const n = c.config.task.numLabels;
     if (!kinds.includes(o.task.kind) || (n !== -1 && n !== labels)) {
       throw new UserError(
-        `--adapter ${dir}: a PEFT ${String(peft.config.task_type)} adapter${n !== -1 ? ` with ${n} labels` : ''}, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
+        `${o.flag ?? '--adapter'} ${dir}: a PEFT ${String(peft.config.task_type)} adapter${n !== -1 ? ` with ${n} labels` : ''}, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
       );
     }
     return { ...c, config: { ...c.config, task: { kind: o.task.kind, numLabels: labels } } };
   }
   if (c.config.task.kind !== o.task.kind || c.config.task.numLabels !== labels) {
     throw new UserError(
-      `--adapter ${dir}: saved for a ${c.config.task.kind} task with ${c.config.task.numLabels} labels, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
+      `${o.flag ?? '--adapter'} ${dir}: saved for a ${c.config.task.kind} task with ${c.config.task.numLabels} labels, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
     );
   }
   return c;
@@ -95,9 +103,9 @@ export async function checkAdapter(
 /** `checkAdapter` without a task: method installed at the saved version, the same base checkpoint, params that parse (`tunelab generate`). */
 export async function checkAdapterBase(
   dir: string,
-  o: { registry: MethodRegistry; model: string; baseSha256: string; source?: string; warn: (line: string) => void },
+  o: { registry: MethodRegistry; model: string; baseSha256: string; source?: string; flag?: string; warn: (line: string) => void },
 ): Promise<CheckedAdapter> {
-  const where = `--adapter ${dir}`;
+  const where = `${o.flag ?? '--adapter'} ${dir}`;
   let config: AdapterConfigFile;
   try {
     config = await readAdapterConfig(dir, o.registry.all());

@@ -13,6 +13,8 @@ import {
 } from '@tunelab/core/internal';
 import { startGpuRecording } from '../gpu-record.js';
 import { savePeftForm, type SaveFormat } from './save-format.js';
+import type { CheckedAdapter } from '../eval/check.js';
+import { loadInitAdapter } from './init-adapter.js';
 import { okRecord, peftLine, type TrialRecord } from '../records/index.js';
 import type { PreparedTrial, TrialEnv } from './prepare.js';
 
@@ -55,6 +57,8 @@ export interface ExecuteOptions {
   sweep?: string;
   /** save what the trial trained (adapter + head) into this folder */
   saveDir?: string;
+  /** start from this saved adapter's weights (`train --init-adapter`), checked by `checkInitAdapter` */
+  initAdapter?: CheckedAdapter;
   /** `peft` (the default where the method and model have a PEFT form) or `tunelab`; `train` checks an explicit `peft` before training */
   saveFormat?: SaveFormat;
   /** pause after this step (a successive-halving rung): the record says `paused`, `onPause` gets the state */
@@ -92,6 +96,7 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
         hooks.onStep?.(step, loss);
       },
       onReady: (c) => env.log(peftLine(c.trainableParams, c.totalParams)),
+      ...(hooks.initAdapter ? { beforeTrain: loadInitAdapter(hooks.initAdapter, model, p.spec.params) } : {}),
       ...(hooks.saveDir
         ? {
             afterTrain: async (adapter, head) => {

@@ -264,3 +264,52 @@ describe('plain torch applies the saved adapter as PEFT does', () => {
     });
   }
 });
+
+/** A safetensors file in BF16 (each float32's top 16 bits), as PEFT saves an adapter trained in bfloat16. */
+function bf16File(tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array | Int32Array }>): Buffer {
+  const header: Record<string, unknown> = {};
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const [k, t] of tensors) {
+    const bits = new Uint32Array(new Float32Array(t.data).buffer);
+    const half = Buffer.alloc(bits.length * 2);
+    bits.forEach((b, i) => half.writeUInt16LE(b >>> 16, i * 2));
+    header[k] = { dtype: 'BF16', shape: t.shape, data_offsets: [at, at + half.length] };
+    at += half.length;
+    parts.push(half);
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([len, json, ...parts]);
+}
+
+describe('an adapter PEFT trained in bfloat16, modules_to_save left to PEFT (null)', () => {
+  it('loads: BF16 widened to float32, the head found as classifier', async () => {
+    const a = trained('bert-tiny');
+    const out = join(dir, 'bf16-src');
+    await saveAdapter(out, { meta: lora.meta, params: a.config, adapter: a.adapter, head: a.head, peft: a.form });
+    const where = join(dir, 'bf16');
+    mkdirSync(where, { recursive: true });
+    const { tensors } = await readSafetensorsFile(join(out, 'adapter_model.safetensors'));
+    writeFileSync(join(where, 'adapter_model.safetensors'), bf16File(tensors));
+    writeFileSync(join(where, 'adapter_config.json'), JSON.stringify({ ...a.form.config, modules_to_save: null }));
+    const c = await readAdapterConfig(where, [lora]);
+    expect(c.task).toEqual({ kind: 'classification', numLabels: 3 });
+    const params = lora.schema.parse(c.params);
+    const b = trained('bert-tiny', params, 'classification', 'another seed');
+    await loadAdapterWeights(where, b.adapter, b.head, 'lora', { method: lora, params, model: b.model });
+    const truncate = (x: Float32Array) =>
+      new Float32Array(
+        Array.from(new Uint32Array(new Float32Array(x).buffer), (u) => u & 0xffff0000).map(
+          (u) => new Float32Array(new Uint32Array([u]).buffer)[0]!,
+        ),
+      );
+    for (const [n, v] of [...a.adapter.params, ...a.head.params]) {
+      const loaded = (b.adapter.params.get(n) ?? b.head.params.get(n))!;
+      expect(Array.from(await loaded.data())).toEqual(Array.from(truncate((await v.data()) as Float32Array)));
+    }
+    free(a);
+    free(b);
+  });
+});

@@ -96,7 +96,8 @@ export async function loadAdapterWeights(
     throw new UserError(`${join(dir, ADAPTER_CONFIG)}: adapter is for method '${config.method.id}', not '${methodId}'`);
   }
   const path = join(dir, ADAPTER_WEIGHTS);
-  const { tensors } = await readSafetensorsFile(path);
+  // PEFT's files may hold F16 or BF16 (an adapter trained in half precision): widened to float32
+  const { tensors } = await readSafetensorsFile(path, config.peft ? { foreign: true } : {});
   if (config.peft) {
     if (!peft) throw new Error(`${path}: a PEFT-format adapter needs the method and model to map its keys`);
     assignParams(savedParamMap(adapter, head), fromPeftTensors(tensors, peftKeys(peft.method, peft.params, peft.model, head), path), path);

@@ -95,8 +95,9 @@ async function exists(path: string): Promise<boolean> {
 
 /** The label count of a PEFT adapter's head: rows of its last `modules_to_save` weight (`out_proj` on RoBERTa). */
 async function headLabels(dir: string, config: Record<string, unknown>): Promise<number> {
-  const modules = Array.isArray(config.modules_to_save) ? (config.modules_to_save as unknown[]).map(String) : [];
-  const { tensors } = await readSafetensorsFile(join(dir, ADAPTER_WEIGHTS));
+  // PEFT adds `classifier` and `score` to modules_to_save for SEQ_CLS and TOKEN_CLS on its own
+  const modules = Array.isArray(config.modules_to_save) ? (config.modules_to_save as unknown[]).map(String) : ['classifier', 'score'];
+  const { tensors } = await readSafetensorsFile(join(dir, ADAPTER_WEIGHTS), { foreign: true });
   const weights = [...tensors.entries()].filter(
     ([k, v]) => modules.some((m) => k.startsWith(`${PEFT_KEY_PREFIX}${m}.`)) && k.endsWith('.weight') && v.shape.length === 2,
   );

@@ -13,6 +13,7 @@ import { tinyWorkspace } from './helpers.js';
 import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
 import { hubBadInputs } from './hub-bad-inputs.js';
 import { HOSTILE_CASES, makeHostileInputs } from './hostile-inputs.js';
+import { makePeftBadFolders, PEFT_BAD_CASES } from './peft-bad-inputs.js';
 
 const ws = tinyWorkspace();
 const hubBad = hubBadInputs(ws);
@@ -88,6 +89,7 @@ const cases: Case[] = [
   ...HF_BAD_CASES(ws),
   ...hubBad.cases,
   ...HOSTILE_CASES(ws, sweep, good),
+  ...PEFT_BAD_CASES(ws),
   // sweep configs
   {
     name: 'malformed JSON',
@@ -458,6 +460,7 @@ beforeAll(async () => {
   await hubBad.setup();
   makeHostileInputs(ws);
   writeFileSync(join(ws.dir, 'hostile-good.json'), JSON.stringify(good));
+  makePeftBadFolders(ws);
 }, 300_000);
 
 afterAll(() => hubBad.close());

@@ -41,6 +41,7 @@ export {
   ADAPTER_CONFIG,
   type AdapterConfigFile,
 } from './checkpoint/adapter.js';
+export { peftForm, peftHeadKeys, peftTaskType, PEFT_EXTRAS, PEFT_KEY_PREFIX, type PeftForm } from './checkpoint/peft.js';
 
 // training: the default trainer's loop and its parts
 export { train, trainableParamMap } from './train/loop.js';

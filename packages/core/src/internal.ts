@@ -37,6 +37,7 @@ export { answerWords, exactMatch, tokenF1, generationMetrics } from './train/met
 export { runTrial, type PartCounts, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';
+export * from './checkpoint/peft.js';
 export * from './data/index.js';
 export * from './families/zoo/index.js';
 export * from './families/bert/index.js';

@@ -27,7 +27,7 @@ export const freeze: MethodPlugin<FreezeConfig> = {
   expectedParams: (config, shape) => ({ adapter: 0, trainableBackbone: freezeParamCount(shape, config) }),
   apply({ model, config }) {
     // chosen once, before training: a bad config fails here, not mid-run
-    const chosen = selectFreezeParams(model.params, model.shape.layers, config);
+    const chosen = selectFreezeParams(model.params, model.shape, config);
     return {
       hooks: {},
       params: new Map(),

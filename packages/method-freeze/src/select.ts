@@ -1,5 +1,5 @@
-import { UserError, type ParamMap } from '@tunelab/core';
-import { canonicalModules, type FreezeModule } from './config.js';
+import { LAYER_INDEX, standardLinears, UserError, type ModelShape, type ParamMap } from '@tunelab/core';
+import { canonicalModules, FREEZE_MODULES, type FreezeModule } from './config.js';
 
 /** What selects layers and modules; the schema's output, or any spelling it accepts. */
 export interface FreezeSelection {
@@ -7,57 +7,84 @@ export interface FreezeSelection {
   modules: FreezeModule | readonly FreezeModule[];
 }
 
-/** The model shape the closed-form count needs (a ModelShape fits). */
-export interface FreezeShape {
-  layers: number;
-  hidden: number;
-  /** FFN inner width, any size */
-  ffnWidth: number;
-  /** a gated (SwiGLU) FFN: gate, up and down without biases, as Llama's */
-  gated?: boolean;
-  /** query heads, key/value heads and head width (grouped-query attention); d/1/d when absent */
-  heads?: number;
-  kvHeads?: number;
-  headDim?: number;
-  norm?: 'layernorm' | 'rmsnorm';
+/** The model shape the selection and the closed-form count read (a ModelShape fits). */
+export type FreezeShape = Pick<
+  ModelShape,
+  'layers' | 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'ffnWidth' | 'gated' | 'norm' | 'layerModules' | 'linearBiases'
+>;
+
+/** Which of a layer's parameters (by the name after `layers.{i}.`) a module name owns. */
+type Owns = (local: string) => boolean;
+
+/** A parameter's owner within its layer: `attn.query.weight` -> `attn.query`, `ln1.gamma` -> `ln1`. */
+const ownerOf = (local: string) => local.slice(0, local.lastIndexOf('.'));
+
+/** tunelab's names: `all` takes everything in the layer, so a parameter core adds later is not silently left frozen. */
+const OURS: Record<string, Owns> = {
+  ffn: (p) => p.startsWith('ffn.'),
+  attn: (p) => p.startsWith('attn.'),
+  all: () => true,
+};
+
+/** An owner's module path within its layer (`self_attn.q_proj`), from the shape's `layerModules`. */
+function inLayer(shape: Pick<FreezeShape, 'layerModules'>, owner: string): string | undefined {
+  const path = shape.layerModules?.[owner];
+  return path?.slice(path.indexOf(LAYER_INDEX) + LAYER_INDEX.length + 1);
 }
 
 /**
- * Each module as a strategy: which of a layer's parameters it owns (by the name after
- * `layers.{i}.`) and how many weights that is for a model of this shape.
+ * A checkpoint module name as LLaMA-Factory's `freeze_trainable_modules` takes it: a layer's
+ * direct child (`mlp`, `self_attn`, `input_layernorm`; it matches `.{i}.<name>`), or, beyond
+ * LLaMA-Factory, a deeper module (`q_proj`, `mlp.c_proj`) whose path ends with it.
  */
-interface ModuleRule {
-  owns(local: string): boolean;
-  perLayer(s: FreezeShape): number;
+function checkpointOwns(shape: Pick<FreezeShape, 'layerModules'>, name: string): Owns {
+  return (local) => {
+    const rel = inLayer(shape, ownerOf(local));
+    return rel !== undefined && (rel === name || rel.startsWith(`${name}.`) || rel.endsWith(`.${name}`));
+  };
 }
 
-// two-matrix FFN: up d*f + f, down f*d + d; gated (Llama-style, no biases): gate, up d*f, down f*d
-const ffnCount = ({ hidden: d, ffnWidth: f, gated }: FreezeShape) => (gated ? 3 * d * f : 2 * d * f + f + d);
-// query [d, H*hd], key and value [d, G*hd], output [H*hd, d]; biases except on gated (Llama-style) models
-const attnCount = (s: FreezeShape) => {
-  const d = s.hidden;
-  const q = s.heads !== undefined && s.headDim !== undefined ? s.heads * s.headDim : d;
-  const kv = s.kvHeads !== undefined && s.headDim !== undefined ? s.kvHeads * s.headDim : d;
-  return 2 * d * q + 2 * d * kv + (s.gated ? 0 : q + 2 * kv + d);
-};
-const normCount = (s: FreezeShape) => (s.norm === 'rmsnorm' ? 2 * s.hidden : 4 * s.hidden); // ln1, ln2
+/** Every parameter of one layer (by its name after `layers.{i}.`) with its element count, in closed form. */
+function layerParams(shape: FreezeShape): Map<string, number> {
+  const out = new Map<string, number>();
+  const norm = (n: string) => {
+    out.set(`${n}.gamma`, shape.hidden);
+    if (shape.norm === 'layernorm') out.set(`${n}.beta`, shape.hidden);
+  };
+  norm('ln1');
+  norm('ln2');
+  for (const [name, [dIn, dOut]] of standardLinears({ ...shape, layers: 1 })) {
+    const local = name.slice('layers.0.'.length);
+    out.set(`${local}.weight`, dIn * dOut);
+    if (shape.linearBiases?.includes(local) ?? true) out.set(`${local}.bias`, dOut);
+  }
+  return out;
+}
 
-const RULES: Record<FreezeModule, ModuleRule> = {
-  ffn: { owns: (p) => p.startsWith('ffn.'), perLayer: ffnCount },
-  attn: { owns: (p) => p.startsWith('attn.'), perLayer: attnCount },
-  // everything in the layer, so a parameter core adds later is not silently left frozen
-  all: { owns: () => true, perLayer: (s) => ffnCount(s) + attnCount(s) + normCount(s) },
-};
-
-function rules(modules: FreezeSelection['modules']): ModuleRule[] {
-  return [canonicalModules(modules)].flat().map((m) => RULES[m]);
+/** The owner test of each chosen module; a name that owns nothing in this model is a UserError listing what would. */
+function rules(shape: FreezeShape, modules: FreezeSelection['modules']): Owns[] {
+  const locals = [...layerParams(shape).keys()];
+  return [canonicalModules(modules)].flat().map((m) => {
+    const owns = OURS[m] ?? checkpointOwns(shape, m);
+    if (locals.some(owns)) return owns;
+    const rels = [...new Set(locals.map((l) => inLayer(shape, ownerOf(l))).filter((r): r is string => r !== undefined))];
+    const children = [...new Set(rels.map((r) => r.split('.')[0]!))];
+    const deeper = [...new Set(rels.map((r) => r.slice(r.lastIndexOf('.') + 1)))].filter((n) => !children.includes(n));
+    const theirs = rels.length
+      ? `, the checkpoint's modules ${children.join(', ')} (or deeper: ${deeper.join(', ')})`
+      : ' (this model has no Hugging Face module names)';
+    throw new UserError(
+      `params.modules: '${m}' is no module of this model; allowed ${FREEZE_MODULES.map((x) => `'${x}'`).join(', ')}${theirs}`,
+    );
+  });
 }
 
 const span = (a: number, b: number) => (a === b ? `${a}` : `${a}..${b}`);
 
 /**
  * The layer indices Freeze trains (ascending): the last N for N > 0, the first |N| for N < 0, as
- * LLaMA-Factory's `freeze_trainable_layers`. Throws a UserError naming the allowed range.
+ * LLaMA-Factory's `freeze_trainable_layers`. Where LLaMA-Factory silently clamps |N| to the depth,
+ * this throws a UserError naming the allowed range.
  */
 export function selectFrozenLayers(depth: number, trainableLayers: number): number[] {
   const fail = (why: string): never => {
@@ -72,21 +99,29 @@ export function selectFrozenLayers(depth: number, trainableLayers: number): numb
 }
 
 /** The backbone variables that train (the same objects as in `params`), in the backbone's order. */
-export function selectFreezeParams(params: ParamMap, depth: number, sel: FreezeSelection): ParamMap {
-  const layers = new Set(selectFrozenLayers(depth, sel.trainableLayers));
-  const owners = rules(sel.modules);
+export function selectFreezeParams(params: ParamMap, shape: FreezeShape, sel: FreezeSelection): ParamMap {
+  const layers = new Set(selectFrozenLayers(shape.layers, sel.trainableLayers));
+  const owners = rules(shape, sel.modules);
   const out: ParamMap = new Map();
   for (const [name, v] of params) {
     const m = /^layers\.(\d+)\.(.+)$/.exec(name);
-    if (m && layers.has(Number(m[1])) && owners.some((r) => r.owns(m[2]!))) out.set(name, v);
+    if (m && layers.has(Number(m[1])) && owners.some((owns) => owns(m[2]!))) out.set(name, v);
   }
   // a backbone whose names differ from core's scheme would otherwise train only the head
   if (out.size === 0) throw new Error(`freeze: no backbone parameter is named layers.{${[...layers].join(',')}}.*`);
   return out;
 }
 
-/** Backbone weights Freeze trains, in closed form (the head comes on top). */
-export function freezeParamCount(cfg: FreezeShape, sel: FreezeSelection): number {
-  const n = selectFrozenLayers(cfg.layers, sel.trainableLayers).length;
-  return n * rules(sel.modules).reduce((s, r) => s + r.perLayer(cfg), 0);
+/**
+ * Backbone weights Freeze trains, in closed form (the head comes on top): per trained layer, the
+ * chosen modules' linears (d_in·d_out, plus d_out where the linear has a bias) and norms (d, or 2d
+ * for a LayerNorm's gain and shift). BERT-shaped (d_ff = 4d): the FFN is 2/3 of a layer's weights;
+ * SwiGLU (gate, up, down): 3·d·d_ff against 2·d·(H + G)·hd for attention.
+ */
+export function freezeParamCount(shape: FreezeShape, sel: FreezeSelection): number {
+  const n = selectFrozenLayers(shape.layers, sel.trainableLayers).length;
+  const owners = rules(shape, sel.modules);
+  let perLayer = 0;
+  for (const [local, count] of layerParams(shape)) if (owners.some((owns) => owns(local))) perLayer += count;
+  return n * perLayer;
 }

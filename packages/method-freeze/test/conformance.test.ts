@@ -19,7 +19,8 @@ runConformance(freeze, {
     { config: { trainableLayers: 0 }, code: 'E_CONFIG_INVALID', path: 'params.trainableLayers' },
     { config: { trainableLayers: 3 }, code: 'E_CONFIG_MISFIT', path: 'params.trainableLayers' },
     { config: { trainableLayers: -3 }, code: 'E_CONFIG_MISFIT', path: 'params.trainableLayers' },
-    { config: { modules: 'mlp' }, code: 'E_CONFIG_INVALID', path: 'params.modules' },
+    { config: { modules: 'mlp' }, code: 'E_CONFIG_MISFIT', path: 'params.modules' }, // no BERT (or zoo) module
+    { config: { modules: 'ml p' }, code: 'E_CONFIG_INVALID', path: 'params.modules[0]' }, // a name alone is a list of one
     { config: { layers: 1 }, code: 'E_CONFIG_UNKNOWN_KEY', path: 'params' },
     { config: { trainableLayers: 1.5 }, code: 'E_CONFIG_INVALID', path: 'params.trainableLayers' },
   ],

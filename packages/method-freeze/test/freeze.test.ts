@@ -76,7 +76,7 @@ describe('closed-form count', () => {
         if (n === 0) continue;
         for (const modules of choices) {
           const sel = { trainableLayers: n, modules };
-          expect(freezeParamCount(zooShape(c), sel), `${n} ${String(modules)}`).toBe(countParams(selectFreezeParams(p, L, sel)));
+          expect(freezeParamCount(zooShape(c), sel), `${n} ${String(modules)}`).toBe(countParams(selectFreezeParams(p, zooShape(c), sel)));
         }
       }
     });
@@ -137,7 +137,7 @@ describe('selection', () => {
     [-2, [0, 1]],
   ])("trainableLayers %i selects exactly layers %j's ffn params, as the backbone's own variables", (n, layers) => {
     withParams(shape(4, 8), (p) => {
-      const chosen = selectFreezeParams(p, 4, { trainableLayers: n, modules: 'ffn' });
+      const chosen = selectFreezeParams(p, zooShape(shape(4, 8)), { trainableLayers: n, modules: 'ffn' });
       expect([...chosen.keys()].sort()).toEqual(layers.flatMap(ffnNames).sort());
       for (const [k, v] of chosen) expect(v).toBe(p.get(k));
     });
@@ -145,7 +145,7 @@ describe('selection', () => {
 
   it("'attn' takes the four projections, 'all' adds ln1 and ln2 too", () => {
     withParams(shape(2, 8), (p) => {
-      const names = (modules: FreezeModule) => [...selectFreezeParams(p, 2, { trainableLayers: 1, modules }).keys()];
+      const names = (modules: FreezeModule) => [...selectFreezeParams(p, zooShape(shape(2, 8)), { trainableLayers: 1, modules }).keys()];
       expect(names('attn')).toEqual(
         ['query', 'key', 'value', 'output'].flatMap((l) => [`layers.1.attn.${l}.weight`, `layers.1.attn.${l}.bias`]),
       );
@@ -178,7 +178,11 @@ describe('config', () => {
     expect(freezeSchema.parse({ modules }).modules).toEqual(want);
   });
 
-  it.each([[[]], [['ffn', 'mlp']], [3]])('rejects modules %j naming the field', (modules) => {
+  it('sorts checkpoint module names after its own', () => {
+    expect(freezeSchema.parse({ modules: ['self_attn', 'mlp', 'ffn', 'mlp'] }).modules).toEqual(['ffn', 'mlp', 'self_attn']);
+  });
+
+  it.each([[[]], [['ffn', 'm lp']], [3], ['']])('rejects modules %j naming the field', (modules) => {
     expect(() => new MethodRegistry([freeze]).parseParams('freeze', { modules })).toThrow(/params\.modules(\[\d\])?: /);
   });
 });

@@ -1,24 +1,31 @@
 import { readPackageVersion, type MethodPlugin } from '@tunelab/core';
 import { loraSchema, type LoraConfig } from './config.js';
-import { applyLora, loraTargetShapes, PARAM_PREFIX } from './model.js';
+import { applyLora, PARAM_PREFIX } from './model.js';
+import { loraPeft } from './peft.js';
+import { loraTargetShapes } from './targets.js';
 
 export { ALL_LINEAR, loraSchema, type LoraConfig } from './config.js';
-export { LoraLinear, type LoraLinearOptions } from './layer.js';
+export { LoraLinear, type LoraLinearOptions, type LoraPart } from './layer.js';
+export { applyLora, PARAM_PREFIX, type LoraAdapter } from './model.js';
+export { loraPeft } from './peft.js';
 export {
-  applyLora,
   checkRank,
+  groupShape,
   layoutOf,
   loraTargetShapes,
+  moduleGroups,
   resolveLayers,
   resolveTargets,
-  PARAM_PREFIX,
   type LinearLayout,
-  type LoraAdapter,
-} from './model.js';
+  type LoraGroup,
+} from './targets.js';
 
 const pkg = readPackageVersion(new URL('../package.json', import.meta.url));
 
-/** Trainable parameters LoRA adds: r·(dIn + dOut) per adapted [dIn, dOut] linear (A plus B). */
+/**
+ * Trainable parameters LoRA adds: r·(dIn + dOut) per adapted [dIn, dOut] module (A plus B); a fused
+ * module (GPT-2's c_attn, [d, 3d]) counts once: r·(d + 3d), as PEFT's one LoRA on it.
+ */
 export function loraParamCount(shapes: readonly (readonly [number, number])[], rank: number): number {
   return shapes.reduce((n, [dIn, dOut]) => n + rank * (dIn + dOut), 0);
 }
@@ -42,6 +49,7 @@ export const lora = {
   schema: loraSchema,
   apply: applyLora,
   expectedParams: (config, shape) => ({ adapter: loraParamCount(loraTargetShapes(shape, config), config.rank), trainableBackbone: 0 }),
+  peft: loraPeft,
 } satisfies MethodPlugin<LoraConfig>;
 
 export default lora;

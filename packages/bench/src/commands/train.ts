@@ -6,6 +6,8 @@ import { progress } from '../progress.js';
 import { DEFAULT_CHECKPOINTS, parseCheckpointEvery } from '../resume.js';
 import { openTrainOut } from '../train-out.js';
 import { executeTrial, parseSetValue, prepareTrial } from '../trial/index.js';
+import { checkSaveFormat, SAVE_FORMATS, type SaveFormat } from '../trial/save-format.js';
+import { checkInitAdapter, initAdapterSet } from '../trial/init-adapter.js';
 import { commonOptions, datasetOptions, makeEnv, parseSets, taskWithOptions, type CommonArgs } from './common.js';
 
 export function trainCommand(y: Argv) {
@@ -30,6 +32,17 @@ export function trainCommand(y: Argv) {
           type: 'string',
           describe: 'save the trained adapter and head (safetensors + adapter_config.json) into this folder',
         })
+        .option('save-format', {
+          type: 'string',
+          choices: SAVE_FORMATS,
+          describe:
+            "with --save: 'peft' (PEFT's own format, which PeftModel.from_pretrained loads; the default for lora on a Hugging Face model) or 'tunelab' (the default for Freeze, SFT, stacks, plugins and zoo models)",
+        })
+        .option('init-adapter', {
+          type: 'string',
+          describe:
+            "start from a saved adapter (train --save's, or one PEFT trained: PEFT's LoRA format): its method params and weights, on the base it was trained on",
+        })
         .option('out', {
           type: 'string',
           describe:
@@ -44,10 +57,28 @@ export function trainCommand(y: Argv) {
       const env = await makeEnv(a as CommonArgs);
       const set = parseSets(a.set, parseSetValue);
       if (a.steps !== undefined) set.steps = a.steps;
+      const init = a['init-adapter'] === undefined ? undefined : resolve(a['init-adapter']);
+      if (init !== undefined && a.out !== undefined)
+        throw new UserError(
+          '--init-adapter: not with --out (a resumable trial is identified by its settings, which do not cover the initial adapter)',
+        );
       const prepared = await prepareTrial(
-        { method: a.method, model: a.model, task, seed: a.seed, set, fromScratch: a['from-scratch'] },
+        {
+          method: a.method,
+          model: a.model,
+          task,
+          seed: a.seed,
+          set: init === undefined ? set : await initAdapterSet(init, a.method, set, env),
+          fromScratch: a['from-scratch'],
+        },
         env,
       );
+      const initAdapter = init === undefined ? undefined : await checkInitAdapter(init, prepared, env);
+      if (initAdapter) env.log(`initialised from adapter ${init} (${initAdapter.config.peft ? "PEFT's format" : "tunelab's format"})`);
+      const saveFormat = a['save-format'] as SaveFormat | undefined;
+      if (saveFormat !== undefined && a.save === undefined)
+        throw new UserError('--save-format: needs --save (the folder the adapter is saved in)');
+      checkSaveFormat(prepared, saveFormat);
       if (a['checkpoint-every'] !== undefined && a.out === undefined)
         throw new UserError('--checkpoint-every: needs --out (the folder the state is saved in)');
       const policy = {
@@ -67,7 +98,8 @@ export function trainCommand(y: Argv) {
       try {
         record = await executeTrial(prepared, env, {
           onStep: (s, loss) => bar.update(s, { loss }),
-          ...(a.save ? { saveDir: resolve(a.save) } : {}),
+          ...(initAdapter ? { initAdapter } : {}),
+          ...(a.save ? { saveDir: resolve(a.save), ...(saveFormat ? { saveFormat } : {}) } : {}),
           ...(out?.hooks ?? {}),
         });
       } finally {

@@ -117,7 +117,7 @@ async function evalOne(
     const t1 = now();
     // the backbone weights it trains are overwritten by the load: keep the base's to put back
     for (const [k, v] of adapter.trainableBackbone()) kept.set(k, tf.clone(v));
-    await loadAdapterWeights(c.dir, adapter, head, c.config.method.id);
+    await loadAdapterWeights(c.dir, adapter, head, c.config.method.id, { method: c.method, params: c.params, model });
     const t2 = now();
     if (adapter.merge) {
       adapter.merge();
@@ -188,7 +188,14 @@ export async function evalAdapters(o: EvalOptions, env: TrialEnv): Promise<EvalR
   const checked: CheckedAdapter[] = [];
   for (const dir of o.adapters)
     checked.push(
-      await checkAdapter(dir, { registry: env.registry, model: o.model, baseSha256: loaded.identity.sha256, task, warn: env.log }),
+      await checkAdapter(dir, {
+        registry: env.registry,
+        model: o.model,
+        baseSha256: loaded.identity.sha256,
+        ...(loaded.identity.source ? { source: loaded.identity.source } : {}),
+        task,
+        warn: env.log,
+      }),
     );
   const test = o.limit > 0 ? task.test.slice(0, o.limit) : task.test;
   const split = encodeSplit(test, task.kind, loaded.tokenizer, maxLength);

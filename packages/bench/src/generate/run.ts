@@ -80,14 +80,20 @@ async function withAdapter(
   spec: string,
   env: TrialEnv,
 ): Promise<{ hooks: ForwardHooks; dispose(): void }> {
-  const c = await checkAdapterBase(dir, { registry: env.registry, model: spec, baseSha256: loaded.identity.sha256, warn: env.log });
+  const c = await checkAdapterBase(dir, {
+    registry: env.registry,
+    model: spec,
+    baseSha256: loaded.identity.sha256,
+    ...(loaded.identity.source ? { source: loaded.identity.source } : {}),
+    warn: env.log,
+  });
   const { kind, numLabels } = c.config.task;
   const rng = rngStreams(0).init; // every value it draws is overwritten by the saved weights
   const head: Head = headFor(model, kind, numLabels, rng);
   let adapter: Adapter | undefined;
   try {
     adapter = applyMethod(c.method, { model, config: c.params, rng, task: { kind, numLabels }, sequenceLength: loaded.sequenceLength });
-    await loadAdapterWeights(c.dir, adapter, head, c.config.method.id);
+    await loadAdapterWeights(c.dir, adapter, head, c.config.method.id, { method: c.method, params: c.params, model });
   } catch (e) {
     adapter?.dispose();
     head.dispose();

@@ -12,6 +12,9 @@ import {
   type TrainState,
 } from '@tunelab/core/internal';
 import { startGpuRecording } from '../gpu-record.js';
+import { savePeftForm, type SaveFormat } from './save-format.js';
+import type { CheckedAdapter } from '../eval/check.js';
+import { loadInitAdapter } from './init-adapter.js';
 import { okRecord, peftLine, type TrialRecord } from '../records/index.js';
 import type { PreparedTrial, TrialEnv } from './prepare.js';
 
@@ -54,6 +57,10 @@ export interface ExecuteOptions {
   sweep?: string;
   /** save what the trial trained (adapter + head) into this folder */
   saveDir?: string;
+  /** start from this saved adapter's weights (`train --init-adapter`), checked by `checkInitAdapter` */
+  initAdapter?: CheckedAdapter;
+  /** `peft` (the default where the method and model have a PEFT form) or `tunelab`; `train` checks an explicit `peft` before training */
+  saveFormat?: SaveFormat;
   /** pause after this step (a successive-halving rung): the record says `paused`, `onPause` gets the state */
   stopAt?: number;
   /** continue from a paused state */
@@ -89,21 +96,24 @@ export async function executeTrial(p: PreparedTrial, env: TrialEnv, hooks: Execu
         hooks.onStep?.(step, loss);
       },
       onReady: (c) => env.log(peftLine(c.trainableParams, c.totalParams)),
+      ...(hooks.initAdapter ? { beforeTrain: loadInitAdapter(hooks.initAdapter, model, p.spec.params) } : {}),
       ...(hooks.saveDir
         ? {
             afterTrain: async (adapter, head) => {
               const parts = isStackedMethod(p.method) ? { parts: p.method.parts.map((m) => m.meta) } : {};
-              const { bytes } = await saveAdapter(hooks.saveDir!, {
+              const peft = savePeftForm(p, model, head, hooks.saveFormat);
+              const { bytes, format } = await saveAdapter(hooks.saveDir!, {
                 meta: p.method.meta,
                 params: p.spec.params,
                 adapter,
                 head,
                 baseModelSha256: p.model.identity.sha256,
                 ...parts,
+                ...(peft ? { peft } : {}),
               });
               saved = { dir: hooks.saveDir!, adapterBytes: bytes, baseCheckpointBytes: p.model.checkpointBytes };
               env.log(
-                `saved adapter to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`,
+                `saved adapter (${format === 'peft' ? "PEFT's format" : "tunelab's format"}) to ${hooks.saveDir}: ${bytes.toLocaleString('en-US')} bytes (base checkpoint ${saved.baseCheckpointBytes.toLocaleString('en-US')} bytes)`,
               );
             },
           }

@@ -50,6 +50,38 @@ export interface MethodPlugin<C = Record<string, unknown>> {
    * conformance suite checks the adapter against it (the head is core's and never included).
    */
   expectedParams?(config: C, model: ModelShape): ExpectedParams;
+  /**
+   * Optional: how the adapter maps onto PEFT's own format (docs/hub.md, "Adapters PEFT reads"), so
+   * `train --save` writes an adapter `PeftModel.from_pretrained` loads and `eval --adapter` reads
+   * one PEFT trained. Without it the method saves in tunelab's format.
+   */
+  readonly peft?: PeftMapping<C>;
+}
+
+/** One adapter parameter under PEFT's key (relative to the transformers model, without `base_model.model.`). */
+export interface PeftKey {
+  /** the adapter's parameter (`lora.layers.0.attn.query.A`) */
+  param: string;
+  /** its PEFT key (`bert.encoder.layer.0.attention.self.query.lora_A.weight`) */
+  key: string;
+  /** a 2-D parameter stored transposed (tunelab's x·W layout vs torch's [out, in]) */
+  transpose: boolean;
+}
+
+/** A method's side of PEFT's format: its `peft_type`, config fields and key names. Core adds the task head and the common fields. */
+export interface PeftMapping<C> {
+  /** PEFT's `peft_type` (`LORA`) */
+  readonly peftType: string;
+  /**
+   * The method's own fields of PEFT's config for this config on this model (`r`, `lora_alpha`,
+   * `target_modules`, ...), or undefined where PEFT cannot express it (the model has no
+   * `transformers` module paths): the adapter is then saved in tunelab's format.
+   */
+  config(config: C, model: Backbone): Record<string, unknown> | undefined;
+  /** every parameter of `adapter.params` and `adapter.buffers` under its PEFT key */
+  keys(config: C, model: Backbone): PeftKey[];
+  /** the method's raw params for a PEFT config (its schema parses them); UserError for a setting tunelab does not have */
+  fromConfig(peft: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 /** A method's parameter counts in closed form, without the task head. */

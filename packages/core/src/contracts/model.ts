@@ -42,6 +42,20 @@ export interface ModelShape {
    * named shape's count): closed forms that train the whole backbone read it. Families leave it out.
    */
   backboneParams?: number;
+  /**
+   * Where the checkpoint's own module tree holds each layer's linears and norms, as
+   * `transformers` names the modules (what PEFT's `target_modules` and LLaMA-Factory's
+   * `freeze_trainable_modules` match): by the owner's name within a layer (`attn.query`, `ln1`)
+   * the module path with `{i}` for the layer index (`model.layers.{i}.self_attn.q_proj`). Linears
+   * sharing a path are slices of one fused module (GPT-2's `c_attn`). Absent where the family has
+   * no `transformers` counterpart (the zoo). Data, so a record's shape alone gives closed forms.
+   */
+  layerModules?: Readonly<Record<string, string>>;
+  /**
+   * The linears of a layer (`attn.query`, ...) that carry a bias, when not all do (Llama: none;
+   * Qwen2: query, key, value). Absent: every linear has one (BERT, GPT-2, the zoo).
+   */
+  linearBiases?: readonly string[];
 }
 
 /** Width of the key/value space of one layer (where P-tuning v2's prefixes live): kvHeads x headDim. */
@@ -115,6 +129,16 @@ export interface Backbone {
   linearNames(): string[];
   /** [dIn, dOut] of a linear */
   linearShape(name: string): [number, number];
+  /**
+   * The `transformers` module path that holds a linear in the checkpoint's own model
+   * (`layers.0.attn.query` -> `model.layers.0.self_attn.q_proj` for Llama,
+   * `transformer.h.0.attn.c_attn` for GPT-2's fused q/k/v, `bert.encoder.layer.0.attention.self.query`
+   * for BERT): the name PEFT's `target_modules` and adapter files use. Linears of one fused module
+   * share a path. A layer's norm gets its module too (`layers.0.ln1` -> `model.layers.0.input_layernorm`).
+   * Undefined for a name the checkpoint has no module for, or a family without a `transformers`
+   * counterpart (the zoo); absent on backbones that predate it.
+   */
+  moduleOf?(linear: string): string | undefined;
   /**
    * ids, mask: [B, T] (int32, float32 1/0). Returns the final hidden states [B, T, d]
    * for the real tokens only (input-prefix positions are removed).

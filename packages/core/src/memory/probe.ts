@@ -50,6 +50,19 @@ export function toyBackbone(s: ModelShape): Backbone {
 }
 
 /**
+ * A parameter named after a fused module's slices (`lora.layers.0.attn.query+key+value.A`, one
+ * adapter on GPT-2's c_attn) read as one name per slice (`lora.layers.0.attn.query.A`, ...).
+ */
+function fusedParts(name: string): string[] {
+  const plus = name.indexOf('+');
+  if (plus < 0) return [name];
+  const start = name.lastIndexOf('.', plus) + 1;
+  const end = name.indexOf('.', plus);
+  const parts = name.slice(start, end < 0 ? undefined : end).split('+');
+  return parts.map((part) => `${name.slice(0, start)}${part}${end < 0 ? '' : name.slice(end)}`);
+}
+
+/**
  * What a method adds to the forward pass of a model of shape `s`, found by applying it to a toy
  * backbone of the same family and depth: the linears it wraps (its parameters are named after
  * them, `<prefix>.layers.3.attn.query.A`), the prefix keys/values its hook gives a layer, and the
@@ -65,7 +78,7 @@ export function probeMethod<C>(method: MethodPlugin<C>, config: C, s: ModelShape
     sequenceLength: seq,
   });
   try {
-    const names = [...adapter.params.keys()];
+    const names = [...adapter.params.keys()].flatMap(fusedParts);
     const real = standardLinears(s);
     const wrapped = model
       .linearNames()

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardOptions, ModelShape, ParamMap } from '../contracts/model.js';
 import { hookContext } from './attention.js';
 import { rmsNorm } from './decoder.js';
+import { checkpointModule } from './modules.js';
 import { dense, layerNorm } from './ops.js';
 
 /**
@@ -26,6 +27,11 @@ export abstract class HookedBackbone {
     const s = this.linears.get(name);
     if (s === undefined) throw new Error(`no linear named '${name}'`);
     return s;
+  }
+
+  /** The checkpoint module path of a linear or a layer's norm, from the shape's `layerModules` (none for the zoo). */
+  moduleOf(name: string): string | undefined {
+    return checkpointModule(this.shape, name);
   }
 
   protected p(name: string): tf.Variable {

@@ -8,6 +8,7 @@ export { createHead } from './heads.js';
 export { headFor } from './head-for.js';
 export { causalHead, lastTokenHead, lmHead } from './causal-heads.js';
 export { countParams, disposeParams } from './params.js';
+export { slotLayout, checkpointModule, LAYER_INDEX, type LayerModules } from './modules.js';
 export { standardLinears, standardEncoderParamCount, ATTN_LINEARS, FFN_LINEARS, GATED_FFN_LINEARS } from './linears.js';
 export {
   rmsNorm,

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select.js';
 import type { BackendChoice } from '../contracts/backend.js';
 import { loadAdapterWeights, saveAdapter } from '../checkpoint/adapter.js';
+import { peftForm } from '../checkpoint/peft.js';
 import type { Adapter } from '../contracts/adapter.js';
 import type { MethodPlugin } from '../contracts/method.js';
 import type { TaskKind } from '../contracts/task.js';
@@ -338,7 +339,7 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
               ).toBe(0);
             });
 
-            it('saves and loads its state (safetensors + adapter_config.json) with bit-identical eval outputs', async () => {
+            it('saves and loads its state (safetensors + adapter_config.json; PEFT format too where it has one) with bit-identical eval outputs', async () => {
               const dir = await mkdtemp(join(tmpdir(), 'tunelab-conformance-'));
               const task = tinyTask(kind);
               const evalSplit = encodeSplit(task.test, kind, base().tokenizer, 16);
@@ -356,6 +357,28 @@ export function runConformance(method: MethodPlugin<any>, options: ConformanceOp
                 const pa = await predict(a.model, a.head, a.adapter.hooks, evalSplit, 8);
                 const pb = await predict(b.model, b.head, b.adapter.hooks, evalSplit, 8);
                 expect(same(pa.logits, pb.logits)).toBe(true);
+                // and in PEFT's format, where the method has one on this model (docs/plugins.md, "Adapters PEFT reads")
+                const form = peftForm(method, params(), a.model, a.head, {});
+                if (typeof form !== 'string') {
+                  await saveAdapter(join(dir, 'peft'), {
+                    meta: method.meta,
+                    params: params(),
+                    adapter: a.adapter,
+                    head: a.head,
+                    peft: form,
+                  });
+                  const c = build(base(), method, params(), kind, 3);
+                  try {
+                    await loadAdapterWeights(join(dir, 'peft'), c.adapter, c.head, method.meta.id, {
+                      method,
+                      params: params(),
+                      model: c.model,
+                    });
+                    expect(same(pa.logits, (await predict(c.model, c.head, c.adapter.hooks, evalSplit, 8)).logits)).toBe(true);
+                  } finally {
+                    free(c);
+                  }
+                }
               } finally {
                 free(a);
                 free(b);

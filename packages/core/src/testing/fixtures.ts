@@ -2,7 +2,7 @@ import type { ModelShape } from '../contracts/model.js';
 import { TINY_ENCODER, zooShape } from '../families/zoo/config.js';
 
 export { TINY_ENCODER };
-import type { Example, TaggedExample, TaskData, TaskKind, TextExample } from '../contracts/task.js';
+import type { Example, GenerationExample, TaggedExample, TaskData, TaskKind, TextExample } from '../contracts/task.js';
 import type { Tokenizer } from '../contracts/tokenizer.js';
 import { createRng } from '../util/rng.js';
 
@@ -29,8 +29,9 @@ export function tinyTokenizer(vocabSize = TINY_ENCODER.vocabSize): Tokenizer {
 }
 
 /**
- * A small learnable task of the given kind: the label is a function of which words occur, so a
- * method that trains anything useful brings the loss down.
+ * A small learnable task of the given kind: the label is a function of which words occur (for
+ * generation, the answer a function of the prompt's words), so a method that trains anything
+ * useful brings the loss down.
  */
 export function tinyTask(kind: TaskKind, n = 16, seed = 'tiny'): TaskData {
   const rng = createRng(seed);
@@ -44,12 +45,17 @@ export function tinyTask(kind: TaskKind, n = 16, seed = 'tiny'): TaskData {
     const ws = words(4 + rng.int(6));
     return { words: ws, tags: ws.map((w) => (Number(w.slice(1)) < 12 ? 1 : 0)) };
   };
-  const gen: () => Example = kind === 'tagging' ? tagged : text;
+  // generation: the answer is the prompt's first and last words, swapped (a causal LM learns it by copying)
+  const generated = (): GenerationExample => {
+    const ws = words(3 + rng.int(4));
+    return { prompt: ws.join(' '), response: `${ws.at(-1)!} ${ws[0]!}` };
+  };
+  const gen: () => Example = kind === 'tagging' ? tagged : kind === 'generation' ? generated : text;
   const make = (m: number): Example[] => Array.from({ length: m }, gen);
   return {
     name: `tiny-${kind}`,
     kind,
-    labels: kind === 'tagging' ? ['O', 'X'] : ['no', 'yes'],
+    labels: kind === 'tagging' ? ['O', 'X'] : kind === 'generation' ? [] : ['no', 'yes'],
     ...(kind === 'tagging' ? { outsideLabel: 'O' } : {}),
     train: make(n),
     dev: make(8),

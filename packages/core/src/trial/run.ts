@@ -42,6 +42,8 @@ export interface TrialInputs {
   checkpoint?: TrainInputs['checkpoint'];
   /** pause after the current step when this turns true (SIGTERM), with the state to continue from */
   shouldStop?: () => boolean;
+  /** called once the method and head are in place, before training (`train --init-adapter` loads saved weights here) */
+  beforeTrain?: (adapter: Adapter, head: Head) => Promise<void> | void;
   /** called once the method is applied, before training, with the parameter counts */
   onReady?: (counts: { trainableParams: number; totalParams: number }) => void;
   /** called with the adapter and head after training, before they are freed (checkpoints, tests) */
@@ -98,6 +100,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       task: { kind: task.kind, numLabels },
       sequenceLength: cfg.maxLength,
     });
+    await inp.beforeTrain?.(adapter, head);
     const counts = {
       trainableParams: countParams(trainableParamMap(adapter, head).values()),
       totalParams: countParams(model.params) + countParams(head.params) + countParams(adapter.params),

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { ModelShape } from '../../contracts/model.js';
 import type { TaskKind } from '../../contracts/task.js';
 import { ACTIVATIONS, type Activation } from '../../model/activations.js';
+import { slotLayout } from '../../model/modules.js';
+import { keyPrefixes, weightSlots } from './names.js';
 import { UserError } from '../../util/errors.js';
 import { formatZodError } from '../../util/zod.js';
 
@@ -127,6 +129,7 @@ export function encoderShape(c: HfConfig): ModelShape {
     norm: 'layernorm',
     normEps: c.layerNormEps,
     dropout: c.hiddenDropout,
+    ...slotLayout(weightSlots({ ...c, layers: 1 }), keyPrefixes(c)[0]!),
   };
 }
 

@@ -1,4 +1,13 @@
-import type { HfConfig } from './config.js';
+/** What the slots read of a BERT/RoBERTa config (an `HfConfig`; its own type, so config.ts may use the slots). */
+export interface BertDims {
+  modelType: string;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  vocabSize: number;
+  maxPositionEmbeddings: number;
+  typeVocabSize: number;
+}
 
 /** One backbone parameter and where it comes from in a `transformers` checkpoint. */
 export interface WeightSlot {
@@ -19,7 +28,7 @@ export interface WeightSlot {
  * encoder's (`layers.3.attn.query`, `layers.3.ffn.up`, ...), so every method finds its linears;
  * `ln1` is the LayerNorm after attention and `ln2` the one after the FFN (post-LN).
  */
-export function weightSlots(c: HfConfig): WeightSlot[] {
+export function weightSlots(c: BertDims): WeightSlot[] {
   const d = c.hidden;
   const f = c.intermediate;
   const slots: WeightSlot[] = [
@@ -58,7 +67,7 @@ function norm(name: string, key: string, d: number): WeightSlot[] {
 }
 
 /** The prefixes a checkpoint's keys may carry (`BertModel` has none, `BertFor*` has `bert.`). */
-export function keyPrefixes(c: HfConfig): string[] {
+export function keyPrefixes(c: Pick<BertDims, 'modelType'>): string[] {
   return [`${c.modelType}.`, ''];
 }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ModelShape } from '../../contracts/model.js';
 import { ACTIVATIONS, type Activation } from '../../model/activations.js';
+import { slotLayout } from '../../model/modules.js';
+import { GPT2_PREFIXES, gpt2Slots } from './names.js';
 import { UserError } from '../../util/errors.js';
 import { formatZodError } from '../../util/zod.js';
 
@@ -91,5 +93,6 @@ export function gpt2Shape(c: Gpt2Config): ModelShape {
     norm: 'layernorm',
     normEps: c.layerNormEps,
     dropout: c.residDropout,
+    ...slotLayout(gpt2Slots({ ...c, layers: 1 }), GPT2_PREFIXES[0]),
   };
 }

@@ -1,5 +1,13 @@
 import type { TensorSlot } from '../../checkpoint/hf-folder.js';
-import type { Gpt2Config } from './config.js';
+
+/** What the slots read of a GPT-2 config (a `Gpt2Config`; its own type, so config.ts may use the slots). */
+export interface Gpt2Dims {
+  hidden: number;
+  inner: number;
+  layers: number;
+  vocabSize: number;
+  positions: number;
+}
 
 /** GPT2LMHeadModel stores `transformer.h.0...`; GPT2Model (and the hub's gpt2) none. */
 export const GPT2_PREFIXES = ['transformer.', ''] as const;
@@ -10,7 +18,7 @@ export const GPT2_PREFIXES = ['transformer.', ''] as const;
  * and is split into the three standard linears. `attn.bias` / `attn.masked_bias` buffers are
  * not read (the causal mask is built).
  */
-export function gpt2Slots(c: Gpt2Config): TensorSlot[] {
+export function gpt2Slots(c: Gpt2Dims): TensorSlot[] {
   const d = c.hidden;
   const f = c.inner;
   const slots: TensorSlot[] = [

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ModelShape } from '../../contracts/model.js';
 import type { RopeScaling } from '../../model/decoder.js';
+import { slotLayout } from '../../model/modules.js';
+import { LLAMA_PREFIXES, llamaSlots } from './names.js';
 import { UserError } from '../../util/errors.js';
 import { formatZodError } from '../../util/zod.js';
 
@@ -158,5 +160,6 @@ export function llamaShape(c: LlamaConfig): ModelShape {
     norm: 'rmsnorm',
     normEps: c.rmsNormEps,
     dropout: 0,
+    ...slotLayout(llamaSlots({ ...c, layers: 1 }), LLAMA_PREFIXES[0]),
   };
 }

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
+import type { Backbone, ForwardOptions, Head, ModelShape, ParamMap } from '../../contracts/model.js';
+import type { TaskKind } from '../../contracts/task.js';
+import { causalHead } from '../../model/causal-heads.js';
 import { decodeInputs, decodeOutputs, lmLogits } from '../../model/decode-step.js';
 import {
   causalBias,
@@ -101,6 +103,20 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
   /** The LM head: hidden [B, T, d] x W^T ([vocab, d]: lm_head.weight, or the token embeddings when tied) -> [B, T, vocab]. */
   logits(hidden: tf.Tensor3D): tf.Tensor3D {
     return lmLogits(hidden, this.params.get('lm_head.weight') ?? this.p('embeddings.token'));
+  }
+
+  /**
+   * A decoder's head (`causalHead`: the LM head for generation, the last token's `score` for
+   * classification). The other heads never read the LM head, so an untied `lm_head.weight` is
+   * dropped, as `LlamaForSequenceClassification` has none (else SFT would list a weight no
+   * gradient reaches).
+   */
+  createHead(kind: TaskKind, numLabels: number, rng: Rng): Head {
+    if (kind !== 'generation') {
+      this.params.get('lm_head.weight')?.dispose();
+      this.params.delete('lm_head.weight');
+    }
+    return causalHead(this, kind, numLabels, rng);
   }
 
   dispose(): void {

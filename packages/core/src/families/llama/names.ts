@@ -1,5 +1,19 @@
 import type { TensorSlot } from '../../checkpoint/hf-folder.js';
-import type { LlamaConfig } from './config.js';
+
+/** What the slots read of a Llama-family config (a `LlamaConfig`; its own type, so config.ts may use the slots). */
+export interface LlamaDims {
+  hidden: number;
+  intermediate: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  layers: number;
+  vocabSize: number;
+  qkvBias: boolean;
+  outputBias: boolean;
+  mlpBias: boolean;
+  tieWordEmbeddings: boolean;
+}
 
 /** LlamaForCausalLM stores `model.layers.0...` (and `lm_head.weight` outside it); LlamaModel none. */
 export const LLAMA_PREFIXES = ['model.', ''] as const;
@@ -10,7 +24,7 @@ export const LLAMA_PREFIXES = ['model.', ''] as const;
  * weights are stored [out, in] and transposed on load. `lm_head.weight` stays [vocab, d]; tied
  * checkpoints have none (the token embeddings serve).
  */
-export function llamaSlots(c: LlamaConfig): TensorSlot[] {
+export function llamaSlots(c: LlamaDims): TensorSlot[] {
   const d = c.hidden;
   const f = c.intermediate;
   const q = c.heads * c.headDim;

@@ -13,6 +13,8 @@ export interface PeerRow {
   cpuMsPerStep: number;
   steps: number;
   torch: string;
+  /** the BLAS library torch loaded (libopenblasp-r0.3.21.so, or netlib's reference libblas.so.3) */
+  blas?: string;
 }
 
 export const TORCH_SCRIPT = fileURLToPath(new URL('../../perf-peer/torch_peer.py', import.meta.url));

@@ -5,7 +5,7 @@ import { BACKEND_NAMES, selectBackend, UserError, type BackendName } from '@tune
 import type { Argv } from 'yargs';
 import { loadMethods } from '../methods.js';
 import { findWorkspace } from '../paths.js';
-import { formatProfile, profileSteps } from '../perf/profile.js';
+import { formatProfile, profileDecoderSteps, profileSteps } from '../perf/profile.js';
 import { describeMachine, writePerfReport } from '../perf/report.js';
 import { findTorchPython, runTorchPeer, TORCH_INSTALL } from '../perf/peer.js';
 import type { PeerSection } from '../perf/peer-report.js';
@@ -72,7 +72,7 @@ export function perfCommand(y: Argv) {
         .option('profile', {
           type: 'boolean',
           default: false,
-          describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)',
+          describe: 'also time every kernel of L4 full fine-tuning per backend, and of the decoder on native (profile.md)',
         })
         .option('decoder', {
           type: 'string',
@@ -172,6 +172,7 @@ export function perfCommand(y: Argv) {
         const note = await profileAll(
           registry,
           backends.filter((b) => rows.some((r) => r.backend === b && r.model === l4)),
+          decoders,
           dir,
           log,
         );
@@ -230,6 +231,7 @@ function decoderShape(layers: number | undefined, batch: number | undefined, seq
 async function profileAll(
   registry: Awaited<ReturnType<typeof loadMethods>>['registry'],
   backends: BackendName[],
+  decoders: DecoderShape[],
   dir: string,
   log: (l: string) => void,
 ): Promise<string> {
@@ -238,6 +240,13 @@ async function profileAll(
     await selectBackend(b, { threads: 1 });
     log(`perf: profiling L4 full fine-tuning on ${b}`);
     parts.push(formatProfile(await profileSteps(registry, PERF_MODELS[1]!, PERF_METHODS[0]!, 2, 5)), '');
+  }
+  for (const shape of decoders) {
+    await selectBackend('native', { threads: 1 });
+    for (const method of [PERF_METHODS[0]!, PERF_METHODS[1]!]) {
+      log(`perf: profiling the decoder's ${method.label} on native`);
+      parts.push(formatProfile(await profileDecoderSteps(registry, shape, method, 2, 3)), '');
+    }
   }
   const file = join(dir, 'profile.md');
   await mkdir(dir, { recursive: true });

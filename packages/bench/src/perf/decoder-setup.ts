@@ -80,6 +80,7 @@ export async function timeDecoderSteps(
   shape: DecoderShape,
   method: PerfMethod,
   steps: number,
+  afterStep?: () => void,
 ): Promise<DecoderTimes> {
   const streams = rngStreams(1);
   const plugin = registry.get(method.id);
@@ -136,6 +137,7 @@ export async function timeDecoderSteps(
       const cpu = process.cpuUsage(c0);
       ms.push(performance.now() - t0);
       cpuMs.push((cpu.user + cpu.system) / 1000);
+      afterStep?.();
     }
     const trainableParams = [...named.values()].reduce((n, v) => n + v.size, 0);
     return { ms, cpuMs, tokensPerStep: B * T, peakBytes, trainableParams };

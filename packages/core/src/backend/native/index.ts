@@ -5,6 +5,7 @@ import type { NativeDeps } from './deps.js';
 import { elementwiseKernels } from './elementwise.js';
 import { exactKernels } from './exact.js';
 import { fusedKernels } from './fused.js';
+import { fusedDecoderKernels } from './fused-decoder.js';
 import { gemmKernels } from './gemm.js';
 import { registerNativeGradients } from './gradients.js';
 import { layoutKernels } from './layout.js';
@@ -103,6 +104,7 @@ export async function registerNativeBackend(): Promise<void> {
     ...layoutKernels(deps),
     ...exactKernels(deps),
     ...fusedKernels(deps),
+    ...fusedDecoderKernels(deps),
   ];
   for (const k of own) {
     native.set(k.kernelName, k);

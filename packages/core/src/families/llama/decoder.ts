@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
 import { hookContext } from '../../model/attention.js';
-import { causalBias, causalSelfAttention, ropeInvFreq, ropeTables, silu, type KVCache, type LayerKV } from '../../model/decoder.js';
+import { causalBias, causalSelfAttention, ropeInvFreq, ropeTables, swiGlu, type KVCache, type LayerKV } from '../../model/decoder.js';
 import type { CausalLM } from '../../model/generate.js';
 import { HookedBackbone } from '../../model/hooked.js';
 import { standardLinears } from '../../model/linears.js';
@@ -87,7 +87,7 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
       layers.push(a.kv);
       h = tf.add(h, a.out);
       const n = this.rmsNorm(`layers.${i}.ln2`, h, c.rmsNormEps);
-      const gated = tf.mul(silu(this.linear(`layers.${i}.ffn.gate`, n, o)), this.linear(`layers.${i}.ffn.up`, n, o)) as tf.Tensor2D;
+      const gated = swiGlu(this.linear(`layers.${i}.ffn.gate`, n, o), this.linear(`layers.${i}.ffn.up`, n, o)) as tf.Tensor2D;
       h = tf.add(h, this.linear(`layers.${i}.ffn.down`, gated, o));
     }
     const out = tf.reshape(this.rmsNorm('final.ln', h, c.rmsNormEps), [B, S, d]) as tf.Tensor3D;

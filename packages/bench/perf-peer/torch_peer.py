@@ -28,7 +28,9 @@ tunelab default rate; multi-tensor foreach updates), gradient clipping at norm 1
 linear warm-up (10%) and decay, 8 labels, full-length random token rows. Written as a careful
 PyTorch user would: query/key/value in one linear, GELU through the fused silu kernel, masks and
 rotary tables built once. Each row names the BLAS torch loaded (`blas`): netlib's reference
-libblas (what python3-torch pulls in without libopenblas0-pthread) is ~5x slower at GEMMs.
+libblas (what python3-torch pulls in without libopenblas0-pthread) is ~5x slower at GEMMs, and so
+is OpenBLAS 0.3.21 on a CPU newer than its tables unless OPENBLAS_CORETYPE names its kernels
+(set here from /proc/cpuinfo when unset: Cooperlake, SkylakeX or Haswell).
 
 With --device (cpu or cuda; used by tools/gpu-check/run.sh on the GPU machine) it also runs in
 another precision and with Hugging Face's own implementations, and each row says which:
@@ -52,13 +54,36 @@ import contextlib
 import gc
 import json
 import math
+import os
 import statistics
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def openblas_coretype():
+    """OpenBLAS's kernel family for this CPU, set before torch loads OpenBLAS. Debian's 0.3.21 does
+    not know CPUs newer than its tables (Sapphire Rapids) and falls back to its generic Prescott
+    kernels, ~5x slower at GEMMs than its AVX-512 ones (measured: 33-41 against 180-200 GFLOP/s per
+    core); a careful user sets OPENBLAS_CORETYPE, which an explicit setting overrides."""
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return os.environ["OPENBLAS_CORETYPE"] or "auto"
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return "auto"
+    core = "Cooperlake" if "avx512_bf16" in flags else "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
+    if core is None:
+        return "auto"
+    os.environ["OPENBLAS_CORETYPE"] = core
+    return core
+
+
+CORETYPE = openblas_coretype()
+
+import torch  # noqa: E402 (after OPENBLAS_CORETYPE: OpenBLAS reads it when torch loads it)
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 LABELS = 8
 ZOO_VOCAB = 4096
@@ -396,6 +421,8 @@ def main():
     spec = json.load(sys.stdin)
     warmup, steps = spec["warmup"], spec["steps"]
     blas = blas_library()
+    if "openblas" in blas:
+        blas = f"{blas} ({CORETYPE})"
     if "openblas" not in blas and "mkl" not in blas and "blis" not in blas:
         print(f"torch_peer: warning: torch's GEMMs run on {blas} (netlib's reference BLAS?), far slower than OpenBLAS: "
               "apt-get install libopenblas0-pthread for an honest peer", file=sys.stderr, flush=True)

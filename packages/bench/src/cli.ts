@@ -6,6 +6,7 @@ import { newMethodCommand } from './commands/new-method.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
+import { generateCommand } from './commands/generate.js';
 import { pretrainingGainCommand } from './commands/pretraining-gain.js';
 import { perfCommand } from './commands/perf.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -13,6 +14,8 @@ import { verifyCommand } from './commands/verify.js';
 import { reportCommand } from './commands/report.js';
 import { backendsCommand } from './commands/backends.js';
 import { modelInfoCommand } from './commands/model-info.js';
+import { memoryCommand } from './commands/memory.js';
+import { pullCommand } from './commands/pull.js';
 
 /** Run the CLI; returns the exit code. User mistakes print one line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
@@ -20,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const add of [
     trainCommand,
     evalCommand,
+    generateCommand,
     pretrainCommand,
     methodsCommand,
     pretrainingGainCommand,
@@ -28,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     perfCommand,
     verifyCommand,
     modelInfoCommand,
+    memoryCommand,
+    pullCommand,
     newMethodCommand,
     newFamilyCommand,
     backendsCommand,
@@ -37,10 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     await cli
       .demandCommand(
         1,
-        'name a command: train, eval, pretrain, methods, model-info, pretraining-gain, sweep, report, perf, verify, new-method, backends',
+        'name a command: train, eval, generate, pretrain, methods, model-info, memory, pull, pretraining-gain, sweep, report, perf, verify, new-method, backends',
       )
       .strict()
-      // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter) collect
+      // a scalar flag given twice: the last one wins; array flags (--set, --plugin, --size, --in, --trial, --adapter, --prompt) collect
       .middleware(lastWins, true)
       .fail((msg, err) => {
         throw err ?? new CliUsageError(msg);
@@ -59,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
 
 class CliUsageError extends Error {}
 
-const ARRAY_FLAGS = new Set(['set', 'plugin', 'size', 'in', 'trial', 'adapter']);
+const ARRAY_FLAGS = new Set(['set', 'plugin', 'size', 'in', 'trial', 'adapter', 'prompt']);
 
 function lastWins(argv: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(argv)) {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { checkFolderPath } from './writable.js';
 
 /** The nearest folder at or above `from` that holds `configs/zoo.json` (the tunelab workspace). */
 export function findWorkspace(from: string = process.cwd()): string | undefined {
@@ -14,9 +15,13 @@ export function findWorkspace(from: string = process.cwd()): string | undefined 
 
 /** Cache for pretrained checkpoints and built tasks: --cache, then $TUNELAB_CACHE, then <workspace>/.cache/tunelab. */
 export function cacheDir(flag?: string): string {
-  if (flag) return resolve(flag);
-  if (process.env.TUNELAB_CACHE) return resolve(process.env.TUNELAB_CACHE);
-  return join(findWorkspace() ?? process.cwd(), '.cache', 'tunelab');
+  const [dir, source] = flag
+    ? [resolve(flag), '--cache']
+    : process.env.TUNELAB_CACHE
+      ? [resolve(process.env.TUNELAB_CACHE), 'TUNELAB_CACHE']
+      : [join(findWorkspace() ?? process.cwd(), '.cache', 'tunelab'), 'the cache folder (set --cache or TUNELAB_CACHE)'];
+  checkFolderPath(dir, source);
+  return dir;
 }
 
 /** The zoo file: --zoo, then <workspace>/configs/zoo.json. */

@@ -1,5 +1,5 @@
-import { UserError } from '@tunelab/core/internal';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { READ_LIMITS, readFileChecked, UserError } from '@tunelab/core/internal';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +49,10 @@ function exportTarget(target: unknown): string | undefined {
 function readPackageJson(dir: string): Record<string, unknown> {
   const file = join(dir, 'package.json');
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readFileChecked(file, { what: 'package.json', maxBytes: READ_LIMITS.json }).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch (e) {
     throw new Error(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]})`, { cause: e });
   }

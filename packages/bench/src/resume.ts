@@ -1,5 +1,5 @@
 import { isUserError, loadTrainState, saveTrainState, UserError, type TrainState } from '@tunelab/core/internal';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -9,6 +9,23 @@ import { z } from 'zod';
  * requeues itself on it; any other non-zero code is a failure.
  */
 export const EXIT_INTERRUPTED = 75;
+
+/**
+ * Exit code of a sweep or `train` stopped by SIGTERM/SIGINT when a running trial's state could
+ * not be written (sysexits' EX_IOERR): a requeue would silently start it over, so the job fails
+ * instead, saying which state is missing.
+ */
+export const EXIT_STATE_LOST = 74;
+
+/** What an interruption left to resume from: the step it stopped at and the step of the newest state on disk. */
+export function interruptionText(step: number | undefined, savedStep: number | undefined, file?: string): string {
+  if (step === undefined) return 'interrupted before its first step';
+  const where = file ? ` to ${file}` : '';
+  if (savedStep === step) return `interrupted, state saved at step ${step}${where}`;
+  if (savedStep !== undefined)
+    return `interrupted at step ${step}; its state could NOT be saved${where} (see the warning above): a rerun resumes from the older state at step ${savedStep}`;
+  return `interrupted at step ${step}; its state could NOT be saved${where} (see the warning above): a rerun starts it over from step 0`;
+}
 
 /**
  * When a running trial writes its state (`checkpoints/<trial id>.state.safetensors`):
@@ -79,6 +96,9 @@ export async function usableState(
   o: { after?: number; before?: number; warn: (line: string) => void },
 ): Promise<TrainState | undefined> {
   if (!existsSync(path)) return undefined;
+  if (!statSync(path).isFile()) {
+    throw new UserError(`${path}: the training state is not a file (a folder or a special file); move it away, or choose another --out`);
+  }
   let state: TrainState;
   try {
     state = await loadTrainState(path, trialId);

@@ -6,13 +6,16 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lora } from '@tunelab/method-lora';
 import { main } from '../src/cli.js';
 import { tinyWorkspace } from './helpers.js';
 import { HF_BAD_CASES, makeBadHfFolders } from './hf-bad-inputs.js';
+import { hubBadInputs } from './hub-bad-inputs.js';
+import { HOSTILE_CASES, makeHostileInputs } from './hostile-inputs.js';
 
 const ws = tinyWorkspace();
+const hubBad = hubBadInputs(ws);
 const FIX = fileURLToPath(new URL('./fixtures/plugins/', import.meta.url));
 const DATA = join(ws.dir, 'data');
 const good = {
@@ -75,10 +78,16 @@ interface Case {
   cwd?: string;
   /** environment variables set for this case only */
   env?: Record<string, string>;
+  /** more checks that nothing was written */
+  after?: () => void;
+  /** the case's --out exists beforehand (it is what is wrong) */
+  outExists?: boolean;
 }
 
 const cases: Case[] = [
   ...HF_BAD_CASES(ws),
+  ...hubBad.cases,
+  ...HOSTILE_CASES(ws, sweep, good),
   // sweep configs
   {
     name: 'malformed JSON',
@@ -122,12 +131,23 @@ const cases: Case[] = [
   {
     name: 'an unknown task',
     args: () => sweep('unknown-task', withGood({ tasks: ['wn-nope'] })),
-    message: /tasks\[0\]: unknown task 'wn-nope'; available: wn-supersense/,
+    message: /tasks\[0\]: unknown task 'wn-nope'; available: (.*, )?wn-supersense/,
   },
   {
     name: 'an unknown model',
     args: () => sweep('unknown-model', withGood({ models: ['huge'] })),
     message: /models\[0\]: unknown model 'huge'; known: tiny, hf:<folder>, hf:<hub id>/,
+  },
+  {
+    name: 'tunelab memory: an unknown model shape',
+    args: () => ['memory', '--model', 'llama:13b', ...ws.args],
+    message:
+      /--model llama:13b: no such shape; allowed llama:7b, llama:70b, gpt3:175b, gpt2:124m, bert:base, a zoo name, or hf:<folder or hub id>/,
+  },
+  {
+    name: 'tunelab memory: an unknown precision',
+    args: () => ['memory', '--model', 'llama:7b', '--precision', 'fp16', ...ws.args],
+    message: /--precision fp16: allowed fp32, bf16-mixed/,
   },
   {
     name: 'an unknown backend',
@@ -271,7 +291,7 @@ const cases: Case[] = [
   {
     name: 'a data file that is not UTF-8',
     args: () => train(['--method', 'sft'], dataTask('latin1')),
-    message: /train\.jsonl:2: the text is not valid UTF-8/,
+    message: /train\.jsonl:2: the text is not valid UTF-8 \(byte \d+\)/,
   },
   {
     name: 'a data file that does not exist',
@@ -365,6 +385,26 @@ const cases: Case[] = [
   },
 ];
 
+/** A case's guard: over 60 s or 1 GB of memory (resident growth) fails it. */
+const LIMIT_MS = 60_000;
+const LIMIT_BYTES = 2 ** 30;
+async function guarded(run: () => Promise<number>, name: string): Promise<number> {
+  const rss0 = process.memoryUsage().rss;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name}: over ${LIMIT_MS / 1000} s`)), LIMIT_MS);
+  });
+  let code: number;
+  try {
+    code = await Promise.race([run(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  const grew = process.memoryUsage().rss - rss0;
+  if (grew > LIMIT_BYTES) throw new Error(`${name}: the process grew ${grew} bytes (limit ${LIMIT_BYTES})`);
+  return code;
+}
+
 let out = '';
 let err = '';
 
@@ -415,7 +455,12 @@ beforeAll(async () => {
   mkdirSync(join(ws.dir, 'elsewhere'), { recursive: true });
   symlinkSync(join(ws.dir, 'elsewhere'), join(home, 'reports', 'link'));
   makeBadHfFolders(ws);
+  await hubBad.setup();
+  makeHostileInputs(ws);
+  writeFileSync(join(ws.dir, 'hostile-good.json'), JSON.stringify(good));
 }, 300_000);
+
+afterAll(() => hubBad.close());
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -425,6 +470,11 @@ const modelsIn = (cache: string) => (existsSync(join(cache, 'models')) ? readdir
 
 describe('the bad-input catalogue: a clear message, a non-zero exit, nothing written', () => {
   it('has at least 30 entries', () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  it("has at least 25 of issue 26's entries, at least one per class", () => {
+    const ours = cases.filter((c) => /\(class \d\)$/.test(c.name));
+    expect(ours.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(ours.map((c) => /\(class (\d)\)$/.exec(c.name)![1])).size).toBeGreaterThanOrEqual(7);
+  });
 
   for (const c of cases) {
     it(c.name, async () => {
@@ -443,7 +493,7 @@ describe('the bad-input catalogue: a clear message, a non-zero exit, nothing wri
       try {
         Object.assign(process.env, c.env);
         if (c.cwd) process.chdir(c.cwd);
-        code = await main(args);
+        code = await guarded(() => main(args), c.name);
       } finally {
         for (const [k, v] of saved) v === undefined ? delete process.env[k] : (process.env[k] = v);
         process.chdir(cwd);
@@ -451,15 +501,16 @@ describe('the bad-input catalogue: a clear message, a non-zero exit, nothing wri
         e.mockRestore();
       }
       expect(err).toMatch(c.message);
-      expect(code).not.toBe(0);
+      expect(code).toBe(2);
       expect(out).toBe('');
       expect(err).not.toMatch(/\n\s+at /); // no stack trace
       expect(err.trim().split('\n')[0]).toMatch(/^tunelab: /);
-      if (outDir) expect(existsSync(outDir), `${outDir} must not be created`).toBe(false);
+      if (outDir && !c.outExists) expect(existsSync(outDir), `${outDir} must not be created`).toBe(false);
       expect(readdirSync(ws.dir).sort()).toEqual(before);
       expect(modelsIn(ws.cache)).toEqual(models);
       expect(existsSync(join(ws.dir, 'elsewhere', 'x'))).toBe(false);
       expect(existsSync(join(ws.dir, 'outside'))).toBe(false);
+      c.after?.();
     });
   }
 });

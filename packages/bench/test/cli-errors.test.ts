@@ -15,7 +15,7 @@ const cases: [string, string[], RegExp][] = [
   [
     'unknown task',
     ['train', '--method', 'sft', '--model', 'tiny', '--task', 'wn-nope', ...ws.args],
-    /--task: unknown task 'wn-nope'; available: wn-supersense/,
+    /--task: unknown task 'wn-nope'; available: (.*, )?wn-supersense.*, or hf-dataset:<org\/name>/,
   ],
   [
     'unknown model size',

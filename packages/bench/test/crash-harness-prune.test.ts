@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/records/index.js';
 import { readResults } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
-import { lines, runAndKill as kill, stable } from './kill.js';
+import { killAtSeededLine, lines, stable } from './kill.js';
 
 const ws = tinyWorkspace();
 const config = join(ws.dir, 'crash-prune.json');
@@ -31,14 +31,9 @@ const sweep = (out: string) => ['sweep', '--config', config, '--out', out, '--wo
 const REF = join(ws.dir, 'reference');
 const OUT = join(ws.dir, 'crashed');
 
-const runAndKill = (ms: number) => kill(sweep(OUT), ms);
-
-let refMs = 0;
 beforeAll(() => {
   expect(tunelab(['pretrain', '--size', 'tiny', ...ws.args]).code).toBe(0);
-  const t0 = Date.now();
   const ref = tunelab(sweep(REF));
-  refMs = Date.now() - t0;
   expect(ref.code, ref.stderr).toBe(0);
   const recs = lines(join(REF, 'results.jsonl')).map((l) => JSON.parse(l) as TrialRecord);
   // 3 settings x 2 seeds; the best ⌊3/3⌋ = 1 setting goes on at rung 1 (step 2), the rest are pruned there
@@ -54,8 +49,8 @@ describe('crash harness, successive halving', () => {
     const results = join(OUT, 'results.jsonl');
     let kills = 0;
     for (let k = 0; k < 12; k++) {
-      let r = await runAndKill(rng() * refMs);
-      for (let retry = 0; !r.killed && retry < 2; retry++) r = await runAndKill(rng() * 0.9 * r.elapsedMs);
+      // at a seeded line of the sweep's output (issue 26: placed by events, never by timers)
+      const r = await killAtSeededLine(sweep(OUT), rng);
       if (r.killed) kills++;
       const read = readResults(OUT);
       expect(read.errors).toEqual([]);

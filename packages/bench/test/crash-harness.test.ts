@@ -1,6 +1,7 @@
 /**
- * Crash safety, tested (issue 8): a small sweep is SIGKILLed at 14 seeded random moments (during
- * start-up, a trial, a record's write, the report's write) and re-run after each. At the end no
+ * Crash safety, tested (issue 8): a small sweep is SIGKILLed at 14 seeded moments (during
+ * start-up, a trial, a record's write, the report's write), each placed by a line the sweep
+ * writes (issue 26: events, never timers), and re-run after each. At the end no
  * trial is lost, none is recorded twice, every line parses, and the records and the report equal
  * those of an uninterrupted run. (faults.test.ts kills inside longer trials, which resume from their states.)
  */
@@ -12,9 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/records/index.js';
 import { readResults } from '../src/records/index.js';
 import { tinyWorkspace, tunelab } from './helpers.js';
-import { lines, runAndKill as kill, stable } from './kill.js';
-
-const runAndKill = (ms: number, after?: () => boolean) => kill(sweep(OUT), ms, after);
+import { killAtSeededLine, lines, stable } from './kill.js';
 
 const ws = tinyWorkspace();
 const config = join(ws.dir, 'crash.json');
@@ -55,13 +54,9 @@ function csvWithoutTimes(file: string): Record<string, string>[] {
   );
 }
 
-let refMs = 0;
-
 beforeAll(() => {
   expect(tunelab(['pretrain', '--size', 'tiny', ...ws.args]).code).toBe(0);
-  const t0 = Date.now();
   const ref = tunelab(sweep(REF));
-  refMs = Date.now() - t0;
   expect(ref.code, ref.stderr).toBe(0);
   expect(lines(join(REF, 'results.jsonl'))).toHaveLength(4);
 }, 300_000);
@@ -73,12 +68,13 @@ describe('crash harness', () => {
     let kills = 0;
     for (let k = 0; k < 14; k++) {
       // 10 moments anywhere in a run; 4 once every record is in, when the report is being written
+      // two in seven once every trial is recorded: at the line that ends the sweep, inside the report's write
       const inReport = k % 7 >= 5;
-      const ms = inReport ? rng() * 1500 : rng() * refMs * 1.1;
-      let r = await runAndKill(ms, inReport ? () => lines(results).length >= 4 : undefined);
-      // a run with less work left (or a faster machine) may end before its moment: try again,
-      // up to twice, at a seeded moment inside the length such a run just took
-      for (let retry = 0; !r.killed && retry < 2; retry++) r = await runAndKill(rng() * 0.9 * r.elapsedMs);
+      const r = await killAtSeededLine(
+        sweep(OUT),
+        rng,
+        inReport ? (line) => lines(results).length >= 4 && /sweep 'crash' done/.test(line) : undefined,
+      );
       if (r.killed) kills++;
       // after every kill: whole lines only (a torn tail is dropped, never parsed), no id twice as ok
       const read = readResults(OUT);

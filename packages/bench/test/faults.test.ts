@@ -6,14 +6,14 @@
  * message, and, once the fault is gone, the records of an uninterrupted run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../src/records/index.js';
 import { readResults } from '../src/records/index.js';
 import { BIN, tinyWorkspace, tunelab } from './helpers.js';
-import { lines, runAndKill, stable } from './kill.js';
+import { lines, runAndKillAt, stable } from './kill.js';
 
 const ws = tinyWorkspace();
 const config = join(ws.dir, 'faults.json');
@@ -45,9 +45,27 @@ const sweep = (out: string, ...extra: string[]) => [
 ];
 const REF = join(ws.dir, 'reference');
 let ref: TrialRecord[] = [];
-let refMs = 0;
 
 const states = (out: string) => (existsSync(join(out, 'checkpoints')) ? readdirSync(join(out, 'checkpoints')) : []);
+/**
+ * The states written to the end (renamed into place), by name and time: what fault placement
+ * waits for. A temp file is a state still being written: a kill then may leave nothing to resume.
+ */
+const written = (out: string): Map<string, number> =>
+  new Map(
+    states(out)
+      .filter((n) => n.endsWith('.state.safetensors'))
+      .map((n) => {
+        try {
+          return [n, statSync(join(out, 'checkpoints', n)).mtimeMs] as const;
+        } catch {
+          return [n, -1] as const; // removed meanwhile (its trial finished)
+        }
+      }),
+  );
+/** how many states in `now` are new or rewritten since `before` (a look every few ms sees each write) */
+const newStates = (before: Map<string, number>, now: Map<string, number>) =>
+  [...now].filter(([n, t]) => t >= 0 && before.get(n) !== t).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** a record without what differs between runs (times, where it was resumed) */
 const same = (r: TrialRecord) => stable({ ...r, resumedAt: undefined } as TrialRecord);
@@ -103,9 +121,7 @@ const workers = (pid: number) =>
 
 beforeAll(() => {
   expect(tunelab(['pretrain', '--size', 'tiny', ...ws.args]).code).toBe(0);
-  const t0 = Date.now();
   const r = tunelab(sweep(REF));
-  refMs = Date.now() - t0;
   expect(r.code, r.stderr).toBe(0);
   ref = lines(join(REF, 'results.jsonl')).map((l) => JSON.parse(l) as TrialRecord);
   expect(ref).toHaveLength(3);
@@ -118,16 +134,20 @@ describe('faults with nothing lost', () => {
     const rng = seedrandom('tunelab kills inside trials');
     let resumedKills = 0;
     for (let k = 0; k < 4; k++) {
-      const before = states(out).length;
-      // wait until a trial is under way (a new state on disk), then kill at a seeded moment after it
-      const delay = rng() * 250;
-      let seen = 0;
-      await runAndKill(sweep(out), 0, () => {
-        if (!seen && (states(out).length > before || lines(join(out, 'results.jsonl')).length >= 3)) seen = Date.now();
-        return seen > 0 && Date.now() - seen >= delay;
+      // kill once the run has written a seeded number (1 to 3) of whole states: a trial is under
+      // way and its state is on disk, however fast or slow the machine (events, never timers)
+      const seen = written(out);
+      const after = 1 + Math.floor(rng() * 3);
+      let writes = 0;
+      await runAndKillAt(sweep(out), (line) => {
+        if (line !== undefined) return false;
+        const now = written(out);
+        writes += newStates(seen, now);
+        for (const [n, t] of now) seen.set(n, t);
+        return writes >= after;
       });
       checkLines(out);
-      if (states(out).length > 0) resumedKills++;
+      if (written(out).size > 0) resumedKills++;
     }
     const last = tunelab(sweep(out));
     expect(last.code, last.stderr).toBe(0);
@@ -139,7 +159,7 @@ describe('faults with nothing lost', () => {
   it('a worker killed alone (the OOM killer): a failed record that says so, its state kept, and --retry-failed resumes it', async () => {
     const out = join(ws.dir, 'oom');
     const s = start(sweep(out));
-    await until('a state', () => states(out).length > 0);
+    await until('a whole state', () => written(out).size > 0);
     const [worker] = workers(s.child.pid!);
     expect(worker).toBeGreaterThan(0);
     process.kill(worker!, 'SIGKILL');
@@ -162,7 +182,7 @@ describe('faults with nothing lost', () => {
   it('states cut short or bit-flipped on disk are named, never loaded, and their trials start over to the same bits', async () => {
     const out = join(ws.dir, 'damaged');
     const s = start(sweep(out, '--workers', '2'));
-    await until('two states', () => states(out).length >= 2);
+    await until('two whole states', () => written(out).size >= 2);
     s.child.kill('SIGTERM');
     const r = await s.done;
     expect(r.code, r.stderr).toBe(75);
@@ -186,7 +206,7 @@ describe('faults with nothing lost', () => {
     const out = join(ws.dir, 'shards');
     const one = start(sweep(out, '--shard', '1/2'));
     const two = start(sweep(out, '--shard', '2/2'));
-    await until('shard 1 under way', () => existsSync(join(out, '.lock.shard-1-of-2')) && states(out).length > 0);
+    await until('shard 1 under way', () => existsSync(join(out, '.lock.shard-1-of-2')) && written(out).size > 0);
     // hold shard 1 still while the duplicate starts (placed by an event, not a timer: on a busy
     // machine shard 1 could otherwise finish, and free its lock, before the duplicate reaches it)
     one.child.kill('SIGSTOP');
@@ -216,7 +236,7 @@ describe('faults with nothing lost', () => {
       try {
         const out = join(mnt, 'sweep');
         const s = start(sweep(out));
-        await until('the first record', () => lines(join(out, 'results.jsonl')).length >= 1, refMs * 3);
+        await until('the first record', () => lines(join(out, 'results.jsonl')).length >= 1, 120_000);
         // fill the disk while the second trial runs
         const filler = openSync(join(mnt, 'filler'), 'w');
         const chunk = Buffer.alloc(64 * 1024, 1);

@@ -230,7 +230,14 @@ describe('tunelab report on real sweep records', () => {
     const share = (freeze.trainableParams - freeze.headParams) / perLayer;
     expect(md).toContain(`= ${share.toFixed(3)}; closed-form FFN share`);
     for (const verdict of md.match(/^\d\. \*\*([a-z ]+)\*\*/gm)!) expect(verdict).toMatch(/held|did not hold|not testable in this sweep/);
-    expect(md.match(/^\d\. \*\*/gm)).toHaveLength(7);
+    // the memory claims at 7B and 175B shapes (analytic, docs/memory.md)
+    expect(md).toMatch(
+      /\*\*held\*\*: LoRA reduces training memory by up to 2\/3 at LLM scale[\s\S]*gpt3:175b \(174\.6B params\): full fine-tuning 2\.79 TB -> LoRA r=4 q,v 349\.51 GB/,
+    );
+    expect(md).toMatch(
+      /\*\*did not hold\*\*: LoRA takes GPT-3 175B training from 1\.2 TB to 350 GB[\s\S]*1\.2 TB is 6\.87 B per parameter/,
+    );
+    expect(md.match(/^\d\. \*\*/gm)).toHaveLength(9);
   });
 
   it('merges shard folders: the same tables as the single folder, and the same report twice', async () => {

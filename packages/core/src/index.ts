@@ -20,12 +20,15 @@ export { CONTAINER_MODULE_EXPORT, type MethodPluginModule } from './methods/plug
 
 // building blocks of a model family (docs/families.md)
 export * from './model/index.js';
+export * from './memory/index.js';
 // the families core ships
 export { zooModelSource, Encoder, zooShape, encoderParamCount, initEncoderParams, type EncoderConfig } from './families/zoo/index.js';
 export { HfEncoder, parseHfConfig, encoderShape, loadHuggingFace, type HfConfig } from './families/bert/index.js';
 export { hubCacheDir, resolveHubId, type HubSnapshot } from './hub/cache.js';
+export { hubRepoDir, parseHubRef, pullCommand, resolveHubSnapshot, type HubRef, type HubRepoKind } from './hub/repo.js';
 export { hfTokenizer, wordPieceJson, type HfTokenizer, type HfTokenizerInfo } from './hub/tokenizer.js';
 export { hfModelSource, hfModelTypes, HF_FAMILIES } from './hub/source.js';
+export { readGenerationInfo, renderChat, type ChatMessage } from './hub/generation.js';
 export type { HfFamily, HfLocated } from './hub/family.js';
 export { Gpt2Decoder, loadGpt2, parseGpt2Config, type Gpt2Config } from './families/gpt2/index.js';
 export { LlamaDecoder, loadLlama, parseLlamaConfig, type LlamaConfig } from './families/llama/index.js';

@@ -27,9 +27,13 @@ export { SELECT_MODES, DEFAULT_STEPS, DEFAULT_POINTS, resolveBudget, stepsPerEpo
 export { BestTracker, evalSteps, isEvalStep, selectedPoint } from './train/curve.js';
 export { checkUniqueTrainers, pickTrainer } from './train/trainer.js';
 export { saveTrainState, loadTrainState } from './checkpoint/train-state.js';
+export { checkSequenceRoom } from './train/encode.js';
+export { READ_LIMITS, readFileChecked, readFileCheckedAsync, utf8Of, type ReadOptions } from './util/read-file.js';
+export { isInside, isSafeSegment, joinInside, checkHubRevision } from './util/safe-path.js';
 export { adamWStepper, decays, decayedNames, type OptimizerSettings, type Stepper } from './train/optimizer.js';
 export { memorySplit, profilePeak } from './train/memory.js';
 export { classificationMetrics, taggingMetrics, spans, metricsFor, primaryMetricKey, primaryScore } from './train/metrics.js';
+export { answerWords, exactMatch, tokenF1, generationMetrics } from './train/metrics-generation.js';
 export { runTrial, type PartCounts, type TrialInputs, type TrialOutcome } from './trial/run.js';
 export * from './checkpoint/index.js';
 export * from './checkpoint/adapter.js';

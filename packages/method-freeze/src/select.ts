@@ -13,25 +13,40 @@ export interface FreezeShape {
   hidden: number;
   /** FFN inner width, any size */
   ffnWidth: number;
+  /** a gated (SwiGLU) FFN: gate, up and down without biases, as Llama's */
+  gated?: boolean;
+  /** query heads, key/value heads and head width (grouped-query attention); d/1/d when absent */
+  heads?: number;
+  kvHeads?: number;
+  headDim?: number;
+  norm?: 'layernorm' | 'rmsnorm';
 }
 
 /**
  * Each module as a strategy: which of a layer's parameters it owns (by the name after
- * `layers.{i}.`) and how many weights that is for width d and FFN width f.
+ * `layers.{i}.`) and how many weights that is for a model of this shape.
  */
 interface ModuleRule {
   owns(local: string): boolean;
-  perLayer(d: number, f: number): number;
+  perLayer(s: FreezeShape): number;
 }
 
-const ffnCount = (d: number, f: number) => 2 * d * f + f + d; // up d*f + f, down f*d + d
-const attnCount = (d: number) => 4 * (d * d + d); // query, key, value, output: d*d + d each
+// two-matrix FFN: up d*f + f, down f*d + d; gated (Llama-style, no biases): gate, up d*f, down f*d
+const ffnCount = ({ hidden: d, ffnWidth: f, gated }: FreezeShape) => (gated ? 3 * d * f : 2 * d * f + f + d);
+// query [d, H*hd], key and value [d, G*hd], output [H*hd, d]; biases except on gated (Llama-style) models
+const attnCount = (s: FreezeShape) => {
+  const d = s.hidden;
+  const q = s.heads !== undefined && s.headDim !== undefined ? s.heads * s.headDim : d;
+  const kv = s.kvHeads !== undefined && s.headDim !== undefined ? s.kvHeads * s.headDim : d;
+  return 2 * d * q + 2 * d * kv + (s.gated ? 0 : q + 2 * kv + d);
+};
+const normCount = (s: FreezeShape) => (s.norm === 'rmsnorm' ? 2 * s.hidden : 4 * s.hidden); // ln1, ln2
 
 const RULES: Record<FreezeModule, ModuleRule> = {
   ffn: { owns: (p) => p.startsWith('ffn.'), perLayer: ffnCount },
   attn: { owns: (p) => p.startsWith('attn.'), perLayer: attnCount },
   // everything in the layer, so a parameter core adds later is not silently left frozen
-  all: { owns: () => true, perLayer: (d, f) => ffnCount(d, f) + attnCount(d) + 4 * d /* ln1, ln2 */ },
+  all: { owns: () => true, perLayer: (s) => ffnCount(s) + attnCount(s) + normCount(s) },
 };
 
 function rules(modules: FreezeSelection['modules']): ModuleRule[] {
@@ -73,5 +88,5 @@ export function selectFreezeParams(params: ParamMap, depth: number, sel: FreezeS
 /** Backbone weights Freeze trains, in closed form (the head comes on top). */
 export function freezeParamCount(cfg: FreezeShape, sel: FreezeSelection): number {
   const n = selectFrozenLayers(cfg.layers, sel.trainableLayers).length;
-  return n * rules(sel.modules).reduce((s, r) => s + r.perLayer(cfg.hidden, cfg.ffnWidth), 0);
+  return n * rules(sel.modules).reduce((s, r) => s + r.perLayer(cfg), 0);
 }

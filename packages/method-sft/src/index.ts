@@ -21,8 +21,9 @@ export const sft: MethodPlugin<SftConfig> = {
     defaultLearningRate: 1e-3,
   },
   schema: sftSchema,
-  // every backbone weight trains
-  expectedParams: (_config, shape) => ({ adapter: 0, trainableBackbone: standardEncoderParamCount(shape) }),
+  // every backbone weight trains: all of them where the shape says how many (a blueprint's count,
+  // `tunelab memory`), else the standard encoder's closed form
+  expectedParams: (_config, shape) => ({ adapter: 0, trainableBackbone: shape.backboneParams ?? standardEncoderParamCount(shape) }),
   apply({ model }) {
     return {
       hooks: {},

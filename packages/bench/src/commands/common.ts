@@ -1,4 +1,4 @@
-import { selectBackend, UserError, type BackendChoice, type BackendInfo } from '@tunelab/core/internal';
+import { selectBackend, UserError, withDatasetOptions, type BackendChoice, type BackendInfo } from '@tunelab/core/internal';
 import type { Argv } from 'yargs';
 import { cacheDir, zooFile } from '../paths.js';
 import { loadZoo, type Zoo } from '@tunelab/core/internal';
@@ -56,4 +56,22 @@ export function parseSets(sets: readonly string[] | undefined, parse: (raw: stri
     out[s.slice(0, i).trim()] = parse(s.slice(i + 1).trim());
   }
   return out;
+}
+
+/** --columns and --splits: how an hf-dataset: task reads its Parquet files (folded into the task name, so records name it). */
+export function datasetOptions<T>(y: Argv<T>) {
+  return y
+    .option('columns', {
+      type: 'string',
+      describe: 'with --task hf-dataset:...: fields from columns, e.g. text=sentence,label=label (pairs: textB=; tagging: tokens=,tags=)',
+    })
+    .option('splits', {
+      type: 'string',
+      describe: "with --task hf-dataset:...: the dataset's train,dev,test split names (an empty one is carved out of train)",
+    });
+}
+
+/** The --task value with --columns/--splits folded in (hf-dataset:<id>?columns=...&splits=...). */
+export function taskWithOptions(a: { task: string; columns?: string | undefined; splits?: string | undefined }): string {
+  return withDatasetOptions(a.task, a.columns, a.splits);
 }

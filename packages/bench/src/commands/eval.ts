@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { evalAdapters, type AdapterResult } from '../eval/run.js';
-import { commonOptions, makeEnv, type CommonArgs } from './common.js';
+import { commonOptions, datasetOptions, makeEnv, taskWithOptions, type CommonArgs } from './common.js';
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -27,7 +27,7 @@ export function evalCommand(y: Argv) {
     'eval',
     'load a base model once and evaluate saved adapters on it in turn (apply, merge where possible, evaluate, remove), timing each switch',
     (b) =>
-      commonOptions(b)
+      datasetOptions(commonOptions(b))
         .option('model', { type: 'string', demandOption: true, describe: 'the base the adapters were trained on (zoo size or hf:...)' })
         .option('adapter', {
           type: 'string',
@@ -38,7 +38,7 @@ export function evalCommand(y: Argv) {
         .option('task', {
           type: 'string',
           demandOption: true,
-          describe: 'task whose test split is scored (wn-supersense | wn-wic | wn-truecase | file:<path>)',
+          describe: 'task whose test split is scored (wn-supersense | wn-wic | wn-truecase | file:<path> | hf-dataset:<org/name>)',
         })
         .option('max-length', { type: 'number', describe: "tokens per example (default: the model's sequence length, as train uses)" })
         .option('limit', { type: 'number', default: 0, describe: 'score at most this many test examples (0 = all)' })
@@ -50,7 +50,7 @@ export function evalCommand(y: Argv) {
         {
           model: a.model,
           adapters: (a.adapter as string[]).map((d) => resolve(d)),
-          task: a.task,
+          task: taskWithOptions(a),
           limit: a.limit,
           batchSize: a['batch-size'],
           ...(a['max-length'] !== undefined ? { maxLength: a['max-length'] } : {}),

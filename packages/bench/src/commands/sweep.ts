@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { cacheDir, zooFile } from '../paths.js';
-import { EXIT_INTERRUPTED, parseCheckpointEvery } from '../resume.js';
+import { EXIT_INTERRUPTED, EXIT_STATE_LOST, parseCheckpointEvery } from '../resume.js';
 import { reportAfterSweep } from '../report/after-sweep.js';
 import { runSweep } from '../sweep/run.js';
 import { parseShard } from '../sweep/shard.js';
@@ -57,7 +57,7 @@ export function sweepCommand(y: Argv) {
       // a diverged trial is a result (too high a learning rate); a failed one is a malfunction
       // every finished sweep ends with its report, rebuilt from every record in the folder
       if (!summary.interrupted && a.report) await reportAfterSweep(summary.out, (line) => process.stderr.write(`${line}\n`));
-      if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
+      if (summary.interrupted) process.exitCode = summary.stateLost ? EXIT_STATE_LOST : EXIT_INTERRUPTED;
       else if (summary.counts.failed > 0) process.exitCode = 3;
     },
   );

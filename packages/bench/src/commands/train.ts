@@ -1,3 +1,4 @@
+import { formatMetrics } from '../metric-format.js';
 import { UserError } from '@tunelab/core/internal';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
@@ -5,17 +6,21 @@ import { progress } from '../progress.js';
 import { DEFAULT_CHECKPOINTS, parseCheckpointEvery } from '../resume.js';
 import { openTrainOut } from '../train-out.js';
 import { executeTrial, parseSetValue, prepareTrial } from '../trial/index.js';
-import { commonOptions, makeEnv, parseSets, type CommonArgs } from './common.js';
+import { commonOptions, datasetOptions, makeEnv, parseSets, taskWithOptions, type CommonArgs } from './common.js';
 
 export function trainCommand(y: Argv) {
   return y.command(
     'train',
     'fine-tune one model on one task with one method and print its record',
     (b) =>
-      commonOptions(b)
+      datasetOptions(commonOptions(b))
         .option('method', { type: 'string', demandOption: true, describe: 'method id (tunelab methods)' })
         .option('model', { type: 'string', demandOption: true, describe: 'zoo size (nano, micro, mini, ...)' })
-        .option('task', { type: 'string', demandOption: true, describe: 'wn-supersense | wn-wic | wn-truecase | file:<path>' })
+        .option('task', {
+          type: 'string',
+          demandOption: true,
+          describe: 'wn-supersense | wn-wic | wn-truecase | file:<path> | hf-dataset:<org/name>[:config][@revision]',
+        })
         .option('seed', { type: 'number', default: 1, describe: 'trial seed (init, data order, dropout)' })
         .option('steps', { type: 'number', describe: 'training steps (same as --set steps=N)' })
         .option('set', { type: 'string', array: true, describe: 'method param or training setting, key=value; repeatable' })
@@ -35,11 +40,12 @@ export function trainCommand(y: Argv) {
           describe: "with --out: 'auto' (a dev point every 10 min, default), 'off', or N steps",
         }),
     async (a) => {
+      const task = taskWithOptions(a);
       const env = await makeEnv(a as CommonArgs);
       const set = parseSets(a.set, parseSetValue);
       if (a.steps !== undefined) set.steps = a.steps;
       const prepared = await prepareTrial(
-        { method: a.method, model: a.model, task: a.task, seed: a.seed, set, fromScratch: a['from-scratch'] },
+        { method: a.method, model: a.model, task, seed: a.seed, set, fromScratch: a['from-scratch'] },
         env,
       );
       if (a['checkpoint-every'] !== undefined && a.out === undefined)
@@ -70,15 +76,15 @@ export function trainCommand(y: Argv) {
       }
       if (out) record = out.finish(record);
       const m = record.metrics;
-      const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
       for (const p of record.curve ?? []) {
         const mark = record.selected?.step === p.step ? '  <- selected' : '';
         env.log(
-          `  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${Object.entries(
-            p.dev,
-          )
-            .map(([k, v]) => `${k} ${pct(v)}`)
-            .join(', ')}${mark}`,
+          `  step ${String(p.step).padStart(6)}  epoch ${p.epoch.toFixed(2)}  train loss ${p.trainLoss.toFixed(4)}  dev ${formatMetrics(p.dev, record.taskKind)}${mark}`,
+        );
+      }
+      for (const x of record.samples ?? []) {
+        env.log(
+          `  sample: ${JSON.stringify(x.prompt.slice(-60))} -> ${JSON.stringify(x.answer)} (reference ${JSON.stringify(x.reference)})`,
         );
       }
       if (record.methods) {
@@ -93,9 +99,7 @@ export function trainCommand(y: Argv) {
           `selected: ${record.selected.select} point, step ${record.selected.step}${record.stoppedEarly ? `; stopped early at step ${record.stoppedEarly.step} (patience ${record.stoppedEarly.patience})` : ''}`,
         );
       env.log(
-        `${record.status}: test accuracy ${(m.accuracy * 100).toFixed(2)}%` +
-          (m.macroF1 !== undefined ? `, macro-F1 ${(m.macroF1 * 100).toFixed(2)}%` : '') +
-          (m.spanF1 !== undefined ? `, span F1 ${(m.spanF1 * 100).toFixed(2)}%` : '') +
+        `${record.status}: test ${formatMetrics(m, record.taskKind)}` +
           ` (majority ${(record.baselines.majority * 100).toFixed(2)}%); peak ${(record.peakBytes / 2 ** 20).toFixed(1)} MiB; ` +
           `${record.steps} steps in ${(record.wallMs / 1000).toFixed(1)}s (${record.tokensPerSec.toFixed(0)} tok/s, ${record.backend})`,
       );

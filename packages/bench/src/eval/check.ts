@@ -44,6 +44,21 @@ export async function checkAdapter(
   dir: string,
   o: { registry: MethodRegistry; model: string; baseSha256: string; task: TaskData; warn: (line: string) => void },
 ): Promise<CheckedAdapter> {
+  const c = await checkAdapterBase(dir, o);
+  const labels = o.task.labels.length;
+  if (c.config.task.kind !== o.task.kind || c.config.task.numLabels !== labels) {
+    throw new UserError(
+      `--adapter ${dir}: saved for a ${c.config.task.kind} task with ${c.config.task.numLabels} labels, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
+    );
+  }
+  return c;
+}
+
+/** `checkAdapter` without a task: method installed at the saved version, the same base checkpoint, params that parse (`tunelab generate`). */
+export async function checkAdapterBase(
+  dir: string,
+  o: { registry: MethodRegistry; model: string; baseSha256: string; warn: (line: string) => void },
+): Promise<CheckedAdapter> {
   const where = `--adapter ${dir}`;
   let config: AdapterConfigFile;
   try {
@@ -64,12 +79,6 @@ export async function checkAdapter(
   else if (config.baseModelSha256 !== o.baseSha256) {
     throw new UserError(
       `${where}: saved for base checkpoint ${short(config.baseModelSha256)}, but --model ${o.model} is ${short(o.baseSha256)}; evaluate it on the base it was trained on`,
-    );
-  }
-  const labels = o.task.labels.length;
-  if (config.task.kind !== o.task.kind || config.task.numLabels !== labels) {
-    throw new UserError(
-      `${where}: saved for a ${config.task.kind} task with ${config.task.numLabels} labels, but --task ${o.task.name} is ${o.task.kind} with ${labels}`,
     );
   }
   let params: Record<string, unknown>;

@@ -143,6 +143,7 @@ export function okRecord(o: RecordInputs): TrialRecord {
     metrics: out.metrics,
     devMetrics: out.devMetrics,
     baselines: { majority: o.majority },
+    ...(out.samples ? { samples: out.samples } : {}),
     finalTrainLoss: out.train.finalLoss,
     trainableParams: out.trainableParams,
     totalParams: out.totalParams,

@@ -81,8 +81,10 @@ export interface TrialRecord {
   /** test split */
   metrics: Metrics;
   devMetrics: Metrics;
-  /** majority class of train, scored on test (classification) / all-outside (tagging) */
+  /** majority class of train, scored on test (classification) / all-outside (tagging) / the most frequent train answer's exact match (generation) */
   baselines: { majority: number };
+  /** generation: the first few test answers beside their prompts and references */
+  samples?: { prompt: string; reference: string; answer: string }[];
   finalTrainLoss: number;
   trainableParams: number;
   totalParams: number;

@@ -1,16 +1,5 @@
-import { UserError } from '@tunelab/core/internal';
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
+import { READ_LIMITS, readFileChecked, UserError } from '@tunelab/core/internal';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordProblem, type SweepRecord } from './schema.js';
 
@@ -57,7 +46,7 @@ function readFolder(dir: string, out: ResultsRead, opts: ReadOptions): void {
   for (const name of names) {
     const file = join(dir, name);
     out.files.push(file);
-    const parts = readFileSync(file, 'utf8').split('\n');
+    const parts = readFileChecked(file, { what: 'results file', maxBytes: READ_LIMITS.records }).toString('utf8').split('\n');
     const tail = parts.pop()!; // text after the last newline: '' for a whole file
     if (tail.trim() !== '') {
       const warning = `${file}:${parts.length + 1}: dropped an unterminated last line (${tail.length} bytes; a sweep was killed while writing it)`;
@@ -101,7 +90,7 @@ export interface ResultsWriter {
  */
 export function openResultsFile(file: string, warn: (line: string) => void): ResultsWriter {
   if (existsSync(file)) {
-    const buf = readFileSync(file);
+    const buf = readFileChecked(file, { what: 'results file', maxBytes: READ_LIMITS.records });
     if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
       const keep = buf.lastIndexOf(0x0a) + 1;
       truncateSync(file, keep);

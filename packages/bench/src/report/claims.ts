@@ -3,6 +3,7 @@ import type { TrialRecord } from '../records/index.js';
 import type { Cell, ReportModel, TaskReport } from './build.js';
 import type { Claim } from './claim.js';
 import { stackClaim } from './claims-stack.js';
+import { memoryScaleClaims } from './claims-memory-scale.js';
 
 export type { Claim, Verdict } from './claim.js';
 import { count, pct, sharePct } from './format.js';
@@ -332,5 +333,13 @@ function shares(m: ReportModel): Claim {
 }
 
 export function checkClaims(m: ReportModel, methods: MethodRegistry): Claim[] {
-  return [loraCount(m, methods), ...ptuning(m), freezeShare(m, methods), loraMemory(m), shares(m), stackClaim(m)];
+  return [
+    loraCount(m, methods),
+    ...ptuning(m),
+    freezeShare(m, methods),
+    loraMemory(m),
+    ...memoryScaleClaims(methods),
+    shares(m),
+    stackClaim(m),
+  ];
 }

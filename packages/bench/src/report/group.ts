@@ -34,6 +34,7 @@ export interface MetricSpec {
  * scores ~87% on casing) while span F1 only counts the labelled spans.
  */
 export function primaryMetric(taskKind: string): MetricSpec {
+  if (taskKind === 'generation') return { key: 'accuracy', label: 'exact match' };
   return taskKind === 'tagging' ? { key: 'spanF1', label: 'span F1' } : { key: 'accuracy', label: 'accuracy' };
 }
 

@@ -1,5 +1,5 @@
-import { formatZodError, sha256, UserError } from '@tunelab/core/internal';
-import { readFileSync, statSync } from 'node:fs';
+import { formatZodError, READ_LIMITS, readFileChecked, sha256, UserError } from '@tunelab/core/internal';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { RECORD_FORMAT_VERSION, type TrialRecord } from '../records/index.js';
@@ -130,7 +130,7 @@ export function loadTrials(dirs: readonly string[], warn: (line: string) => void
     );
   }
   const sources = read.files.map((file) => {
-    const bytes = readFileSync(file);
+    const bytes = readFileChecked(file, { what: 'results file', maxBytes: READ_LIMITS.records });
     return { file, sha256: sha256(bytes), bytes: bytes.length };
   });
   return { trials, sources, warnings: read.warnings };

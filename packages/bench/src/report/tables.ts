@@ -1,3 +1,4 @@
+import { generationTable, samplesTable } from './tables-generation.js';
 import { cellOf, type Cell, type ReportModel, type TaskReport } from './build.js';
 import { count, ci, mb, meanStd, pct, problemCounts, sharePct } from './format.js';
 import { displayKey, ROW_RULE, settingLabel, type Grouping } from './group.js';
@@ -29,6 +30,8 @@ export function metricHeading(t: TaskReport): string {
 
 export function baselineNote(t: TaskReport): string {
   if (t.baseline === undefined) return 'Majority baseline: not recorded.';
+  if (t.kind === 'generation')
+    return `Trivial baseline (the most frequent train answer, given to every test prompt): exact match ${pct(t.baseline)}%.`;
   return t.kind === 'tagging'
     ? `Majority baseline (every word tagged outside): token accuracy ${pct(t.baseline)}%; its ${t.metric.label} is 0.`
     : `Majority baseline (the most frequent train label, scored on test): ${t.metric.label} ${pct(t.baseline)}%.`;
@@ -243,6 +246,8 @@ export interface TaskTables {
   frontier: string[];
 }
 
+const generationTables = (t: TaskReport): Table[] => [generationTable(t), samplesTable(t)].filter((x): x is Table => x !== undefined);
+
 /** All tables of a task, in report order. */
 export function taskTables(t: TaskReport, model: ReportModel): TaskTables {
   const size = sizeTable(t);
@@ -251,7 +256,7 @@ export function taskTables(t: TaskReport, model: ReportModel): TaskTables {
   return {
     task: t,
     main: mainTable(t),
-    ablations: [...axisTables(t, model.grouping), ...(size ? [size] : [])],
+    ablations: [...generationTables(t), ...axisTables(t, model.grouping), ...(size ? [size] : [])],
     failures: failureTable(t, model.grouping),
     protocol: { ...protocol, skipped: [...(curves ? [curves] : []), ...protocol.skipped] },
     frontier: frontierLines(t),

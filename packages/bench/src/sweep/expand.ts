@@ -13,12 +13,16 @@ import {
   type Zoo,
   builtinTasks,
   zooBlueprint,
+  HF_DATASET_PREFIX,
+  isUserError,
+  parseHubDatasetSpec,
 } from '@tunelab/core/internal';
 import type { z } from 'zod';
 import type { TrialSpec } from '../records/index.js';
 import { resolveSettings } from '../trial/index.js';
 import { stackKeyProblem } from '../stack-settings.js';
 import { entryMethodId, type MethodEntry, type SweepConfig } from './config.js';
+import { tooManyTrials } from './count.js';
 import { SweepConfigError } from './errors.js';
 import type { Bracket } from './halving.js';
 
@@ -86,8 +90,15 @@ function checkNames(config: SweepConfig, registry: MethodRegistry, models: Model
     if (!models.shapes.has(m)) problems.push(`models[${i}]: unknown model '${m}'; known: ${models.known.join(', ')}`);
   });
   config.tasks.forEach((t, i) => {
-    if (!t.startsWith('file:') && !taskNames.includes(t))
-      problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>`);
+    if (t.startsWith(HF_DATASET_PREFIX)) {
+      try {
+        parseHubDatasetSpec(t, `tasks[${i}]`);
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        problems.push((e as Error).message);
+      }
+    } else if (!t.startsWith('file:') && !taskNames.includes(t))
+      problems.push(`tasks[${i}]: unknown task '${t}'; available: ${taskNames.join(', ')}, or file:<path>, or hf-dataset:<org/name>`);
   });
   config.methods.forEach((e, i) => {
     const ids = typeof e.method === 'string' ? stackIds(e.method) : e.method;
@@ -179,6 +190,8 @@ export function expandGrid(
   const models = 'shapes' in modelsOrZoo ? modelsOrZoo : zooShapes(modelsOrZoo);
   const problems = checkNames(config, registry, models, taskNames);
   if (problems.length) throw new SweepConfigError(problems);
+  const tooMany = tooManyTrials(config);
+  if (tooMany !== undefined) throw new SweepConfigError([tooMany]);
   const rows = config.methods.map((entry, i) => ({ entry, i, combos: gridCombos(entry.grid) }));
   for (const { entry, i, combos } of rows) for (const c of combos) problems.push(...checkCombo(config, entry, i, c, registry));
   if (problems.length) throw new SweepConfigError([...new Set(problems)]);

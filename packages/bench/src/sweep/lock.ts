@@ -1,4 +1,4 @@
-import { UserError } from '@tunelab/core/internal';
+import { readFileChecked, UserError } from '@tunelab/core/internal';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -32,9 +32,14 @@ function procStart(pid: number): string | undefined {
   }
 }
 
+/** A lock file's text through the bounded reader (a lock is one short JSON line). */
+function lockText(path: string): string {
+  return readFileChecked(path, { what: 'lock file', maxBytes: 4096 }).toString('utf8');
+}
+
 function readLock(path: string): LockInfo | undefined {
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    const v = JSON.parse(lockText(path)) as LockInfo;
     return typeof v?.pid === 'number' && typeof v.hostname === 'string' ? v : undefined;
   } catch {
     return undefined;
@@ -95,8 +100,16 @@ function tryCreate(path: string, info: LockInfo): boolean {
   }
   try {
     writeSync(fd, JSON.stringify(info));
-  } finally {
+  } catch (e) {
+    // a full disk: leave no empty lock behind (the next run would wait on it)
     closeSync(fd);
+    fd = -1;
+    unlinkSync(path);
+    throw new UserError(
+      `${path}: cannot write the sweep's lock (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); free space on that disk or choose another --out`,
+    );
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
   return true;
 }
@@ -121,14 +134,14 @@ export function acquireLock(dir: string, shard: Shard | null, warn: (line: strin
   };
   for (let attempt = 0; !tryCreate(path, mine); attempt++) {
     if (attempt >= 5) refuse(path, dir, readLock(path));
-    const raw = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    const raw = existsSync(path) ? lockText(path) : undefined;
     if (raw === undefined) continue; // released meanwhile: try again
     const info = readLock(path);
     if (!info && Date.now() - statSync(path).mtimeMs < EMPTY_GRACE_MS) refuse(path, dir, undefined);
     if (info && isAlive(info)) refuse(path, dir, info);
     warn(`taking over the stale lock ${path}${info ? ` of pid ${info.pid} (started ${info.startedAt}; no longer running)` : ' (empty)'}`);
     // remove it only if it is still the stale one we looked at, not a lock another process just took
-    if (existsSync(path) && readFileSync(path, 'utf8') === raw) unlinkSync(path);
+    if (existsSync(path) && lockText(path) === raw) unlinkSync(path);
   }
   const release = () => {
     process.removeListener('exit', release);

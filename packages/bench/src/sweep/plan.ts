@@ -118,7 +118,7 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
   const problems: string[] = [];
   const taskNames = environment.tasks.names();
   for (const [i, name] of config.tasks.entries()) {
-    if (!name.startsWith('file:') && !taskNames.includes(name)) continue;
+    if (!environment.tasks.has(name)) continue; // file:, hf-dataset: and named tasks
     try {
       tasks.set(name, await environment.tasks.load(name, o.cache));
     } catch (e) {

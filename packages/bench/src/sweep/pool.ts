@@ -40,7 +40,7 @@ export interface PoolOptions {
   /** a worker's log line (a state ignored or not written, a trial resumed) */
   log?: (line: string) => void;
   /** a worker stopped mid-trial and saved its state at `step` (none: it had not started) */
-  onInterrupted?: (item: WorkItem, step: number | undefined) => void;
+  onInterrupted?: (item: WorkItem, step: number | undefined, savedStep: number | undefined) => void;
 }
 
 export interface Pool {
@@ -142,7 +142,7 @@ export function startPool(source: WorkSource, o: PoolOptions, expected: number):
         const { item } = s.held;
         s.held = undefined;
         source.putBack(item);
-        return o.onInterrupted?.(item, m.step);
+        return o.onInterrupted?.(item, m.step, m.savedStep);
       }
       if (stopped) return;
       if (m.type === 'ready') {

@@ -19,7 +19,7 @@ export function outcome(r: SweepRecord): string {
   if (r.status === 'diverged') return `DIVERGED at step ${r.diverged?.step ?? '?'} (loss ${r.diverged?.loss ?? 'NaN'})`;
   if (r.status === 'pruned')
     return `pruned at rung ${r.pruned?.rung} (step ${r.pruned?.step}; its setting's mean dev ${pct(r.pruned?.rungValue ?? NaN)})`;
-  return `acc ${pct(r.metrics.accuracy)} (${pct(r.trainableShare, r.trainableShare < 0.01 ? 2 : 1)} trainable)`;
+  return `${r.taskKind === 'generation' ? 'exact match' : 'acc'} ${pct(r.metrics.accuracy)} (${pct(r.trainableShare, r.trainableShare < 0.01 ? 2 : 1)} trainable)`;
 }
 
 export function cellName(cell: PlannedCell): string {

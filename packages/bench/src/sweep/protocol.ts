@@ -50,6 +50,7 @@ export type FromWorker =
   /** the record of the trial it was given: ok, diverged, or failed with the error */
   | { type: 'result'; index: number; record: SweepRecord }
   /** stopped mid-trial: its state is saved (`step`; none if it had not started) and the worker exits */
-  | { type: 'interrupted'; index: number; step?: number }
+  /** step: where it stopped; savedStep: the newest state on disk (step when the last save worked) */
+  | { type: 'interrupted'; index: number; step?: number; savedStep?: number }
   /** a line for the sweep's log (a state that was ignored, a state that could not be written) */
   | { type: 'log'; line: string };

@@ -2,18 +2,19 @@ import { UserError, type BackendChoice } from '@tunelab/core/internal';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspace } from '../paths.js';
-import { EXIT_INTERRUPTED, removeStaleTemps, type CheckpointPolicy } from '../resume.js';
+import { EXIT_INTERRUPTED, interruptionText, removeStaleTemps, type CheckpointPolicy } from '../resume.js';
 import { loadSweepConfig } from './config.js';
 import { acquireLock } from './lock.js';
 import { confinedOut } from './out-path.js';
 import { buildManifest, writeManifest, type RunCounts } from './manifest.js';
 import { planSweep, shardIndexOf, type PlannedCell } from './plan.js';
 import { startPool, type Pool } from './pool.js';
-import { openRungs, readRungs, rungsFile, type RungWriter } from './rungs.js';
+import { openRungs, readRungs, removeCheckpoints, rungCheckpoints, rungsFile, type RungWriter } from './rungs.js';
 import { Scheduler } from './scheduler.js';
 import { cellName, outcome, sweepProgress, type SweepProgress } from './progress.js';
 import type { SweepRecord } from '../records/index.js';
 import { inShard, sweepFiles, type Shard } from './shard.js';
+import { checkWritableDir } from '../writable.js';
 import { openResultsFile, readResults, type ResultsWriter } from '../records/index.js';
 
 export interface SweepOptions {
@@ -44,6 +45,8 @@ export interface SweepSummary {
   failures: { cell: PlannedCell; record: SweepRecord }[];
   /** stopped by SIGTERM/SIGINT with the running trials' states saved: exit with EXIT_INTERRUPTED */
   interrupted?: boolean;
+  /** interrupted trials whose state could not be written: exit with EXIT_STATE_LOST */
+  stateLost?: number;
 }
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -78,11 +81,16 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const resultsFile = join(out, files.results);
   const manifestFile = join(out, files.manifest);
 
+  const source = o.out !== undefined ? '--out' : confined !== undefined ? `${o.configPath}: out` : 'the sweep output folder (set --out)';
+  checkWritableDir(out, source);
+  checkWritableDir(join(out, 'checkpoints'), source);
   mkdirSync(out, { recursive: true });
   const lock = acquireLock(out, o.shard, o.log);
   let pool: Pool | undefined;
   let progress: SweepProgress | undefined;
   let interrupted = false;
+  /** interrupted trials whose state could not be written */
+  let stateLost = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     // SIGTERM may come twice (Slurm signals every process, and the job script forwards it): only
     // a second Ctrl-C, or a signal before any trial runs, stops at once
@@ -119,6 +127,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       mine.map((c) => c.id),
     ); // half-written states of a killed run
     const done = new Set(mine.filter((c) => !toRun(o, c, prior.records.get(c.id))).map((c) => c.id));
+    // a kill between a trial's record and the removal of its checkpoints left them: nothing resumes them
+    for (const id of done) if (prior.records.get(id)?.status !== 'failed') removeCheckpoints(out, id, rungCheckpoints(out, id));
     const todo = mine.filter((c) => !done.has(c.id));
     const workers = Math.max(1, Math.min(o.workers, todo.length));
     const counts: RunCounts = {
@@ -188,8 +198,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
         },
         onResult: (item, record, elapsedMs) => scheduler.handle(item, record, elapsedMs),
         log: o.log,
-        onInterrupted: (item, step) =>
-          o.log(`  ${cellName(item.cell)}: interrupted${step === undefined ? ' before its first step' : `, state saved at step ${step}`}`),
+        onInterrupted: (item, step, savedStep) => {
+          if (step !== undefined && savedStep !== step) stateLost++;
+          o.log(`  ${cellName(item.cell)}: ${interruptionText(step, savedStep)}`);
+        },
       },
       todo.length,
     );
@@ -200,7 +212,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     }
     if (interrupted) {
       o.log(`sweep '${plan.config.name}' interrupted: ${counts.ok} ok so far; run the same command again to resume -> ${resultsFile}`);
-      return { out, resultsFile, manifestFile, counts, failures, interrupted: true };
+      if (stateLost > 0)
+        o.log(
+          `sweep '${plan.config.name}': ${stateLost} interrupted trial(s) could not save their state (see above); not asking for a requeue`,
+        );
+      return { out, resultsFile, manifestFile, counts, failures, interrupted: true, ...(stateLost > 0 ? { stateLost } : {}) };
     }
     await writeManifest(manifestFile, { ...manifest, endedAt: new Date().toISOString(), counts });
     for (const f of failures.slice(0, 10)) o.log(`  ${cellName(f.cell)}: ${outcome(f.record)}`);

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { READ_LIMITS, readFileChecked } from '@tunelab/core/internal';
+import { existsSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from '../records/index.js';
 import { shardName, type Shard } from './shard.js';
@@ -30,13 +31,27 @@ export function removeCheckpoints(out: string, trialId: string, rungs: Iterable<
 }
 
 /**
+ * The rungs a trial has a checkpoint file of, found on disk: a kill between a rung checkpoint's
+ * write and its rung line leaves a file no line names, which must still be removed with the others.
+ */
+export function rungCheckpoints(out: string, trialId: string): number[] {
+  const dir = join(out, 'checkpoints');
+  if (!existsSync(dir)) return [];
+  const prefix = `${trialId}.rung`;
+  return readdirSync(dir)
+    .filter((n) => n.startsWith(prefix) && n.endsWith('.safetensors'))
+    .map((n) => Number(n.slice(prefix.length, -'.safetensors'.length)))
+    .filter((k) => Number.isInteger(k) && k >= 0);
+}
+
+/**
  * Every rung line of this run's file, by trial and rung. A torn last line (a kill mid-write) is
  * cut off, as results files are; lines that are not rung lines are errors, named by line.
  */
 export function readRungs(file: string, warn: (line: string) => void): Map<string, Map<number, RungLine>> {
   const out = new Map<string, Map<number, RungLine>>();
   if (!existsSync(file)) return out;
-  const buf = readFileSync(file);
+  const buf = readFileChecked(file, { what: 'rungs file', maxBytes: READ_LIMITS.records });
   let text = buf.toString('utf8');
   if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
     const keep = buf.lastIndexOf(0x0a) + 1;

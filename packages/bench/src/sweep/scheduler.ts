@@ -6,7 +6,7 @@ import { bracketSteps, type PruneConfig, type TrialKnowledge } from './halving.j
 import type { PlannedCell } from './plan.js';
 import type { WorkItem, WorkSource } from './pool.js';
 import type { SweepRecord } from '../records/index.js';
-import { checkpointFile, removeCheckpoints, type RungLine, type RungWriter } from './rungs.js';
+import { checkpointFile, removeCheckpoints, rungCheckpoints, type RungLine, type RungWriter } from './rungs.js';
 
 export interface SchedulerOptions {
   out: string;
@@ -88,7 +88,7 @@ export class Scheduler implements WorkSource {
       removeCheckpoints(
         this.o.out,
         cell.id,
-        [...lines.keys()].filter((k) => k < rung),
+        rungCheckpoints(this.o.out, cell.id).filter((k) => k < rung),
       );
       rmSync(stateFile(this.o.out, cell.id), { force: true }); // older than the rung's
       this.o.onRung?.(cell, line, elapsedMs);
@@ -106,8 +106,7 @@ export class Scheduler implements WorkSource {
     });
     // a failed trial keeps its states: `--retry-failed` resumes it (a worker killed by the OOM killer)
     if (record.status === 'failed') return;
-    const lines = this.o.rungLines.get(cell.id);
-    if (lines) removeCheckpoints(this.o.out, cell.id, lines.keys());
+    removeCheckpoints(this.o.out, cell.id, rungCheckpoints(this.o.out, cell.id));
     rmSync(stateFile(this.o.out, cell.id), { force: true });
   }
 

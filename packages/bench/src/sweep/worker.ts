@@ -100,22 +100,32 @@ async function run(w: Ready, { cell, segment }: WorkerRun): Promise<void> {
     const file = stateFile(w.init.out, id);
     const withProvenance = (s: TrainState): TrainState => (resumedAt ? { ...s, resumedAt } : s);
     let interruptedAt: number | undefined;
+    let savedStep = fromState ? resume!.step : undefined;
     const record = await executeTrial({ spec: cell.spec, method, model: pretrained, task: data, id }, w.env, {
       sweep: w.init.sweep,
       ...(resume ? { resume } : {}),
       ...(segment?.stopAt !== undefined ? { stopAt: segment.stopAt } : {}),
-      checkpoint: { due: checkpointDue(w.init.checkpoint), save: async (s) => void (await trySaveState(file, withProvenance(s), id, log)) },
+      checkpoint: {
+        due: checkpointDue(w.init.checkpoint),
+        save: async (s) => void ((await trySaveState(file, withProvenance(s), id, log)) && (savedStep = s.step)),
+      },
       shouldStop: () => stop.requested,
       onPause: async (state) => {
         if (segment?.stopAt !== undefined && segment.saveFile && state.step === segment.stopAt) {
           await saveTrainState(segment.saveFile, withProvenance(state), id); // a rung: the scheduler decides what comes next
         } else {
           interruptedAt = state.step;
-          await trySaveState(file, withProvenance(state), id, log);
+          if (await trySaveState(file, withProvenance(state), id, log)) savedStep = state.step;
         }
       },
     });
-    if (interruptedAt !== undefined) return void (await send({ type: 'interrupted', index: cell.index, step: interruptedAt }));
+    if (interruptedAt !== undefined)
+      return void (await send({
+        type: 'interrupted',
+        index: cell.index,
+        step: interruptedAt,
+        ...(savedStep !== undefined ? { savedStep } : {}),
+      }));
     await send({ type: 'result', index: cell.index, record: resumedAt ? { ...record, resumedAt } : record });
   } catch (e) {
     const record = failedRecord(cell, { sweep: w.init.sweep, backend: w.backend, wallMs: performance.now() - t0 }, e);

@@ -4,6 +4,8 @@ import {
   saveAdapter,
   pickTrainer,
   rngStreams,
+  exactMatch,
+  type GenerationExample,
   type TaggedExample,
   type TaskData,
   type TextExample,
@@ -13,8 +15,12 @@ import { startGpuRecording } from '../gpu-record.js';
 import { okRecord, peftLine, type TrialRecord } from '../records/index.js';
 import type { PreparedTrial, TrialEnv } from './prepare.js';
 
-/** Majority class of train scored on test; for tagging, every word tagged with the outside label. */
+/**
+ * Majority class of train scored on test; for tagging, every word tagged with the outside label;
+ * for generation, the most frequent train answer given to every test prompt (exact match).
+ */
 export function majorityBaseline(task: TaskData): number {
+  if (task.kind === 'generation') return commonestAnswerBaseline(task.train as GenerationExample[], task.test as GenerationExample[]);
   if (task.kind === 'tagging') {
     const outside = Math.max(0, task.labels.indexOf(task.outsideLabel ?? task.labels[0]!));
     let n = 0;
@@ -30,6 +36,16 @@ export function majorityBaseline(task: TaskData): number {
   const major = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
   const test = task.test as TextExample[];
   return test.length ? test.filter((e) => e.label === major).length / test.length : 0;
+}
+
+function commonestAnswerBaseline(train: readonly GenerationExample[], test: readonly GenerationExample[]): number {
+  const counts = new Map<string, number>();
+  for (const ex of train) counts.set(ex.response, (counts.get(ex.response) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+  if (top === undefined || test.length === 0) return 0;
+  let hit = 0;
+  for (const ex of test) hit += Math.max(...[ex.response, ...(ex.alternatives ?? [])].map((r) => exactMatch(top, r)));
+  return hit / test.length;
 }
 
 /** Train and evaluate one prepared trial; the record says `ok` or `diverged` (errors propagate). */

@@ -1,5 +1,6 @@
 import {
   applyMethod,
+  checkSequenceRoom,
   isUserError,
   pickTrainer,
   rngStreams,
@@ -83,6 +84,7 @@ export async function prepareTrial(req: TrialRequest, env: TrialEnv): Promise<Pr
       : e;
   }
   const model = await source.load(req.model, sourceContext(env));
+  checkSequenceRoom(model.tokenizer, task.kind, training.maxLength); // before anything trains or prints
   const spec: TrialSpec = {
     method: req.method,
     params,

@@ -26,13 +26,17 @@ function close(a: unknown, b: unknown, t: Tolerance): boolean {
   return Math.abs(a - b) <= t.rel * Math.max(Math.abs(a), Math.abs(b)) + t.abs;
 }
 
-/** The numbers a re-run must reproduce bit for bit. */
-function outcome(r: TrialRecord): Record<string, unknown> {
+/**
+ * The numbers a re-run must reproduce bit for bit; with `peak`, the step's measured peak bytes too
+ * (records whose peak counts the trial's own tensors only: `memory.scope` 'trial').
+ */
+function outcome(r: TrialRecord, peak: boolean): Record<string, unknown> {
   const flat: Record<string, unknown> = {
     status: r.status,
     finalTrainLoss: r.finalTrainLoss,
     trainableParams: r.trainableParams,
     totalParams: r.totalParams,
+    ...(peak ? { peakBytes: r.peakBytes } : {}),
   };
   for (const [k, v] of Object.entries(r.metrics ?? {})) flat[`metrics.${k}`] = v;
   for (const [k, v] of Object.entries(r.devMetrics ?? {})) flat[`devMetrics.${k}`] = v;
@@ -59,10 +63,12 @@ const show = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify
  * tolerance (GPU backends) finite numbers that close are the same.
  */
 export function outcomeDifferences(recorded: TrialRecord, rerun: TrialRecord, tolerance: Tolerance = null): string[] {
-  const a = outcome(recorded);
+  const peak = recorded.memory?.scope === 'trial';
+  const a = outcome(recorded, peak);
   // a pruned trial is re-run to its rung, where it pauses: the same numbers, its status aside; it has no test metrics
   const b = outcome(
     recorded.status === 'pruned' && rerun.status === 'paused' ? { ...rerun, status: 'pruned', metrics: recorded.metrics } : rerun,
+    peak,
   );
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const diffs: string[] = [];

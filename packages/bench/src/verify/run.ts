@@ -1,5 +1,13 @@
-import { RESULTS_VERSION, UserError, selectBackend, type BackendChoice, type Zoo } from '@tunelab/core/internal';
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  READ_LIMITS,
+  readFileChecked,
+  RESULTS_VERSION,
+  UserError,
+  selectBackend,
+  type BackendChoice,
+  type Zoo,
+} from '@tunelab/core/internal';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, trialEnv } from '../environment.js';
 import { flagPlugins, type PluginRequest } from '../methods.js';
@@ -41,7 +49,7 @@ function manifestPlugins(dir: string): PluginRequest[] {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) return [];
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as {
+    const m = JSON.parse(readFileChecked(file, { what: 'manifest', maxBytes: READ_LIMITS.json }).toString('utf8')) as {
       plugins?: unknown;
       versions?: { methods?: Record<string, { from?: string; path?: string; builtin?: boolean }> };
     };

@@ -87,6 +87,23 @@ export async function readCheckpointTensors(dir: string): Promise<CheckpointTens
   };
 }
 
+/**
+ * A slot's key found among the tensors that are not floats (an integer or boolean tensor where
+ * weights are expected): the error naming its dtype, instead of calling it missing.
+ */
+export function notFloatError(
+  where: string,
+  other: readonly { key: string; dtype: string }[],
+  has: (key: string) => boolean,
+  slotName: string,
+): UserError | undefined {
+  const found = other.find((o) => has(o.key));
+  if (found === undefined) return undefined;
+  return new UserError(
+    `${where}: tensor "${found.key}" has dtype ${found.dtype}, expected a float dtype (F32, F16, BF16 or F64) for ${slotName}`,
+  );
+}
+
 /** A [rows, cols] matrix transposed (PyTorch's Linear weights are stored [out, in]). */
 export function transposed(t: RawTensor): Float32Array {
   const [rows, cols] = t.shape as [number, number];
@@ -137,6 +154,9 @@ export function takeSlots(ct: CheckpointTensors, slots: readonly TensorSlot[], p
     const key = prefixes.map((p) => p + slot.key).find((k) => ct.byKey.has(k));
     const want = slot.stored ?? (slot.transpose ? [slot.shape[1]!, slot.shape[0]!] : slot.shape);
     if (key === undefined) {
+      const keys = new Set(prefixes.map((p) => p + slot.key));
+      const notFloat = notFloatError(ct.where, ct.other, (k) => keys.has(k), slot.name);
+      if (notFloat) throw notFloat;
       if (slot.optional) {
         missingOptional.push(slot.name);
         continue;

@@ -11,6 +11,7 @@ import * as nodePath from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamMap } from '../contracts/model.js';
 import { UserError } from '../util/errors.js';
+import { READ_LIMITS, readFileCheckedAsync, utf8Of } from '../util/read-file.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -123,14 +124,10 @@ export async function writeSafetensorsFile(
   await writeFileAtomic(path, bytes);
 }
 
+/** A safetensors file read through the bounded reader; float tensors must be finite unless `finite: false`. */
 export async function readSafetensorsFile(path: string, options: DecodeOptions = {}): Promise<DecodedSafetensors> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (e) {
-    throw readError(e, path, 'checkpoint');
-  }
-  return decodeSafetensors(bytes, path, options);
+  const bytes = await readFileCheckedAsync(path, { what: 'checkpoint', maxBytes: READ_LIMITS.weights });
+  return decodeSafetensors(bytes, path, { finite: true, ...options });
 }
 
 /**
@@ -179,13 +176,8 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 }
 
 /** Parse a JSON file; `what` names it in errors, e.g. `readJsonFile(p, 'run manifest')`. */
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(path, 'utf8');
-  } catch (e) {
-    throw readError(e, path, what);
-  }
+export async function readJsonFile(path: string, what: string, maxBytes: number = READ_LIMITS.json): Promise<unknown> {
+  const text = utf8Of(await readFileCheckedAsync(path, { what, maxBytes }), path, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -32,6 +32,8 @@ export interface DecodedSafetensors {
 export interface DecodeOptions {
   /** accept Hugging Face checkpoints' dtypes (see the file comment) */
   foreign?: boolean;
+  /** refuse a float tensor holding NaN or an infinity, naming it (model weights: they cannot train) */
+  finite?: boolean;
 }
 
 /** Bytes per element of every dtype the format defines. */
@@ -161,6 +163,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string, options: De
     fail(`header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!isPlainObject(header)) fail('header is not a JSON object');
+  const twice = duplicateKey(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+  if (twice !== undefined) fail(`tensor ${JSON.stringify(twice)} is declared twice in the header`);
 
   const metaEntries: Array<[string, string]> = [];
   const rawMeta = header[METADATA_KEY];
@@ -233,7 +237,41 @@ export function decodeSafetensors(bytes: Uint8Array, source: string, options: De
     }
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
+  for (const [name, t] of options.finite ? tensors : []) {
+    if (t.dtype !== 'F32') continue;
+    const at = t.data.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) fail(`tensor "${name}" holds a non-finite value (${t.data[at]}) at element ${at}; the weights are unusable`);
+  }
   return { tensors, metadata, other };
+}
+
+/**
+ * The first key of the top-level JSON object `text` that occurs twice (JSON.parse keeps the last
+ * silently). `text` is valid JSON: a scan of strings and nesting depth finds the keys.
+ */
+export function duplicateKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1 && c === '{';
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return undefined;
 }
 
 /** F16, BF16 or F64 little-endian bytes as float32 (F16 and BF16 exactly; F64 rounded). */

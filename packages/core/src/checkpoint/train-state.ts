@@ -3,6 +3,7 @@ import type { TrainState } from '../contracts/training.js';
 import { UserError } from '../util/errors.js';
 import { readSafetensorsFile, writeFileAtomic } from './io.js';
 import { encodeSafetensors, type RawTensor } from './safetensors.js';
+import { parseStateMeta } from './train-state-meta.js';
 
 const FORMAT = 'tunelab-train-state';
 const FORMAT_VERSION = 2;
@@ -21,7 +22,8 @@ function part(all: ReadonlyMap<string, RawTensor>, prefix: string): Map<string, 
  * SHA-256 over every tensor (name, dtype, shape, bytes, in name order) and the state's JSON: a
  * flipped bit or a cut file anywhere in a state is found before any of it is used.
  */
-function stateDigest(tensors: ReadonlyMap<string, RawTensor>, identity: string, stateJson: string): string {
+/** exported for the fuzzing harness, which rebuilds valid digests around perturbed fields */
+export function stateDigest(tensors: ReadonlyMap<string, RawTensor>, identity: string, stateJson: string): string {
   const h = createHash('sha256');
   h.update(`${FORMAT}/${FORMAT_VERSION}\n${identity}\n`);
   for (const name of [...tensors.keys()].sort()) {
@@ -80,15 +82,7 @@ export async function loadTrainState(path: string, identity: string): Promise<Tr
   const stateJson = metadata.state ?? '';
   if (metadata.sha256 !== stateDigest(tensors, identity, stateJson))
     throw new UserError(`${path}: damaged training state (its SHA-256 does not match its content)`);
-  let meta: Omit<TrainState, 'params' | 'optimizer' | 'best'> & {
-    optimizerStep: number;
-    best: { index: number; value: number | null; sinceBest: number; hasParams: boolean };
-  };
-  try {
-    meta = JSON.parse(stateJson);
-  } catch (e) {
-    throw new UserError(`${path}: training state metadata is not JSON (${(e as Error).message})`);
-  }
+  const meta = parseStateMeta(stateJson, path);
   const { optimizerStep, best, ...rest } = meta;
   return {
     ...rest,

@@ -54,6 +54,26 @@ export interface LoadedModel extends ModelBlueprint {
   instantiate(): Backbone;
   /** what `tunelab model-info` prints */
   describe(): ModelDescription;
+  /** a causal LM's stop ids and chat template (`tunelab generate`); absent for encoders */
+  generation?: GenerationInfo;
+}
+
+/**
+ * What generating text with a decoder checkpoint needs beyond its weights and tokenizer: the ids
+ * that end a completion and the chat template, read from `generation_config.json` and
+ * `tokenizer_config.json` as transformers reads them.
+ */
+export interface GenerationInfo {
+  /** `eos_token_id` of generation_config.json (an int or a list), else the tokenizer's eos token */
+  eosIds: number[];
+  /** where the eos ids came from (for messages) */
+  eosSource: string;
+  /** tokenizer_config.json's `chat_template` (its `default` entry when it is a list), if any */
+  chatTemplate?: string;
+  /** tokenizer_config.json, where the template lives (for messages) */
+  templateSource: string;
+  /** the special tokens a template may write (bos_token, eos_token, ...) as strings */
+  specialTokens: Record<string, string>;
 }
 
 export interface ModelDescription {

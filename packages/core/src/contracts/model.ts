@@ -37,6 +37,11 @@ export interface ModelShape {
   normEps: number;
   /** dropout on embeddings and residual branches while training */
   dropout: number;
+  /**
+   * Elements of every backbone weight, where the caller knows them (a blueprint's `params`, a
+   * named shape's count): closed forms that train the whole backbone read it. Families leave it out.
+   */
+  backboneParams?: number;
 }
 
 /** Width of the key/value space of one layer (where P-tuning v2's prefixes live): kvHeads x headDim. */

@@ -27,6 +27,17 @@ export interface ResolvedTraining {
   select?: SelectMode;
   patience?: number;
   trainer?: string;
+  /**
+   * Generation tasks: the most tokens an evaluation writes per answer (greedy, with the KV cache).
+   * Default: the longest reference answer of the split in tokens, plus its end-of-text token.
+   */
+  maxNewTokens?: number;
+  /**
+   * Generation tasks: which tokens the causal-LM loss is taken on: `response` (the answer and its
+   * end-of-text token; the default, as LLaMA-Factory and TRL's completion-only training) or
+   * `sequence` (every token after the first, prompt included).
+   */
+  lossOn?: 'response' | 'sequence';
 }
 
 export interface Metrics {
@@ -36,6 +47,14 @@ export interface Metrics {
   macroF1?: number;
   /** tagging only: exact-match F1 of spans (maximal runs of one non-outside tag) */
   spanF1?: number;
+  /**
+   * generation only (where `accuracy` is the share of answers that match the reference exactly,
+   * after normalising case, whitespace and punctuation, numbers compared as numbers): the mean
+   * token-level F1 of each answer against its reference (SQuAD's)
+   */
+  tokenF1?: number;
+  /** generation only: exp of the mean negative log-likelihood of the reference answers' tokens */
+  perplexity?: number;
 }
 
 /** One dev evaluation during training: a point of the learning curve. */
@@ -67,10 +86,12 @@ export interface EarlyStop {
 }
 
 /**
- * Memory of one training step. `peakBytes` is measured (tf.profile: the most bytes held by tensors
- * at any moment of the step, everything live included); the split is analytic: weights = every
- * parameter, gradients = one per trainable value, optimizer = Adam's two moments per trainable
- * value, activations = the measured rest.
+ * Memory of one training step. `peakBytes` is measured (tf.profile; `scope: 'trial'`: the bytes
+ * the trial holds going into the step, its weights, head, adapter, optimizer state and batch, plus
+ * the most its step's own tensors add at once, so tensors a worker kept from an earlier trial do
+ * not count; records without `scope` counted every tensor alive in the process); the split is
+ * analytic: weights = every parameter, gradients = one per trainable value, optimizer = Adam's
+ * two moments per trainable value, activations = the measured rest.
  */
 export interface MemoryReport {
   peakBytes: number;
@@ -81,6 +102,8 @@ export interface MemoryReport {
   /** bytes the backend's device reports, where it can tell (tfjs-node-gpu) */
   deviceBytes?: number;
   source: 'tf.profile';
+  /** `trial`: the peak counts the trial's own tensors only (absent in older records: the whole process) */
+  scope?: 'trial';
 }
 
 /**
@@ -93,10 +116,20 @@ export interface EncodedSplit {
   seqLen: number;
   ids: Int32Array; // [n, seqLen]
   lengths: Int32Array; // [n]
-  /** classification: [n]; tagging: [n, seqLen] with IGNORE off the first sub-token of each word */
+  /**
+   * classification: [n]; tagging: [n, seqLen] with IGNORE off the first sub-token of each word;
+   * generation: [n, seqLen], at position t the id at t + 1 where it is trained on, IGNORE elsewhere
+   */
   labels: Int32Array;
   /** [n, seqLen] token types, when the tokenizer frames its input with them (BERT pairs) */
   typeIds?: Int32Array;
+  /**
+   * generation: [n] how many leading tokens of each row are the prompt (special tokens included);
+   * `labels` is then [n, seqLen], the next token at each position whose next token is trained on
+   */
+  promptLengths?: Int32Array;
+  /** generation: each row's accepted answers as text, the trained one first */
+  references?: string[][];
 }
 
 /** Optimizer state as plain arrays: the step count and both moments by variable name. */

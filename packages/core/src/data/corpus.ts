@@ -32,6 +32,7 @@ function isTagged(e: Example): e is Example & { words: string[] } {
 /** The WordNet texts inside an example: a wn-wic text is `lemma : sentence`. */
 function textsOf(e: Example): string[] {
   if (isTagged(e)) return [e.words.join(' ')];
+  if ('prompt' in e) return [e.prompt, e.response];
   const out = [e.text];
   if (e.textB !== undefined) out.push(e.textB);
   const sep = e.text.indexOf(' : ');

@@ -7,3 +7,13 @@ export { DEFAULT_SPLIT_SIZES, taskHash, type SplitSizes } from './tasks/splits.j
 export { pretrainingCorpus, buildPretrainingCorpus, type PretrainingCorpus } from './corpus.js';
 export { trainWordPiece, loadTokenizer, createWordPiece, basicTokenize, normalizeText, SPECIAL_TOKENS } from './wordpiece.js';
 export { loadFileTask } from './loaders.js';
+export { loadHubDatasetTask } from './hub/load.js';
+export {
+  HF_DATASET_PREFIX,
+  HF_DATASET_ALIASES,
+  parseHubDatasetSpec,
+  withDatasetOptions,
+  type HubDatasetSpec,
+  type ColumnRole,
+} from './hub/spec.js';
+export { loadUserFileTask } from './file-task.js';

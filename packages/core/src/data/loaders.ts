@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Example, TaskData, TaskKind } from '../contracts/task.js';
 import { UserError } from '../util/errors.js';
+import { READ_LIMITS, firstBadByte, readFileCheckedAsync } from '../util/read-file.js';
 import { sha256 } from '../util/hash.js';
+import { canonicalLabel, isNumericLabel } from './labels.js';
 import { carveSplits, taskHash } from './tasks/splits.js';
 
 /**
@@ -56,6 +57,11 @@ export async function loadFileTask(spec: string, cwd: string): Promise<TaskData>
 
   const kind: TaskKind = format === 'conll' ? 'tagging' : 'textB' in train.records[0]! ? 'pair' : 'classification';
   const labels = sortLabels(train.records.flatMap((r) => ('tags' in r ? r.tags : [r.label])));
+  if (labels.length < 2) {
+    throw new UserError(
+      `${train.shown}: every ${kind === 'tagging' ? 'tag' : 'label'} is "${labels[0]}"; a task needs at least two classes (labels compare as in docs/reliability.md)`,
+    );
+  }
   const toExamples = (f: ParsedFile): Example[] => f.records.map((r) => toExample(r, f.shown, kind, labels));
 
   let splits = { train: toExamples(train), dev: dev ? toExamples(dev) : [], test: test ? toExamples(test) : [] };
@@ -85,7 +91,7 @@ export async function loadFileTask(spec: string, cwd: string): Promise<TaskData>
 /** Sorted unique labels; numerically when all labels are numbers, so "10" follows "9". */
 export function sortLabels(all: readonly string[]): string[] {
   const unique = [...new Set(all)];
-  const numeric = unique.every((l) => /^-?\d+(\.\d+)?$/.test(l));
+  const numeric = unique.every(isNumericLabel);
   return numeric ? unique.sort((a, b) => Number(a) - Number(b)) : unique.sort();
 }
 
@@ -109,12 +115,7 @@ function toExample(r: Rec, shown: string, kind: TaskKind, labels: readonly strin
 }
 
 async function readDataFile(shown: string, cwd: string, format: Format): Promise<ParsedFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(resolve(cwd, shown));
-  } catch (e) {
-    throw new UserError(`${shown}: cannot read the file (${(e as Error).message})`);
-  }
+  const bytes = await readFileCheckedAsync(resolve(cwd, shown), { what: 'data file', maxBytes: READ_LIMITS.data });
   const text = decodeUtf8(bytes, shown);
   const records =
     format === 'jsonl' ? parseJsonl(text, shown) : format === 'conll' ? parseConll(text, shown) : parseDelimited(text, shown, format);
@@ -122,24 +123,13 @@ async function readDataFile(shown: string, cwd: string, format: Format): Promise
   return { shown, bytes, records };
 }
 
-/** Strict UTF-8; on failure, find the first bad line so the user knows where to look. */
+/** Strict UTF-8; on failure, name the line and byte offset of the first bad byte. */
 export function decodeUtf8(bytes: Uint8Array, shown: string): string {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    for (let line = 1, start = 0, i = 0; i <= bytes.length; i++) {
-      if (i < bytes.length && bytes[i] !== 0x0a) continue;
-      try {
-        decoder.decode(bytes.subarray(start, i));
-      } catch {
-        throw new UserError(`${shown}:${line}: the text is not valid UTF-8; save the file as UTF-8`);
-      }
-      line++;
-      start = i + 1;
-    }
-    throw new UserError(`${shown}: the text is not valid UTF-8; save the file as UTF-8`);
-  }
+  const bad = firstBadByte(bytes);
+  if (bad < 0) return new TextDecoder('utf-8').decode(bytes);
+  let line = 1;
+  for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
+  throw new UserError(`${shown}:${line}: the text is not valid UTF-8 (byte ${bad}); save the file as UTF-8`);
 }
 
 /** Checks shared by JSONL and CSV rows: `fields` is one row, keyed by column name. */
@@ -155,7 +145,7 @@ function textRecord(fields: Record<string, unknown>, shown: string, line: number
     throw new UserError(`${where}: field "label" must be a string or a number, got ${JSON.stringify(label)}`);
   }
   if (String(label).trim() === '') throw new UserError(`${where}: field "label" is empty`);
-  const rec: TextRecord = { line, text, label: String(label).trim() };
+  const rec: TextRecord = { line, text, label: canonicalLabel(label) };
   const textB = fields.text_b;
   if (textB !== undefined && textB !== null && textB !== '') {
     if (typeof textB !== 'string') throw new UserError(`${where}: field "text_b" must be a string, got ${JSON.stringify(textB)}`);
@@ -189,7 +179,7 @@ function parseDelimited(text: string, shown: string, format: 'csv' | 'tsv'): Tex
   let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {
     rows = parseCsv(text, {
-      columns: true,
+      columns: (header: string[]) => uniqueColumns(header, shown),
       info: true,
       skip_empty_lines: true,
       delimiter: format === 'tsv' ? '\t' : ',',
@@ -197,6 +187,7 @@ function parseDelimited(text: string, shown: string, format: 'csv' | 'tsv'): Tex
       quote: format === 'tsv' ? false : '"',
     }) as unknown as typeof rows;
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const line = (e as { lines?: number }).lines;
     throw new UserError(`${shown}${line ? `:${line}` : ''}: cannot parse ${format.toUpperCase()} (${(e as Error).message})`);
   }
@@ -207,6 +198,14 @@ function parseDelimited(text: string, shown: string, format: 'csv' | 'tsv'): Tex
     }
   }
   return rows.map(({ record, info }) => textRecord(record, shown, info.lines));
+}
+
+/** The header's column names; a name given twice is refused (the last one would silently win). */
+function uniqueColumns(header: string[], shown: string): string[] {
+  const names = header;
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new UserError(`${shown}:1: the header names column "${twice}" twice; each column needs its own name`);
+  return names;
 }
 
 function parseConll(text: string, shown: string): TagRecord[] {
@@ -227,7 +226,7 @@ function parseConll(text: string, shown: string): TagRecord[] {
     }
     current ??= { line: i + 1, words: [], tags: [] };
     current.words.push(cols[0]!);
-    current.tags.push(cols[cols.length - 1]!);
+    current.tags.push(canonicalLabel(cols[cols.length - 1]!));
   }
   if (current) out.push(current);
   return out;

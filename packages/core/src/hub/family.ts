@@ -1,6 +1,6 @@
 import type { SlotTensors, WeightFile } from '../checkpoint/hf-folder.js';
 import type { Backbone } from '../contracts/model.js';
-import type { LoadedModel, ModelBlueprint } from '../contracts/model-source.js';
+import type { GenerationInfo, LoadedModel, ModelBlueprint } from '../contracts/model-source.js';
 import { countParams } from '../model/params.js';
 import type { HfTokenizer } from './tokenizer.js';
 
@@ -47,7 +47,7 @@ export function hfLoadedModel(
   family: string,
   ckpt: HfCheckpointRead,
   blueprint: ModelBlueprint,
-  o: { initialised?: string[]; extra: Record<string, unknown> },
+  o: { initialised?: string[]; extra: Record<string, unknown>; generation?: GenerationInfo },
 ): LoadedModel {
   const w = ckpt.weights;
   const identity = {
@@ -63,6 +63,7 @@ export function hfLoadedModel(
     identity,
     tokenizer: ckpt.tokenizer,
     checkpointBytes: w.files.reduce((n, f) => n + f.bytes, 0),
+    ...(o.generation ? { generation: o.generation } : {}),
     instantiate: () => ckpt.instantiate(),
     describe() {
       const model = ckpt.instantiate();
@@ -79,7 +80,15 @@ export function hfLoadedModel(
         initialised: o.initialised ?? [],
         tokenizer: { type: info.type, vocabSize: info.vocabSize, specials: info.specials, source: info.source },
         identity,
-        extra: { ...o.extra, storedDtypes: w.storedDtypes, defaultSequenceLength: blueprint.sequenceLength },
+        extra: {
+          ...o.extra,
+          storedDtypes: w.storedDtypes,
+          defaultSequenceLength: blueprint.sequenceLength,
+          // a decoder's generation settings (tunelab generate): stop ids and the chat template
+          ...(o.generation
+            ? { eosIds: o.generation.eosIds, eosFrom: o.generation.eosSource, chatTemplate: o.generation.chatTemplate ?? null }
+            : {}),
+        },
       };
     },
   };

@@ -7,6 +7,7 @@ import { gpt2HfFamily } from '../families/gpt2/source.js';
 import { llamaHfFamily } from '../families/llama/source.js';
 import { UserError } from '../util/errors.js';
 import { resolveHubId } from './cache.js';
+import { checkClaimedShape, checkSizeKeys } from './claimed-size.js';
 import type { HfFamily, HfLocated } from './family.js';
 
 /** A name for a Hugging Face model (zoo.json's aliases): a hub id or a folder relative to `base`. */
@@ -58,6 +59,7 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
     const family = HF_FAMILIES.find((f) => f.modelTypes.includes(type));
     if (family === undefined)
       throw new UserError(`${file}: model_type '${type}' is not supported; supported: ${hfModelTypes().join(', ')}`);
+    checkSizeKeys(raw, file);
     return { family, raw, file };
   };
   return {
@@ -67,11 +69,15 @@ export function hfModelSource(aliases: Readonly<Record<string, HfAlias>> = {}, e
     async blueprint(spec) {
       const at = locate(spec);
       const { family, raw, file } = await familyOf(at.dir);
-      return family.blueprint(raw, file, at);
+      const bp = family.blueprint(raw, file, at);
+      // before anything is sized by the shape (a method's probe builds a model of it)
+      await checkClaimedShape(bp.shape, at.dir, file);
+      return bp;
     },
     async load(spec): Promise<LoadedModel> {
       const at = locate(spec);
-      const { family } = await familyOf(at.dir);
+      const { family, raw, file } = await familyOf(at.dir);
+      await checkClaimedShape(family.blueprint(raw, file, at).shape, at.dir, file);
       return family.load(spec, at);
     },
   };

@@ -3,8 +3,10 @@ import type { Tokenizer } from '../contracts/tokenizer.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../checkpoint/io.js';
+import { checkVocabIds } from './vocab-ids.js';
 import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
+import { renderChatTemplate, type ChatTemplate } from './chat-template.js';
 
 /** What `model-info` and the record say about a tokenizer. */
 export interface HfTokenizerInfo {
@@ -44,6 +46,28 @@ function decoderSpecials(config: Record<string, unknown>, source: string): HfTok
   return { cls: bos, sep: eos, pad: eos, unk: eos, mask: eos };
 }
 
+/** tokenizer_config.json's `chat_template` (a string, or a list with a 'default' entry) as the tokenizer's `chatTemplate`. */
+function chatTemplateOf(config: Record<string, unknown>, source: string): Pick<Tokenizer, 'chatTemplate'> {
+  const raw = config.chat_template;
+  const template =
+    typeof raw === 'string'
+      ? raw
+      : Array.isArray(raw)
+        ? (raw as { name?: unknown; template?: unknown }[]).find((x) => x?.name === 'default')?.template
+        : undefined;
+  if (typeof template !== 'string') return {};
+  const specialTokens: Record<string, string> = {};
+  for (const k of ['bos_token', 'eos_token', 'unk_token', 'pad_token']) {
+    const t = tokenText(config[k]);
+    if (t !== undefined) specialTokens[k] = t;
+  }
+  const t: ChatTemplate = { template, source: `${source} tokenizer_config.json`, specialTokens };
+  return { chatTemplate: (messages, addGenerationPrompt) => renderChatTemplate(t, messages, addGenerationPrompt) };
+}
+
+/** the largest vocabulary tunelab builds (Gemma's 256k, with room) */
+export const MAX_VOCAB = 2 ** 22;
+
 /** Marks one of our ids inside a post-processor call (token strings in, token strings out). */
 const SENTINEL = '\u0000tunelab:';
 
@@ -60,7 +84,16 @@ export function hfTokenizer(
   modelType: string,
   source: string,
   typeVocabSize = 2,
+  /** config.json's vocab_size: every id must be below it, checked before any array is sized by an id */
+  vocabSize?: number,
 ): HfTokenizer {
+  const limit = vocabSize ?? MAX_VOCAB;
+  checkVocabIds(
+    json,
+    source,
+    limit,
+    vocabSize === undefined ? `tunelab allows ids below ${MAX_VOCAB}` : `config.json vocab_size is ${vocabSize}`,
+  );
   let impl: HfTokenizerImpl;
   try {
     impl = new HfTokenizerImpl(json, config);
@@ -69,7 +102,17 @@ export function hfTokenizer(
   }
   const vocabMap = impl.get_vocab(true);
   let maxId = -1;
-  for (const id of vocabMap.values()) maxId = Math.max(maxId, id);
+  for (const [tok, id] of vocabMap) {
+    if (!Number.isSafeInteger(id) || id < 0)
+      throw new UserError(`${source}: token ${JSON.stringify(tok)} has id ${id}; ids are integers from 0`);
+    maxId = Math.max(maxId, id);
+  }
+  // the ids size the vocabulary array: one id of 300,000,000 must not build a 300M-element array
+  if (maxId >= limit) {
+    throw new UserError(
+      `${source}: the tokenizer has ids up to ${maxId} (${vocabMap.size} tokens) but ${vocabSize === undefined ? `tunelab allows ids below ${MAX_VOCAB}` : `config.json vocab_size is ${vocabSize}`}: tokenizer and weights do not belong together`,
+    );
+  }
   const vocab: string[] = Array.from({ length: maxId + 1 }, (_, i) => `[unused:${i}]`);
   for (const [tok, id] of vocabMap) vocab[id] = tok;
   const specials = modelType === 'bert' || modelType === 'roberta' ? { ...DEFAULT_SPECIALS[modelType] } : decoderSpecials(config, source);
@@ -83,6 +126,9 @@ export function hfTokenizer(
     return id;
   };
   const byteLevel = JSON.stringify(json.pre_tokenizer ?? null).includes('"ByteLevel"');
+  // a decoder's end-of-text token ends every trained answer (encoders have none)
+  const eosText = modelType === 'bert' || modelType === 'roberta' ? undefined : tokenText(config.eos_token);
+  const eosId = eosText === undefined ? undefined : impl.token_to_id(eosText);
   const encode = (text: string): number[] => impl.encode(text, { add_special_tokens: false }).ids;
   const modelInfo = json.model as { type?: string } | undefined;
   const normalizer = json.normalizer as { lowercase?: boolean } | null | undefined;
@@ -93,6 +139,7 @@ export function hfTokenizer(
     clsId: idOf('cls'),
     sepId: idOf('sep'),
     maskId: idOf('mask'),
+    ...(eosId !== undefined ? { eosId } : {}),
     info: {
       type: modelInfo?.type ?? 'unknown',
       source,
@@ -124,7 +171,9 @@ export function hfTokenizer(
       // a model with one token type (RoBERTa) takes none: transformers does not pass them either
       return { ids, typeIds: typeVocabSize > 1 && out.token_type_ids ? out.token_type_ids : ids.map(() => 0) };
     },
-    decode: (ids) => impl.decode([...ids], { skip_special_tokens: false }),
+    ...chatTemplateOf(config, source),
+    // the library refuses an empty list; nothing decodes to nothing
+    decode: (ids) => (ids.length === 0 ? '' : impl.decode([...ids], { skip_special_tokens: false })),
     toJSON: () => json,
   };
 }
@@ -184,11 +233,6 @@ export async function readDecoderTokenizer(
   if (!existsSync(jsonPath))
     throw new UserError(`${dir}: no tokenizer.json (save the tokenizer with the model: tokenizer.save_pretrained)`);
   const json = (await readJsonFile(jsonPath, 'tokenizer')) as Record<string, unknown>;
-  const tokenizer = hfTokenizer(json, tcfg, modelType, jsonPath, 1);
-  if (tokenizer.maxId() >= vocabSize) {
-    throw new UserError(
-      `${jsonPath}: the tokenizer has ids up to ${tokenizer.maxId()} but config.json vocab_size is ${vocabSize}: tokenizer and weights do not belong together`,
-    );
-  }
+  const tokenizer = hfTokenizer(json, tcfg, modelType, jsonPath, 1, vocabSize);
   return { tokenizer, sha: sha256(JSON.stringify(json)) };
 }

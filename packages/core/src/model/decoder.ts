@@ -63,7 +63,35 @@ export function ropeTables(invFreq: readonly number[], start: number, S: number)
   return { cos: tf.tensor4d(cos, [1, S, 1, hd]), sin: tf.tensor4d(sin, [1, S, 1, hd]) };
 }
 
-/** x·cos + rotate_half(x)·sin with rotate_half(x) = cat(-x2, x1) over the halves of each head. x: [B, S, H, hd] (fused where the backend has it) */
+/**
+ * Per-row rotary tables: cos and sin of cat(freqs, freqs) at `positions[b][s]`: [B, S, 1, headDim]
+ * each (left-padded batches, where each row's first real token is position 0).
+ */
+export function ropeTablesAt(
+  invFreq: readonly number[],
+  positions: readonly (readonly number[])[],
+): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  const hd = invFreq.length * 2;
+  const B = positions.length;
+  const S = positions[0]?.length ?? 0;
+  const cos = new Float32Array(B * S * hd);
+  const sin = new Float32Array(B * S * hd);
+  positions.forEach((row, b) =>
+    row.forEach((p, s) => {
+      for (let i = 0; i < hd; i++) {
+        const a = p * invFreq[i % invFreq.length]!;
+        cos[(b * S + s) * hd + i] = Math.cos(a);
+        sin[(b * S + s) * hd + i] = Math.sin(a);
+      }
+    }),
+  );
+  return { cos: tf.tensor4d(cos, [B, S, 1, hd]), sin: tf.tensor4d(sin, [B, S, 1, hd]) };
+}
+
+/**
+ * x·cos + rotate_half(x)·sin with rotate_half(x) = cat(-x2, x1) over the halves of each head. x: [B, S, H, hd];
+ * cos, sin: [1, S, 1, hd] (one kernel where the backend has it) or per row [B, S, 1, hd] (the tfjs chain).
+ */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
   return fusedRope(x, cos, sin);
 }
@@ -89,6 +117,41 @@ export interface KVCache {
   mask: tf.Tensor2D;
   /** positions seen so far */
   length: number;
+  /**
+   * Per row, the position the next entry takes when positions count real entries (see
+   * `newPositions`); absent when every row numbers its entries 0, 1, 2, ... by index.
+   */
+  next?: number[];
+}
+
+/** How `decode()` numbers its new entries. */
+export interface DecodeStepOptions {
+  /**
+   * Number each row's entries by the real entries before it, as transformers' `generate` does for
+   * left padding (position_ids = cumsum(attention_mask) - 1, padding at position 1): a row's first
+   * real entry is position 0 whatever padding precedes it. Input-prefix vectors are real entries
+   * (positions 0..P-1, the tokens after them). A cache built this way keeps numbering this way.
+   */
+  maskPositions?: boolean;
+}
+
+/**
+ * Positions of S new entries whose keep mask is `keep` ([B, S], 1 = real): per row the count of
+ * real entries before each (continuing from `next`, the cache's counts), padding at position 1
+ * (transformers' masked_fill; its outputs are never read). Also the counts after them.
+ */
+export function newPositions(keep: readonly (readonly number[])[], next?: readonly number[]): { positions: number[][]; next: number[] } {
+  const after: number[] = [];
+  const positions = keep.map((row, b) => {
+    let n = next?.[b] ?? 0;
+    const out = row.map((k) => {
+      if (k === 0) return 1;
+      return n++;
+    });
+    after.push(n);
+    return out;
+  });
+  return { positions, next: after };
 }
 
 export function disposeKVCache(cache: KVCache): void {
@@ -104,19 +167,24 @@ export interface CausalAttentionShape {
   headDim: number;
   /** dropout on the attention probabilities */
   dropout: number;
-  /** rotary tables for the S new positions ([1, S, 1, headDim]); none for learned positions */
+  /** rotary tables for the S new positions ([1, S, 1, headDim], or [B, S, 1, headDim] per row); none for learned positions */
   rope?: { cos: tf.Tensor4D; sin: tf.Tensor4D };
 }
 
 /**
  * The additive bias of causal attention over the token keys: [B, 1, S, K] for S new positions
- * after `past` cached ones (K = past + S keys): key j is visible from query s when j <= past + s
- * and the key is a real token (`keep` [B, K]).
+ * after `past` cached ones (K = past + S keys): key j is visible from query i = past + s when
+ * j <= i and the key is a real token (`keep` [B, K]); with a sliding `window` also only when
+ * j > i - window (transformers' `sliding_window_overlay`, on the same indices: padding and
+ * input-prefix entries count, prefix keys/values from `prefixKV` stay visible to every query).
  */
-export function causalBias(keep: tf.Tensor2D, S: number, past: number): tf.Tensor4D {
+export function causalBias(keep: tf.Tensor2D, S: number, past: number, window?: number): tf.Tensor4D {
   const [B, K] = keep.shape;
   const tri = new Float32Array(S * K);
-  for (let s = 0; s < S; s++) for (let j = 0; j < K; j++) tri[s * K + j] = j <= past + s ? 0 : MASKED;
+  for (let s = 0; s < S; s++) {
+    const i = past + s;
+    for (let j = 0; j < K; j++) tri[s * K + j] = j <= i && (window === undefined || j > i - window) ? 0 : MASKED;
+  }
   return tf.tidy(() => {
     const causal = tf.tensor4d(tri, [1, 1, S, K]);
     const padding = tf.reshape(tf.mul(tf.sub(1, keep), MASKED), [B, 1, 1, K]);
@@ -167,8 +235,9 @@ export function causalSelfAttention(
     const [, K] = t.shape;
     const th = tf.transpose(t, [0, 2, 1, 3]); // [B, G, K, hd]
     if (G === H) return th as tf.Tensor4D;
-    // repeat_kv: every key/value head serves heads/kvHeads consecutive query heads
-    return tf.reshape(tf.tile(tf.expandDims(th, 2), [1, 1, H / G, 1, 1]), [B, H, K, hd]) as tf.Tensor4D;
+    // repeat_kv: every key/value head serves heads/kvHeads consecutive query heads (a rank-4
+    // tile: tfjs has no gradient for tiling rank 5)
+    return tf.reshape(tf.tile(tf.reshape(th, [B, G, 1, K! * hd]), [1, 1, H / G, 1]), [B, H, K!, hd]) as tf.Tensor4D;
   };
   const qh = tf.transpose(q, [0, 2, 1, 3]); // [B, H, S, hd]
   const scores = tf.matMul(qh, heads(kAll), false, true); // [B, H, S, P+K]

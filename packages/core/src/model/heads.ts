@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, Head, ParamMap } from '../contracts/model.js';
+import type { Head, ParamMap } from '../contracts/model.js';
 import type { TaskKind } from '../contracts/task.js';
 import type { Rng } from '../contracts/rng.js';
 import { dense, normalInit } from './ops.js';
@@ -35,12 +35,4 @@ export function createHead(kind: TaskKind, hidden: number, numLabels: number, rn
       params.clear();
     },
   };
-}
-
-/**
- * The fine-tuning head of a trial: the family's own (BERT's pooler head, RoBERTa's) when the
- * backbone builds one, else the masked-mean head above.
- */
-export function headFor(model: Backbone, kind: TaskKind, numLabels: number, rng: Rng): Head {
-  return model.createHead?.(kind, numLabels, rng) ?? createHead(kind, model.shape.hidden, numLabels, rng);
 }

@@ -4,7 +4,9 @@ export { HookedBackbone } from './hooked.js';
 export { selfAttention, keyBiasOf, hookContext, MASKED, type AttentionShape } from './attention.js';
 export { dense, dropout, gelu, layerNorm, normalInit, residual } from './ops.js';
 export { activation, ACTIVATIONS, type Activation } from './activations.js';
-export { createHead, headFor } from './heads.js';
+export { createHead } from './heads.js';
+export { headFor } from './head-for.js';
+export { causalHead, lastTokenHead, lmHead } from './causal-heads.js';
 export { countParams, disposeParams } from './params.js';
 export { standardLinears, standardEncoderParamCount, ATTN_LINEARS, FFN_LINEARS, GATED_FFN_LINEARS } from './linears.js';
 export {
@@ -12,6 +14,8 @@ export {
   silu,
   ropeInvFreq,
   ropeTables,
+  ropeTablesAt,
+  newPositions,
   applyRope,
   causalBias,
   causalSelfAttention,
@@ -20,5 +24,8 @@ export {
   type LayerKV,
   type KVCache,
   type CausalAttentionShape,
+  type DecodeStepOptions,
 } from './decoder.js';
-export { greedy, greedyNoCache, type CausalLM } from './generate.js';
+export { decodeInputs, decodeOutputs, lmLogits, type DecodeInputs } from './decode-step.js';
+export { generate, generateAsync, greedy, greedyNoCache, isCausalLM, type CausalLM, type GenerateOptions } from './generate.js';
+export { argmax, chooseNext, type SamplingOptions } from './sampling.js';

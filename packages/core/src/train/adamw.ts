@@ -110,6 +110,11 @@ export class AdamW extends tf.Optimizer {
     return s;
   }
 
+  /** Adam's moment tensors (both moments of every variable stepped so far) */
+  stateTensors(): tf.Variable[] {
+    return [...this.m.values(), ...this.v.values()];
+  }
+
   /** bytes of optimizer state */
   stateBytes(): number {
     let n = 0;

@@ -42,6 +42,17 @@ export const trainingSchema = z
       .describe("report test metrics of the best dev point ('best-dev') or of the last step ('last')"),
     patience: z.number().int().min(0).default(0).describe('stop after this many dev points without improvement (0 = never stop early)'),
     trainer: z.string().min(1).default('adamw').describe('the training loop (a Trainer bound in the container)'),
+    maxNewTokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe('generation tasks: most tokens written per answer in evaluation (default: the longest reference answer + 1)'),
+    lossOn: z
+      .enum(['response', 'sequence'])
+      .optional()
+      .describe("generation tasks: train on the answer tokens only ('response', the default) or on every token ('sequence')"),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { assignParams, paramsToTensors } from '../checkpoint/io.js';
 import type { RawTensor } from '../checkpoint/safetensors.js';
 import { trainableParamMap } from '../contracts/adapter.js';
@@ -6,9 +6,9 @@ import type { ParamMap } from '../contracts/model.js';
 import { countParams } from '../model/params.js';
 import { restoreRng, shuffle, type Rng } from '../util/rng.js';
 import { BestTracker, isEvalStep, selectedPoint, type CurvePoint, type EarlyStop } from './curve.js';
-import { disposeBatch, makeBatch } from './encode.js';
-import { crossEntropy } from './loss.js';
-import { memorySplit, profilePeak } from './memory.js';
+import { batchTensors, disposeBatch, makeBatch } from './encode.js';
+import { batchLoss } from './loss.js';
+import { memorySplit, profilePeak, tensorBytes } from './memory.js';
 import type { Metrics } from './metrics.js';
 import { adamWStepper } from './optimizer.js';
 import type { TrainState } from './state.js';
@@ -94,13 +94,20 @@ export async function train(inp: TrainInputs): Promise<TrainResult> {
             dropoutRng,
             ...(batch.typeIds ? { tokenTypes: batch.typeIds } : {}),
           });
-          const logits = head.logits(h, batch.mask, { training: true, dropoutRng });
-          return crossEntropy(tf.reshape(logits, [-1, head.numLabels]), batch.labels, batch.weights);
+          return batchLoss(head, h, batch, { training: true, dropoutRng });
         });
       let lossT: tf.Scalar;
       try {
         if (step === Math.min(2, config.steps)) {
-          const p = await profilePeak(loss);
+          const owned = tensorBytes([
+            ...model.params.values(),
+            ...head.params.values(),
+            ...adapter.params.values(),
+            ...(adapter.buffers?.values() ?? []),
+            ...stepper.optimizer.stateTensors(),
+            ...batchTensors(batch),
+          ]);
+          const p = await profilePeak(loss, owned);
           lossT = p.result;
           peakBytes = p.peakBytes;
         } else {

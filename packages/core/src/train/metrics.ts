@@ -70,6 +70,7 @@ export function taggingMetrics(gold: readonly number[][], pred: readonly number[
 }
 
 export function metricsFor(kind: TaskKind): (keyof Metrics)[] {
+  if (kind === 'generation') return ['accuracy', 'tokenF1', 'perplexity'];
   return kind === 'tagging' ? ['accuracy', 'spanF1'] : ['accuracy', 'macroF1'];
 }
 
@@ -81,8 +82,16 @@ export function primaryMetricKey(kind: TaskKind): 'accuracy' | 'spanF1' {
   return kind === 'tagging' ? 'spanF1' : 'accuracy';
 }
 
-/** A point's primary metric; NaN when it is missing. */
+/**
+ * A point's primary metric; NaN when it is missing. Generation: exact match, with ties (common
+ * while a small model answers nothing right yet) broken by token F1, then by lower perplexity:
+ * EM + 1e-4·F1 + 1e-8/perplexity, whose tie-breakers stay below one answer's share of EM for dev
+ * splits under 10,000 answers.
+ */
 export function primaryScore(kind: TaskKind): (m: Metrics) => number {
+  if (kind === 'generation') {
+    return (m) => (typeof m.accuracy === 'number' ? m.accuracy + 1e-4 * (m.tokenF1 ?? 0) + 1e-8 / (m.perplexity ?? Infinity) : NaN);
+  }
   const key = primaryMetricKey(kind);
   return (m) => (typeof m[key] === 'number' ? m[key]! : NaN);
 }

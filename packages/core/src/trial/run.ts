@@ -6,12 +6,14 @@ import type { Tokenizer } from '../contracts/tokenizer.js';
 import { adapterWeightBytes } from '../checkpoint/adapter.js';
 import { applyMethod } from '../methods/apply.js';
 import { isStackedAdapter } from '../methods/stack-adapter.js';
-import { headFor, type Head } from '../model/heads.js';
+import { headFor } from '../model/head-for.js';
+import type { Head } from '../model/heads.js';
 import { countParams } from '../model/params.js';
 import type { ResolvedTraining } from '../train/config.js';
 import { encodeSplit } from '../train/encode.js';
 import type { Trainer } from '../contracts/trainer.js';
 import { predict, score } from '../train/evaluate.js';
+import { evaluateGeneration, type GenerationSample } from '../train/evaluate-generation.js';
 import { trainableParamMap, type TrainInputs, type TrainResult } from '../train/loop.js';
 import { primaryScore, type Metrics } from '../train/metrics.js';
 import type { TrainState } from '../train/state.js';
@@ -63,6 +65,8 @@ export interface TrialOutcome {
   adapterBytes: number;
   /** a stack's parts, in order, with the parameters each creates and the backbone weights each trains */
   parts?: PartCounts[];
+  /** generation: the first few test answers beside their prompts and references */
+  samples?: GenerationSample[];
 }
 
 export interface PartCounts {
@@ -82,7 +86,8 @@ function limit<E extends Example>(xs: E[], n: number): E[] {
 export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
   const { model, task, training: cfg } = inp;
   const streams = rngStreams(inp.seed);
-  const numLabels = task.labels.length;
+  const generation = task.kind === 'generation';
+  const numLabels = generation ? model.shape.vocabSize : task.labels.length;
   const head = headFor(model, task.kind, numLabels, streams.init);
   let adapter: Adapter | undefined;
   try {
@@ -98,10 +103,18 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       totalParams: countParams(model.params) + countParams(head.params) + countParams(adapter.params),
     };
     inp.onReady?.(counts);
-    const enc = (xs: Example[]) => encodeSplit(xs, task.kind, inp.tokenizer, cfg.maxLength);
+    const enc = (xs: Example[]) => encodeSplit(xs, task.kind, inp.tokenizer, cfg.maxLength, cfg.lossOn);
     const outside = task.outsideLabel === undefined ? 0 : Math.max(0, task.labels.indexOf(task.outsideLabel));
-    const evalOn = async (s: ReturnType<typeof enc>) =>
-      score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
+    let samples: GenerationSample[] | undefined;
+    const evalOn = async (s: ReturnType<typeof enc>) => {
+      if (!generation) return score(s, await predict(model, head, adapter!.hooks, s, cfg.evalBatchSize), numLabels, outside);
+      const g = await evaluateGeneration(model, head, adapter!.hooks, s, inp.tokenizer, {
+        batchSize: cfg.evalBatchSize,
+        ...(cfg.maxNewTokens !== undefined ? { maxNewTokens: cfg.maxNewTokens } : {}),
+      });
+      samples = g.samples;
+      return g.metrics;
+    };
     const dev = enc(limit(task.dev, cfg.evalLimit));
     const trainResult = await (inp.trainer ?? adamWTrainer)
       .train({
@@ -133,6 +146,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       trainResult.status === 'diverged' || (trainResult.status === 'paused' && !point)
         ? { accuracy: NaN }
         : (point?.dev ?? (await evalOn(dev)));
+    samples = undefined;
     const metrics = done ? await evalOn(enc(limit(task.test, cfg.evalLimit))) : { accuracy: NaN };
     const backboneParams = countParams(model.params);
     const headParams = countParams(head.params);
@@ -159,6 +173,7 @@ export async function runTrial(inp: TrialInputs): Promise<TrialOutcome> {
       backboneParams,
       adapterBytes,
       ...(parts ? { parts } : {}),
+      ...(samples ? { samples } : {}),
     };
   } finally {
     adapter?.dispose();

@@ -22,6 +22,7 @@ beforeAll(() => {
 /** The WordNet texts an example was made of. */
 function sources(e: Example): string[] {
   if ('words' in e) return [e.words.join(' ')];
+  if ('prompt' in e) return [e.prompt, e.response];
   const lemma = wicLemma(e.text);
   return [e.textB === undefined ? e.text : e.text.slice(lemma.length + 3), ...(e.textB === undefined ? [] : [e.textB])];
 }

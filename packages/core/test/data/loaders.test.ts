@@ -99,7 +99,7 @@ describe('loadFileTask: errors name file, line and field', () => {
       'train.jsonl',
       Buffer.concat([Buffer.from('{"text":"ok","label":"a"}\n{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","label":"a"}\n')]),
     );
-    expect(await loadError('data/train.jsonl')).toBe('data/train.jsonl:2: the text is not valid UTF-8; save the file as UTF-8');
+    expect(await loadError('data/train.jsonl')).toBe('data/train.jsonl:2: the text is not valid UTF-8 (byte 35); save the file as UTF-8');
   });
 
   it('malformed JSON line', async () => {

@@ -135,11 +135,13 @@ describe('builtinTasks', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'tunelab-tasks-'));
   afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('lists the three tasks', () => {
+  it('lists the three WordNet tasks and the two generation tasks', () => {
     expect(builtinTasks().map((p) => [p.name, p.kind])).toEqual([
       ['wn-supersense', 'classification'],
       ['wn-wic', 'pair'],
       ['wn-truecase', 'tagging'],
+      ['arith', 'generation'],
+      ['wn-reverse-dict', 'generation'],
     ]);
   });
 

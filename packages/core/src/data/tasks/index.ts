@@ -1,19 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Example, TaskData, TaskKind, TaskProvider } from '../../contracts/task.js';
 import { UserError } from '../../util/errors.js';
+import { READ_LIMITS, readFileCheckedAsync } from '../../util/read-file.js';
 import { loadWordNet, wordnetDbVersion, type WordNet } from '../wordnet.js';
 import { taskHash } from './splits.js';
 import { buildSupersenseTask, SUPERSENSE_TASK } from './supersense.js';
 import { buildTruecaseTask, TRUECASE_TASK } from './truecase.js';
 import { buildWicTask, WIC_TASK } from './wic.js';
+import { ARITH_TASK, buildArithTask } from './arith.js';
+import { buildReverseDictTask, REVERSE_DICT_TASK } from './reverse-dict.js';
 
 /** Bump when a builder changes its output, so old cache files are not reused. */
 export const TASK_BUILD_VERSION = 1;
 
 /**
- * The three WordNet tasks. The providers of one call share one parsed WordNet (parsed on the
+ * The built-in tasks: three WordNet classification/tagging tasks and two generation tasks. The providers of one call share one parsed WordNet (parsed on the
  * first load that needs it), and each built task is cached as JSON in `ctx.cacheDir`.
  */
 export function builtinTasks(): TaskProvider[] {
@@ -37,6 +40,18 @@ export function builtinTasks(): TaskProvider[] {
       'tagging',
       'Restore the casing (lower, Capitalised, UPPER, mixed) of each word of a lower-cased WordNet gloss or example',
       () => buildTruecaseTask(wordnet()),
+    ),
+    provider(
+      ARITH_TASK,
+      'generation',
+      'Seeded 1-3 step arithmetic word problems -> the number (exact match; decoders only; 5,000 train, 1,000 dev, 1,000 test)',
+      buildArithTask,
+    ),
+    provider(
+      REVERSE_DICT_TASK,
+      'generation',
+      'WordNet definition -> its headword, split by headword (exact match, any lemma of the synset; decoders only; a hard task)',
+      () => buildReverseDictTask(wordnet()),
     ),
   ];
 }
@@ -66,7 +81,7 @@ async function loadCached(file: string, name: string, kind: TaskKind, build: () 
 export async function readCache(file: string, name: string, kind: TaskKind): Promise<TaskData | undefined> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = JSON.parse((await readFileCheckedAsync(file, { what: 'task cache', maxBytes: READ_LIMITS.data })).toString('utf8'));
   } catch {
     return undefined;
   }
@@ -77,6 +92,14 @@ function isExample(e: unknown, kind: TaskKind, labelCount: number): e is Example
   if (e === null || typeof e !== 'object') return false;
   const o = e as Record<string, unknown>;
   const isLabel = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < labelCount;
+  if (kind === 'generation') {
+    const alt = o.alternatives;
+    return (
+      typeof o.prompt === 'string' &&
+      typeof o.response === 'string' &&
+      (alt === undefined || (Array.isArray(alt) && alt.every((a) => typeof a === 'string')))
+    );
+  }
   if (kind === 'tagging') {
     return Array.isArray(o.words) && Array.isArray(o.tags) && o.words.length === o.tags.length && o.tags.every(isLabel);
   }

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../../checkpoint/io.js';
 import type { RawTensor } from '../../checkpoint/safetensors.js';
 import type { ParamMap } from '../../contracts/model.js';
 import { normalInit } from '../../model/ops.js';
 import { UserError } from '../../util/errors.js';
+import { READ_LIMITS, readFileChecked, utf8Of } from '../../util/read-file.js';
 import { sha256 } from '../../util/hash.js';
 import { createRng } from '../../util/rng.js';
 import { parseHfConfig, type HfConfig } from './config.js';
@@ -36,19 +37,17 @@ async function readTokenizer(dir: string, c: HfConfig): Promise<{ tokenizer: HfT
     json = (await readJsonFile(jsonPath, 'tokenizer')) as Record<string, unknown>;
     source = jsonPath;
   } else if (existsSync(vocabPath) && c.modelType === 'bert') {
-    json = wordPieceJson(readFileSync(vocabPath, 'utf8'), tcfg);
+    json = wordPieceJson(
+      utf8Of(readFileChecked(vocabPath, { what: 'vocabulary', maxBytes: READ_LIMITS.json }), vocabPath, 'vocabulary'),
+      tcfg,
+    );
     source = vocabPath;
   } else {
     throw new UserError(
       `${dir}: no tokenizer.json${c.modelType === 'bert' ? ' or vocab.txt' : ''} (save the tokenizer with the model: tokenizer.save_pretrained)`,
     );
   }
-  const tokenizer = hfTokenizer(json, tcfg, c.modelType, source, c.typeVocabSize);
-  if (tokenizer.maxId() >= c.vocabSize) {
-    throw new UserError(
-      `${source}: the tokenizer has ids up to ${tokenizer.maxId()} (${tokenizer.info.vocabSize} tokens) but config.json vocab_size is ${c.vocabSize}: tokenizer and weights do not belong together`,
-    );
-  }
+  const tokenizer = hfTokenizer(json, tcfg, c.modelType, source, c.typeVocabSize, c.vocabSize);
   return { tokenizer, sha: sha256(JSON.stringify(json)) };
 }
 

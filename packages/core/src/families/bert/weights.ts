@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readSafetensorsFile, sha256File } from '../../checkpoint/io.js';
 import type { RawTensor } from '../../checkpoint/safetensors.js';
-import { HF_WEIGHTS, HF_WEIGHTS_INDEX, weightFiles, type WeightFile } from '../../checkpoint/hf-folder.js';
+import { HF_WEIGHTS, HF_WEIGHTS_INDEX, notFloatError, weightFiles, type WeightFile } from '../../checkpoint/hf-folder.js';
 import { UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
 import type { HfConfig } from './config.js';
@@ -62,6 +62,8 @@ export async function readHfWeights(dir: string, c: HfConfig): Promise<HfWeights
   for (const slot of weightSlots(c)) {
     const key = findKey(slot, prefixes, (k) => byKey.has(k));
     if (key === undefined) {
+      const notFloat = notFloatError(where, ignored, (k) => findKey(slot, prefixes, (x) => x === k) !== undefined, slot.name);
+      if (notFloat) throw notFloat;
       if (slot.optional) {
         missingOptional.push(slot.name);
         continue;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
-import { hookContext } from '../../model/attention.js';
 import { activation } from '../../model/activations.js';
-import { causalBias, causalSelfAttention, type KVCache, type LayerKV } from '../../model/decoder.js';
+import { decodeInputs, decodeOutputs, lmLogits } from '../../model/decode-step.js';
+import { causalBias, causalSelfAttention, type DecodeStepOptions, type KVCache, type LayerKV } from '../../model/decoder.js';
 import type { CausalLM } from '../../model/generate.js';
 import { HookedBackbone } from '../../model/hooked.js';
 import { standardLinears } from '../../model/linears.js';
@@ -48,31 +48,27 @@ export class Gpt2Decoder extends HookedBackbone implements Backbone, CausalLM {
     return this.decode(ids, mask, o).hidden;
   }
 
-  decode(ids: tf.Tensor2D, mask: tf.Tensor2D, o: ForwardOptions, cache?: KVCache): { hidden: tf.Tensor3D; cache: KVCache } {
+  decode(
+    ids: tf.Tensor2D,
+    mask: tf.Tensor2D,
+    o: ForwardOptions,
+    cache?: KVCache,
+    opts?: DecodeStepOptions,
+  ): { hidden: tf.Tensor3D; cache: KVCache } {
     const c = this.config;
-    const [B, T] = ids.shape;
+    const B = ids.shape[0];
     const d = c.hidden;
-    const past = cache?.length ?? 0;
-    let x = tf.reshape(tf.gather(this.p('embeddings.token'), tf.reshape(ids, [-1])), [B, T, d]) as tf.Tensor3D;
-    let keep = mask;
-    // prompt vectors go in front of the token embeddings (on the first pass only: later ones are cached)
-    const prefix = past === 0 ? (o.hooks?.inputPrefix?.(hookContext(o)) ?? null) : null; // [P, d]
-    const P = prefix === null ? 0 : prefix.shape[0];
-    if (prefix !== null) {
-      x = tf.concat([tf.tile(tf.expandDims(prefix, 0), [B, 1, 1]), x], 1) as tf.Tensor3D;
-      keep = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;
-    }
-    const S = T + P;
-    if (past + S > this.shape.maxPositions) {
-      throw new Error(
-        `sequence of ${past + S} positions (cached ${past} + prefix ${P} + tokens ${T}) exceeds the model's ${this.shape.maxPositions} positions`,
-      );
-    }
-    const pos = tf.slice(this.p('embeddings.position'), [past, 0], [S, d]); // [S, d]
-    const emb = tf.reshape(tf.add(x, tf.expandDims(pos, 0)), [B * S, d]) as tf.Tensor2D;
+    const inp = decodeInputs(this.p('embeddings.token'), ids, mask, o, this.shape.maxPositions, cache, opts);
+    const { S, past } = inp;
+    const table = this.p('embeddings.position');
+    // positions past..past+S-1 in every row, or each row's own (left padding)
+    const pos =
+      inp.positions === null
+        ? tf.expandDims(tf.slice(table, [past, 0], [S, d]), 0) // [1, S, d]
+        : tf.reshape(tf.gather(table, tf.tensor1d(inp.positions.flat(), 'int32')), [B, S, d]);
+    const emb = tf.reshape(tf.add(inp.x, pos), [B * S, d]) as tf.Tensor2D;
     let h = dropout(emb, c.embdDropout, o.training, o.dropoutRng);
-    const keepAll = cache ? (tf.concat([cache.mask, keep], 1) as tf.Tensor2D) : keep; // [B, past + S]
-    const bias = causalBias(keepAll, S, past);
+    const bias = causalBias(inp.keepAll, S, past);
     const layers: LayerKV[] = [];
     for (let i = 0; i < c.layers; i++) {
       const a = causalSelfAttention(
@@ -90,24 +86,12 @@ export class Gpt2Decoder extends HookedBackbone implements Backbone, CausalLM {
       const up = this.act(this.linear(`layers.${i}.ffn.up`, this.norm(`layers.${i}.ln2`, h, c.layerNormEps), o)) as tf.Tensor2D;
       h = residual(h, this.linear(`layers.${i}.ffn.down`, up, o), c.residDropout, o.training, o.dropoutRng);
     }
-    const out = tf.reshape(this.norm('final.ln', h, c.layerNormEps), [B, S, d]) as tf.Tensor3D;
-    return {
-      hidden: P === 0 ? out : tf.slice(out, [0, P, 0], [B, T, d]),
-      cache: { layers, mask: keepAll, length: past + S },
-    };
+    return decodeOutputs(tf.reshape(this.norm('final.ln', h, c.layerNormEps), [B, S, d]) as tf.Tensor3D, inp, layers);
   }
 
   /** The tied LM head: hidden [B, T, d] x wte^T -> logits [B, T, vocab]. */
   logits(hidden: tf.Tensor3D): tf.Tensor3D {
-    const [B, T, d] = hidden.shape;
-    return tf.tidy(
-      () =>
-        tf.reshape(tf.matMul(tf.reshape(hidden, [B * T, d]), this.p('embeddings.token'), false, true), [
-          B,
-          T,
-          this.shape.vocabSize,
-        ]) as tf.Tensor3D,
-    );
+    return lmLogits(hidden, this.p('embeddings.token'));
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
 import type { LoadedModel, ModelBlueprint } from '../../contracts/model-source.js';
+import { readGenerationInfo } from '../../hub/generation.js';
 import { DEFAULT_SEQUENCE_LENGTH, hfLoadedModel, type HfFamily, type HfLocated } from '../../hub/family.js';
 import { gpt2Shape, parseGpt2Config, type Gpt2Config } from './config.js';
 import { Gpt2Decoder } from './decoder.js';
@@ -20,6 +21,7 @@ export const gpt2HfFamily: HfFamily = {
     const ckpt = await readGpt2Checkpoint(at.dir);
     const bp = blueprintOf(ckpt.config, at);
     return hfLoadedModel(spec, at, 'gpt2', ckpt, bp, {
+      generation: await readGenerationInfo(at.dir, ckpt.tokenizer),
       extra: {
         activationFunction: ckpt.config.activation,
         layerNormEpsilon: ckpt.config.layerNormEps,

@@ -35,6 +35,7 @@ const llamaConfigSchema = z
     initializer_range: z.number().positive().default(0.02),
     sliding_window: positive.nullable().optional(),
     use_sliding_window: z.boolean().optional(),
+    max_window_layers: z.number().int().min(0).optional(),
   })
   .loose();
 
@@ -59,8 +60,13 @@ export interface LlamaConfig {
   attentionDropout: number;
   tieWordEmbeddings: boolean;
   initializerRange: number;
-  /** Mistral's sliding attention window: sequences longer than it are refused */
+  /**
+   * Mistral's sliding attention window (and Qwen2's with `use_sliding_window: true`): a query at
+   * index i sees keys j with i - window < j <= i, in the layers from `windowFrom` on
+   */
   slidingWindow?: number;
+  /** the first layer with the sliding window: 0 (Mistral), Qwen2's `max_window_layers` */
+  windowFrom?: number;
   raw: Record<string, unknown>;
 }
 
@@ -107,7 +113,11 @@ export function parseLlamaConfig(raw: unknown, source: string): LlamaConfig {
   }
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
   if (headDim % 2 !== 0) throw new UserError(`${source}: head_dim ${headDim} is odd (rotary embeddings rotate halves)`);
-  const sliding = modelType === 'mistral' || c.use_sliding_window === true ? (c.sliding_window ?? undefined) : undefined;
+  // transformers: Mistral windows every layer when sliding_window is set; Qwen2 only with
+  // use_sliding_window, from layer max_window_layers (default 28) on; Llama has no window
+  const windowed = modelType === 'mistral' || (modelType === 'qwen2' && c.use_sliding_window === true);
+  const sliding = windowed ? (c.sliding_window ?? undefined) : undefined;
+  const windowFrom = modelType === 'qwen2' ? (c.max_window_layers ?? 28) : 0;
   const scaling = ropeScaling(c.rope_scaling, source);
   return {
     modelType,
@@ -128,7 +138,7 @@ export function parseLlamaConfig(raw: unknown, source: string): LlamaConfig {
     attentionDropout: c.attention_dropout,
     tieWordEmbeddings: c.tie_word_embeddings,
     initializerRange: c.initializer_range,
-    ...(sliding === undefined ? {} : { slidingWindow: sliding }),
+    ...(sliding === undefined ? {} : { slidingWindow: sliding, windowFrom }),
     raw: raw as Record<string, unknown>,
   };
 }
@@ -136,7 +146,7 @@ export function parseLlamaConfig(raw: unknown, source: string): LlamaConfig {
 export function llamaShape(c: LlamaConfig): ModelShape {
   return {
     vocabSize: c.vocabSize,
-    maxPositions: c.slidingWindow === undefined ? c.maxPositions : Math.min(c.maxPositions, c.slidingWindow),
+    maxPositions: c.maxPositions,
     layers: c.layers,
     hidden: c.hidden,
     heads: c.heads,

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone, ForwardOptions, ModelShape, ParamMap } from '../../contracts/model.js';
-import { hookContext } from '../../model/attention.js';
-import { causalBias, causalSelfAttention, ropeInvFreq, ropeTables, swiGlu, type KVCache, type LayerKV } from '../../model/decoder.js';
+import { decodeInputs, decodeOutputs, lmLogits } from '../../model/decode-step.js';
+import {
+  causalBias,
+  causalSelfAttention,
+  ropeInvFreq,
+  ropeTables,
+  ropeTablesAt,
+  swiGlu,
+  type DecodeStepOptions,
+  type KVCache,
+  type LayerKV,
+} from '../../model/decoder.js';
 import type { CausalLM } from '../../model/generate.js';
 import { HookedBackbone } from '../../model/hooked.js';
 import { standardLinears } from '../../model/linears.js';
@@ -49,36 +59,31 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
     return this.decode(ids, mask, o).hidden;
   }
 
-  decode(ids: tf.Tensor2D, mask: tf.Tensor2D, o: ForwardOptions, cache?: KVCache): { hidden: tf.Tensor3D; cache: KVCache } {
+  decode(
+    ids: tf.Tensor2D,
+    mask: tf.Tensor2D,
+    o: ForwardOptions,
+    cache?: KVCache,
+    opts?: DecodeStepOptions,
+  ): { hidden: tf.Tensor3D; cache: KVCache } {
     const c = this.config;
-    const [B, T] = ids.shape;
+    const B = ids.shape[0];
     const d = c.hidden;
-    const past = cache?.length ?? 0;
-    let x = tf.reshape(tf.gather(this.p('embeddings.token'), tf.reshape(ids, [-1])), [B, T, d]) as tf.Tensor3D;
-    let keep = mask;
-    const prefix = past === 0 ? (o.hooks?.inputPrefix?.(hookContext(o)) ?? null) : null; // [P, d]
-    const P = prefix === null ? 0 : prefix.shape[0];
-    if (prefix !== null) {
-      x = tf.concat([tf.tile(tf.expandDims(prefix, 0), [B, 1, 1]), x], 1) as tf.Tensor3D;
-      keep = tf.concat([tf.ones([B, P]), mask], 1) as tf.Tensor2D;
-    }
-    const S = T + P;
-    if (past + S > this.shape.maxPositions) {
-      throw new Error(
-        `sequence of ${past + S} positions (cached ${past} + prefix ${P} + tokens ${T}) exceeds the model's ${this.shape.maxPositions} positions`,
-      );
-    }
-    let h = tf.reshape(x, [B * S, d]) as tf.Tensor2D;
-    const keepAll = cache ? (tf.concat([cache.mask, keep], 1) as tf.Tensor2D) : keep;
-    const bias = causalBias(keepAll, S, past);
-    const rope = ropeTables(this.invFreq, past, S); // positions past..past+S-1 in every row
+    const inp = decodeInputs(this.p('embeddings.token'), ids, mask, o, this.shape.maxPositions, cache, opts);
+    const { S, past } = inp;
+    let h = tf.reshape(inp.x, [B * S, d]) as tf.Tensor2D;
+    const bias = causalBias(inp.keepAll, S, past);
+    const windowed =
+      c.slidingWindow === undefined || c.layers <= (c.windowFrom ?? 0) ? null : causalBias(inp.keepAll, S, past, c.slidingWindow);
+    // positions past..past+S-1 in every row, or each row's own (left padding)
+    const rope = inp.positions === null ? ropeTables(this.invFreq, past, S) : ropeTablesAt(this.invFreq, inp.positions);
     const layers: LayerKV[] = [];
     for (let i = 0; i < c.layers; i++) {
       const a = causalSelfAttention(
         this.rmsNorm(`layers.${i}.ln1`, h, c.rmsNormEps),
         B,
         S,
-        bias,
+        windowed !== null && i >= (c.windowFrom ?? 0) ? windowed : bias,
         { layer: i, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, dropout: c.attentionDropout, rope },
         (n, t) => this.linear(n, t, o),
         o,
@@ -90,20 +95,12 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
       const gated = swiGlu(this.linear(`layers.${i}.ffn.gate`, n, o), this.linear(`layers.${i}.ffn.up`, n, o)) as tf.Tensor2D;
       h = tf.add(h, this.linear(`layers.${i}.ffn.down`, gated, o));
     }
-    const out = tf.reshape(this.rmsNorm('final.ln', h, c.rmsNormEps), [B, S, d]) as tf.Tensor3D;
-    return {
-      hidden: P === 0 ? out : tf.slice(out, [0, P, 0], [B, T, d]),
-      cache: { layers, mask: keepAll, length: past + S },
-    };
+    return decodeOutputs(tf.reshape(this.rmsNorm('final.ln', h, c.rmsNormEps), [B, S, d]) as tf.Tensor3D, inp, layers);
   }
 
   /** The LM head: hidden [B, T, d] x W^T ([vocab, d]: lm_head.weight, or the token embeddings when tied) -> [B, T, vocab]. */
   logits(hidden: tf.Tensor3D): tf.Tensor3D {
-    const [B, T, d] = hidden.shape;
-    const w = this.params.get('lm_head.weight') ?? this.p('embeddings.token');
-    return tf.tidy(
-      () => tf.reshape(tf.matMul(tf.reshape(hidden, [B * T, d]), w, false, true), [B, T, this.shape.vocabSize]) as tf.Tensor3D,
-    );
+    return lmLogits(hidden, this.params.get('lm_head.weight') ?? this.p('embeddings.token'));
   }
 
   dispose(): void {

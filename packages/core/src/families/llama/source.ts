@@ -1,4 +1,5 @@
 import type { LoadedModel, ModelBlueprint } from '../../contracts/model-source.js';
+import { readGenerationInfo } from '../../hub/generation.js';
 import { DEFAULT_SEQUENCE_LENGTH, hfLoadedModel, type HfFamily, type HfLocated } from '../../hub/family.js';
 import { llamaShape, LLAMA_MODEL_TYPES, parseLlamaConfig, type LlamaConfig } from './config.js';
 import { LlamaDecoder } from './decoder.js';
@@ -20,6 +21,7 @@ export const llamaHfFamily: HfFamily = {
     const ckpt = await readLlamaCheckpoint(at.dir);
     const bp = blueprintOf(ckpt.config, at);
     return hfLoadedModel(spec, at, ckpt.config.modelType, ckpt, bp, {
+      generation: await readGenerationInfo(at.dir, ckpt.tokenizer),
       extra: {
         headDim: ckpt.config.headDim,
         kvHeads: ckpt.config.kvHeads,
@@ -27,6 +29,8 @@ export const llamaHfFamily: HfFamily = {
         ropeTheta: ckpt.config.ropeTheta,
         ropeScaling: ckpt.config.ropeScaling ?? null,
         maxPositionEmbeddings: ckpt.config.maxPositions,
+        slidingWindow:
+          ckpt.config.slidingWindow === undefined ? null : { window: ckpt.config.slidingWindow, fromLayer: ckpt.config.windowFrom ?? 0 },
         lmHead: ckpt.config.tieWordEmbeddings ? 'tied to embed_tokens' : 'lm_head.weight',
       },
     });

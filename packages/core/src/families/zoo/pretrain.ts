@@ -45,8 +45,13 @@ export interface PretrainOptions {
 
 /** The corpus every zoo model is pretrained on: WordNet minus every task's dev and test texts. */
 async function corpus(cache: string): Promise<{ texts: string[]; excluded: number }> {
-  // the built-in tasks only: a plugin's task must never change the zoo's checkpoints
-  const tasks = await Promise.all(builtinTasks().map((t) => t.load({ cacheDir: cache })));
+  // the built-in tasks only: a plugin's task must never change the zoo's checkpoints; and only the
+  // classification and tagging ones the encoders were built with (generation tasks came later)
+  const tasks = await Promise.all(
+    builtinTasks()
+      .filter((t) => t.kind !== 'generation')
+      .map((t) => t.load({ cacheDir: cache })),
+  );
   return buildPretrainingCorpus(tasks, loadWordNet());
 }
 

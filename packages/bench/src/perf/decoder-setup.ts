@@ -122,7 +122,7 @@ export async function timeDecoderSteps(
       let lossT: tf.Scalar;
       try {
         if (s === 2) {
-          const p = await profilePeak(loss);
+          const p = await profilePeak(loss, tf.memory().numBytes); // this process holds only this run's tensors
           lossT = p.result;
           peakBytes = p.peakBytes;
         } else {

@@ -24,8 +24,8 @@ export interface Kernels {
   rmsNorm(x: Float32Array, w: Float32Array, rows: number, d: number, eps: number, y: Float32Array, rstd: Float32Array): void;
   /** RMSNorm's gradient in closed form (double sums): dx [rows, d], dw [d] */
   rmsNormGrad(dy: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array, rows: number, d: number, dx: Float32Array, dw: Float32Array): void;
-  /** rotary embedding of x [B, S, H, hd] with cos and sin [S, hd]; inverse: the backward rotation (the gradient) */
-  rope(x: Float32Array, cos: Float32Array, sin: Float32Array, B: number, S: number, H: number, hd: number, inverse: boolean, y: Float32Array): void;
+  /** rotary embedding of x [B, S, H, hd] with cos and sin [S, hd] (perRow: [B, S, hd]); inverse: the backward rotation (the gradient) */
+  rope(x: Float32Array, cos: Float32Array, sin: Float32Array, B: number, S: number, H: number, hd: number, inverse: boolean, perRow: boolean, y: Float32Array): void;
   /** y = silu(g)·u, bit-identical to the tf chain */
   swiglu(g: Float32Array, u: Float32Array, y: Float32Array): void;
   /** swiglu's gradient: dg and du, bit-identical to tfjs's gradient chain */

@@ -147,18 +147,20 @@ napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
-// rope(x, cos, sin, B, S, H, hd, inverse, y)
+// rope(x, cos, sin, B, S, H, hd, inverse, perRow, y): tables [S, hd], or [B, S, hd] with perRow
 napi_value Rope(napi_env env, napi_callback_info info) {
   Args a(env, info);
   const int64_t B = a.integer(3, "B"), S = a.integer(4, "S"), H = a.integer(5, "H"), hd = a.integer(6, "hd");
   const bool inverse = a.boolean(7, "inverse");
+  const bool perRow = a.boolean(8, "perRow");
   if (a.error.empty() && hd % 2 != 0) a.fail("hd: expected an even head width");
   if (!a.error.empty()) return a.done();
+  const int64_t rows = perRow ? B * S : S;
   const float* x = a.f32(0, B * S * H * hd, "x");
-  const float* c = a.f32(1, S * hd, "cos");
-  const float* s = a.f32(2, S * hd, "sin");
-  float* y = a.f32(8, B * S * H * hd, "y");
-  if (a.error.empty()) tk::K().rope(x, c, s, B, S, H, hd, inverse, y);
+  const float* c = a.f32(1, rows * hd, "cos");
+  const float* s = a.f32(2, rows * hd, "sin");
+  float* y = a.f32(9, B * S * H * hd, "y");
+  if (a.error.empty()) tk::K().rope(x, c, s, B, S, H, hd, inverse, perRow, y);
   return a.done();
 }
 

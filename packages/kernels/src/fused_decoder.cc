@@ -62,16 +62,17 @@ void rms_norm_grad(const float* dy, const float* x, const float* w, const float*
   for (int64_t j = 0; j < d; ++j) dw[j] = static_cast<float>(aw[j]);
 }
 
-// x [B, S, H, hd], cos and sin [S, hd]: y = x·cos + rotate_half(x)·sin with rotate_half(x) =
+// x [B, S, H, hd], cos and sin [S, hd] (or [B, S, hd] per row with perRow): y = x·cos + rotate_half(x)·sin with rotate_half(x) =
 // cat(-x2, x1) over each head's halves (Multiply, Neg, Concat, Multiply, Add). With `sign` -1 the
 // rotation runs backwards, which is the gradient: dx = dy·cos + rotate_halfᵀ(dy·sin).
 void rope(const float* x, const float* cos, const float* sin, int64_t B, int64_t S, int64_t H, int64_t hd, bool inverse,
-          float* y) {
+          bool perRow, float* y) {
   const int64_t h = hd / 2;
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t s = 0; s < S; ++s) {
-      const float* c = cos + s * hd;
-      const float* sn = sin + s * hd;
+      const int64_t t = ((perRow ? b * S : 0) + s) * hd;
+      const float* c = cos + t;
+      const float* sn = sin + t;
       for (int64_t k = 0; k < H; ++k) {
         const int64_t at = ((b * S + s) * H + k) * hd;
         const float* xr = x + at;

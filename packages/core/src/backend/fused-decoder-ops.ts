@@ -13,7 +13,7 @@ export const FUSED_DECODER = {
   rmsNorm: 'TunelabRmsNorm',
   /** {dy, x, w, rstd} -> [dx, dw] */
   rmsNormGrad: 'TunelabRmsNormGrad',
-  /** {x [B, S, H, hd], cos [1, S, 1, hd], sin [1, S, 1, hd]}, {inverse} -> x·cos + rotate_half(x)·sin (inverse: the gradient) */
+  /** {x [B, S, H, hd], cos and sin [1, S, 1, hd] or per row [B, S, 1, hd]}, {inverse} -> x·cos + rotate_half(x)·sin (inverse: the gradient) */
   rope: 'TunelabRope',
   /** {g, u} -> silu(g)·u */
   swiglu: 'TunelabSwiGlu',
@@ -44,10 +44,12 @@ export function fusedRmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor
   return tf.tidy(() => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w));
 }
 
-/** x·cos + rotate_half(x)·sin, rotate_half(x) = cat(-x2, x1) over each head's halves. x: [B, S, H, hd]; cos, sin: [1, S, 1, hd] */
+/** x·cos + rotate_half(x)·sin, rotate_half(x) = cat(-x2, x1) over each head's halves. x: [B, S, H, hd]; cos, sin: [1, S, 1, hd] or per row [B, S, 1, hd] */
 export function fusedRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
-  const [, S, , hd] = x.shape;
-  const table = (t: tf.Tensor4D) => t.shape[0] === 1 && t.shape[1] === S && t.shape[2] === 1 && t.shape[3] === hd;
+  const [B, S, , hd] = x.shape;
+  const rows = cos.shape[0];
+  const table = (t: tf.Tensor4D) =>
+    (t.shape[0] === 1 || t.shape[0] === B) && t.shape[0] === rows && t.shape[1] === S && t.shape[2] === 1 && t.shape[3] === hd;
   if (hd % 2 === 0 && table(cos) && table(sin) && floats(x, cos, sin) && available(FUSED_DECODER.rope)) {
     return run<RopeAttrs>(FUSED_DECODER.rope, { x, cos, sin }, { inverse: false }) as tf.Tensor4D;
   }

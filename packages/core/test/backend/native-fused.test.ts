@@ -220,6 +220,14 @@ function cases(): Case[] {
       wrt: [0],
       kernels: [FUSED_DECODER.rope],
     });
+    out.push({
+      name: `rope [${B},${S},${H},${hd}] with per-row tables`,
+      inputs: [{ shape: [B!, S!, H!, hd!] }, { shape: [B!, S!, 1, hd!], lo: -1, hi: 1 }, { shape: [B!, S!, 1, hd!], lo: -1, hi: 1 }],
+      fused: (x, c, s) => fusedRope(x as tf.Tensor4D, c as tf.Tensor4D, s as tf.Tensor4D),
+      plain: (x, c, s) => plainRope(x!, c!, s!),
+      wrt: [0],
+      kernels: [FUSED_DECODER.rope],
+    });
   }
   for (const [shape, lo, hi] of [
     [[1], -3, 3],

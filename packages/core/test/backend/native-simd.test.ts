@@ -268,7 +268,8 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
         k.swigluGrad(g, x, y, sdg, sdu);
         outs.push(sdg, sdu);
         if (d % 2 === 0) {
-          for (const inverse of [false, true]) one((o) => k.rope(xr, dy, yy, 1, rows, 1, d, inverse, o), rows * d);
+          for (const inverse of [false, true]) one((o) => k.rope(xr, dy, yy, 1, rows, 1, d, inverse, false, o), rows * d);
+          one((o) => k.rope(xr, dy, yy, rows, 1, 1, d, false, true, o), rows * d);
         }
         one((o) => k.softmax(xr, rows, d, o, false), rows * d);
         one((o) => k.softmax(xr, rows, d, o, true), rows * d);

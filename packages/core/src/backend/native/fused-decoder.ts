@@ -56,12 +56,12 @@ export function fusedDecoderKernels(d: NativeDeps): tf.KernelConfig[] {
       d.k.rmsNormGrad(dy!, x!, w!, rstd!, rows, dim, dx, dw);
       return [output(backend, [...shape], dx), output(backend, [dim], dw)];
     }),
-    // x [B, S, H, hd], cos and sin [1, S, 1, hd]
+    // x [B, S, H, hd], cos and sin [1, S, 1, hd] or per row [B, S, 1, hd]
     kernel<RopeAttrs>(FUSED_DECODER.rope, (backend, inputs, attrs) => {
       const { x, cos, sin } = floats(backend, FUSED_DECODER.rope, inputs);
       const [B, S, H, hd] = inputs.x!.shape as [number, number, number, number];
       const y = backend.alloc(x!.length);
-      d.k.rope(x!, cos!, sin!, B, S, H, hd, attrs.inverse === true, y);
+      d.k.rope(x!, cos!, sin!, B, S, H, hd, attrs.inverse === true, inputs.cos!.shape[0]! !== 1, y);
       return output(backend, [B, S, H, hd], y);
     }),
     kernel(FUSED_DECODER.swiglu, (backend, inputs) => {

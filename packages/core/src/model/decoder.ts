@@ -90,7 +90,7 @@ export function ropeTablesAt(
 
 /**
  * x·cos + rotate_half(x)·sin with rotate_half(x) = cat(-x2, x1) over the halves of each head. x: [B, S, H, hd];
- * cos, sin: [1, S, 1, hd] (one kernel where the backend has it) or per row [B, S, 1, hd] (the tfjs chain).
+ * cos, sin: [1, S, 1, hd] or per row [B, S, 1, hd] (one kernel where the backend has it).
  */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
   return fusedRope(x, cos, sin);

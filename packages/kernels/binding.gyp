@@ -10,7 +10,7 @@
     # bit-exact replays of tfjs op sequences (AdamW, dropout, the fused Transformer kernels): every
     # operation rounds to float exactly as one tfjs kernel does, so no multiply-add may be fused.
     # Linked before the SIMD library: fused.cc calls its exp/softmax (static link order)
-    "exact_sources": ["src/exact.cc", "src/fused.cc"],
+    "exact_sources": ["src/exact.cc", "src/fused.cc", "src/fused_decoder.cc"],
     "avx512_flags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"]
   },
   "targets": [

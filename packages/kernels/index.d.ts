@@ -20,6 +20,16 @@ export interface Kernels {
   attnContext(p: Float32Array, v: Float32Array, out: Float32Array, B: number, H: number, R: number, C: number, dh: number, transP: boolean): void;
   /** LayerNorm over rows of x [rows, d], bit-identical to tf.moments + the tf op chain on this backend; writes y, and each row's mean and 1/sqrt(var + eps) */
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, rows: number, d: number, eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  /** RMSNorm over rows of x [rows, d], bit-identical to the tf op chain (Square, Mean, Add, Rsqrt, Multiply, Multiply) on this backend; writes y and each row's rstd */
+  rmsNorm(x: Float32Array, w: Float32Array, rows: number, d: number, eps: number, y: Float32Array, rstd: Float32Array): void;
+  /** RMSNorm's gradient in closed form (double sums): dx [rows, d], dw [d] */
+  rmsNormGrad(dy: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array, rows: number, d: number, dx: Float32Array, dw: Float32Array): void;
+  /** rotary embedding of x [B, S, H, hd] with cos and sin [S, hd] (perRow: [B, S, hd]); inverse: the backward rotation (the gradient) */
+  rope(x: Float32Array, cos: Float32Array, sin: Float32Array, B: number, S: number, H: number, hd: number, inverse: boolean, perRow: boolean, y: Float32Array): void;
+  /** y = silu(g)·u, bit-identical to the tf chain */
+  swiglu(g: Float32Array, u: Float32Array, y: Float32Array): void;
+  /** swiglu's gradient: dg and du, bit-identical to tfjs's gradient chain */
+  swigluGrad(dy: Float32Array, g: Float32Array, u: Float32Array, dg: Float32Array, du: Float32Array): void;
   /** LayerNorm's gradient in closed form (double sums): dx [rows, d], dgamma [d], dbeta [d] */
   layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, d: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void;
   /** y = x·sigmoid(1.702x), bit-identical to tf.mul(x, tf.sigmoid(tf.mul(x, 1.702))) on this backend */

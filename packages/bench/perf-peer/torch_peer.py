@@ -10,6 +10,9 @@ and prints one JSON object per (model, method, threads) on stdout:
 Progress goes to stderr.
 
 Models (random init, as tunelab perf's):
+  llama - the SmolLM-135M-shaped decoder of tunelab perf's decoder rows (the spec carries its
+         config.json): pre-RMSNorm blocks, rotary q/k, grouped-query causal attention, SwiGLU,
+         tied LM head; the step is next-token cross-entropy over positions 0..S-2.
   zoo  - tunelab's pre-LN encoder (packages/core/src/model/encoder.ts): token + position
          embeddings, dropout; per block h += drop(attn(LN1(h))), h += drop(FFN(LN2(h))) with
          GELU x*sigmoid(1.702x); final LN; head: masked mean pooling + linear. Vocabulary 4096,
@@ -20,8 +23,14 @@ Models (random init, as tunelab perf's):
 Methods: sft (everything trains), lora (rank r, alpha 16, dropout 0.05 on query and value of every
 layer; backbone frozen, head trains), ptuning-v2 (deep: P trainable key and value prefixes per
 layer, dropout 0.1 on them; backbone frozen), freeze (only the last layer's FFN and the head).
-Training step: AdamW (weight decay 0.01, each method's tunelab default rate), gradient clipping at
-norm 1, linear warm-up (10%) and decay, 8 labels, full-length random token rows.
+Training step: AdamW (weight decay 0.01 on matrices, none on vectors as in tunelab; each method's
+tunelab default rate; multi-tensor foreach updates), gradient clipping at norm 1 (multi-tensor),
+linear warm-up (10%) and decay, 8 labels, full-length random token rows. Written as a careful
+PyTorch user would: query/key/value in one linear, GELU through the fused silu kernel, masks and
+rotary tables built once. Each row names the BLAS torch loaded (`blas`): netlib's reference
+libblas (what python3-torch pulls in without libopenblas0-pthread) is ~5x slower at GEMMs, and so
+is OpenBLAS 0.3.21 on a CPU newer than its tables unless OPENBLAS_CORETYPE names its kernels
+(set here from /proc/cpuinfo when unset: Cooperlake, SkylakeX or Haswell).
 
 With --device (cpu or cuda; used by tools/gpu-check/run.sh on the GPU machine) it also runs in
 another precision and with Hugging Face's own implementations, and each row says which:
@@ -45,13 +54,36 @@ import contextlib
 import gc
 import json
 import math
+import os
 import statistics
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def openblas_coretype():
+    """OpenBLAS's kernel family for this CPU, set before torch loads OpenBLAS. Debian's 0.3.21 does
+    not know CPUs newer than its tables (Sapphire Rapids) and falls back to its generic Prescott
+    kernels, ~5x slower at GEMMs than its AVX-512 ones (measured: 33-41 against 180-200 GFLOP/s per
+    core); a careful user sets OPENBLAS_CORETYPE, which an explicit setting overrides."""
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return os.environ["OPENBLAS_CORETYPE"] or "auto"
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return "auto"
+    core = "Cooperlake" if "avx512_bf16" in flags else "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
+    if core is None:
+        return "auto"
+    os.environ["OPENBLAS_CORETYPE"] = core
+    return core
+
+
+CORETYPE = openblas_coretype()
+
+import torch  # noqa: E402 (after OPENBLAS_CORETYPE: OpenBLAS reads it when torch loads it)
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 LABELS = 8
 ZOO_VOCAB = 4096
@@ -60,36 +92,71 @@ RATES = {"sft": 1e-3, "lora": 3e-3, "ptuning-v2": 1e-2, "freeze": 3e-3}
 
 
 def gelu_sigmoid(x):
-    return x * torch.sigmoid(1.702 * x)
+    """x * sigmoid(1.702 x) as silu(1.702 x) / 1.702: one fused kernel each way (silu and its
+    backward) where the plain chain runs three forward and five backward."""
+    return F.silu(x * 1.702) * (1 / 1.702)
+
+
+def rms_norm(x, weight, eps):
+    """LlamaRMSNorm (torch 1.13 has no fused RMSNorm): x * rsqrt(mean(x^2) + eps) * weight."""
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
+
+
+def blas_library():
+    """The BLAS this process loaded (torch's GEMMs on the CPU): netlib's reference libblas is ~5x
+    slower than OpenBLAS, which would make the peer a straw man."""
+    with open("/proc/self/maps") as f:
+        libs = {line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line}
+    for lib in sorted(libs):
+        name = lib.rsplit("/", 1)[-1]
+        if "openblas" in name or "mkl" in name or "blis" in name:
+            return name
+    return next((lib for lib in sorted(libs)), "none")
+
+
+def clip_grad_norm(grads, max_norm):
+    """clip_grad_norm_ as torch 2.x's foreach=True computes it (one multi-tensor norm and scale
+    instead of a Python loop over parameters); torch 1.13's own loops."""
+    if hasattr(torch, "_foreach_norm"):
+        total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+        torch._foreach_mul_(grads, torch.clamp(max_norm / (total + 1e-6), max=1.0).item())
+        return total
+    return torch.nn.utils.clip_grad_norm_(grads, max_norm)
 
 
 class Lora(nn.Module):
-    """W x + (alpha / r) B A drop(x), B = 0 at init."""
+    """The low-rank update alone: (alpha / r) B A drop(x), B = 0 at init (added to the base output)."""
 
-    def __init__(self, base, r, alpha=16.0, p=0.05):
+    def __init__(self, d_in, d_out, r, alpha=16.0, p=0.05):
         super().__init__()
-        self.base = base
-        self.a = nn.Parameter(torch.randn(r, base.in_features) / math.sqrt(base.in_features))
-        self.b = nn.Parameter(torch.zeros(base.out_features, r))
+        self.a = nn.Parameter(torch.randn(r, d_in) / math.sqrt(d_in))
+        self.b = nn.Parameter(torch.zeros(d_out, r))
         self.scale = alpha / r
         self.drop = nn.Dropout(p)
 
     def forward(self, x):
-        return self.base(x) + F.linear(F.linear(self.drop(x), self.a), self.b) * self.scale
+        return F.linear(F.linear(self.drop(x), self.a), self.b * self.scale)
 
 
 class Attention(nn.Module):
+    """Query, key and value in one [d, 3d] linear (nanoGPT's c_attn: one GEMM each way instead
+    of three; the same weights as three d x d linears side by side)."""
+
     def __init__(self, d, heads, p):
         super().__init__()
         self.h = heads
-        self.query, self.key, self.value, self.output = (nn.Linear(d, d) for _ in range(4))
+        self.qkv, self.output = nn.Linear(d, 3 * d), nn.Linear(d, d)
         self.drop = nn.Dropout(p)
+        self.lora_query = self.lora_value = None  # LoRA updates of the query and value slices
         self.prefix = None  # (key [P, d], value [P, d], dropout) for P-tuning v2
 
     def forward(self, x, bias):
         B, S, d = x.shape
         H, dh = self.h, d // self.h
-        q, k, v = self.query(x), self.key(x), self.value(x)
+        q, k, v = self.qkv(x).split(d, -1)
+        if self.lora_query is not None:
+            q = q + self.lora_query(x)
+            v = v + self.lora_value(x)
         if self.prefix is not None:
             pk, pv, pdrop = self.prefix
             P = pk.shape[0]
@@ -156,6 +223,134 @@ class Encoder(nn.Module):
         return self.classifier((h * m).sum(1) / m.sum(1).clamp(min=1))
 
 
+class LlamaBlock(nn.Module):
+    """One Llama decoder layer as transformers computes it: pre-RMSNorm, rotary q/k, grouped-query
+    causal attention (repeat_kv by expand, no SDPA in torch 1.13), SwiGLU MLP; no biases."""
+
+    def __init__(self, c):
+        super().__init__()
+        d, self.H, self.G = c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"]
+        self.hd, self.eps = d // self.H, c["rms_norm_eps"]
+        f = c["intermediate_size"]
+        self.ln1, self.ln2 = nn.Parameter(torch.ones(d)), nn.Parameter(torch.ones(d))
+        self.q_proj = nn.Linear(d, self.H * self.hd, bias=False)
+        self.k_proj = nn.Linear(d, self.G * self.hd, bias=False)
+        self.v_proj = nn.Linear(d, self.G * self.hd, bias=False)
+        self.o_proj = nn.Linear(self.H * self.hd, d, bias=False)
+        self.gate_proj, self.up_proj = nn.Linear(d, f, bias=False), nn.Linear(d, f, bias=False)
+        self.down_proj = nn.Linear(f, d, bias=False)
+        self.lora_q = self.lora_v = None
+        self.prefix = None  # (key [P, G*hd], value [P, G*hd], dropout): PEFT's past key/values
+
+    def attention(self, x, cos, sin, bias):
+        B, S, _ = x.shape
+        H, G, hd = self.H, self.G, self.hd
+        q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
+        if self.lora_q is not None:
+            q = q + self.lora_q(x)
+            v = v + self.lora_v(x)
+        q = q.view(B, S, H, hd).transpose(1, 2)
+        k = k.view(B, S, G, hd).transpose(1, 2)
+        v = v.view(B, S, G, hd).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if self.prefix is not None:
+            pk, pv, pdrop = self.prefix
+            P = pk.shape[0]
+            k = torch.cat([pdrop(pk).view(1, P, G, hd).transpose(1, 2).expand(B, G, P, hd), k], 2)
+            v = torch.cat([pdrop(pv).view(1, P, G, hd).transpose(1, 2).expand(B, G, P, hd), v], 2)
+        K = k.shape[2]
+        k = k[:, :, None].expand(B, G, H // G, K, hd).reshape(B, H, K, hd)
+        v = v[:, :, None].expand(B, G, H // G, K, hd).reshape(B, H, K, hd)
+        probs = torch.softmax(q @ k.transpose(-1, -2) * (1 / math.sqrt(hd)) + bias, -1)
+        return self.o_proj((probs @ v).transpose(1, 2).reshape(B, S, H * hd))
+
+    def forward(self, h, cos, sin, bias):
+        h = h + self.attention(rms_norm(h, self.ln1, self.eps), cos, sin, bias)
+        n = rms_norm(h, self.ln2, self.eps)
+        return h + self.down_proj(F.silu(self.gate_proj(n)) * self.up_proj(n))
+
+
+def rotate_half(x):
+    x1, x2 = x.chunk(2, -1)
+    return torch.cat((-x2, x1), -1)
+
+
+class Llama(nn.Module):
+    """A random Llama (SmolLM-135M's config from the spec) with its tied LM head; forward returns
+    the mean next-token cross-entropy over positions 0..S-2. The rotary tables and the causal
+    mask are built once (buffers), not per step."""
+
+    def __init__(self, m):
+        super().__init__()
+        c = m["config"]
+        d, S, self.eps = c["hidden_size"], m["seq"], c["rms_norm_eps"]
+        self.token = nn.Embedding(c["vocab_size"], d)
+        self.layers = nn.ModuleList(LlamaBlock(c) for _ in range(c["num_hidden_layers"]))
+        self.norm = nn.Parameter(torch.ones(d))
+        for mod in self.modules():
+            if isinstance(mod, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(mod.weight, std=c["initializer_range"])
+        hd = d // c["num_attention_heads"]
+        inv = 1.0 / (c["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+        ang = torch.outer(torch.arange(S, dtype=torch.float64), inv)
+        ang = torch.cat([ang, ang], -1)
+        self.register_buffer("cos", ang.cos().float(), persistent=False)
+        self.register_buffer("sin", ang.sin().float(), persistent=False)
+        self.set_prefix(0)
+
+    def set_prefix(self, P):
+        S = self.cos.shape[0]
+        causal = torch.full((S, S), MASKED).triu(1)
+        self.register_buffer("bias", torch.cat([torch.zeros(S, P), causal], 1), persistent=False)
+
+    def forward(self, ids):
+        h = self.token(ids)
+        for layer in self.layers:
+            h = layer(h, self.cos, self.sin, self.bias)
+        h = rms_norm(h[:, :-1], self.norm, self.eps)
+        logits = F.linear(h, self.token.weight)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+
+
+def apply_llama_method(model, method):
+    """The decoder's trainable sets, as tunelab's: everything; LoRA on q_proj and v_proj (r, alpha
+    16, dropout 0.05); P key/value prefixes per layer in key/value-head space (dropout 0.1);
+    Freeze: the last layer's gate/up/down. No head of its own: the tied LM head trains only in full."""
+    mid, params = method["id"], method.get("params", {})
+    if mid == "sft":
+        return list(model.parameters())
+    for p in model.parameters():
+        p.requires_grad_(False)
+    trainable = []
+    d = model.token.embedding_dim
+    if mid == "lora":
+        r = params.get("rank", 8)
+        for layer in model.layers:
+            layer.lora_q = Lora(d, layer.q_proj.out_features, r)
+            layer.lora_v = Lora(d, layer.v_proj.out_features, r)
+            trainable += [*layer.lora_q.parameters(), *layer.lora_v.parameters()]
+    elif mid == "ptuning-v2":
+        P = params.get("prefixLength", 16)
+        model.set_prefix(P)
+        for layer in model.layers:
+            kv = layer.k_proj.out_features
+            pk, pv = nn.Parameter(torch.randn(P, kv) * 0.02), nn.Parameter(torch.randn(P, kv) * 0.02)
+            layer.register_parameter("prefix_key", pk)
+            layer.register_parameter("prefix_value", pv)
+            layer.prefix = (pk, pv, nn.Dropout(0.1))
+            trainable += [pk, pv]
+    elif mid == "freeze":
+        for layer in model.layers[-params.get("trainableLayers", 1):]:
+            trainable += [layer.gate_proj.weight, layer.up_proj.weight, layer.down_proj.weight]
+    else:
+        raise SystemExit(f"torch_peer: unknown method '{mid}'; allowed: {', '.join(RATES)}")
+    for p in trainable:
+        p.requires_grad_(True)
+    return trainable
+
+
+
 def apply_method(model, method):
     mid, params = method["id"], method.get("params", {})
     if mid == "sft":
@@ -167,9 +362,8 @@ def apply_method(model, method):
     if mid == "lora":
         r = params.get("rank", 8)
         for layer in model.layers:
-            layer.attn.query = Lora(layer.attn.query, r)
-            layer.attn.value = Lora(layer.attn.value, r)
-            trainable += [layer.attn.query.a, layer.attn.query.b, layer.attn.value.a, layer.attn.value.b]
+            layer.attn.lora_query, layer.attn.lora_value = Lora(d, d, r), Lora(d, d, r)
+            trainable += [*layer.attn.lora_query.parameters(), *layer.attn.lora_value.parameters()]
     elif mid == "ptuning-v2":
         P = params.get("prefixLength", 16)
         for layer in model.layers:
@@ -188,16 +382,24 @@ def apply_method(model, method):
     return trainable
 
 
+def adamw(trainable, lr):
+    """AdamW with decay on matrices only (tunelab's rule, nanoGPT's groups), multi-tensor updates."""
+    groups = [{"params": [p for p in trainable if p.dim() >= 2], "weight_decay": 0.01},
+              {"params": [p for p in trainable if p.dim() < 2], "weight_decay": 0.0}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr, foreach=True)
+
+
 def time_steps(m, method, steps):
     torch.manual_seed(1)
-    model = Encoder(m)
-    trainable = apply_method(model, method)
+    decoder = m.get("family") == "llama"
+    model = Llama(m) if decoder else Encoder(m)
+    trainable = (apply_llama_method if decoder else apply_method)(model, method)
     model.train()
     vocab = model.token.num_embeddings
     B, S = m.get("batch", 32), m["seq"]
     batches = [(torch.randint(5, vocab, (B, S)), torch.randint(0, LABELS, (B,))) for _ in range(8)]
     mask = torch.ones(B, S)
-    opt = torch.optim.AdamW(trainable, lr=RATES[method["id"]], weight_decay=0.01)
+    opt = adamw(trainable, RATES[method["id"]])
     warm = max(1, int(0.1 * steps))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
     wall, cpu = [], []
@@ -205,9 +407,9 @@ def time_steps(m, method, steps):
         t0, c0 = time.perf_counter(), time.process_time()
         ids, labels = batches[s % len(batches)]
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(ids, mask), labels)
+        loss = model(ids) if decoder else F.cross_entropy(model(ids, mask), labels)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        clip_grad_norm([p.grad for p in trainable], 1.0)
         opt.step()
         sched.step()
         wall.append((time.perf_counter() - t0) * 1000)
@@ -218,6 +420,12 @@ def time_steps(m, method, steps):
 def main():
     spec = json.load(sys.stdin)
     warmup, steps = spec["warmup"], spec["steps"]
+    blas = blas_library()
+    if "openblas" in blas:
+        blas = f"{blas} ({CORETYPE})"
+    if "openblas" not in blas and "mkl" not in blas and "blis" not in blas:
+        print(f"torch_peer: warning: torch's GEMMs run on {blas} (netlib's reference BLAS?), far slower than OpenBLAS: "
+              "apt-get install libopenblas0-pthread for an honest peer", file=sys.stderr, flush=True)
     for m in spec["models"]:
         for threads in spec["threads"]:
             torch.set_num_threads(threads)
@@ -231,7 +439,7 @@ def main():
                     "model": m["name"], "method": method["label"], "threads": threads,
                     "msPerStep": round(ms, 1), "tokensPerSec": round(1000 * tokens / ms),
                     "cpuMsPerStep": round(statistics.median(cpu[warmup:]), 1), "steps": len(wall) - warmup,
-                    "torch": torch.__version__,
+                    "torch": torch.__version__, "blas": blas,
                 }
                 print(json.dumps(row), flush=True)
                 print(f"perf: torch  {m['name']:<16} {method['label']:<15} {threads} thr {ms:8.1f} ms/step {row['tokensPerSec']:6d} tok/s", file=sys.stderr, flush=True)

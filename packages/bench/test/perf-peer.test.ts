@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decoderName } from '../src/perf/decoder-setup.js';
 import { bestPeer, findTorchPython, runTorchPeer, type PeerRow } from '../src/perf/peer.js';
 import { peerMarkdown } from '../src/perf/peer-report.js';
 import type { PerfRow } from '../src/perf/run.js';
@@ -85,4 +86,32 @@ describe('tunelab perf: the PyTorch peer', () => {
       expect(r.steps).toBe(2);
     }
   });
+});
+
+describe('tunelab perf: the PyTorch peer of the decoder rows', () => {
+  const found = findTorchPython();
+  it.skipIf('tried' in found)(
+    'the script trains a one-layer SmolLM-shaped decoder with every method and names its BLAS (skipped without torch)',
+    () => {
+      if ('tried' in found) return;
+      const shape = { layers: 1, batch: 1, seq: 8 };
+      const rows = runTorchPeer({
+        python: found.python,
+        models: [],
+        decoders: [shape],
+        methods: PERF_METHODS,
+        threads: [1],
+        warmup: 1,
+        steps: 1,
+        slowStepMs: 3000,
+        slowSteps: 1,
+        log: () => {},
+      });
+      expect(rows.map((r) => `${r.model}|${r.method}`)).toEqual(PERF_METHODS.map((x) => `${decoderName(shape)}|${x.label}`));
+      for (const r of rows) {
+        expect(r.msPerStep).toBeGreaterThan(0);
+        expect(r.blas).toMatch(/blas/);
+      }
+    },
+  );
 });

@@ -118,6 +118,79 @@ napi_value Elementwise2(napi_env env, napi_callback_info info) {
   return a.done();
 }
 
+// rmsNorm(x, w, rows, d, eps, y, rstd)
+napi_value RmsNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t rows = a.integer(2, "rows"), d = a.integer(3, "d");
+  const double eps = a.real(4, "eps");
+  if (!a.error.empty()) return a.done();
+  const float* x = a.f32(0, rows * d, "x");
+  const float* w = a.f32(1, d, "w");
+  float* y = a.f32(5, rows * d, "y");
+  float* r = a.f32(6, rows, "rstd");
+  if (a.error.empty()) tk::K().rms_norm(x, w, rows, d, static_cast<float>(eps), y, r);
+  return a.done();
+}
+
+// rmsNormGrad(dy, x, w, rstd, rows, d, dx, dw)
+napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t rows = a.integer(4, "rows"), d = a.integer(5, "d");
+  if (!a.error.empty()) return a.done();
+  const float* dy = a.f32(0, rows * d, "dy");
+  const float* x = a.f32(1, rows * d, "x");
+  const float* w = a.f32(2, d, "w");
+  const float* r = a.f32(3, rows, "rstd");
+  float* dx = a.f32(6, rows * d, "dx");
+  float* dw = a.f32(7, d, "dw");
+  if (a.error.empty()) tk::K().rms_norm_grad(dy, x, w, r, rows, d, dx, dw);
+  return a.done();
+}
+
+// rope(x, cos, sin, B, S, H, hd, inverse, perRow, y): tables [S, hd], or [B, S, hd] with perRow
+napi_value Rope(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int64_t B = a.integer(3, "B"), S = a.integer(4, "S"), H = a.integer(5, "H"), hd = a.integer(6, "hd");
+  const bool inverse = a.boolean(7, "inverse");
+  const bool perRow = a.boolean(8, "perRow");
+  if (a.error.empty() && hd % 2 != 0) a.fail("hd: expected an even head width");
+  if (!a.error.empty()) return a.done();
+  const int64_t rows = perRow ? B * S : S;
+  const float* x = a.f32(0, B * S * H * hd, "x");
+  const float* c = a.f32(1, rows * hd, "cos");
+  const float* s = a.f32(2, rows * hd, "sin");
+  float* y = a.f32(9, B * S * H * hd, "y");
+  if (a.error.empty()) tk::K().rope(x, c, s, B, S, H, hd, inverse, perRow, y);
+  return a.done();
+}
+
+// swiglu(g, u, y), all of g's length
+napi_value SwiGlu(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* g = a.f32(0, 0, "g");
+  size_t n = 0;
+  if (g != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  const float* u = a.f32(1, static_cast<int64_t>(n), "u");
+  float* y = a.f32(2, static_cast<int64_t>(n), "y");
+  if (a.error.empty()) tk::K().swiglu(g, u, y, static_cast<int64_t>(n));
+  return a.done();
+}
+
+// swigluGrad(dy, g, u, dg, du), all of dy's length
+napi_value SwiGluGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const float* dy = a.f32(0, 0, "dy");
+  size_t n = 0;
+  if (dy != nullptr) napi_get_typedarray_info(env, a.argv[0], nullptr, &n, nullptr, nullptr, nullptr);
+  const int64_t m = static_cast<int64_t>(n);
+  const float* g = a.f32(1, m, "g");
+  const float* u = a.f32(2, m, "u");
+  float* dg = a.f32(3, m, "dg");
+  float* du = a.f32(4, m, "du");
+  if (a.error.empty()) tk::K().swiglu_grad(dy, g, u, dg, du, m);
+  return a.done();
+}
+
 // scaledSoftmax(scores, bias, B, R, n, scale, out)
 napi_value ScaledSoftmax(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -397,6 +470,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"attnContext", nullptr, AttnContext, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmsNorm", nullptr, RmsNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmsNormGrad", nullptr, RmsNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rope", nullptr, Rope, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"swiglu", nullptr, SwiGlu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"swigluGrad", nullptr, SwiGluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gelu", nullptr, Elementwise1<&tk::Table::gelu>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluGrad", nullptr, Elementwise2<&tk::Table::gelu_grad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluErf", nullptr, Elementwise1<&tk::Table::gelu_erf>, nullptr, nullptr, nullptr, napi_default, nullptr},

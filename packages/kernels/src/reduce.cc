@@ -28,6 +28,36 @@ void fold(const float* x, int64_t outer, int64_t r, int64_t inner, float* out, I
   }
 }
 
+// Max (or Min) of a contiguous row in 8 lanes, the scalar fold's result exactly: without NaN and
+// with a nonzero result the extreme value is unique, so any order finds it; a NaN (the fold keeps
+// the last one) or a zero result (+0 and -0 compare equal: the fold keeps the first) returns false
+// and the caller runs the scalar fold.
+template <bool kMax>
+bool row_extreme(const float* x, int64_t n, float* out) {
+  const float inf = std::numeric_limits<float>::infinity();
+  v8 mv = splat8(kMax ? -inf : inf);
+  v8 nan = splat8(0.0f);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const v8 v = load8(x + j);
+    mv = kMax ? (v > mv ? v : mv) : (v < mv ? v : mv);
+    nan = v != v ? splat8(1.0f) : nan;
+  }
+  float m = kMax ? -inf : inf;
+  bool seenNan = false;
+  for (int i = 0; i < 8; ++i) {
+    m = kMax ? (mv[i] > m ? mv[i] : m) : (mv[i] < m ? mv[i] : m);
+    seenNan = seenNan || nan[i] != 0.0f;
+  }
+  for (; j < n; ++j) {
+    m = kMax ? (x[j] > m ? x[j] : m) : (x[j] < m ? x[j] : m);
+    seenNan = seenNan || std::isnan(x[j]);
+  }
+  if (seenNan || m == 0.0f) return false;
+  *out = m;
+  return true;
+}
+
 }  // namespace
 
 void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner, float* out) {
@@ -40,6 +70,21 @@ void reduce(ReduceOp op, const float* x, int64_t outer, int64_t r, int64_t inner
     return;
   }
   const float inf = std::numeric_limits<float>::infinity();
+  if (inner == 1 && r >= 16 && (op == kMaxR || op == kMinR)) {
+    // rows: vector lanes, the scalar fold only for a row that has a NaN or a zero extreme
+    for (int64_t o = 0; o < outer; ++o) {
+      const float* xo = x + o * r;
+      const bool done = op == kMaxR ? row_extreme<true>(xo, r, out + o) : row_extreme<false>(xo, r, out + o);
+      if (done) continue;
+      if (op == kMaxR)
+        fold<float>(xo, 1, r, 1, out + o, [inf] { return -inf; }, [](float a, float v) { return v > a || std::isnan(v) ? v : a; },
+                    [](float a) { return a; });
+      else
+        fold<float>(xo, 1, r, 1, out + o, [inf] { return inf; }, [](float a, float v) { return v < a || std::isnan(v) ? v : a; },
+                    [](float a) { return a; });
+    }
+    return;
+  }
   switch (op) {
     case kSum:
       return fold<double>(x, outer, r, inner, out, [] { return 0.0; }, [](double a, float v) { return a + v; },

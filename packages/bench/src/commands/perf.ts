@@ -5,11 +5,14 @@ import { BACKEND_NAMES, selectBackend, UserError, type BackendName } from '@tune
 import type { Argv } from 'yargs';
 import { loadMethods } from '../methods.js';
 import { findWorkspace } from '../paths.js';
-import { formatProfile, profileSteps } from '../perf/profile.js';
+import { formatProfile, profileDecoderSteps, profileSteps } from '../perf/profile.js';
 import { describeMachine, writePerfReport } from '../perf/report.js';
 import { findTorchPython, runTorchPeer, TORCH_INSTALL } from '../perf/peer.js';
 import type { PeerSection } from '../perf/peer-report.js';
-import { runPerf } from '../perf/run.js';
+import { runDecoderPerf } from '../perf/decoder-run.js';
+import { SMOLLM_SHAPE, type DecoderShape } from '../perf/decoder-setup.js';
+import type { GenerationRow } from '../perf/generation.js';
+import { runPerf, type PerfRow } from '../perf/run.js';
 import { PERF_METHODS, PERF_MODELS, type PerfMethod, type PerfModel } from '../perf/setup.js';
 
 /** `a,b` -> ['a', 'b']; undefined stays undefined (the default). */
@@ -69,8 +72,19 @@ export function perfCommand(y: Argv) {
         .option('profile', {
           type: 'boolean',
           default: false,
-          describe: 'also time every kernel of L4 full fine-tuning per backend (profile.md)',
+          describe: 'also time every kernel of L4 full fine-tuning per backend, and of the decoder on native (profile.md)',
         })
+        .option('decoder', {
+          type: 'string',
+          default: 'on',
+          describe:
+            "'on': also time the SmolLM-135M-shaped Llama decoder (native only: every method, generation with and without the KV cache, and the PyTorch peer); 'off': skip it; 'only': the decoder rows alone",
+        })
+        .option('decoder-layers', { type: 'number', describe: `decoder layers (default ${SMOLLM_SHAPE.layers}; --quick 4)` })
+        .option('decoder-batch', { type: 'number', describe: `decoder sequences per step (default ${SMOLLM_SHAPE.batch}; --quick 2)` })
+        .option('decoder-seq', { type: 'number', describe: `decoder tokens per sequence (default ${SMOLLM_SHAPE.seq}; --quick 128)` })
+        .option('gen-prompt', { type: 'number', default: 32, describe: 'generation: prompt tokens' })
+        .option('gen-tokens', { type: 'number', default: 16, describe: 'generation: new tokens per mode (0: no generation rows)' })
         .option('out', { type: 'string', describe: 'output folder (default <workspace>/reports/perf)' }),
     async (a) => {
       const loadStart = loadavg();
@@ -102,13 +116,21 @@ export function perfCommand(y: Argv) {
       const peerThreads = (list(a['peer-threads']) ?? []).map(Number);
       if (peerThreads.length === 0 || !peerThreads.every((t) => Number.isInteger(t) && t >= 1))
         throw new UserError(`--peer-threads: expected a comma list of integers >= 1 (got '${a['peer-threads']}')`);
+      if (!['on', 'off', 'only'].includes(a.decoder)) throw new UserError(`--decoder: unknown '${a.decoder}'; allowed: on, off, only`);
+      const shape = decoderShape(a['decoder-layers'], a['decoder-batch'], a['decoder-seq'], quick);
+      for (const [k, v] of [
+        ['--gen-prompt', a['gen-prompt']],
+        ['--gen-tokens', a['gen-tokens']],
+      ] as const) {
+        if (!(Number.isInteger(v) && v >= (k === '--gen-prompt' ? 1 : 0))) throw new UserError(`${k}: must be a whole number (got ${v})`);
+      }
       const { registry } = await loadMethods();
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const dir = a.out ?? join(findWorkspace() ?? process.cwd(), 'reports', 'perf');
       // the default list leaves out GPU-only shapes for CPU backends; runPerf adds them where a GPU runs
-      const { rows, skipped } = await runPerf({
+      const encoders = await runPerf({
         registry,
-        backends,
+        backends: a.decoder === 'only' ? [] : backends,
         models: a.models === undefined && !quick ? undefined : models,
         methods,
         warmup,
@@ -119,19 +141,30 @@ export function perfCommand(y: Argv) {
         slowSteps: 5,
         log,
       });
+      const rows: PerfRow[] = [...encoders.rows];
+      const skipped = encoders.skipped;
+      let generation: GenerationRow[] = [];
+      const decoders = a.decoder !== 'off' && backends.includes('native') ? [shape] : [];
+      if (decoders.length > 0) {
+        const d = await runDecoderPerf({
+          registry,
+          shape,
+          methods,
+          threads,
+          warmup,
+          steps,
+          ...(a['gen-tokens'] > 0 ? { generation: { prompt: a['gen-prompt'], tokens: a['gen-tokens'] } } : {}),
+          log,
+        });
+        rows.push(...d.rows);
+        generation = d.generation;
+      }
       const peer =
         a.peer === 'torch'
-          ? torchPeer(
-              models.filter((m) => !m.gpuOnly),
-              methods,
-              peerThreads,
-              warmup,
-              steps,
-              log,
-            )
+          ? torchPeer(a.decoder === 'only' ? [] : models.filter((m) => !m.gpuOnly), decoders, methods, peerThreads, warmup, steps, log)
           : undefined;
       const machine = describeMachine(loadStart);
-      const files = await writePerfReport(dir, rows, skipped, machine, [], peer);
+      const files = await writePerfReport(dir, rows, skipped, machine, [], peer, generation);
       log(`perf: wrote ${files.json} and ${files.md}`);
       if (a.profile) {
         // where L4 was measured (the pure-JS cpu reference is too slow for it)
@@ -139,10 +172,11 @@ export function perfCommand(y: Argv) {
         const note = await profileAll(
           registry,
           backends.filter((b) => rows.some((r) => r.backend === b && r.model === l4)),
+          decoders,
           dir,
           log,
         );
-        await writePerfReport(dir, rows, skipped, machine, [note], peer);
+        await writePerfReport(dir, rows, skipped, machine, [note], peer, generation);
       }
     },
   );
@@ -151,6 +185,7 @@ export function perfCommand(y: Argv) {
 /** The PyTorch peer's rows, or one line saying why there are none (perf still reports tunelab's). */
 function torchPeer(
   models: PerfModel[],
+  decoders: DecoderShape[],
   methods: PerfMethod[],
   threads: number[],
   warmup: number,
@@ -166,7 +201,7 @@ function torchPeer(
   log(`perf: PyTorch ${found.torch} peer (${found.python}) on ${threads.join(', ')} thread(s)`);
   try {
     return {
-      rows: runTorchPeer({ python: found.python, models, methods, threads, warmup, steps, slowStepMs: 3000, slowSteps: 5, log }),
+      rows: runTorchPeer({ python: found.python, models, decoders, methods, threads, warmup, steps, slowStepMs: 3000, slowSteps: 5, log }),
       python: found.python,
       torch: found.torch,
     };
@@ -177,10 +212,26 @@ function torchPeer(
   }
 }
 
+/** The decoder's shape from the flags: SmolLM-135M's own, or with --quick 4 layers of 2 x 128. */
+function decoderShape(layers: number | undefined, batch: number | undefined, seq: number | undefined, quick: boolean): DecoderShape {
+  const s = {
+    layers: layers ?? (quick ? 4 : SMOLLM_SHAPE.layers),
+    batch: batch ?? (quick ? 2 : SMOLLM_SHAPE.batch),
+    seq: seq ?? (quick ? 128 : SMOLLM_SHAPE.seq),
+  };
+  for (const [k, v] of Object.entries(s)) {
+    if (!(Number.isInteger(v) && v >= (k === 'seq' ? 2 : 1)))
+      throw new UserError(`--decoder-${k}: must be a whole number >= ${k === 'seq' ? 2 : 1} (got ${v})`);
+  }
+  if (s.seq > 2048) throw new UserError(`--decoder-seq: at most SmolLM's 2048 positions (got ${s.seq})`);
+  return s;
+}
+
 /** Kernel-by-kernel time of L4 full fine-tuning on each backend, into profile.md. */
 async function profileAll(
   registry: Awaited<ReturnType<typeof loadMethods>>['registry'],
   backends: BackendName[],
+  decoders: DecoderShape[],
   dir: string,
   log: (l: string) => void,
 ): Promise<string> {
@@ -189,6 +240,13 @@ async function profileAll(
     await selectBackend(b, { threads: 1 });
     log(`perf: profiling L4 full fine-tuning on ${b}`);
     parts.push(formatProfile(await profileSteps(registry, PERF_MODELS[1]!, PERF_METHODS[0]!, 2, 5)), '');
+  }
+  for (const shape of decoders) {
+    await selectBackend('native', { threads: 1 });
+    for (const method of [PERF_METHODS[0]!, PERF_METHODS[1]!]) {
+      log(`perf: profiling the decoder's ${method.label} on native`);
+      parts.push(formatProfile(await profileDecoderSteps(registry, shape, method, 2, 3)), '');
+    }
   }
   const file = join(dir, 'profile.md');
   await mkdir(dir, { recursive: true });

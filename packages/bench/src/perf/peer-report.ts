@@ -18,7 +18,7 @@ export function peerMarkdown(rows: readonly PerfRow[], peer: PeerSection): strin
   const at = new Map(peer.rows.map((r) => [`${r.model}|${r.method}|${r.threads}`, r]));
   const best = bestPeer(peer.rows);
   out.push(
-    `PyTorch ${peer.torch} (${peer.python}, packages/bench/perf-peer/torch_peer.py): the same encoder, method, shape and training step (AdamW, clipping, dropout, warm-up), random init; OMP/OpenBLAS threads set per run.`,
+    `PyTorch ${peer.torch} (${peer.python}, packages/bench/perf-peer/torch_peer.py; BLAS: ${[...new Set(peer.rows.map((r) => r.blas ?? 'unknown'))].join(', ')}): the same model, method, shape and training step (AdamW, clipping, dropout, warm-up), random init; OMP/OpenBLAS threads set per run.`,
     'Wall tokens/s, median step after warm-up; ratio = tunelab / PyTorch best (above 1: tunelab is faster).',
     '',
     `| model | method | tunelab kernels | tunelab threads | tunelab tokens/s | ${threadsOf.map((t) => `PyTorch ${t} thread${t === 1 ? '' : 's'}`).join(' | ')} | PyTorch best | ratio |`,

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { decoderName, SMOLLM_CONFIG, type DecoderShape } from './decoder-setup.js';
 import { batchOf, type PerfMethod, type PerfModel } from './setup.js';
 
 /** One PyTorch measurement (packages/bench/perf-peer/torch_peer.py): the same model, method and shape as a tunelab row. */
@@ -12,6 +13,8 @@ export interface PeerRow {
   cpuMsPerStep: number;
   steps: number;
   torch: string;
+  /** the BLAS library torch loaded (libopenblasp-r0.3.21.so, or netlib's reference libblas.so.3) */
+  blas?: string;
 }
 
 export const TORCH_SCRIPT = fileURLToPath(new URL('../../perf-peer/torch_peer.py', import.meta.url));
@@ -30,6 +33,8 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): { python:
 export interface PeerOptions {
   python: string;
   models: readonly PerfModel[];
+  /** SmolLM-shaped decoders (family 'llama' in the spec, with SmolLM's config) */
+  decoders?: readonly DecoderShape[];
   methods: readonly PerfMethod[];
   /** thread counts, each in a process of its own (OMP/OpenBLAS read theirs at start) */
   threads: readonly number[];
@@ -45,15 +50,27 @@ export function runTorchPeer(o: PeerOptions): PeerRow[] {
   const rows: PeerRow[] = [];
   for (const threads of o.threads) {
     const spec = {
-      models: o.models.map((m) => ({
-        name: m.name,
-        layers: m.layers,
-        hidden: m.hidden,
-        heads: m.heads,
-        seq: m.seq,
-        batch: batchOf(m),
-        family: m.family ?? 'zoo',
-      })),
+      models: [
+        ...o.models.map((m) => ({
+          name: m.name,
+          layers: m.layers,
+          hidden: m.hidden,
+          heads: m.heads,
+          seq: m.seq,
+          batch: batchOf(m),
+          family: m.family ?? 'zoo',
+        })),
+        ...(o.decoders ?? []).map((d) => ({
+          name: decoderName(d),
+          layers: d.layers,
+          hidden: SMOLLM_CONFIG.hidden_size,
+          heads: SMOLLM_CONFIG.num_attention_heads,
+          seq: d.seq,
+          batch: d.batch,
+          family: 'llama',
+          config: { ...SMOLLM_CONFIG, num_hidden_layers: d.layers },
+        })),
+      ],
       methods: o.methods,
       threads: [threads],
       warmup: o.warmup,

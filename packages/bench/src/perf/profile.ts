@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodRegistry } from '@tunelab/core/internal';
 import { instrumentKernels, type KernelTime } from './kernel-timer.js';
+import { decoderName, timeDecoderSteps, type DecoderShape } from './decoder-setup.js';
 import { median, timeSteps, type PerfMethod, type PerfModel } from './setup.js';
 
 export interface StepProfile {
@@ -26,11 +27,34 @@ export async function profileSteps(
   warmup: number,
   steps: number,
 ): Promise<StepProfile> {
+  return profileWith(model.name, method, warmup, steps, (after) => timeSteps(registry, model, method, warmup + steps, after));
+}
+
+/** The same for the decoder rows' SmolLM-shaped decoder. */
+export async function profileDecoderSteps(
+  registry: MethodRegistry,
+  shape: DecoderShape,
+  method: PerfMethod,
+  warmup: number,
+  steps: number,
+): Promise<StepProfile> {
+  return profileWith(decoderName(shape), method, warmup, steps, (after) =>
+    timeDecoderSteps(registry, shape, method, warmup + steps, after),
+  );
+}
+
+async function profileWith(
+  model: string,
+  method: PerfMethod,
+  warmup: number,
+  steps: number,
+  run: (afterStep: () => void) => Promise<{ ms: number[] }>,
+): Promise<StepProfile> {
   const backend = tf.getBackend();
   const timer = instrumentKernels(backend);
   try {
     let seen = 0;
-    const t = await timeSteps(registry, model, method, warmup + steps, () => {
+    const t = await run(() => {
       seen += 1;
       if (seen === warmup) timer.reset(); // count the timed steps only
     });
@@ -38,7 +62,7 @@ export async function profileSteps(
     const kernels = timer.times().map((k) => ({ kernel: k.kernel, calls: k.calls / steps, ms: k.ms / steps, flops: k.flops / steps }));
     const inKernels = kernels.reduce((s, k) => s + k.ms, 0);
     const mean = timed.reduce((s, x) => s + x, 0) / timed.length;
-    return { backend, model: model.name, method: method.label, msPerStep: median(timed), kernels, outsideMs: mean - inKernels };
+    return { backend, model, method: method.label, msPerStep: median(timed), kernels, outsideMs: mean - inKernels };
   } finally {
     timer.restore();
   }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { peerMarkdown, type PeerSection } from './peer-report.js';
+import { generationMarkdown, type GenerationRow } from './generation.js';
 import type { PerfRow, PerfSkip } from './run.js';
 
 export interface Machine {
@@ -34,7 +35,7 @@ export function perfMarkdown(rows: readonly PerfRow[], skipped: readonly PerfSki
   const wasm = new Map(rows.filter((r) => r.backend === 'wasm').map((r) => [`${r.model}|${r.method}`, r]));
   const full = new Map(rows.filter((r) => r.method === 'full').map((r) => [`${r.model}|${r.backend}|${r.threads}`, r]));
   const out = [
-    '# Training speed: one step, batch 32 (BERT-base: batch 8)',
+    '# Training speed: one step, batch 32 (BERT-base: batch 8; the SmolLM-135M decoder rows name their layers and batch x sequence)',
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}. Load average at start ${m.loadStart.join(' / ')}, at end ${m.loadEnd.join(' / ')} (1/5/15 min).`,
     '',
@@ -69,12 +70,15 @@ export async function writePerfReport(
   m: Machine,
   notes: readonly string[] = [],
   peer?: PeerSection,
+  generation: readonly GenerationRow[] = [],
 ): Promise<{ json: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const json = join(dir, 'perf.json');
   const md = join(dir, 'perf.md');
   await writeFile(json, `${JSON.stringify(rows, null, 2)}\n`);
   if (peer !== undefined && 'rows' in peer) await writeFile(join(dir, 'perf-torch.json'), `${JSON.stringify(peer, null, 2)}\n`);
-  await writeFile(md, perfMarkdown(rows, skipped, m, notes) + (peer === undefined ? '' : peerMarkdown(rows, peer)));
+  if (generation.length > 0) await writeFile(join(dir, 'perf-generation.json'), `${JSON.stringify(generation, null, 2)}\n`);
+  const parts = [perfMarkdown(rows, skipped, m, notes), peer === undefined ? '' : peerMarkdown(rows, peer), generationMarkdown(generation)];
+  await writeFile(md, parts.join(''));
   return { json, md };
 }

@@ -11,6 +11,11 @@ export interface LayerNormAttrs {
   eps: number;
 }
 
+/** {x [B, S, H, hd], cos, sin} -> the rotation (inverse: backwards, the gradient) */
+export interface RopeAttrs {
+  inverse: boolean;
+}
+
 /** {scores [B, H, S, K], bias [B, 1, 1, K]} -> softmax(scores·scale + bias); its gradient takes the same */
 export interface ScaledSoftmaxAttrs {
   scale: number;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedRmsNorm, fusedRope, fusedSwiGlu } from '../backend/fused-decoder-ops.js';
 import type { ForwardOptions } from '../contracts/model.js';
 import { hookContext, MASKED } from './attention.js';
 import { dropout } from './ops.js';
@@ -9,9 +10,9 @@ import { dropout } from './ops.js';
  * cache of incremental decoding. The encoders' `selfAttention` is a separate path and unchanged.
  */
 
-/** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · weight (Llama's `LlamaRMSNorm`). */
+/** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · weight (Llama's `LlamaRMSNorm`; one fused kernel where the backend has it). */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), weight));
+  return fusedRmsNorm(x, weight, eps);
 }
 
 /** SiLU (swish): x·σ(x). */
@@ -87,13 +88,17 @@ export function ropeTablesAt(
   return { cos: tf.tensor4d(cos, [B, S, 1, hd]), sin: tf.tensor4d(sin, [B, S, 1, hd]) };
 }
 
-/** x·cos + rotate_half(x)·sin with rotate_half(x) = cat(-x2, x1) over the halves of each head. x: [B, S, H, hd] */
+/**
+ * x·cos + rotate_half(x)·sin with rotate_half(x) = cat(-x2, x1) over the halves of each head. x: [B, S, H, hd];
+ * cos, sin: [1, S, 1, hd] or per row [B, S, 1, hd] (one kernel where the backend has it).
+ */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [x1, x2] = tf.split(x, 2, 3);
-    const rotated = tf.concat([tf.neg(x2!), x1!], 3);
-    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
-  });
+  return fusedRope(x, cos, sin);
+}
+
+/** The SwiGLU MLP's product silu(gate)·up (fused where the backend has it). */
+export function swiGlu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
+  return fusedSwiGlu(gate, up);
 }
 
 /** One layer's cached keys and values (after RoPE), [B, K, kvHeads, headDim] each. */

@@ -13,6 +13,7 @@ import {
   scaledSoftmax,
   sumOfSquares,
 } from '../../src/backend/fused-ops.js';
+import { FUSED_DECODER, fusedRmsNorm, fusedRope, fusedSwiGlu } from '../../src/backend/fused-decoder-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
 import { loadNativeKernels, registerNativeBackend } from '../../src/backend/native/index.js';
 import { createRng } from '../../src/util/rng.js';
@@ -173,6 +174,74 @@ function cases(): Case[] {
       fused: (p, v) => headContext(p as tf.Tensor4D, v as tf.Tensor2D),
       plain: (p, v) => plainContext(p!, v!),
       kernels: [FUSED.attnScores, FUSED.attnContext],
+    });
+  }
+  // the decoders' RMSNorm, rotary embeddings and SwiGLU (model/decoder.ts wrote these chains)
+  const plainRms = (x: tf.Tensor, w: tf.Tensor, eps: number) =>
+    tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w);
+  // d >= 2: at d = 1 every row normalises to ±w and the gradient is all cancellation (~1e-5 of its
+  // terms), which neither the chain nor the closed form computes to 1e-5
+  for (const shape of [
+    [1, 2],
+    [2, 3],
+    [7, 13],
+    [3, 4, 9],
+    [5, 64],
+    [9, 130],
+    [4, 576],
+  ]) {
+    out.push({
+      name: `rmsNorm [${shape}]`,
+      inputs: [
+        { shape, lo: -3, hi: 5 },
+        { shape: [shape.at(-1)!], lo: 0.5, hi: 1.5 },
+      ],
+      fused: (x, w) => fusedRmsNorm(x!, w!, 1e-5),
+      plain: (x, w) => plainRms(x!, w!, 1e-5),
+      kernels: [FUSED_DECODER.rmsNorm, FUSED_DECODER.rmsNormGrad],
+      gradExact: false,
+    });
+  }
+  const plainRope = (x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor) => {
+    const [x1, x2] = tf.split(x, 2, 3);
+    return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2!), x1!], 3), sin));
+  };
+  for (const [B, S, H, hd] of [
+    [1, 1, 1, 2],
+    [2, 5, 3, 4],
+    [3, 7, 2, 10],
+    [2, 9, 4, 64],
+  ]) {
+    out.push({
+      name: `rope [${B},${S},${H},${hd}]`,
+      inputs: [{ shape: [B!, S!, H!, hd!] }, { shape: [1, S!, 1, hd!], lo: -1, hi: 1 }, { shape: [1, S!, 1, hd!], lo: -1, hi: 1 }],
+      fused: (x, c, s) => fusedRope(x as tf.Tensor4D, c as tf.Tensor4D, s as tf.Tensor4D),
+      plain: (x, c, s) => plainRope(x!, c!, s!),
+      wrt: [0],
+      kernels: [FUSED_DECODER.rope],
+    });
+    out.push({
+      name: `rope [${B},${S},${H},${hd}] with per-row tables`,
+      inputs: [{ shape: [B!, S!, H!, hd!] }, { shape: [B!, S!, 1, hd!], lo: -1, hi: 1 }, { shape: [B!, S!, 1, hd!], lo: -1, hi: 1 }],
+      fused: (x, c, s) => fusedRope(x as tf.Tensor4D, c as tf.Tensor4D, s as tf.Tensor4D),
+      plain: (x, c, s) => plainRope(x!, c!, s!),
+      wrt: [0],
+      kernels: [FUSED_DECODER.rope],
+    });
+  }
+  for (const [shape, lo, hi] of [
+    [[1], -3, 3],
+    [[7, 5], -3, 3],
+    [[3, 67], -6, 6],
+    [[1031], -4, 4],
+    [[4, 9], -60, 60],
+  ] as const) {
+    out.push({
+      name: `swiGlu [${shape}] in [${lo}, ${hi}]`,
+      inputs: [{ shape: [...shape], lo, hi }, { shape: [...shape] }],
+      fused: (g, u) => fusedSwiGlu(g!, u!),
+      plain: (g, u) => tf.mul(tf.mul(g!, tf.sigmoid(g!)), u!),
+      kernels: [FUSED_DECODER.swiglu, FUSED_DECODER.swigluGrad],
     });
   }
   return out;

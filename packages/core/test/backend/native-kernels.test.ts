@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipNativeSuite } from '../../src/backend/require-native.js';
 import { DROPOUT_KERNELS } from '../../src/backend/dropout.js';
+import { FUSED_DECODER } from '../../src/backend/fused-decoder-ops.js';
 import { FUSED } from '../../src/backend/fused-ops.js';
 import { registerFastGradients } from '../../src/backend/gradients.js';
 import { loadNativeKernels, NATIVE_KERNEL_NAMES, registerNativeBackend } from '../../src/backend/native/index.js';
@@ -383,7 +384,9 @@ describe.skipIf(skipNativeSuite(loaded))(`native kernels match the cpu backend${
     const cpu = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k.kernelFunc]));
     const native = tf.getKernelsForBackend('native');
     const own = native.filter((k) => !cpu.has(k.kernelName)).map((k) => k.kernelName);
-    expect(own.sort()).toEqual(['TunelabAdamW', ...Object.values(DROPOUT_KERNELS), ...Object.values(FUSED)].sort());
+    expect(own.sort()).toEqual(
+      ['TunelabAdamW', ...Object.values(DROPOUT_KERNELS), ...Object.values(FUSED), ...Object.values(FUSED_DECODER)].sort(),
+    );
     expect(native.length).toBe(cpu.size + own.length);
     const replaced = native.filter((k) => cpu.has(k.kernelName) && cpu.get(k.kernelName) !== k.kernelFunc).map((k) => k.kernelName);
     expect(replaced.sort()).toEqual([...NATIVE_KERNEL_NAMES].sort());

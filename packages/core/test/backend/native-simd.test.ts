@@ -254,6 +254,23 @@ describe.skipIf(skipNativeSuite(loaded))('native kernels: AVX2 vs AVX-512 builds
           db = new Float32Array(d);
         k.layerNormGrad(dy, xr, gamma, mean, rstd, rows, d, dx, dg, db);
         outs.push(dx, dg, db);
+        const ry = new Float32Array(rows * d),
+          rr = new Float32Array(rows);
+        k.rmsNorm(xr, gamma, rows, d, 1e-5, ry, rr);
+        outs.push(ry, rr);
+        const rdx = new Float32Array(rows * d),
+          rdw = new Float32Array(d);
+        k.rmsNormGrad(dy, xr, gamma, rr, rows, d, rdx, rdw);
+        outs.push(rdx, rdw);
+        one((o) => k.swiglu(x, y, o));
+        const sdg = new Float32Array(n),
+          sdu = new Float32Array(n);
+        k.swigluGrad(g, x, y, sdg, sdu);
+        outs.push(sdg, sdu);
+        if (d % 2 === 0) {
+          for (const inverse of [false, true]) one((o) => k.rope(xr, dy, yy, 1, rows, 1, d, inverse, false, o), rows * d);
+          one((o) => k.rope(xr, dy, yy, rows, 1, 1, d, false, true, o), rows * d);
+        }
         one((o) => k.softmax(xr, rows, d, o, false), rows * d);
         one((o) => k.softmax(xr, rows, d, o, true), rows * d);
         one((o) => k.scaledSoftmax(xr, gamma, 1, rows, d, 0.125, o), rows * d);

@@ -5,6 +5,7 @@ import type { NativeDeps } from './deps.js';
 import { elementwiseKernels } from './elementwise.js';
 import { exactKernels } from './exact.js';
 import { fusedKernels } from './fused.js';
+import { fusedDecoderKernels } from './fused-decoder.js';
 import { gemmKernels } from './gemm.js';
 import { registerNativeGradients } from './gradients.js';
 import { layoutKernels } from './layout.js';
@@ -71,7 +72,8 @@ export async function loadNativeKernels(): Promise<
  * same storage and TypedArrays, plus an array pool) with every cpu kernel copied and the hot ones
  * replaced by the addon's, which work on the backend's arrays in place, plus fused kernels
  * (dropout and dropout + residual add, AdamW, and the Transformer ops of ../fused-ops.ts: dense with bias, LayerNorm,
- * GELU, scaled softmax, per-head attention matmuls, sum of squares) and cheaper Sum/Mean/Tile
+ * GELU, scaled softmax, per-head attention matmuls, sum of squares; and the decoders' RMSNorm, rotary
+ * embedding and SwiGLU of ../fused-decoder-ops.ts) and cheaper Sum/Mean/Tile
  * gradients used only while `native` is active.
  * The `cpu` backend is not touched: it stays the pure-JS reference. Throws with the reason when
  * the addon cannot load. Idempotent.
@@ -103,6 +105,7 @@ export async function registerNativeBackend(): Promise<void> {
     ...layoutKernels(deps),
     ...exactKernels(deps),
     ...fusedKernels(deps),
+    ...fusedDecoderKernels(deps),
   ];
   for (const k of own) {
     native.set(k.kernelName, k);

@@ -9,7 +9,7 @@ import {
   ropeInvFreq,
   ropeTables,
   ropeTablesAt,
-  silu,
+  swiGlu,
   type DecodeStepOptions,
   type KVCache,
   type LayerKV,
@@ -94,7 +94,7 @@ export class LlamaDecoder extends HookedBackbone implements Backbone, CausalLM {
       layers.push(a.kv);
       h = tf.add(h, a.out);
       const n = this.rmsNorm(`layers.${i}.ln2`, h, c.rmsNormEps);
-      const gated = tf.mul(silu(this.linear(`layers.${i}.ffn.gate`, n, o)), this.linear(`layers.${i}.ffn.up`, n, o)) as tf.Tensor2D;
+      const gated = swiGlu(this.linear(`layers.${i}.ffn.gate`, n, o), this.linear(`layers.${i}.ffn.up`, n, o)) as tf.Tensor2D;
       h = tf.add(h, this.linear(`layers.${i}.ffn.down`, gated, o));
     }
     return decodeOutputs(tf.reshape(this.rmsNorm('final.ln', h, c.rmsNormEps), [B, S, d]) as tf.Tensor3D, inp, layers);

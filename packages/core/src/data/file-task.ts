@@ -1,16 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { TaskData } from '../contracts/task.js';
 import { firstJsonObject, generationFormatOf, loadGenerationFile, type GenerationFormat } from './generation-file.js';
 import { loadFileTask } from './loaders.js';
+import { READ_LIMITS, readFileCheckedAsync } from '../util/read-file.js';
 
 /** A JSONL file holds instruction data when its first object has prompt/completion, Alpaca's fields, or a conversation. */
 async function generationFormatIn(spec: string, cwd: string): Promise<GenerationFormat | undefined> {
   let head: string;
   try {
-    head = (await readFile(resolve(cwd, spec), 'utf8')).slice(0, 1 << 20);
+    const bytes = await readFileCheckedAsync(resolve(cwd, spec), { what: 'data file', maxBytes: READ_LIMITS.data });
+    head = Buffer.from(bytes.subarray(0, 1 << 20)).toString('utf8');
   } catch {
-    return undefined; // missing or unreadable: the classification reader says so
+    return undefined; // missing, not a regular file, too large or unreadable: the classification reader says which
   }
   const first = firstJsonObject(head);
   return first ? generationFormatOf(first) : undefined;

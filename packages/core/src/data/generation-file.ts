@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ChatMessage, GenerationExample, TaskData } from '../contracts/task.js';
 import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 import { decodeUtf8 } from './loaders.js';
+import { READ_LIMITS, readFileCheckedAsync } from '../util/read-file.js';
 import { carveSplits, taskHash } from './tasks/splits.js';
 
 /**
@@ -93,12 +93,7 @@ async function readExamples(
   cwd: string,
   format: GenerationFormat,
 ): Promise<{ bytes: Uint8Array; examples: GenerationExample[] }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(resolve(cwd, shown));
-  } catch (e) {
-    throw new UserError(`${shown}: cannot read the file (${(e as Error).message})`);
-  }
+  const bytes: Uint8Array = await readFileCheckedAsync(resolve(cwd, shown), { what: 'data file', maxBytes: READ_LIMITS.data });
   const examples: GenerationExample[] = [];
   decodeUtf8(bytes, shown)
     .split('\n')

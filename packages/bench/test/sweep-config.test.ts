@@ -43,7 +43,11 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
     /methods\[4\]\.method: unknown method 'lorra'; installed: .*lora/,
   ],
   ['an unknown model', (c) => (c.models = ['tiny', 'huge']), /models\[1\]: unknown model 'huge'; known: tiny/],
-  ['an unknown task', (c) => (c.tasks = ['wn-nope']), /tasks\[0\]: unknown task 'wn-nope'; available: arith, wn-reverse-dict, wn-supersense/],
+  [
+    'an unknown task',
+    (c) => (c.tasks = ['wn-nope']),
+    /tasks\[0\]: unknown task 'wn-nope'; available: arith, wn-reverse-dict, wn-supersense/,
+  ],
   [
     'a training setting out of range in the grid',
     (c) => (c.methods[0].grid = { steps: [5, 0] }),

@@ -57,14 +57,16 @@ export const GPT2_COUNTS: ActivationCounts = {
 };
 
 /**
- * Llama (families/llama/decoder.ts): SwiGLU keeps SiLU's input, its sigmoid twice, the gated
- * product's two inputs and the down projection's input (6 x ffnWidth), plus their gradients; RoPE
- * on queries and keys and the GQA repeat add many [B·S, d]-sized tensors.
+ * Llama (families/llama/decoder.ts) on the native backend's fused RMSNorm, rotary-embedding and
+ * SwiGLU kernels: SwiGLU keeps its two inputs and the down projection's input, with gradients
+ * (4 x ffnWidth, fitted); queries, keys, the GQA repeat and the norms keep [B·S, d]-sized tensors.
+ * Refitted when the fused kernels landed (the op chains had kept 72 hidden- and 12 FFN-wide
+ * tensors per layer): the worst of 16 runs (4 methods x 4 batch shapes on llama-tiny) is 10%.
  */
 export const LLAMA_COUNTS: ActivationCounts = {
-  implementation: 'Llama decoder (RMSNorm, RoPE, SwiGLU, GQA; op chains)',
-  hidden: 72,
-  ffn: 12,
+  implementation: 'Llama decoder (fused RMSNorm, RoPE and SwiGLU kernels on native; GQA)',
+  hidden: 56,
+  ffn: 4,
   scores: 10.5,
   outside: 8,
   wrapped: 6,

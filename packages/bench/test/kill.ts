@@ -13,7 +13,10 @@ import { BIN } from './helpers.js';
  * stderr (`at(line)`), and a look at the files every few milliseconds (`at(undefined)`). Resolves
  * when it is gone, with whether the kill landed (it had not exited) and the lines it wrote.
  */
-export function runAndKillAt(args: string[], at: (line: string | undefined) => boolean): Promise<{ killed: boolean; lines: string[] }> {
+export function runAndKillAt(
+  args: string[],
+  at: (line: string | undefined) => boolean,
+): Promise<{ killed: boolean; code: number | null; lines: string[] }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     const lines: string[] = [];
@@ -34,9 +37,10 @@ export function runAndKillAt(args: string[], at: (line: string | undefined) => b
     const look = setInterval(() => {
       if (!killed && at(undefined)) kill();
     }, 5);
-    child.on('close', () => {
+    child.on('close', (code) => {
       clearInterval(look);
-      resolve({ killed, lines });
+      if (partial !== '') lines.push(partial);
+      resolve({ killed, code, lines });
     });
   });
 }
@@ -50,7 +54,7 @@ export async function killAtSeededLine(
   args: string[],
   rng: () => number,
   when?: (line: string) => boolean,
-): Promise<{ killed: boolean; lines: string[] }> {
+): Promise<{ killed: boolean; code: number | null; lines: string[] }> {
   const p = 0.3 + 0.3 * rng();
   let r = await runAndKillAt(args, (line) => line !== undefined && (when ? when(line) : rng() < p));
   for (let retry = 0; !r.killed && retry < 2 && r.lines.length > 1; retry++) {
@@ -59,6 +63,20 @@ export async function killAtSeededLine(
     r = await runAndKillAt(args, (line) => line !== undefined && n++ === j);
   }
   return r;
+}
+
+/**
+ * What a series of seeded kills must show: each run was either killed or finished cleanly (exit 0)
+ * from whatever the runs before it left, and enough kills landed that the harness tested something.
+ * How many land depends on how far a run gets between a line and its kill, which a loaded machine
+ * stretches (the sweep then finishes in fewer runs and the later runs have nothing to do), so the
+ * floor is a floor, not the count an idle machine sees.
+ */
+export function expectKillsLanded(runs: { killed: boolean; code: number | null; lines: string[] }[], floor: number): void {
+  for (const [i, r] of runs.entries())
+    if (!r.killed && r.code !== 0) throw new Error(`run ${i + 1} was not killed and exited ${r.code}:\n${r.lines.slice(-5).join('\n')}`);
+  const kills = runs.filter((r) => r.killed).length;
+  if (kills < floor) throw new Error(`only ${kills} of ${runs.length} runs were killed (at least ${floor}), or the harness tests nothing`);
 }
 
 export const lines = (file: string) =>

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,24 @@ describe('lock', () => {
     expect(JSON.parse(readFileSync(lock.path, 'utf8')).pid).toBe(process.pid);
     lock.release();
     expect(existsSync(lock.path)).toBe(false);
+  });
+
+  it('a run killed while writing its lock leaves no empty lock (text written aside, linked whole); its temp file is cleared', () => {
+    // the crash harness found it: SIGKILL between create and write left an empty .lock, and the next
+    // run refused for 10 s ("another sweep is starting there")
+    const d = dir();
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    const pid = Number(dead.stdout.trim());
+    const tmp = join(d, `.lock.tmp-${hostname()}-${pid}`);
+    writeFileSync(tmp, ''); // what a kill between the temp file's create and its write leaves
+    const other = join(d, `.lock.tmp-elsewhere-${pid}`);
+    writeFileSync(other, ''); // another host's: its pid means nothing here, so it stays
+    const lock = acquireLock(d, null, () => {});
+    expect(existsSync(tmp)).toBe(false);
+    expect(existsSync(other)).toBe(true);
+    expect(JSON.parse(readFileSync(lock.path, 'utf8')).pid).toBe(process.pid);
+    expect(readdirSync(d).sort()).toEqual(['.lock', '.lock.tmp-elsewhere-' + pid]);
+    lock.release();
   });
 
   it('lets shards i/n and j/n share a folder, each with its own lock', () => {

@@ -1,7 +1,7 @@
 import { readFileChecked, UserError } from '@tunelab/core/internal';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { sweepFiles, type Shard } from './shard.js';
 
 interface LockInfo {
@@ -20,7 +20,7 @@ export interface SweepLock {
   release(): void;
 }
 
-/** A lock whose writer died between create and write is empty; give a live writer this long. */
+/** An empty lock (a writer of an earlier version died between create and write): give a live writer this long. */
 const EMPTY_GRACE_MS = 10_000;
 
 function procStart(pid: number): string | undefined {
@@ -90,26 +90,42 @@ function checkOthers(dir: string, own: string, shard: Shard | null): void {
   }
 }
 
-function tryCreate(path: string, info: LockInfo): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx'); // O_CREAT | O_EXCL: exactly one process creates it
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+/** The lock's text is written here first and linked into place whole, so a lock is never empty. */
+const tmpName = (lock: string, pid: number) => `${lock}.tmp-${hostname()}-${pid}`;
+
+/** Temp files of this host's dead processes (killed between write and link) go. */
+function removeStaleTemps(dir: string, lock: string): void {
+  const prefix = `${lock}.tmp-${hostname()}-`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+    }
   }
+}
+
+function tryCreate(path: string, info: LockInfo): boolean {
+  const tmp = join(dirname(path), tmpName(basename(path), process.pid));
   try {
-    writeSync(fd, JSON.stringify(info));
+    writeFileSync(tmp, JSON.stringify(info));
   } catch (e) {
-    // a full disk: leave no empty lock behind (the next run would wait on it)
-    closeSync(fd);
-    fd = -1;
-    unlinkSync(path);
+    // a full disk: leave nothing behind (the next run would wait on it)
+    rmSync(tmp, { force: true });
     throw new UserError(
       `${path}: cannot write the sweep's lock (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); free space on that disk or choose another --out`,
     );
+  }
+  try {
+    linkSync(tmp, path); // fails with EEXIST when it is there: exactly one process creates it, whole
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   } finally {
-    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
   }
   return true;
 }
@@ -122,6 +138,7 @@ export function acquireLock(dir: string, shard: Shard | null, warn: (line: strin
   const name = sweepFiles(shard).lock;
   const path = join(dir, name);
   checkOthers(dir, name, shard);
+  removeStaleTemps(dir, name);
   const start = procStart(process.pid);
   const job = schedulerJob();
   const mine: LockInfo = {

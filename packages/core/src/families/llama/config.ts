@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ModelShape } from '../../contracts/model.js';
 import type { RopeScaling } from '../../model/decoder.js';
 import { slotLayout } from '../../model/modules.js';
+import { ropeDecoderShape, type RopeDecoderConfig } from '../../model/rope-decoder.js';
 import { LLAMA_PREFIXES, llamaSlots } from './names.js';
 import { UserError } from '../../util/errors.js';
 import { formatZodError } from '../../util/zod.js';
@@ -41,34 +42,9 @@ const llamaConfigSchema = z
   })
   .loose();
 
-export interface LlamaConfig {
+export interface LlamaConfig extends RopeDecoderConfig {
   modelType: LlamaModelType;
-  vocabSize: number;
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  intermediate: number;
-  maxPositions: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  ropeScaling?: RopeScaling;
-  /** biases on q_proj, k_proj, v_proj (Qwen2 always; Llama with attention_bias) */
-  qkvBias: boolean;
-  /** a bias on o_proj (Llama with attention_bias) */
-  outputBias: boolean;
-  mlpBias: boolean;
-  attentionDropout: number;
-  tieWordEmbeddings: boolean;
   initializerRange: number;
-  /**
-   * Mistral's sliding attention window (and Qwen2's with `use_sliding_window: true`): a query at
-   * index i sees keys j with i - window < j <= i, in the layers from `windowFrom` on
-   */
-  slidingWindow?: number;
-  /** the first layer with the sliding window: 0 (Mistral), Qwen2's `max_window_layers` */
-  windowFrom?: number;
   raw: Record<string, unknown>;
 }
 
@@ -146,20 +122,5 @@ export function parseLlamaConfig(raw: unknown, source: string): LlamaConfig {
 }
 
 export function llamaShape(c: LlamaConfig): ModelShape {
-  return {
-    vocabSize: c.vocabSize,
-    maxPositions: c.maxPositions,
-    layers: c.layers,
-    hidden: c.hidden,
-    heads: c.heads,
-    kvHeads: c.kvHeads,
-    headDim: c.headDim,
-    ffnWidth: c.intermediate,
-    gated: true,
-    causal: true,
-    norm: 'rmsnorm',
-    normEps: c.rmsNormEps,
-    dropout: 0,
-    ...slotLayout(llamaSlots({ ...c, layers: 1 }), LLAMA_PREFIXES[0]),
-  };
+  return { ...ropeDecoderShape(c), ...slotLayout(llamaSlots({ ...c, layers: 1 }), LLAMA_PREFIXES[0]) };
 }

@@ -46,7 +46,7 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
   [
     'an unknown task',
     (c) => (c.tasks = ['wn-nope']),
-    /tasks\[0\]: unknown task 'wn-nope'; available: arith, wn-reverse-dict, wn-supersense/,
+    /tasks\[0\]: unknown task 'wn-nope'; available: arith, wn-hypernym-gen, wn-reverse-dict, wn-supersense/,
   ],
   [
     'a training setting out of range in the grid',

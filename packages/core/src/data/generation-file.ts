@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ChatMessage, GenerationExample, TaskData } from '../contracts/task.js';
 import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 import { decodeUtf8 } from './loaders.js';
 import { READ_LIMITS, readFileCheckedAsync } from '../util/read-file.js';
-import { carveSplits, taskHash } from './tasks/splits.js';
+import { taskHash } from './tasks/splits.js';
+import { userFileSplits } from './user-file-splits.js';
 
 /**
  * Instruction data in a user's JSONL file, detected from the first row's fields:
@@ -17,8 +17,6 @@ import { carveSplits, taskHash } from './tasks/splits.js';
  *   tokenizer's chat template when the trial runs.
  */
 export type GenerationFormat = 'prompt-completion' | 'alpaca' | 'messages' | 'sharegpt';
-
-const MIN_EXAMPLES_TO_SPLIT = 10;
 
 /** The generation format of a JSONL file's first object, or undefined for a classification file. */
 export function generationFormatOf(first: Record<string, unknown>): GenerationFormat | undefined {
@@ -120,34 +118,20 @@ async function readExamples(
  * from it, seeded by its content (as for classification files).
  */
 export async function loadGenerationFile(spec: string, cwd: string, format: GenerationFormat): Promise<TaskData> {
-  const train = await readExamples(spec, cwd, format);
-  const ext = extname(spec);
-  const isTrain = basename(spec, ext).toLowerCase() === 'train';
-  const sibling = (...names: string[]) =>
-    isTrain ? names.map((n) => join(dirname(spec), n + ext)).find((p) => existsSync(resolve(cwd, p))) : undefined;
-  const devPath = sibling('dev', 'validation');
-  const testPath = sibling('test');
-  const dev = devPath === undefined ? undefined : await readExamples(devPath, cwd, format);
-  const test = testPath === undefined ? undefined : await readExamples(testPath, cwd, format);
-  let splits = { train: train.examples, dev: dev?.examples ?? [], test: test?.examples ?? [] };
-  if (!dev || !test) {
-    if (train.examples.length < MIN_EXAMPLES_TO_SPLIT) {
-      throw new UserError(
-        `${spec}: ${train.examples.length} examples are too few to split off dev/test; give at least ${MIN_EXAMPLES_TO_SPLIT}, or put dev${ext} and test${ext} beside a train${ext}`,
-      );
-    }
-    const carved = carveSplits(splits.train, sha256(train.bytes), { dev: !dev, test: !test });
-    splits = { train: carved.train, dev: dev ? splits.dev : carved.dev, test: test ? splits.test : carved.test };
-  }
-  const files: [string, Uint8Array][] = [[spec, train.bytes]];
-  if (devPath && dev) files.push([devPath, dev.bytes]);
-  if (testPath && test) files.push([testPath, test.bytes]);
+  const { splits, files } = await userFileSplits({
+    spec,
+    cwd,
+    read: (shown) => readExamples(shown, cwd, format),
+    prepare: () => undefined,
+    toExamples: (f) => f.examples,
+    tooFewHint: (ext) => `put dev${ext} and test${ext} beside a train${ext}`,
+  });
   return {
     name: `file:${spec}`,
     kind: 'generation',
     labels: [],
     ...splits,
     hash: taskHash([], splits),
-    source: files.map(([shown, bytes]) => `${shown} (${format}, sha256 ${sha256(bytes).slice(0, 16)})`).join(', '),
+    source: files.map(({ shown, file }) => `${shown} (${format}, sha256 ${sha256(file.bytes).slice(0, 16)})`).join(', '),
   };
 }

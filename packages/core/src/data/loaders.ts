@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Example, TaskData, TaskKind } from '../contracts/task.js';
 import { UserError } from '../util/errors.js';
 import { READ_LIMITS, firstBadByte, readFileCheckedAsync } from '../util/read-file.js';
 import { sha256 } from '../util/hash.js';
 import { canonicalLabel, isNumericLabel } from './labels.js';
-import { carveSplits, taskHash } from './tasks/splits.js';
+import { taskHash } from './tasks/splits.js';
+import { userFileSplits } from './user-file-splits.js';
 
 /**
  * A user's own data: `--task file:data/train.jsonl`. Classification or pair files (JSONL, CSV,
@@ -16,8 +17,6 @@ import { carveSplits, taskHash } from './tasks/splits.js';
 
 type Format = 'jsonl' | 'csv' | 'tsv' | 'conll';
 const FORMATS: Record<string, Format> = { '.jsonl': 'jsonl', '.csv': 'csv', '.tsv': 'tsv', '.conll': 'conll', '.bio': 'conll' };
-/** Fewer examples than this cannot be carved into three non-empty splits that mean anything. */
-const MIN_EXAMPLES_TO_SPLIT = 10;
 
 interface TextRecord {
   line: number;
@@ -44,39 +43,24 @@ export async function loadFileTask(spec: string, cwd: string): Promise<TaskData>
     throw new UserError(`${spec}: unknown file type "${extname(spec)}"; use .jsonl, .csv, .tsv, .conll or .bio`);
   }
   if (!existsSync(resolve(cwd, spec))) throw new UserError(`${spec}: file not found (relative to ${cwd})`);
-  const train = await readDataFile(spec, cwd, format);
-  // Only a file called train.* has siblings; any other file is split on its own.
-  const ext = extname(spec);
-  const isTrain = basename(spec, ext).toLowerCase() === 'train';
-  const sibling = (...names: string[]) =>
-    isTrain ? names.map((n) => join(dirname(spec), n + ext)).find((p) => existsSync(resolve(cwd, p))) : undefined;
-  const devPath = sibling('dev', 'validation');
-  const testPath = sibling('test');
-  const dev = devPath === undefined ? undefined : await readDataFile(devPath, cwd, format);
-  const test = testPath === undefined ? undefined : await readDataFile(testPath, cwd, format);
-
-  const kind: TaskKind = format === 'conll' ? 'tagging' : 'textB' in train.records[0]! ? 'pair' : 'classification';
-  const labels = sortLabels(train.records.flatMap((r) => ('tags' in r ? r.tags : [r.label])));
-  if (labels.length < 2) {
-    throw new UserError(
-      `${train.shown}: every ${kind === 'tagging' ? 'tag' : 'label'} is "${labels[0]}"; a task needs at least two classes (labels compare as in docs/reliability.md)`,
-    );
-  }
-  const toExamples = (f: ParsedFile): Example[] => f.records.map((r) => toExample(r, f.shown, kind, labels));
-
-  let splits = { train: toExamples(train), dev: dev ? toExamples(dev) : [], test: test ? toExamples(test) : [] };
-  if (!dev || !test) {
-    if (train.records.length < MIN_EXAMPLES_TO_SPLIT) {
-      throw new UserError(
-        `${spec}: ${train.records.length} examples are too few to split off dev/test; ` +
-          `give at least ${MIN_EXAMPLES_TO_SPLIT}, or ${isTrain ? '' : `name it train${ext} and `}put dev${ext} and test${ext} next to it`,
-      );
-    }
-    // Seeded by the file's content: the same file always gives the same split.
-    const carved = carveSplits(splits.train, sha256(train.bytes), { dev: !dev, test: !test });
-    splits = { train: carved.train, dev: dev ? splits.dev : carved.dev, test: test ? splits.test : carved.test };
-  }
-  const files = [train, dev, test].filter((f): f is ParsedFile => f !== undefined);
+  const { ctx, splits, files } = await userFileSplits({
+    spec,
+    cwd,
+    read: (shown) => readDataFile(shown, cwd, format),
+    prepare: (train) => {
+      const kind: TaskKind = format === 'conll' ? 'tagging' : 'textB' in train.records[0]! ? 'pair' : 'classification';
+      const labels = sortLabels(train.records.flatMap((r) => ('tags' in r ? r.tags : [r.label])));
+      if (labels.length < 2) {
+        throw new UserError(
+          `${train.shown}: every ${kind === 'tagging' ? 'tag' : 'label'} is "${labels[0]}"; a task needs at least two classes (labels compare as in docs/reliability.md)`,
+        );
+      }
+      return { kind, labels };
+    },
+    toExamples: (f, { kind, labels }): Example[] => f.records.map((r) => toExample(r, f.shown, kind, labels)),
+    tooFewHint: (ext, isTrain) => `${isTrain ? '' : `name it train${ext} and `}put dev${ext} and test${ext} next to it`,
+  });
+  const { kind, labels } = ctx;
   return {
     name: `file:${spec}`,
     kind,
@@ -84,7 +68,7 @@ export async function loadFileTask(spec: string, cwd: string): Promise<TaskData>
     ...(kind === 'tagging' && labels.includes('O') ? { outsideLabel: 'O' } : {}),
     ...splits,
     hash: taskHash(labels, splits),
-    source: files.map((f) => `${f.shown} (sha256 ${sha256(f.bytes).slice(0, 16)})`).join(', '),
+    source: files.map(({ file: f }) => `${f.shown} (sha256 ${sha256(f.bytes).slice(0, 16)})`).join(', '),
   };
 }
 

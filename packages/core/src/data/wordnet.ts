@@ -72,6 +72,11 @@ export interface Synset {
   definition: string;
   /** the quoted example sentences of the gloss, without quotes */
   examples: string[];
+  /**
+   * offsets of the synset's hypernyms (pointer `@`, same `pos`), in file order; instance
+   * hypernyms (`@i`) and every other pointer are not kept
+   */
+  hypernyms: number[];
 }
 
 export interface WordNet {
@@ -153,8 +158,55 @@ export function parseSynsetLine(line: string, pos: WordNetPos, where: string): S
     // Adjective syntactic markers: (a) prenominal, (p) predicate, (ip) immediately postnominal.
     words.push(raw.replace(/\((?:a|p|ip)\)$/, '').replace(/_/g, ' '));
   }
+  const hypernyms: number[] = [];
+  const pAt = 4 + 2 * wCnt;
+  const pCnt = Number(head[pAt]);
+  if (!/^\d{3}$/.test(head[pAt] ?? '')) throw bad(where, 'p_cnt', '3 digits');
+  for (let p = 0; p < pCnt; p++) {
+    // Each pointer is `symbol offset pos source/target`; only `@` (hypernym) is kept.
+    if (head[pAt + 1 + 4 * p] !== '@') continue;
+    const target = head[pAt + 2 + 4 * p] ?? '';
+    if (!/^\d{8}$/.test(target)) throw bad(where, `pointer ${p + 1} offset`, '8 digits');
+    hypernyms.push(Number(target));
+  }
   const { definition, examples } = splitGloss(gloss);
-  return { offset, pos, lexFilenum, lexFileName: LEX_FILE_NAMES[lexFilenum]!, words, definition, examples };
+  return { offset, pos, lexFilenum, lexFileName: LEX_FILE_NAMES[lexFilenum]!, words, definition, examples, hypernyms };
+}
+
+/** The synsets of one part of speech by offset (offsets are unique within a `pos`). */
+export function synsetsByOffset(wn: WordNet, pos: WordNetPos): Map<number, Synset> {
+  const map = new Map<number, Synset>();
+  for (const s of wn.synsets) if (s.pos === pos) map.set(s.offset, s);
+  return map;
+}
+
+/**
+ * The senses of each lemma from `index.<pos>` (wndb(5WN): `lemma pos synset_cnt p_cnt [ptr...]
+ * sense_cnt tagsense_cnt offset...`): lower-cased lemma, underscores turned to spaces -> its
+ * synset offsets in WordNet's sense order (the most frequent sense first), in file order.
+ */
+export function loadSenseIndex(dictDir: string, pos: WordNetPos): Map<string, number[]> {
+  const file = join(dictDir, `index.${pos}`);
+  let text: string;
+  try {
+    text = readFileChecked(file, { what: 'WordNet index file', maxBytes: READ_LIMITS.data }).toString('latin1');
+  } catch (e) {
+    throw new UserError(`${file}: cannot read the WordNet index file (${(e as Error).message})`);
+  }
+  const senses = new Map<string, number[]>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length === 0 || line.startsWith('  ')) continue;
+    const f = line.trimEnd().split(' ');
+    const count = Number(f[2]);
+    if (!/^\d+$/.test(f[2] ?? '') || count < 1 || f.length < 4 + count)
+      throw bad(`${file}:${i + 1}`, 'synset_cnt', 'a count of the offsets that end the line');
+    const offsets = f.slice(f.length - count).map(Number);
+    if (offsets.some((o) => !Number.isInteger(o))) throw bad(`${file}:${i + 1}`, 'synset_offset', '8 digits');
+    senses.set(f[0]!.replace(/_/g, ' '), offsets);
+  }
+  return senses;
 }
 
 /**

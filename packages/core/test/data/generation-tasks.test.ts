@@ -86,6 +86,12 @@ describe('instruction files (file:*.jsonl)', () => {
     await expect(loadUserFileTask('chat.jsonl', dir)).rejects.toThrow(
       new UserError('chat.jsonl:1: the conversation has no assistant turn to train on'),
     );
+    write('few.jsonl', [{ prompt: 'a', completion: 'b' }]);
+    await expect(loadUserFileTask('few.jsonl', dir)).rejects.toThrow(
+      new UserError(
+        'few.jsonl: 1 examples are too few to split off dev/test; give at least 10, or put dev.jsonl and test.jsonl beside a train.jsonl',
+      ),
+    );
     write('gpt.jsonl', [{ conversations: [{ from: 'robot', value: 'x' }] }]);
     await expect(loadUserFileTask('gpt.jsonl', dir)).rejects.toThrow("gpt.jsonl:1: conversations[0].from 'robot' is not a ShareGPT role");
   });

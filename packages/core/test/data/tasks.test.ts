@@ -135,13 +135,14 @@ describe('builtinTasks', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'tunelab-tasks-'));
   afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('lists the three WordNet tasks and the two generation tasks', () => {
+  it('lists the three WordNet tasks and the three generation tasks', () => {
     expect(builtinTasks().map((p) => [p.name, p.kind])).toEqual([
       ['wn-supersense', 'classification'],
       ['wn-wic', 'pair'],
       ['wn-truecase', 'tagging'],
       ['arith', 'generation'],
       ['wn-reverse-dict', 'generation'],
+      ['wn-hypernym-gen', 'generation'],
     ]);
   });
 

@@ -66,7 +66,20 @@ describe('parseSynsetLine', () => {
       words: ['outback', 'out back'],
       definition: 'inland and far from cities',
       examples: ['the outback regions', 'he lives out back'],
+      hypernyms: [],
     });
+  });
+
+  it('keeps the `@` hypernym pointers only (not `@i`, `~` or others)', () => {
+    const s = parseSynsetLine(
+      '02086723 05 n 02 dog 0 domestic_dog 0 004 @ 02085998 n 0000 @i 01320032 n 0000 @ 01320032 n 0000 ~ 01325095 n 0000 | a dog',
+      'noun',
+      'data.noun:1',
+    );
+    expect(s.hypernyms).toEqual([2085998, 1320032]);
+    expect(() => parseSynsetLine('02086723 05 n 01 dog 0 0x4 | a dog', 'noun', 'data.noun:2')).toThrow(
+      'data.noun:2: field "p_cnt" is malformed; expected 3 digits',
+    );
   });
 
   it('treats `: "` like `; "` but keeps quotes that belong to the definition', () => {

@@ -1,14 +1,15 @@
 /**
- * Fuzz: the `file:` loaders (JSONL, CSV, TSV, CoNLL). A valid file with one row's field perturbed
- * (or a row, a header cell, a byte changed), plus raw bytes: a UserError naming the file, or a
- * task; nothing written next to the data.
+ * Fuzz: the `file:` loaders through their dispatcher, loadUserFileTask (JSONL, CSV, TSV, CoNLL,
+ * and instruction data: Alpaca, prompt/completion, chat messages). A valid file with one row's
+ * field perturbed (or a row, a header cell, a byte changed), plus raw bytes: a UserError naming
+ * the file, or a task; nothing written next to the data.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadFileTask } from '../../src/data/loaders.js';
+import { loadUserFileTask } from '../../src/data/file-task.js';
 import { FUZZ_SEED, fuzz, hostileBytes, hostileJson } from './harness.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'tunelab-fuzz-loaders-'));
@@ -32,12 +33,53 @@ const perturbedRows = fc
     else copy[row]![key] = to;
     return copy;
   });
+/** instruction data, one row per format; a perturbation is a path into the row */
+const generationRows: Record<string, { row: (i: number) => Record<string, unknown>; paths: (string | number)[][] }> = {
+  alpaca: {
+    row: (i) => ({ instruction: `Add ${i} and 1.`, input: i % 2 ? `x${i}` : '', output: `${i + 1}` }),
+    paths: [['instruction'], ['input'], ['output'], ['extra']],
+  },
+  completion: {
+    row: (i) => ({ prompt: `Q${i}:`, completion: ` A${i}` }),
+    paths: [['prompt'], ['completion'], ['extra']],
+  },
+  messages: {
+    row: (i) => ({
+      messages: [
+        { role: 'user', content: `Say ${i}.` },
+        { role: 'assistant', content: `${i}` },
+      ],
+    }),
+    paths: [['messages'], ['messages', 0], ['messages', 0, 'role'], ['messages', 1, 'role'], ['messages', 1, 'content'], ['messages', 2]],
+  },
+};
+const perturbedGeneration = fc.constantFrom(...Object.keys(generationRows)).chain((format) => {
+  const { row: make, paths } = generationRows[format]!;
+  return fc
+    .record({ row: fc.nat(rows.length - 1), path: fc.constantFrom(...paths), to: textCell, drop: fc.boolean() })
+    .map(({ row, path, to, drop }) => {
+      const copy = rows.map((_, i) => make(i));
+      let at = copy[row] as Record<string | number, unknown>;
+      for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+      const last = path[path.length - 1]!;
+      if (drop && Array.isArray(at)) at.splice(Number(last), 1);
+      else if (drop) delete at[last];
+      else at[last] = to;
+      return copy;
+    });
+});
 const header = fc.array(fc.constantFrom('text', 'text_b', 'label', 'x', ''), { minLength: 1, maxLength: 4 });
 
 const cases = fc.oneof(
   perturbedRows.map((rs) => ({ ext: '.jsonl', bytes: Buffer.from(jsonl(rs)) })),
   fc.tuple(perturbedRows, header).map(([rs, h]) => ({ ext: '.csv', bytes: Buffer.from(delimited(rs, ',', h)) })),
   perturbedRows.map((rs) => ({ ext: '.tsv', bytes: Buffer.from(delimited(rs, '\t')) })),
+  perturbedGeneration.map((rs) => ({ ext: '.jsonl', bytes: Buffer.from(jsonl(rs)) })),
+  fc
+    .constantFrom(...Object.values(generationRows))
+    .chain(({ row }) =>
+      hostileBytes(Buffer.from(jsonl(rows.map((_, i) => row(i)))), 128).map((b) => ({ ext: '.jsonl', bytes: Buffer.from(b) })),
+    ),
   fc.constantFrom('.jsonl', '.csv', '.tsv', '.conll').chain((ext) =>
     hostileBytes(
       Buffer.from(ext === '.jsonl' ? jsonl(rows) : ext === '.conll' ? conll(12) : delimited(rows, ext === '.csv' ? ',' : '\t')),
@@ -51,7 +93,9 @@ const cases = fc.oneof(
 
 describe(`fuzz: the file: loaders (seed ${FUZZ_SEED})`, () => {
   it('load or refuse with one line naming the file', async () => {
-    const r = await fuzz(cases, ({ ext }) => loadFileTask(`data/train${ext}`, cwd), {
+    const kinds = new Set<string>();
+    const load = async ({ ext }: { ext: string }) => kinds.add((await loadUserFileTask(`data/train${ext}`, cwd)).kind);
+    const r = await fuzz(cases, load, {
       runs: 400,
       prefix: /^(data file )?(.*\/)?data\/train\.(jsonl|csv|tsv|conll)\b/,
       setup: ({ ext, bytes }) => {
@@ -63,5 +107,6 @@ describe(`fuzz: the file: loaders (seed ${FUZZ_SEED})`, () => {
     });
     expect(r.ok).toBeGreaterThan(0);
     expect(r.refused).toBeGreaterThan(0);
+    expect([...kinds].sort()).toEqual(['classification', 'generation', 'pair', 'tagging']);
   });
 });

@@ -11,12 +11,13 @@ import { buildTruecaseTask, TRUECASE_TASK } from './truecase.js';
 import { buildWicTask, WIC_TASK } from './wic.js';
 import { ARITH_TASK, buildArithTask } from './arith.js';
 import { buildReverseDictTask, REVERSE_DICT_TASK } from './reverse-dict.js';
+import { buildHypernymTask, HYPERNYM_TASK } from './hypernym.js';
 
 /** Bump when a builder changes its output, so old cache files are not reused. */
 export const TASK_BUILD_VERSION = 1;
 
 /**
- * The built-in tasks: three WordNet classification/tagging tasks and two generation tasks. The providers of one call share one parsed WordNet (parsed on the
+ * The built-in tasks: three WordNet classification/tagging tasks and three generation tasks. The providers of one call share one parsed WordNet (parsed on the
  * first load that needs it), and each built task is cached as JSON in `ctx.cacheDir`.
  */
 export function builtinTasks(): TaskProvider[] {
@@ -52,6 +53,12 @@ export function builtinTasks(): TaskProvider[] {
       'generation',
       'WordNet definition -> its headword, split by headword (exact match, any lemma of the synset; decoders only; a hard task)',
       () => buildReverseDictTask(wordnet()),
+    ),
+    provider(
+      HYPERNYM_TASK,
+      'generation',
+      '"A dog is a kind of" -> a WordNet hypernym of the noun\'s first sense, split by synset (exact match, any lemma of any hypernym; decoders only)',
+      () => buildHypernymTask(wordnet()),
     ),
   ];
 }

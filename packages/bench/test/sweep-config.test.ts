@@ -7,7 +7,7 @@ import { parseSweepConfig, type SweepConfig } from '../src/sweep/config.js';
 import { expandGrid, recipeParams } from '../src/sweep/expand.js';
 import { runSweep } from '../src/sweep/run.js';
 import { inShard, parseShard } from '../src/sweep/shard.js';
-import { loadZoo, type Zoo } from '@tunelab/core/internal';
+import { loadZoo, type Zoo, type ZooEncoderModel } from '@tunelab/core/internal';
 import { tinyWorkspace, tunelab } from './helpers.js';
 
 const ws = tinyWorkspace();
@@ -189,13 +189,15 @@ describe('sweep config errors: the path, nothing written', () => {
 describe('grid expansion', () => {
   let zoo: Zoo;
   let registry: Awaited<ReturnType<typeof loadMethods>>['registry'];
+  const tinyEncoder = () => zoo.models.tiny as ZooEncoderModel;
   const threeSizes = (): Zoo => ({
     ...zoo,
     models: {
+      // (tiny is an encoder recipe)
       // written largest first: the order must come from the parameter counts, not the file
-      big: { ...zoo.models.tiny!, encoder: { ...zoo.models.tiny!.encoder, layers: 2, hidden: 32 } },
+      big: { ...tinyEncoder(), encoder: { ...tinyEncoder().encoder, layers: 2, hidden: 32 } },
       tiny: zoo.models.tiny!,
-      mid: { ...zoo.models.tiny!, encoder: { ...zoo.models.tiny!.encoder, layers: 2 } },
+      mid: { ...tinyEncoder(), encoder: { ...tinyEncoder().encoder, layers: 2 } },
     },
   });
   const config = (over: Partial<SweepConfig> = {}): SweepConfig =>

@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
-import { ensurePretrained, zooModel } from '@tunelab/core/internal';
+import { ensureZooCheckpoint, zooModel } from '@tunelab/core/internal';
 import { progress } from '../progress.js';
 import { commonOptions, makeEnv, type CommonArgs } from './common.js';
 
 export function pretrainCommand(y: Argv) {
   return y.command(
     'pretrain',
-    'pretrain zoo models with masked-LM on WordNet (skips those already built from the same recipe)',
+    'pretrain zoo models on WordNet: encoders by masked-LM, decoders by next-token prediction (skips those already built from the same recipe)',
     (b) =>
       commonOptions(b)
         .option('size', { type: 'string', array: true, demandOption: true, describe: "zoo size(s), or 'all'" })
@@ -16,7 +16,7 @@ export function pretrainCommand(y: Argv) {
       const sizes = a.size.includes('all') ? Object.keys(env.zoo.models) : a.size;
       for (const s of sizes) zooModel(env.zoo, s); // every name checked before any work
       for (const name of sizes) {
-        const p = await ensurePretrained({
+        const p = await ensureZooCheckpoint({
           zoo: env.zoo,
           name,
           cache: env.cache,
@@ -26,7 +26,7 @@ export function pretrainCommand(y: Argv) {
           progress,
         });
         process.stdout.write(
-          `${JSON.stringify({ model: name, dir: p.dir, sha256: p.config.sha256, mlmFinalLoss: p.config.mlm.finalLoss, mlmWallMs: p.config.mlm.wallMs })}\n`,
+          `${JSON.stringify({ model: name, dir: p.dir, sha256: p.sha256, objective: p.objective, ...(p.objective === 'masked-lm' ? { mlmFinalLoss: p.finalLoss, mlmWallMs: p.wallMs } : { clmFinalLoss: p.finalLoss, clmWallMs: p.wallMs }) })}\n`,
         );
       }
     },

@@ -1,7 +1,6 @@
 import {
   TRAINING_KEYS,
   canonicalJson,
-  encoderParamCount,
   formatPath,
   isStackedMethod,
   stackIds,
@@ -12,7 +11,7 @@ import {
   type ModelBlueprint,
   type Zoo,
   builtinTasks,
-  zooBlueprint,
+  zooRecipeBlueprint,
   HF_DATASET_PREFIX,
   isUserError,
   parseHubDatasetSpec,
@@ -61,8 +60,7 @@ export const comboLabel = (method: string, values: Record<string, unknown>) =>
 
 /** Parameter count of a zoo size, from its recipe alone (no checkpoint needed). */
 export function recipeParams(zoo: Zoo, model: string): number {
-  const r = zoo.models[model]!;
-  return encoderParamCount({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 });
+  return zooRecipeBlueprint(zoo, model).params;
 }
 
 /** What the grid needs of each model: its shape, default sequence length and size (from any source). */
@@ -74,12 +72,7 @@ export interface ModelShapes {
 
 /** The zoo's recipes as shapes (no checkpoint needed). */
 export function zooShapes(zoo: Zoo): ModelShapes {
-  const shapes = new Map(
-    Object.entries(zoo.models).map(
-      ([name, r]) =>
-        [name, zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength)] as const,
-    ),
-  );
+  const shapes = new Map(Object.keys(zoo.models).map((name) => [name, zooRecipeBlueprint(zoo, name)] as const));
   return { shapes, known: [...shapes.keys()] };
 }
 

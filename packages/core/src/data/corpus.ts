@@ -32,7 +32,8 @@ function isTagged(e: Example): e is Example & { words: string[] } {
 /** The WordNet texts inside an example: a wn-wic text is `lemma : sentence`. */
 function textsOf(e: Example): string[] {
   if (isTagged(e)) return [e.words.join(' ')];
-  if ('prompt' in e) return [e.prompt, e.response];
+  // a prompt's lines, each also without a leading field name ("Definition: <a WordNet gloss>")
+  if ('prompt' in e) return [e.prompt, e.response, ...e.prompt.split('\n').flatMap((l) => [l, l.replace(/^[A-Z][A-Za-z ]{0,30}:\s*/, '')])];
   const out = [e.text];
   if (e.textB !== undefined) out.push(e.textB);
   const sep = e.text.indexOf(' : ');

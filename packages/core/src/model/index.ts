@@ -28,5 +28,6 @@ export {
   type DecodeStepOptions,
 } from './decoder.js';
 export { decodeInputs, decodeOutputs, lmLogits, type DecodeInputs } from './decode-step.js';
+export { RopeDecoder, initRopeDecoderParams, ropeDecoderParamShapes, ropeDecoderShape, type RopeDecoderConfig } from './rope-decoder.js';
 export { generate, generateAsync, greedy, greedyNoCache, isCausalLM, type CausalLM, type GenerateOptions } from './generate.js';
 export { argmax, chooseNext, type SamplingOptions } from './sampling.js';

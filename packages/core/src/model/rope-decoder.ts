@@ -18,6 +18,7 @@ import {
 import type { CausalLM } from './generate.js';
 import { HookedBackbone } from './hooked.js';
 import { standardLinears } from './linears.js';
+import { normalInit } from './ops.js';
 import { disposeParams } from './params.js';
 import type { Rng } from '../util/rng.js';
 
@@ -79,6 +80,19 @@ export function ropeDecoderParamShapes(
   out.push(['final.ln.gamma', [d]]);
   if (!c.tieWordEmbeddings) out.push(['lm_head.weight', [c.vocabSize, d]]);
   return out;
+}
+
+/** Random weights of this shape in the order above: N(0, std) weights, zero biases, unit norm gains. */
+export function initRopeDecoderParams(c: Parameters<typeof ropeDecoderParamShapes>[0], std: number, rng: Rng): ParamMap {
+  const params: ParamMap = new Map();
+  for (const [name, shape] of ropeDecoderParamShapes(c)) {
+    const gain = name.endsWith('.gamma');
+    const zero = name.endsWith('.bias');
+    const v = tf.tidy(() => (gain ? tf.ones(shape) : zero ? tf.zeros(shape) : normalInit(shape, std, rng)));
+    params.set(name, tf.variable(v, true));
+    v.dispose();
+  }
+  return params;
 }
 
 /** The model shape of a rotary decoder (a family adds where its checkpoint keeps the modules). */

@@ -12,39 +12,46 @@ import { canonicalJson } from '../../util/hash.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ZooModel } from './recipes.js';
+import type { ZooEncoderModel, ZooModel } from './recipes.js';
 
 export const MODEL_WEIGHTS = 'model.safetensors';
 export const MODEL_CONFIG = 'config.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
 
-/** `config.json` of a pretrained checkpoint; written last, so its presence marks a whole checkpoint. */
-export interface CheckpointConfig {
+/** What every zoo checkpoint's `config.json` says; written last, so its presence marks a whole checkpoint. */
+export interface CheckpointBase {
   format: 'tunelab-checkpoint';
   formatVersion: 1;
   name: string;
-  encoder: EncoderConfig;
   sequenceLength: number;
-  /** the zoo recipe it was built from; a changed recipe means a new checkpoint */
-  recipe: ZooModel;
   /** version of the pretraining code that built it (PRETRAIN_CODE_VERSION) */
   codeVersion?: number;
   tokenizerVocabSize: number;
   /** SHA-256 of model.safetensors */
   sha256: string;
-  mlm: { steps: number; finalLoss: number; wallMs: number };
   corpus: { texts: number; heldOut: number };
   backend: BackendInfo;
   createdAt: string;
 }
 
-export interface Pretrained {
+/** An encoder's config.json (masked-LM). */
+export interface CheckpointConfig extends CheckpointBase {
+  encoder: EncoderConfig;
+  /** the zoo recipe it was built from; a changed recipe means a new checkpoint */
+  recipe: ZooEncoderModel;
+  mlm: { steps: number; finalLoss: number; wallMs: number };
+}
+
+/** A checkpoint folder read and checked whole: its config, tokenizer and weights. */
+export interface PretrainedFiles<C extends CheckpointBase> {
   dir: string;
-  config: CheckpointConfig;
+  config: C;
   tokenizer: Tokenizer;
   /** weights read once; every trial gets fresh variables from them */
   tensors: Map<string, RawTensor>;
 }
+
+export type Pretrained = PretrainedFiles<CheckpointConfig>;
 
 export function checkpointDir(cache: string, name: string): string {
   return join(cache, 'models', name);
@@ -57,49 +64,71 @@ export function sameRecipe(a: ZooModel, b: ZooModel): boolean {
 
 /**
  * Read a checkpoint folder and check it whole: config, tokenizer, and the weights' SHA-256 against
- * the one recorded. Returns undefined when there is none (the caller may pretrain).
+ * the one recorded; `check` then holds the config to its architecture (names and shapes).
+ * Undefined when there is none (the caller may pretrain).
  */
-export async function readCheckpoint(dir: string, name: string): Promise<Pretrained | undefined> {
+export async function readCheckpointFiles<C extends CheckpointBase>(
+  dir: string,
+  name: string,
+  arch: (config: CheckpointBase) => { config: C; vocabSize: number; shapes: [string, number[]][] } | string,
+): Promise<PretrainedFiles<C> | undefined> {
   const cfgPath = join(dir, MODEL_CONFIG);
   if (!existsSync(cfgPath)) return undefined;
   const redo = `; rebuild it with: tunelab pretrain --size ${name} --force`;
-  const config = (await readJsonFile(cfgPath, `checkpoint config of '${name}'`)) as CheckpointConfig;
-  if (config?.format !== 'tunelab-checkpoint' || config.formatVersion !== 1 || typeof config.sha256 !== 'string') {
+  const raw = (await readJsonFile(cfgPath, `checkpoint config of '${name}'`)) as CheckpointBase;
+  if (raw?.format !== 'tunelab-checkpoint' || raw.formatVersion !== 1 || typeof raw.sha256 !== 'string') {
     throw new UserError(`${cfgPath}: not a tunelab checkpoint config${redo}`);
   }
+  const a = arch(raw);
+  if (typeof a === 'string') throw new UserError(`${cfgPath}: ${a}${redo}`);
   const weights = join(dir, MODEL_WEIGHTS);
   if (!existsSync(weights)) throw new UserError(`${weights}: missing (checkpoint '${name}' is incomplete)${redo}`);
   const sha = await sha256File(weights);
-  if (sha !== config.sha256) {
+  if (sha !== raw.sha256) {
     throw new UserError(
-      `${weights}: SHA-256 ${sha.slice(0, 12)}… does not match the recorded ${config.sha256.slice(0, 12)}… (corrupt or tampered)${redo}`,
+      `${weights}: SHA-256 ${sha.slice(0, 12)}… does not match the recorded ${raw.sha256.slice(0, 12)}… (corrupt or tampered)${redo}`,
     );
   }
   const tokenizer = loadTokenizer(await readJsonFile(join(dir, TOKENIZER_FILE), `tokenizer of '${name}'`), join(dir, TOKENIZER_FILE));
-  if (tokenizer.vocab.length !== config.encoder.vocabSize) {
-    throw new UserError(
-      `${join(dir, TOKENIZER_FILE)}: ${tokenizer.vocab.length} tokens but the model expects ${config.encoder.vocabSize}${redo}`,
-    );
+  if (tokenizer.vocab.length !== a.vocabSize) {
+    throw new UserError(`${join(dir, TOKENIZER_FILE)}: ${tokenizer.vocab.length} tokens but the model expects ${a.vocabSize}${redo}`);
   }
   const { tensors } = await readSafetensorsFile(weights);
-  checkArchitecture(tensors, config.encoder, weights, redo);
-  return { dir, config, tokenizer, tensors };
+  checkArchitecture(tensors, a.shapes, weights, redo);
+  return { dir, config: a.config, tokenizer, tensors };
 }
 
-/** A fresh backbone with the checkpoint's weights (each trial owns and may change its copy). */
-export function instantiate(p: Pretrained): Encoder {
+/** Read an encoder checkpoint folder (undefined when there is none). */
+export function readCheckpoint(dir: string, name: string): Promise<Pretrained | undefined> {
+  return readCheckpointFiles(dir, name, (c) =>
+    'encoder' in c
+      ? {
+          config: c as CheckpointConfig,
+          vocabSize: (c as CheckpointConfig).encoder.vocabSize,
+          shapes: encoderParamShapes((c as CheckpointConfig).encoder).map(([n, shape]) => [n, shape]),
+        }
+      : 'is not an encoder checkpoint (no "encoder" config)',
+  );
+}
+
+/** Fresh variables with a checkpoint's weights (each trial owns and may change its copy). */
+export function variablesOf(tensors: Map<string, RawTensor>): ParamMap {
   const params: ParamMap = new Map();
-  for (const [name, t] of p.tensors) {
+  for (const [name, t] of tensors) {
     const init = tf.tensor(t.data, t.shape, t.dtype === 'I32' ? 'int32' : 'float32');
     params.set(name, tf.variable(init, true));
     init.dispose();
   }
-  return new Encoder(p.config.encoder, params);
+  return params;
+}
+
+/** A fresh backbone with the checkpoint's weights (each trial owns and may change its copy). */
+export function instantiate(p: Pretrained): Encoder {
+  return new Encoder(p.config.encoder, variablesOf(p.tensors));
 }
 
 /** Names and shapes must be exactly the architecture's (else the file is corrupt or foreign). */
-function checkArchitecture(tensors: Map<string, RawTensor>, encoder: EncoderConfig, source: string, redo: string): void {
-  const expected = encoderParamShapes(encoder);
+function checkArchitecture(tensors: Map<string, RawTensor>, expected: [string, number[]][], source: string, redo: string): void {
   const problems: string[] = [];
   for (const [name, shape] of expected) {
     const t = tensors.get(name);

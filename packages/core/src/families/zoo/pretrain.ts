@@ -12,7 +12,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { builtinTasks } from '../../data/tasks/index.js';
 import type { Progress } from '../../contracts/model-source.js';
-import type { Zoo } from './recipes.js';
+import { isDecoderRecipe, type Zoo } from './recipes.js';
 import {
   MODEL_CONFIG,
   MODEL_WEIGHTS,
@@ -43,8 +43,8 @@ export interface PretrainOptions {
   progress?: (label: string, total: number) => Progress;
 }
 
-/** The corpus every zoo model is pretrained on: WordNet minus every task's dev and test texts. */
-async function corpus(cache: string): Promise<{ texts: string[]; excluded: number }> {
+/** The corpus every zoo encoder is pretrained on: WordNet minus every task's dev and test texts. */
+export async function corpus(cache: string): Promise<{ texts: string[]; excluded: number }> {
   // the built-in tasks only: a plugin's task must never change the zoo's checkpoints; and only the
   // classification and tagging ones the encoders were built with (generation tasks came later)
   const tasks = await Promise.all(
@@ -56,7 +56,7 @@ async function corpus(cache: string): Promise<{ texts: string[]; excluded: numbe
 }
 
 /** One tokenizer per (vocabulary size, corpus), trained once and cached. */
-async function tokenizerFor(cache: string, texts: string[], vocabSize: number, log: (s: string) => void): Promise<Tokenizer> {
+export async function tokenizerFor(cache: string, texts: string[], vocabSize: number, log: (s: string) => void): Promise<Tokenizer> {
   const file = join(cache, 'tokenizers', `wordpiece-${vocabSize}-${sha256(texts.join('\n')).slice(0, 16)}.json`);
   if (existsSync(file)) return loadTokenizer(await readJsonFile(file, 'tokenizer'), file);
   const t0 = Date.now();
@@ -73,6 +73,7 @@ async function tokenizerFor(cache: string, texts: string[], vocabSize: number, l
 export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> {
   const log = o.log ?? (() => {});
   const recipe = o.zoo.models[o.name]!;
+  if (isDecoderRecipe(recipe)) throw new Error(`'${o.name}' is a decoder recipe (ensurePretrainedDecoder)`);
   const dir = checkpointDir(o.cache, o.name);
   if (!o.force) {
     const existing = await readCheckpoint(dir, o.name);

@@ -32,6 +32,35 @@ const modelSchema = z
   })
   .strict();
 
+const clmSchema = z
+  .object({
+    steps: z.number().int().min(1).describe('next-token prediction optimizer steps'),
+    batchSize: z.number().int().min(1).default(64).describe('texts per step'),
+    lr: z.number().positive().describe('peak learning rate'),
+    warmupRatio: z.number().min(0).max(1).default(0.06).describe('share of steps with linear warm-up'),
+  })
+  .strict();
+
+/** A Llama-style causal LM the zoo pretrains: RMSNorm, RoPE, SwiGLU, grouped-query attention, tied LM head. */
+const decoderModelSchema = z
+  .object({
+    decoder: z
+      .object({
+        layers: z.number().int().min(1),
+        hidden: z.number().int().min(4),
+        heads: z.number().int().min(1),
+        kvHeads: z.number().int().min(1).describe('key/value heads (grouped-query attention); must divide heads'),
+        intermediate: z.number().int().min(1).describe('SwiGLU width (any width: not a multiple of hidden)'),
+        maxPositions: z.number().int().min(8),
+        ropeTheta: z.number().positive().default(10000),
+      })
+      .strict(),
+    sequenceLength: z.number().int().min(8).describe('tokens per example when fine-tuning'),
+    clm: clmSchema,
+    seed: z.number().int().describe('seed of the pretraining run'),
+  })
+  .strict();
+
 /** A Hugging Face model on the zoo's size axis: `{ "hf": "bert-base-uncased", "sequenceLength": 128 }`. */
 const hfEntrySchema = z
   .object({
@@ -44,11 +73,17 @@ export const zooSchema = z
   .object({
     $comment: z.string().optional(),
     tokenizer: z.object({ vocabSize: z.number().int().min(64).max(65536) }).strict(),
-    models: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.union([hfEntrySchema, modelSchema])),
+    models: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.union([hfEntrySchema, modelSchema, decoderModelSchema])),
   })
   .strict();
 
-export type ZooModel = z.output<typeof modelSchema>;
+/** An encoder recipe (masked-LM). */
+export type ZooEncoderModel = z.output<typeof modelSchema>;
+/** A decoder recipe (next-token prediction). */
+export type ZooDecoderModel = z.output<typeof decoderModelSchema>;
+export type ZooModel = ZooEncoderModel | ZooDecoderModel;
+
+export const isDecoderRecipe = (r: ZooModel): r is ZooDecoderModel => 'decoder' in r;
 
 /** A zoo.json entry naming a Hugging Face model: `{ "hf": "bert-base-uncased", "sequenceLength": 128 }`. */
 export interface HfAlias {
@@ -81,6 +116,11 @@ export async function loadZoo(path: string): Promise<Zoo> {
       };
       continue;
     }
+    if ('decoder' in m) {
+      checkDecoderRecipe(m, `${path}: models.${name}`);
+      models[name] = m;
+      continue;
+    }
     if (m.encoder.hidden % m.encoder.heads !== 0)
       throw new UserError(`${path}: models.${name}.encoder.heads must divide hidden (${m.encoder.hidden})`);
     if (m.sequenceLength > m.encoder.maxPositions)
@@ -88,6 +128,14 @@ export async function loadZoo(path: string): Promise<Zoo> {
     models[name] = m;
   }
   return { tokenizer: r.data.tokenizer, models, hf };
+}
+
+function checkDecoderRecipe(m: ZooDecoderModel, at: string): void {
+  const d = m.decoder;
+  if (d.hidden % d.heads !== 0) throw new UserError(`${at}.decoder.heads must divide hidden (${d.hidden})`);
+  if (d.heads % d.kvHeads !== 0) throw new UserError(`${at}.decoder.kvHeads must divide heads (${d.heads})`);
+  if ((d.hidden / d.heads) % 2 !== 0) throw new UserError(`${at}.decoder: hidden / heads must be even (rotary embeddings rotate halves)`);
+  if (m.sequenceLength > d.maxPositions) throw new UserError(`${at}.sequenceLength exceeds decoder.maxPositions`);
 }
 
 export function zooModel(zoo: Zoo, name: string): ZooModel {

@@ -7,7 +7,9 @@ import { checkpointDir, instantiate, MODEL_WEIGHTS, readCheckpoint, type Pretrai
 import { encoderParamCount, zooShape, type EncoderConfig } from './config.js';
 import { Encoder } from './encoder.js';
 import { ensurePretrained } from './pretrain.js';
-import type { Zoo } from './recipes.js';
+import { isDecoderRecipe, zooModel, type Zoo } from './recipes.js';
+import { zooDecoderBlueprint, zooDecoderConfig } from './decoder.js';
+import { loadZooDecoder } from './decoder-source.js';
 
 /** The zoo's own encoders: pretrained on WordNet on first use, then read from the cache. */
 export function zooModelSource(zoo: Zoo): ModelSource {
@@ -17,8 +19,8 @@ export function zooModelSource(zoo: Zoo): ModelSource {
     return r;
   };
   const blueprint = (spec: string): ModelBlueprint => {
-    const r = recipe(spec);
-    return zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength);
+    recipe(spec);
+    return zooRecipeBlueprint(zoo, spec);
   };
   return {
     id: 'zoo',
@@ -26,7 +28,7 @@ export function zooModelSource(zoo: Zoo): ModelSource {
     accepts: (spec) => Object.hasOwn(zoo.models, spec),
     blueprint: async (spec) => blueprint(spec),
     async load(spec: string, ctx: ModelSourceContext): Promise<LoadedModel> {
-      recipe(spec);
+      if (isDecoderRecipe(recipe(spec))) return loadZooDecoder(zoo, spec, ctx);
       let p: Pretrained | undefined;
       if (ctx.build === false) {
         p = await readCheckpoint(checkpointDir(ctx.cache, spec), spec);
@@ -44,6 +46,13 @@ export function zooModelSource(zoo: Zoo): ModelSource {
       return loadedZooModel(spec, p, blueprint(spec).sequenceLength);
     },
   };
+}
+
+/** What the zoo knows of a recipe (either kind) before it is built. */
+export function zooRecipeBlueprint(zoo: Zoo, name: string): ModelBlueprint {
+  const r = zooModel(zoo, name);
+  if (isDecoderRecipe(r)) return zooDecoderBlueprint(zooDecoderConfig(r, zoo.tokenizer.vocabSize), r.sequenceLength);
+  return zooBlueprint({ ...r.encoder, vocabSize: zoo.tokenizer.vocabSize, layerNormEps: 1e-5 }, r.sequenceLength);
 }
 
 /** What the zoo knows of an encoder config before it is built. */

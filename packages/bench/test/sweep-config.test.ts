@@ -7,6 +7,7 @@ import { parseSweepConfig, type SweepConfig } from '../src/sweep/config.js';
 import { expandGrid, recipeParams } from '../src/sweep/expand.js';
 import { runSweep } from '../src/sweep/run.js';
 import { inShard, parseShard } from '../src/sweep/shard.js';
+import { countTrials } from '../src/sweep/count.js';
 import { loadZoo, type Zoo, type ZooEncoderModel } from '@tunelab/core/internal';
 import { tinyWorkspace, tunelab } from './helpers.js';
 
@@ -229,6 +230,25 @@ describe('grid expansion', () => {
     const perModelSeedTask = 2 + 3 * 2 + 2; // sft, lora, ptuning
     expect(cells).toHaveLength(3 * 2 * 2 * perModelSeedTask + 2 * 2 * 2 * 2); // + freeze on two sizes
     expect(cells.map((c) => c.index)).toEqual(cells.map((_, i) => i));
+  });
+
+  it("a row's tasks narrow it to those tasks, as its models narrow it to those sizes; the count agrees", () => {
+    const c = config({
+      methods: [
+        { method: 'sft', grid: { lr: [1e-4] }, tasks: ['wn-wic'] },
+        { method: 'lora', grid: { rank: [1] }, tasks: ['wn-supersense'], models: ['tiny'] },
+      ],
+    });
+    const cells = expandGrid(c, registry, threeSizes());
+    expect(cells.filter((x) => x.spec.method === 'sft').every((x) => x.spec.task === 'wn-wic')).toBe(true);
+    expect(cells.filter((x) => x.spec.method === 'sft')).toHaveLength(3 * 2);
+    expect(cells.filter((x) => x.spec.method === 'lora').map((x) => `${x.spec.model} ${x.spec.task}`)).toEqual(
+      Array(2).fill('tiny wn-supersense'),
+    );
+    expect(countTrials(c)).toBe(cells.length);
+    expect(() => expandGrid(config({ methods: [{ method: 'sft', grid: {}, tasks: ['arith'] }] }), registry, threeSizes())).toThrow(
+      /methods\[0\]\.tasks\[0\]: 'arith' is not one of the sweep's tasks \(wn-supersense, wn-wic\)/,
+    );
   });
 
   it('orders smallest model first, then seed, then task, then method', () => {

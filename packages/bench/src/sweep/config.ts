@@ -10,7 +10,8 @@ const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty
 /**
  * One row of the sweep: a method and the values to try. Grid keys are the method's params or
  * training keys (lr, steps, ...); each value list is tried in full (cartesian product). `models`
- * narrows the row to some sizes, for grids that depend on the model (frozen depth 1..L).
+ * narrows the row to some sizes, for grids that depend on the model (frozen depth 1..L); `tasks`
+ * to some tasks (one sweep compares encoders on classification and decoders on generation).
  * `method` may list several methods to stack them in one trial (`["lora", "ptuning-v2"]`, or the
  * id `lora+ptuning-v2`); the row's method params are then `<method id>.<param>` (`lora.rank`).
  */
@@ -30,6 +31,7 @@ const methodEntry = z
       )
       .default({}),
     models: z.array(name).min(1, atLeastOne('model')).optional(),
+    tasks: z.array(name).min(1, atLeastOne('task')).optional(),
   })
   .strict();
 

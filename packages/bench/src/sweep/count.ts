@@ -5,7 +5,7 @@ export const MAX_TRIALS = 20_000;
 
 /**
  * How many trials a config's grid expands to, counted without expanding it (models x seeds x
- * tasks x each row's grid product, a row limited to its own models). A 10^9-combination grid is
+ * tasks x each row's grid product, a row limited to its own models and tasks). A 10^9-combination grid is
  * a number here, not a list that exhausts memory.
  */
 export function countTrials(config: SweepConfig): number {
@@ -13,7 +13,8 @@ export function countTrials(config: SweepConfig): number {
   for (const entry of config.methods) {
     const combos = Object.values(entry.grid).reduce((n, values) => n * values.length, 1);
     const models = entry.models ? config.models.filter((m) => entry.models!.includes(m)).length : config.models.length;
-    total += models * config.seeds.length * config.tasks.length * combos;
+    const tasks = entry.tasks ? config.tasks.filter((t) => entry.tasks!.includes(t)).length : config.tasks.length;
+    total += models * config.seeds.length * tasks * combos;
   }
   return total;
 }

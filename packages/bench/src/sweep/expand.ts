@@ -103,6 +103,10 @@ function checkNames(config: SweepConfig, registry: MethodRegistry, models: Model
       if (!config.models.includes(m))
         problems.push(`methods[${i}].models[${j}]: '${m}' is not one of the sweep's models (${config.models.join(', ')})`);
     });
+    e.tasks?.forEach((t, j) => {
+      if (!config.tasks.includes(t))
+        problems.push(`methods[${i}].tasks[${j}]: '${t}' is not one of the sweep's tasks (${config.tasks.join(', ')})`);
+    });
   });
   return problems;
 }
@@ -201,6 +205,7 @@ export function expandGrid(
       for (const task of config.tasks) {
         for (const { entry, i, combos } of rows) {
           if (entry.models && !entry.models.includes(model)) continue;
+          if (entry.tasks && !entry.tasks.includes(task)) continue;
           const methodId = entryMethodId(entry);
           for (const c of combos) {
             const set = { ...config.training, ...c.values };

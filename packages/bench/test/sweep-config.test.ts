@@ -71,6 +71,11 @@ const cases: [string, (c: Record<string, any>) => void, RegExp][] = [
   ],
   ['an unknown pruner', (c) => (c.prune = { type: 'hyperband', minSteps: 2 }), /prune\.type: expected 'successive-halving'/],
   [
+    "a row's own rung that is not a dev point of that row",
+    (c) => ((c.methods[0].prune = { type: 'successive-halving', minSteps: 3 }), (c.methods[0].grid = { evalEvery: [2], lr: [1e-3, 1e-2] })),
+    /methods\[0\]\.prune\.minSteps: 3 is not a multiple of training\.evalEvery \(2, of sft evalEvery=2 lr=0\.001\): every rung must be a dev point/,
+  ],
+  [
     'a reduction factor below 2',
     (c) => (c.prune = { type: 'successive-halving', minSteps: 2, reductionFactor: 1 }),
     /prune\.reductionFactor: expected at least 2/,

@@ -29,7 +29,7 @@ function plan(name: string): Promise<PlannedCell[]> {
       id: `t${i}`,
       identity: {} as PlannedCell['identity'],
     }));
-    if (c.prune) expect(assignBrackets(cells, c.prune)).toEqual([]);
+    expect(assignBrackets(cells, c)).toEqual([]);
     return cells;
   });
 }

@@ -7,11 +7,31 @@ import { checkpointSchema } from '../resume.js';
 const atLeastOne = (what: string) => `expected at least one ${what} (an empty list makes the sweep empty)`;
 const name = z.string({ error: 'expected a name' }).min(1, 'expected a non-empty name');
 
+/** Successive halving (see sweep/halving.ts): settings of a row compete at rungs of minSteps·η^k. */
+const pruneSchema = z
+  .object({
+    type: z.literal('successive-halving', { error: "expected 'successive-halving' (the only pruner)" }),
+    reductionFactor: z
+      .number()
+      .int('expected an integer')
+      .min(2, 'expected at least 2')
+      .max(100)
+      .default(3)
+      .describe('η: keep the best 1/η of the settings at each rung'),
+    minSteps: z
+      .number()
+      .int('expected an integer')
+      .min(1, 'expected at least 1')
+      .describe('the first rung, in optimizer steps (a multiple of training.evalEvery)'),
+  })
+  .strict();
+
 /**
  * One row of the sweep: a method and the values to try. Grid keys are the method's params or
  * training keys (lr, steps, ...); each value list is tried in full (cartesian product). `models`
  * narrows the row to some sizes, for grids that depend on the model (frozen depth 1..L); `tasks`
- * to some tasks (one sweep compares encoders on classification and decoders on generation).
+ * to some tasks (one sweep compares encoders on classification and decoders on generation), and
+ * `prune` gives the row its own successive halving in place of the sweep's.
  * `method` may list several methods to stack them in one trial (`["lora", "ptuning-v2"]`, or the
  * id `lora+ptuning-v2`); the row's method params are then `<method id>.<param>` (`lora.rank`).
  */
@@ -32,25 +52,8 @@ const methodEntry = z
       .default({}),
     models: z.array(name).min(1, atLeastOne('model')).optional(),
     tasks: z.array(name).min(1, atLeastOne('task')).optional(),
-  })
-  .strict();
-
-/** Successive halving (see sweep/halving.ts): settings of a row compete at rungs of minSteps·η^k. */
-const pruneSchema = z
-  .object({
-    type: z.literal('successive-halving', { error: "expected 'successive-halving' (the only pruner)" }),
-    reductionFactor: z
-      .number()
-      .int('expected an integer')
-      .min(2, 'expected at least 2')
-      .max(100)
-      .default(3)
-      .describe('η: keep the best 1/η of the settings at each rung'),
-    minSteps: z
-      .number()
-      .int('expected an integer')
-      .min(1, 'expected at least 1')
-      .describe('the first rung, in optimizer steps (a multiple of training.evalEvery)'),
+    /** this row's own successive halving (its budget and dev points may differ from the sweep's) */
+    prune: pruneSchema.optional(),
   })
   .strict();
 

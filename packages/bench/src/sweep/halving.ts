@@ -114,4 +114,6 @@ export interface Bracket {
   setting: string;
   /** the rung steps below the budget */
   rungs: number[];
+  /** η of its row's pruner: the best ⌊n/η⌋ settings go on at each rung */
+  reductionFactor: number;
 }

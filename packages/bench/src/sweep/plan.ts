@@ -17,7 +17,7 @@ import { dryApply, withoutMethodPrefix } from '../trial/index.js';
 import { configPlugins, loadSweepConfig, type SweepConfig } from './config.js';
 import { SweepConfigError } from './errors.js';
 import { expandGrid, type SweepCell } from './expand.js';
-import { rungSteps, type PruneConfig } from './halving.js';
+import { rungSteps } from './halving.js';
 
 export type { Bracket } from './halving.js';
 
@@ -167,8 +167,8 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
     ),
   ];
   if (trainerProblems.length) throw new SweepConfigError(trainerProblems, o.configPath);
-  if (config.prune) {
-    const pruneProblems = assignBrackets(cells, config.prune);
+  if (config.prune || config.methods.some((m) => m.prune)) {
+    const pruneProblems = assignBrackets(cells, config);
     if (pruneProblems.length) throw new SweepConfigError(pruneProblems, o.configPath);
   }
 
@@ -196,19 +196,25 @@ export async function planSweep(o: PlanOptions): Promise<SweepPlan> {
 }
 
 /**
- * Put every cell in its bracket and check what successive halving needs: each rung must be a dev
- * point of the trial (a multiple of evalEvery), and the settings of a bracket share one budget.
+ * Put every cell of a pruned row in its bracket and check what successive halving needs: each rung
+ * must be a dev point of the trial (a multiple of evalEvery), and the settings of a bracket share
+ * one budget. A row's pruner is its own, else the sweep's; without one its cells run to their
+ * budgets.
  */
-export function assignBrackets(cells: SweepCell[], prune: PruneConfig): string[] {
+export function assignBrackets(cells: SweepCell[], config: Pick<SweepConfig, 'prune' | 'methods'>): string[] {
   const problems = new Set<string>();
   const index = new Map<string, { index: number; steps: number }>();
   for (const c of cells) {
+    const own = config.methods[c.entry]?.prune;
+    const prune = own ?? config.prune;
+    if (!prune) continue;
+    const at = own ? `methods[${c.entry}].prune` : 'prune';
     const key = JSON.stringify([c.entry, c.spec.model, c.spec.task]);
     const t = c.spec.training;
     const evalEvery = t.evalEvery ?? t.steps;
     if (prune.minSteps % evalEvery !== 0) {
       problems.add(
-        `prune.minSteps: ${prune.minSteps} is not a multiple of training.evalEvery (${evalEvery}, of ${c.label}): every rung must be a dev point`,
+        `${at}.minSteps: ${prune.minSteps} is not a multiple of training.evalEvery (${evalEvery}, of ${c.label}): every rung must be a dev point`,
       );
     }
     let b = index.get(key);
@@ -223,6 +229,7 @@ export function assignBrackets(cells: SweepCell[], prune: PruneConfig): string[]
       label: `methods[${c.entry}] ${c.spec.method} ${c.spec.model} ${c.spec.task}`,
       setting: canonicalJson(c.choice),
       rungs: rungSteps(prune, t.steps),
+      reductionFactor: prune.reductionFactor,
     };
   }
   return [...problems];

@@ -144,9 +144,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     const how = todo.length
       ? `${todo.length} to run on ${workers} worker(s) (${plan.backend.name}, ${o.threads} thread(s) each)`
       : 'nothing to run';
+    const pruning = plan.cells.some((c) => c.bracket);
     const pruneText = plan.config.prune
-      ? `; successive halving (η=${plan.config.prune.reductionFactor}, first rung at step ${plan.config.prune.minSteps})`
-      : '';
+      ? `; successive halving (η=${plan.config.prune.reductionFactor}, first rung at step ${plan.config.prune.minSteps}${plan.config.methods.some((m) => m.prune) ? '; some rows their own' : ''})`
+      : pruning
+        ? '; successive halving in the rows that set it'
+        : '';
     o.log(
       `sweep '${plan.config.name}': ${plan.cells.length} trials${shardText}; ${counts.skipped} already recorded, ${how}${pruneText} -> ${out}`,
     );
@@ -163,14 +166,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
     progress = bar;
     const rungPath = join(out, rungsFile(o.shard));
     if (o.force) rmSync(rungPath, { force: true }); // --force reruns every rung too
-    rungWriter = plan.config.prune ? openRungs(rungPath) : undefined;
+    rungWriter = pruning ? openRungs(rungPath) : undefined;
     const scheduler = new Scheduler({
       out,
       cells: mine,
       done,
       prior: prior.records,
-      ...(plan.config.prune ? { prune: plan.config.prune } : {}),
-      rungLines: plan.config.prune ? readRungs(rungPath, o.log) : new Map(),
+      rungLines: pruning ? readRungs(rungPath, o.log) : new Map(),
       ...(rungWriter ? { rungs: rungWriter } : {}),
       onTerminal(cell, record, elapsedMs) {
         results.append(record); // saved before it is counted: a kill right after loses nothing

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { primaryScore, type Metrics, type TaskKind } from '@tunelab/core/internal';
 import type { TrialRecord } from '../records/index.js';
 import { stateFile } from '../resume.js';
-import { bracketSteps, type PruneConfig, type TrialKnowledge } from './halving.js';
+import { bracketSteps, type TrialKnowledge } from './halving.js';
 import type { PlannedCell } from './plan.js';
 import type { WorkItem, WorkSource } from './pool.js';
 import type { SweepRecord } from '../records/index.js';
@@ -16,7 +16,6 @@ export interface SchedulerOptions {
   done: ReadonlySet<string>;
   /** the terminal records of `done` cells (a bracket's decisions use their values) */
   prior: ReadonlyMap<string, SweepRecord>;
-  prune?: PruneConfig;
   /** rung lines already on disk (resume), by trial and rung */
   rungLines: Map<string, Map<number, RungLine>>;
   rungs?: RungWriter;
@@ -29,8 +28,8 @@ export interface SchedulerOptions {
 const asNumber = (v: unknown) => (typeof v === 'number' ? v : NaN);
 
 /**
- * The sweep's work: every trial to its budget, or, with `prune`, segments between rungs whose
- * continuation each bracket decides (sweep/halving.ts). Results feed back through `handle`.
+ * The sweep's work: every trial to its budget, or, for a cell in a bracket (a pruned row),
+ * segments between rungs whose continuation the bracket decides (sweep/halving.ts). Results feed back through `handle`.
  */
 export class Scheduler implements WorkSource {
   private readonly queue: WorkItem[] = [];
@@ -47,12 +46,12 @@ export class Scheduler implements WorkSource {
       if (o.done.has(c.id) && r)
         this.terminal.set(c.id, { status: r.status, value: r.status === 'ok' ? this.score(c, (r as TrialRecord).devMetrics) : NaN });
     }
-    if (!o.prune) {
-      for (const c of o.cells) if (!o.done.has(c.id)) this.enqueue({ cell: c }, false);
-      return;
-    }
     for (const c of o.cells) {
-      const key = c.bracket!.key;
+      if (!c.bracket) {
+        if (!o.done.has(c.id)) this.enqueue({ cell: c }, false);
+        continue;
+      }
+      const key = c.bracket.key;
       this.brackets.set(key, [...(this.brackets.get(key) ?? []), c]);
       this.dropUnresumable(c);
     }
@@ -138,7 +137,7 @@ export class Scheduler implements WorkSource {
     const steps = bracketSteps(
       cells.map((c) => this.knowledge(c)),
       b.rungs,
-      this.o.prune!.reductionFactor,
+      b.reductionFactor,
       cells.map((c) => c.bracket!.setting),
     );
     for (const s of steps) {

@@ -45,18 +45,23 @@ describe('shipped sweep configs', () => {
     });
   }
 
-  it('default.json: every method and one stack on nano and micro, 3 seeds, 3 rates each, in brackets of 9 pruned at step 150', async () => {
+  it('default.json: every method and one stack on the encoders (supersense) and the decoders (arith), 3 seeds, 3 rates each, in brackets of 9', async () => {
     const cells = await plan('default.json');
-    expect(cells).toHaveLength(6 * 2 * 3 * 3);
+    expect(cells).toHaveLength(2 * 6 * 2 * 3 * 3);
     const brackets = new Map<string, PlannedCell[]>();
     for (const c of cells) brackets.set(c.bracket!.key, [...(brackets.get(c.bracket!.key) ?? []), c]);
-    expect(brackets.size).toBe(12);
+    expect(brackets.size).toBe(24);
     for (const b of brackets.values()) {
       expect(b).toHaveLength(9);
       expect(new Set(b.map((c) => c.spec.training.lr)).size).toBe(3);
-      expect(b[0]!.bracket!.rungs).toEqual([150, 450]);
+      const decoder = b[0]!.spec.model.endsWith('-lm');
+      expect(b.every((c) => c.spec.task === (decoder ? 'arith' : 'wn-supersense'))).toBe(true);
+      // encoders: 750 steps pruned at 150 and 450; decoders: 1,200 steps pruned at 400
+      expect(b[0]!.bracket!.rungs).toEqual(decoder ? [400] : [150, 450]);
+      expect(b[0]!.spec.training.steps).toBe(decoder ? 1200 : 750);
     }
     expect(new Set(cells.map((c) => c.spec.method))).toEqual(new Set(['sft', 'lora', 'ptuning-v2', 'freeze', 'lora+ptuning-v2']));
+    expect(new Set(cells.map((c) => c.spec.model))).toEqual(new Set(['nano', 'micro', 'nano-lm', 'micro-lm']));
   });
 
   it('paper.json gives budgets in epochs: 10 epochs of 20k examples at batch 32 are 6,250 steps', async () => {

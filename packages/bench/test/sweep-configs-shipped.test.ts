@@ -38,7 +38,7 @@ describe('shipped sweep configs', () => {
   for (const f of readdirSync(DIR).filter(
     (n) =>
       n.endsWith('.json') &&
-      !['paper-hf.json', 'hf-example.json', 'hf-decoders.json', 'plugins-example.json', 'preempt-smoke.json'].includes(n),
+      !['paper-hf.json', 'paper-llm.json', 'hf-example.json', 'hf-decoders.json', 'plugins-example.json', 'preempt-smoke.json'].includes(n),
   )) {
     it(`${f} expands`, async () => {
       expect((await plan(f)).length).toBeGreaterThan(0);
@@ -62,6 +62,13 @@ describe('shipped sweep configs', () => {
     }
     expect(new Set(cells.map((c) => c.spec.method))).toEqual(new Set(['sft', 'lora', 'ptuning-v2', 'freeze', 'lora+ptuning-v2']));
     expect(new Set(cells.map((c) => c.spec.model))).toEqual(new Set(['nano', 'micro', 'nano-lm', 'micro-lm']));
+  });
+
+  it("paper-llm.json parses and names the zoo's Hugging Face decoder aliases and the generation tasks", async () => {
+    const c = await loadSweepConfig(join(DIR, 'paper-llm.json'));
+    for (const m of c.models) expect(zoo.hf?.[m], m).toBeDefined();
+    expect(c.tasks).toEqual(['arith', 'wn-reverse-dict', 'wn-hypernym-gen', 'file:instructions.jsonl']);
+    expect(c.training).toMatchObject({ steps: 5000, batchSize: 4, evalEvery: 250, weightDecay: 0.1 });
   });
 
   it('paper.json gives budgets in epochs: 10 epochs of 20k examples at batch 32 are 6,250 steps', async () => {

@@ -8,3 +8,4 @@ export {
 } from './conformance.js';
 export { TINY_ENCODER, TINY_SHAPE, tinyTask, tinyTokenizer } from './fixtures.js';
 export { huggingFaceModel } from './hf-model.js';
+export { zooDecoderModel } from './zoo-decoder.js';

@@ -38,3 +38,26 @@ export function sizeOf(shape: readonly number[]): number {
 export function output(backend: NativeBackend, shape: number[], values: Float32Array): tf.TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
 }
+
+/** The float32 arrays of a kernel's inputs (a non-float32 input is a programming error, named). */
+export function floats(backend: NativeBackend, name: string, inputs: Record<string, tf.TensorInfo>): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [key, t] of Object.entries(inputs)) {
+    const v = f32(backend, t);
+    if (v === null) throw new Error(`${name}: '${key}' must be a float32 tensor`);
+    out[key] = v;
+  }
+  return out;
+}
+
+export type Func<A> = (backend: NativeBackend, inputs: Record<string, tf.TensorInfo>, attrs: A) => tf.TensorInfo | tf.TensorInfo[];
+
+/** A kernel whose attributes have the type the op that runs it gives them (../kernel-attrs.ts). */
+export function kernel<A extends object = Record<string, never>>(kernelName: string, f: Func<A>): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'native',
+    kernelFunc: (args) =>
+      f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as unknown as A),
+  };
+}

@@ -1,35 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FUSED_DECODER } from '../fused-decoder-ops.js';
 import type { LayerNormAttrs, RopeAttrs } from '../kernel-attrs.js';
-import type { NativeBackend } from './backend.js';
-import { f32, output, type NativeDeps } from './deps.js';
+import { floats, kernel, output, type NativeDeps } from './deps.js';
 
 /**
  * The native backend's fused decoder kernels (fused_decoder.cc): RMSNorm, rotary embeddings and
  * SwiGLU with their gradients, each one addon call on the backend's own arrays. The ops in
  * ../fused-decoder-ops.ts use them and register the gradients.
  */
-
-function floats(backend: NativeBackend, name: string, inputs: Record<string, tf.TensorInfo>): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
-  for (const [key, t] of Object.entries(inputs)) {
-    const v = f32(backend, t);
-    if (v === null) throw new Error(`${name}: '${key}' must be a float32 tensor`);
-    out[key] = v;
-  }
-  return out;
-}
-
-type Func<A> = (backend: NativeBackend, inputs: Record<string, tf.TensorInfo>, attrs: A) => tf.TensorInfo | tf.TensorInfo[];
-
-function kernel<A extends object = Record<string, never>>(kernelName: string, f: Func<A>): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'native',
-    kernelFunc: (args) =>
-      f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as unknown as A),
-  };
-}
 
 /** rows and width of x [..., d] */
 function rowsOf(shape: readonly number[]): [number, number] {

@@ -1,36 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FUSED } from '../fused-ops.js';
 import type { AttnContextAttrs, AttnScoresAttrs, LayerNormAttrs, ScaledSoftmaxAttrs } from '../kernel-attrs.js';
-import type { NativeBackend } from './backend.js';
-import { f32, output, type NativeDeps } from './deps.js';
+import { floats, kernel, output, type NativeDeps } from './deps.js';
 
 /**
  * The native backend's fused Transformer kernels (fused.cc, and gemm.cc's dense and attention
  * products; the backend-neutral ops in ../fused-ops.ts use
  * them, and register their gradients). Each is one addon call on the backend's own arrays.
  */
-
-function floats(backend: NativeBackend, name: string, inputs: Record<string, tf.TensorInfo>): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
-  for (const [key, t] of Object.entries(inputs)) {
-    const v = f32(backend, t);
-    if (v === null) throw new Error(`${name}: '${key}' must be a float32 tensor`);
-    out[key] = v;
-  }
-  return out;
-}
-
-type Func<A> = (backend: NativeBackend, inputs: Record<string, tf.TensorInfo>, attrs: A) => tf.TensorInfo | tf.TensorInfo[];
-
-/** A kernel whose attributes have the type the op that runs it gives them (../kernel-attrs.ts). */
-function kernel<A extends object = Record<string, never>>(kernelName: string, f: Func<A>): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'native',
-    kernelFunc: (args) =>
-      f(args.backend as NativeBackend, args.inputs as Record<string, tf.TensorInfo>, (args.attrs ?? {}) as unknown as A),
-  };
-}
 
 /** An element-wise kernel {x} -> y of x's shape. */
 function pointwise(kernelName: string, f: (x: Float32Array, y: Float32Array) => void): tf.KernelConfig {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Example, TaskData } from '../../src/contracts/task.js';
 import { buildPretrainingCorpus, textKey, type PretrainingCorpus } from '../../src/data/corpus.js';
+import { buildReverseDictTask } from '../../src/data/tasks/reverse-dict.js';
 import { buildSupersenseTask } from '../../src/data/tasks/supersense.js';
 import { buildTruecaseTask, TRUECASE_MAX_WORDS } from '../../src/data/tasks/truecase.js';
 import { buildWicTask, wicLemma } from '../../src/data/tasks/wic.js';
@@ -63,5 +64,16 @@ describe('pretrainingCorpus', () => {
 
   it('is deterministic', () => {
     expect(buildPretrainingCorpus(tasks, wn).texts).toEqual(corpus.texts);
+  });
+
+  it("holds out the WordNet gloss inside a generation prompt (the decoders' corpus): wn-reverse-dict's dev and test definitions", () => {
+    const dict = buildReverseDictTask(wn);
+    const withDict = buildPretrainingCorpus([...tasks, dict], wn);
+    const keys = new Set(withDict.texts.map(textKey));
+    const definition = (prompt: string) => /^Definition: (.*)\nWord:$/s.exec(prompt)![1]!;
+    const held = [...dict.dev, ...dict.test].map((e) => definition((e as { prompt: string }).prompt));
+    expect(held.filter((d) => keys.has(textKey(d)))).toEqual([]);
+    expect(held.filter((d) => corpusKeys.has(textKey(d))).length).toBeGreaterThan(1500); // the encoders' corpus keeps them
+    expect(withDict.texts.length).toBeLessThan(corpus.texts.length);
   });
 });

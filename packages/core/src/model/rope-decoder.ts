@@ -97,6 +97,12 @@ export function initRopeDecoderParams(c: Parameters<typeof ropeDecoderParamShape
 
 /** The model shape of a rotary decoder (a family adds where its checkpoint keeps the modules). */
 export function ropeDecoderShape(c: RopeDecoderConfig): ModelShape {
+  // which linears of a layer carry a bias (closed forms and the memory model count them)
+  const biased = [
+    ...(c.qkvBias ? ['attn.query', 'attn.key', 'attn.value'] : []),
+    ...(c.outputBias ? ['attn.output'] : []),
+    ...(c.mlpBias ? ['ffn.gate', 'ffn.up', 'ffn.down'] : []),
+  ];
   return {
     vocabSize: c.vocabSize,
     maxPositions: c.maxPositions,
@@ -111,6 +117,7 @@ export function ropeDecoderShape(c: RopeDecoderConfig): ModelShape {
     norm: 'rmsnorm',
     normEps: c.rmsNormEps,
     dropout: 0,
+    ...(biased.length === 7 ? {} : { linearBiases: biased }),
   };
 }
 

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
-import { parseLlamaConfig } from '../../src/families/llama/config.js';
+import { llamaShape, parseLlamaConfig } from '../../src/families/llama/config.js';
 import { LlamaDecoder } from '../../src/families/llama/decoder.js';
 import { llamaSlots } from '../../src/families/llama/names.js';
 import { makeClmBatch, pretrainClm } from '../../src/families/zoo/clm.js';
 import { zooDecoderConfig } from '../../src/families/zoo/decoder.js';
-import { initRopeDecoderParams, ropeDecoderParamShapes, RopeDecoder } from '../../src/model/rope-decoder.js';
+import { initRopeDecoderParams, ropeDecoderParamShapes, ropeDecoderShape, RopeDecoder } from '../../src/model/rope-decoder.js';
 import { createRng, rngStreams } from '../../src/util/rng.js';
 import { tinyTokenizer } from '../../src/testing/fixtures.js';
 
@@ -37,6 +37,23 @@ describe('the rotary decoder', () => {
       const c = parseLlamaConfig({ ...raw, ...extra }, 'config.json');
       expect(ropeDecoderParamShapes(c)).toEqual(llamaSlots(c).map((s) => [s.name, s.shape]));
     }
+  });
+
+  it("states which linears carry a bias, as Llama's checkpoint layout does (closed forms count biases from the shape)", () => {
+    for (const extra of [{}, { attention_bias: true }, { attention_bias: true, mlp_bias: true }, { model_type: 'qwen2' }]) {
+      const c = parseLlamaConfig({ ...raw, ...extra }, 'config.json');
+      expect(ropeDecoderShape(c).linearBiases ?? 'all', JSON.stringify(extra)).toEqual(llamaShape(c).linearBiases ?? 'all');
+    }
+    const zoo = zooDecoderConfig(
+      {
+        decoder: { layers: 1, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, maxPositions: 32, ropeTheta: 10000 },
+        sequenceLength: 8,
+        clm: { steps: 1, batchSize: 1, lr: 1, warmupRatio: 0 },
+        seed: 1,
+      },
+      40,
+    );
+    expect(ropeDecoderShape(zoo).linearBiases).toEqual([]); // the zoo's decoders have no biases
   });
 
   it("gives Llama's random init the same bits as the generic init from the same seed", () => {

@@ -240,7 +240,11 @@ describe('tunelab report on real sweep records', () => {
     expect(md.match(/^\d+\. \*\*/gm)).toHaveLength(10);
     // LoRA against SFT at every task and size (2 tasks x 2 sizes), on the test metric of each one's dev choice
     const lora = md.split('LoRA is close to full fine-tuning')[1]!.split(/\n\d+\. \*\*/)[0]!;
-    expect(lora.match(/@ tiny|@ small|@ \w+: SFT [\d.]+ ± [\d.]+ \(n=3\), LoRA [\d.]+ ± [\d.]+ \(n=3\): \w[\w -]* gap -?[\d.]+ points \((within|beyond) 1\)/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(
+      lora.match(
+        /@ tiny|@ small|@ \w+: SFT [\d.]+ ± [\d.]+ \(n=3\), LoRA [\d.]+ ± [\d.]+ \(n=3\): \w[\w -]* gap -?[\d.]+ points \((within|beyond) 1\)/g,
+      )?.length,
+    ).toBeGreaterThanOrEqual(4);
   });
 
   it('merges shard folders: the same tables as the single folder, and the same report twice', async () => {

@@ -1,6 +1,7 @@
-import { readJsonFile, readSafetensorsFile, sha256File } from '../../checkpoint/io.js';
+import { readJsonFile, readSafetensorsFile, sha256File, writeJsonAtomic, writeSafetensorsFile } from '../../checkpoint/io.js';
 import type { BackendInfo } from '../../contracts/backend.js';
 import type { ParamMap } from '../../contracts/model.js';
+import type { ModelSourceContext } from '../../contracts/model-source.js';
 import type { RawTensor } from '../../contracts/tensor.js';
 import type { Tokenizer } from '../../contracts/tokenizer.js';
 import { loadTokenizer } from '../../data/wordpiece.js';
@@ -11,7 +12,8 @@ import { UserError } from '../../util/errors.js';
 import { canonicalJson } from '../../util/hash.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ZooEncoderModel, ZooModel } from './recipes.js';
 
 export const MODEL_WEIGHTS = 'model.safetensors';
@@ -137,4 +139,51 @@ function checkArchitecture(tensors: Map<string, RawTensor>, expected: [string, n
   }
   if (tensors.size !== expected.length) problems.push(`${tensors.size} tensors, expected ${expected.length}`);
   if (problems.length) throw new UserError(`${source}: does not match its config: ${problems.slice(0, 5).join('; ')}${redo}`);
+}
+
+/**
+ * Write a checkpoint folder whole: weights, tokenizer, then `config.json` (made from the weights'
+ * SHA-256) last, in a temp folder renamed into place, so a folder with a config is complete.
+ */
+export async function writeCheckpointFolder<C extends CheckpointBase>(
+  dir: string,
+  name: string,
+  params: ParamMap,
+  tokenizer: Tokenizer,
+  configOf: (weightsSha256: string) => C,
+): Promise<C> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await writeSafetensorsFile(join(tmp, MODEL_WEIGHTS), params, { format: 'tunelab-checkpoint', name });
+  await writeJsonAtomic(join(tmp, TOKENIZER_FILE), tokenizer.toJSON());
+  const config = configOf(await sha256File(join(tmp, MODEL_WEIGHTS)));
+  await writeJsonAtomic(join(tmp, MODEL_CONFIG), config);
+  await mkdir(dirname(dir), { recursive: true });
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return config;
+}
+
+/**
+ * A zoo checkpoint for a model source: read from the cache when the caller may not build
+ * (`ctx.build === false`; missing is a one-line error naming the pretrain command), else `build`
+ * (which reads it when one with the same recipe exists, and pretrains it otherwise).
+ */
+export async function readOrBuild<P>(
+  ctx: Pick<ModelSourceContext, 'build' | 'cache' | 'backend' | 'log' | 'progress'>,
+  spec: string,
+  read: (dir: string, name: string) => Promise<P | undefined>,
+  build: (o: {
+    name: string;
+    cache: string;
+    backend: BackendInfo;
+    log?: (line: string) => void;
+    progress?: ModelSourceContext['progress'];
+  }) => Promise<P>,
+): Promise<P> {
+  if (ctx.build !== false)
+    return build({ name: spec, cache: ctx.cache, backend: ctx.backend, log: ctx.log, ...(ctx.progress ? { progress: ctx.progress } : {}) });
+  const p = await read(checkpointDir(ctx.cache, spec), spec);
+  if (!p) throw new UserError(`checkpoint '${spec}' is not built in ${ctx.cache}; build it with: tunelab pretrain --size ${spec}`);
+  return p;
 }

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { LoadedModel, ModelSourceContext } from '../../contracts/model-source.js';
 import { countParams } from '../../model/params.js';
 import { ropeDecoderShape } from '../../model/rope-decoder.js';
-import { UserError } from '../../util/errors.js';
-import { checkpointDir, MODEL_WEIGHTS } from './checkpoint.js';
+import { MODEL_WEIGHTS, readOrBuild } from './checkpoint.js';
 import { instantiateDecoder, readDecoderCheckpoint, type PretrainedDecoder } from './decoder-checkpoint.js';
 import { zooDecoderBlueprint } from './decoder.js';
 import { ensurePretrainedDecoder } from './pretrain-decoder.js';
@@ -12,20 +11,7 @@ import type { Zoo } from './recipes.js';
 
 /** A zoo decoder, pretrained on first use (unless `ctx.build` is false) or read from the cache. */
 export async function loadZooDecoder(zoo: Zoo, spec: string, ctx: ModelSourceContext): Promise<LoadedModel> {
-  let p: PretrainedDecoder | undefined;
-  if (ctx.build === false) {
-    p = await readDecoderCheckpoint(checkpointDir(ctx.cache, spec), spec);
-    if (!p) throw new UserError(`checkpoint '${spec}' is not built in ${ctx.cache}; build it with: tunelab pretrain --size ${spec}`);
-  } else {
-    p = await ensurePretrainedDecoder({
-      zoo,
-      name: spec,
-      cache: ctx.cache,
-      backend: ctx.backend,
-      log: ctx.log,
-      ...(ctx.progress ? { progress: ctx.progress } : {}),
-    });
-  }
+  const p = await readOrBuild(ctx, spec, readDecoderCheckpoint, (o) => ensurePretrainedDecoder({ zoo, ...o }));
   return loadedZooDecoder(spec, p);
 }
 

@@ -1,12 +1,9 @@
-import { sha256File, writeJsonAtomic, writeSafetensorsFile } from '../../checkpoint/io.js';
 import { buildPretrainingCorpus } from '../../data/corpus.js';
 import { builtinTasks } from '../../data/tasks/index.js';
 import { loadWordNet } from '../../data/wordnet.js';
 import { initRopeDecoderParams, RopeDecoder } from '../../model/rope-decoder.js';
 import { rngStreams } from '../../util/rng.js';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { checkpointDir, MODEL_CONFIG, MODEL_WEIGHTS, sameRecipe, TOKENIZER_FILE } from './checkpoint.js';
+import { checkpointDir, sameRecipe, writeCheckpointFolder } from './checkpoint.js';
 import { pretrainClm } from './clm.js';
 import { readDecoderCheckpoint, type DecoderCheckpointConfig, type PretrainedDecoder } from './decoder-checkpoint.js';
 import { ZOO_DECODER_INIT_STD, zooDecoderConfig } from './decoder.js';
@@ -69,11 +66,7 @@ export async function ensurePretrainedDecoder(o: PretrainOptions): Promise<Pretr
       },
     });
     bar.stop();
-    const tmp = `${dir}.tmp-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await writeSafetensorsFile(join(tmp, MODEL_WEIGHTS), model.params, { format: 'tunelab-checkpoint', name: o.name });
-    await writeJsonAtomic(join(tmp, TOKENIZER_FILE), tokenizer.toJSON());
-    const written: DecoderCheckpointConfig = {
+    const written = await writeCheckpointFolder(dir, o.name, model.params, tokenizer, (sha256): DecoderCheckpointConfig => ({
       format: 'tunelab-checkpoint',
       formatVersion: 1,
       name: o.name,
@@ -82,16 +75,12 @@ export async function ensurePretrainedDecoder(o: PretrainOptions): Promise<Pretr
       recipe,
       codeVersion: PRETRAIN_CODE_VERSION,
       tokenizerVocabSize: tokenizer.vocab.length,
-      sha256: await sha256File(join(tmp, MODEL_WEIGHTS)),
+      sha256,
       clm: { steps: run.losses.length, finalLoss: last, wallMs: Math.round(run.wallMs) },
       corpus: { texts: texts.length, heldOut: excluded },
       backend: o.backend,
       createdAt: new Date().toISOString(),
-    };
-    await writeJsonAtomic(join(tmp, MODEL_CONFIG), written);
-    await mkdir(dirname(dir), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    }));
     log(
       `wrote ${dir} (sha256 ${written.sha256.slice(0, 16)}…, final next-token loss ${last.toFixed(3)}, ${(run.wallMs / 1000).toFixed(0)}s)`,
     );

@@ -1,4 +1,4 @@
-import { readJsonFile, sha256File, writeJsonAtomic, writeSafetensorsFile } from '../../checkpoint/io.js';
+import { readJsonFile, writeJsonAtomic } from '../../checkpoint/io.js';
 import type { BackendInfo } from '../../contracts/backend.js';
 import type { Tokenizer } from '../../contracts/tokenizer.js';
 import { buildPretrainingCorpus } from '../../data/corpus.js';
@@ -8,21 +8,11 @@ import { Encoder } from './encoder.js';
 import { sha256 } from '../../util/hash.js';
 import { rngStreams } from '../../util/rng.js';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { builtinTasks } from '../../data/tasks/index.js';
 import type { Progress } from '../../contracts/model-source.js';
 import { isDecoderRecipe, type Zoo } from './recipes.js';
-import {
-  MODEL_CONFIG,
-  MODEL_WEIGHTS,
-  TOKENIZER_FILE,
-  checkpointDir,
-  readCheckpoint,
-  sameRecipe,
-  type CheckpointConfig,
-  type Pretrained,
-} from './checkpoint.js';
+import { checkpointDir, readCheckpoint, sameRecipe, type CheckpointConfig, type Pretrained, writeCheckpointFolder } from './checkpoint.js';
 import { pretrainMlm } from './mlm.js';
 
 /**
@@ -120,11 +110,7 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
       },
     });
     bar.stop();
-    const tmp = `${dir}.tmp-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await writeSafetensorsFile(join(tmp, MODEL_WEIGHTS), model.params, { format: 'tunelab-checkpoint', name: o.name });
-    await writeJsonAtomic(join(tmp, TOKENIZER_FILE), tokenizer.toJSON());
-    const config: CheckpointConfig = {
+    const config = await writeCheckpointFolder(dir, o.name, model.params, tokenizer, (sha256): CheckpointConfig => ({
       format: 'tunelab-checkpoint',
       formatVersion: 1,
       name: o.name,
@@ -133,16 +119,12 @@ export async function ensurePretrained(o: PretrainOptions): Promise<Pretrained> 
       recipe,
       codeVersion: PRETRAIN_CODE_VERSION,
       tokenizerVocabSize: tokenizer.vocab.length,
-      sha256: await sha256File(join(tmp, MODEL_WEIGHTS)),
+      sha256,
       mlm: { steps: run.losses.length, finalLoss: last, wallMs: Math.round(run.wallMs) },
       corpus: { texts: texts.length, heldOut: excluded },
       backend: o.backend,
       createdAt: new Date().toISOString(),
-    };
-    await writeJsonAtomic(join(tmp, MODEL_CONFIG), config);
-    await mkdir(dirname(dir), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    }));
     log(`wrote ${dir} (sha256 ${config.sha256.slice(0, 16)}…, final MLM loss ${last.toFixed(3)}, ${(run.wallMs / 1000).toFixed(0)}s)`);
   } finally {
     model.dispose();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { LoadedModel, ModelBlueprint, ModelSource, ModelSourceContext } from '../../contracts/model-source.js';
 import { countParams } from '../../model/params.js';
 import { UserError } from '../../util/errors.js';
-import { checkpointDir, instantiate, MODEL_WEIGHTS, readCheckpoint, type Pretrained } from './checkpoint.js';
+import { instantiate, MODEL_WEIGHTS, readCheckpoint, type Pretrained, readOrBuild } from './checkpoint.js';
 import { encoderParamCount, zooShape, type EncoderConfig } from './config.js';
 import { Encoder } from './encoder.js';
 import { ensurePretrained } from './pretrain.js';
@@ -29,20 +29,7 @@ export function zooModelSource(zoo: Zoo): ModelSource {
     blueprint: async (spec) => blueprint(spec),
     async load(spec: string, ctx: ModelSourceContext): Promise<LoadedModel> {
       if (isDecoderRecipe(recipe(spec))) return loadZooDecoder(zoo, spec, ctx);
-      let p: Pretrained | undefined;
-      if (ctx.build === false) {
-        p = await readCheckpoint(checkpointDir(ctx.cache, spec), spec);
-        if (!p) throw new UserError(`checkpoint '${spec}' is not built in ${ctx.cache}; build it with: tunelab pretrain --size ${spec}`);
-      } else {
-        p = await ensurePretrained({
-          zoo,
-          name: spec,
-          cache: ctx.cache,
-          backend: ctx.backend,
-          log: ctx.log,
-          ...(ctx.progress ? { progress: ctx.progress } : {}),
-        });
-      }
+      const p = await readOrBuild(ctx, spec, readCheckpoint, (o) => ensurePretrained({ zoo, ...o }));
       return loadedZooModel(spec, p, blueprint(spec).sequenceLength);
     },
   };
